@@ -1,0 +1,27 @@
+/**
+ * RFC limits as named constants. Each cites the section it comes from so that a reader
+ * can check the number against the source.
+ */
+
+/** RFC 5321 §4.5.3.1.1: maximum total length of a user name or other local part. */
+export const MAX_LOCAL_PART_OCTETS = 64;
+/** RFC 5321 §4.5.3.1.2: maximum total length of a domain name or number. */
+export const MAX_DOMAIN_OCTETS = 255;
+/** RFC 5321 §4.5.3.1.3: maximum total length of a reverse-path or forward-path, with the angle brackets. */
+export const MAX_PATH_OCTETS = 256;
+/** RFC 5321 §4.5.3.1.4: maximum total length of a command line including the verb and CRLF. */
+export const MAX_COMMAND_LINE_OCTETS = 512;
+/** RFC 5321 §4.5.3.1.5: maximum total length of a reply line including the code and CRLF. */
+export const RFC_REPLY_LINE_OCTETS = 512;
+/** RFC 5321 §4.5.3.1.6: maximum total length of a text line including CRLF (998 octets + CRLF). */
+export const MAX_TEXT_LINE_OCTETS = 998;
+
+/**
+ * Our reply-parser caps. Servers exceed RFC_REPLY_LINE_OCTETS in practice (long EHLO lists,
+ * verbose rejections), so the caps are generous but finite: a reply bomb fails fast.
+ */
+export const DEFAULT_MAX_REPLY_LINE_OCTETS = 4 * 1024;
+export const DEFAULT_MAX_REPLY_OCTETS = 64 * 1024;
+
+/** Amazon SES's message size limit from its troubleshooting page: `552 Message is too long.` above 10 MB. */
+export const DEFAULT_MAX_MESSAGE_OCTETS = 10_485_760;
