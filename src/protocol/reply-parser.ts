@@ -1,0 +1,201 @@
+/**
+ * Incremental SMTP reply parser (RFC 5321 §4.2 grammar, §4.2.1 multi-line replies): bytes in,
+ * complete replies out, the same replies however the bytes are split, in bounded memory and linear time.
+ */
+import { ErrorCodes } from '../errors/codes.js';
+import { SmtpProtocolError, SmtpUsageError } from '../errors/smtp-error.js';
+import { parseEnhancedStatus } from './enhanced-status.js';
+import { DEFAULT_MAX_REPLY_LINE_OCTETS, DEFAULT_MAX_REPLY_OCTETS } from './limits.js';
+import type { Reply } from './reply-types.js';
+
+export { parseEnhancedStatus } from './enhanced-status.js';
+
+export interface ReplyParserLimits {
+  /** Octets of one line including its terminator (default DEFAULT_MAX_REPLY_LINE_OCTETS). */
+  readonly maxLineOctets?: number;
+  /** Octets of one whole reply, every line and terminator included (default DEFAULT_MAX_REPLY_OCTETS). */
+  readonly maxReplyOctets?: number;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SP = 0x20;
+const HYPHEN = 0x2d;
+const DIGIT_0 = 0x30;
+/** How much of an offending line an error message may quote. */
+const PREVIEW_OCTETS = 100;
+
+/**
+ * Line terminator: RFC 5321 requires CRLF; a bare LF is also accepted (one trailing CR is stripped)
+ * because for replies that is harmless and common in broken servers. Any other CR stays in the text.
+ * Text is decoded as UTF-8, non-fatally (invalid sequences become U+FFFD): RFC 5321 text is ASCII,
+ * and SMTPUTF8 servers (RFC 6531 §3.7.4) may send UTF-8. A line never splits a character, so lines
+ * are decoded one at a time.
+ */
+export class ReplyParser {
+  readonly #maxLineOctets: number;
+  readonly #maxReplyOctets: number;
+  readonly #decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+  /** Pieces of the current, unterminated line: joined once, when its LF arrives (linear time). */
+  #fragments: Uint8Array[] = [];
+  #fragmentOctets = 0;
+  /** Completed lines of an unfinished multi-line reply. */
+  #code: number | undefined;
+  #lines: string[] = [];
+  #lineOctets = 0;
+  #failure: SmtpProtocolError | undefined;
+
+  constructor(limits: ReplyParserLimits = {}) {
+    this.#maxLineOctets = checkLimit(limits.maxLineOctets ?? DEFAULT_MAX_REPLY_LINE_OCTETS, 'maxLineOctets');
+    this.#maxReplyOctets = checkLimit(limits.maxReplyOctets ?? DEFAULT_MAX_REPLY_OCTETS, 'maxReplyOctets');
+  }
+
+  /** Bytes held that are not yet part of a complete reply (0 after a failure: the buffers are released). */
+  get bufferedBytes(): number {
+    return this.#lineOctets + this.#fragmentOctets;
+  }
+
+  /**
+   * Complete replies found in `chunk` (in order). Throws SmtpProtocolError (SMTP_REPLY_MALFORMED or
+   * SMTP_REPLY_TOO_LONG) on bad input, dropping any reply completed earlier in the same chunk; after a
+   * throw every later push throws the same error.
+   */
+  push(chunk: Uint8Array): Reply[] {
+    if (this.#failure !== undefined) throw this.#failure;
+    try {
+      return this.#consume(chunk);
+    } catch (error) {
+      if (error instanceof SmtpProtocolError) this.#fail(error);
+      throw error;
+    }
+  }
+
+  #consume(chunk: Uint8Array): Reply[] {
+    const replies: Reply[] = [];
+    let start = 0;
+    while (start < chunk.length) {
+      const lf = chunk.indexOf(LF, start);
+      if (lf === -1) {
+        this.#hold(chunk.subarray(start));
+        break;
+      }
+      const octets = this.#fragmentOctets + lf + 1 - start;
+      this.#checkSize(octets);
+      const reply = this.#acceptLine(this.#takeLine(chunk.subarray(start, lf)), octets);
+      if (reply !== undefined) replies.push(reply);
+      start = lf + 1;
+    }
+    return replies;
+  }
+
+  /** Keeps an unterminated tail, failing before it is stored if it would pass a cap. */
+  #hold(tail: Uint8Array): void {
+    this.#checkSize(this.#fragmentOctets + tail.length);
+    // Copy: the caller may reuse its buffer after push() returns.
+    this.#fragments.push(tail.slice());
+    this.#fragmentOctets += tail.length;
+  }
+
+  #checkSize(lineOctets: number): void {
+    if (lineOctets > this.#maxLineOctets) {
+      throw tooLong(`SMTP reply line longer than ${this.#maxLineOctets} octets`);
+    }
+    if (this.#lineOctets + lineOctets > this.#maxReplyOctets) {
+      throw tooLong(`SMTP reply longer than ${this.#maxReplyOctets} octets`);
+    }
+  }
+
+  /** The current line's bytes without its LF: held fragments joined with `end`, each byte copied once. */
+  #takeLine(end: Uint8Array): Uint8Array {
+    if (this.#fragments.length === 0) return end;
+    const line = new Uint8Array(this.#fragmentOctets + end.length);
+    let offset = 0;
+    for (const fragment of this.#fragments) {
+      line.set(fragment, offset);
+      offset += fragment.length;
+    }
+    line.set(end, offset);
+    this.#fragments = [];
+    this.#fragmentOctets = 0;
+    return line;
+  }
+
+  /** RFC 5321 §4.2: Reply-code ( "-" text CRLF | [ SP text ] CRLF ); the last line has no hyphen. */
+  #acceptLine(bytes: Uint8Array, octets: number): Reply | undefined {
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
+    const code = replyCode(bytes, end);
+    const separator = end > 3 ? bytes[3] : SP;
+    if (separator !== SP && separator !== HYPHEN)
+      throw malformed('no space or hyphen after the reply code', bytes);
+    if (this.#code !== undefined && code !== this.#code) {
+      throw malformed(`multi-line reply changed its code from ${this.#code} to ${code}`, bytes);
+    }
+    const text = end > 4 ? this.#decoder.decode(bytes.subarray(4, end)) : '';
+    if (separator === HYPHEN) {
+      this.#code = code;
+      this.#lines.push(text);
+      this.#lineOctets += octets;
+      return undefined;
+    }
+    const lines = this.#lines;
+    lines.push(text);
+    this.#code = undefined;
+    this.#lines = [];
+    this.#lineOctets = 0;
+    return makeReply(code, lines);
+  }
+
+  #fail(error: SmtpProtocolError): void {
+    this.#failure = error;
+    this.#fragments = [];
+    this.#fragmentOctets = 0;
+    this.#lines = [];
+    this.#lineOctets = 0;
+  }
+}
+
+/** The lines of a reply joined with '\n' (codes and separators removed). */
+export function replyText(reply: Reply): string {
+  return reply.lines.join('\n');
+}
+
+/** RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39. */
+function replyCode(bytes: Uint8Array, end: number): number {
+  if (end < 3) throw malformed('line shorter than a reply code', bytes);
+  const d0 = (bytes[0] ?? 0) - DIGIT_0;
+  const d1 = (bytes[1] ?? 0) - DIGIT_0;
+  const d2 = (bytes[2] ?? 0) - DIGIT_0;
+  if (d0 < 2 || d0 > 5 || d1 < 0 || d1 > 5 || d2 < 0 || d2 > 9) throw malformed('invalid reply code', bytes);
+  return d0 * 100 + d1 * 10 + d2;
+}
+
+function makeReply(code: number, lines: string[]): Reply {
+  const enhanced = parseEnhancedStatus(code, lines[0] ?? '');
+  Object.freeze(lines);
+  return Object.freeze(enhanced === undefined ? { code, lines } : { code, enhanced, lines });
+}
+
+function checkLimit(value: number, field: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new SmtpUsageError({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      message: `ReplyParser ${field} must be a positive integer`,
+      field,
+    });
+  }
+  return value;
+}
+
+function tooLong(message: string): SmtpProtocolError {
+  return new SmtpProtocolError({ code: ErrorCodes.REPLY_TOO_LONG, message });
+}
+
+/** Quotes at most PREVIEW_OCTETS of the line, escaped, so that a hostile server cannot flood logs. */
+function malformed(what: string, line: Uint8Array): SmtpProtocolError {
+  const head = new TextDecoder('utf-8', { fatal: false }).decode(line.subarray(0, PREVIEW_OCTETS));
+  const preview = JSON.stringify(head) + (line.length > PREVIEW_OCTETS ? '…' : '');
+  return new SmtpProtocolError({
+    code: ErrorCodes.REPLY_MALFORMED,
+    message: `Malformed SMTP reply: ${what}: ${preview}`,
+  });
+}
