@@ -1,0 +1,123 @@
+import { createHmac } from 'node:crypto';
+import { fc, test as fcTest } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { SmtpUsageError } from '../../src/errors/smtp-error.js';
+import {
+  deriveSesSmtpPassword,
+  deriveSesSmtpPasswordV2,
+  looksLikeSecretAccessKey,
+  looksLikeSesSmtpPassword,
+} from '../../src/ses/password.js';
+
+// Public vectors: terraform-provider-aws access_key_test.go, pplu/AWSv4Signer t/05_ses.t (ses-facts.md).
+const V4_VECTORS = [
+  ['some+secret+key', 'eu-central-1', 'BMXhUYlu5Z3gSXVQORxlVa7XPaz91aGWdfHxvkOZdWZ2'],
+  ['another+secret+key', 'eu-central-1', 'BBbphbrQmrKMx42d1N6+C7VINYEBGI5v9VsZeTxwskfh'],
+  ['some+secret+key', 'us-west-1', 'BH+jbMzper5WwlwUar9E1ySBqHa9whi0GPo+sJ0mVYJj'],
+  ['SECRET_KEY', 'eu-west-1', 'BIhFZ/Ylx0jPVY7JeKUnHT4rO9jfB1VuZu4qglc/3gj9'],
+  ['SECRET_KEY', 'us-east-1', 'BEhllZN9mAOanokSKCZhFUnAZr05oZGH3Yga8SI+ujh+'],
+] as const;
+const V2_VECTORS = [
+  ['some+secret+key', 'AnkqhOiWEcszZZzTMCQbOY1sPGoLFgMH9zhp4eNgSjo4'],
+  ['another+secret+key', 'Akwqr0Giwi8FsQFgW3DXWCC2DiiQ/jZjqLDWK8TeTBgL'],
+] as const;
+
+describe('deriveSesSmtpPassword (SigV4)', () => {
+  it.each(V4_VECTORS)('secret %s in %s', (secret, region, expected) => {
+    expect(deriveSesSmtpPassword(secret, region)).toBe(expected);
+  });
+
+  it('does not refuse an unknown region and depends on it', () => {
+    const a = deriveSesSmtpPassword('some+secret+key', 'xx-future-9');
+    expect(looksLikeSesSmtpPassword(a)).toBe(true);
+    expect(a).not.toBe(deriveSesSmtpPassword('some+secret+key', 'eu-central-1'));
+  });
+
+  it.each([
+    ['', 'us-east-1', 'secretAccessKey'],
+    ['some+secret+key', '', 'region'],
+  ])('refuses empty input (%j, %j) naming the field', (secret, region, field) => {
+    const call = () => deriveSesSmtpPassword(secret, region);
+    expect(call).toThrow(SmtpUsageError);
+    try {
+      call();
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'SMTP_INVALID_ARGUMENT', field });
+    }
+  });
+
+  it('never echoes the secret in an error', () => {
+    try {
+      deriveSesSmtpPassword('TOP+SECRET+VALUE', '');
+      expect.unreachable();
+    } catch (error) {
+      expect(JSON.stringify((error as SmtpUsageError).toJSON())).not.toContain('TOP+SECRET');
+      expect(String(error)).not.toContain('TOP+SECRET');
+    }
+  });
+
+  fcTest.prop([fc.string({ minLength: 1 }), fc.stringMatching(/^[a-z]{2}-[a-z]+-\d$/)], { numRuns: 200 })(
+    'always yields a 44-char "B" password of 0x04 + 32 bytes',
+    (secret, region) => {
+      const pass = deriveSesSmtpPassword(secret, region);
+      const bytes = Buffer.from(pass, 'base64');
+      expect(pass).toHaveLength(44);
+      expect(bytes).toHaveLength(33);
+      expect(bytes[0]).toBe(0x04);
+      expect(looksLikeSesSmtpPassword(pass)).toBe(true);
+    },
+  );
+});
+
+describe('deriveSesSmtpPasswordV2', () => {
+  it.each(V2_VECTORS)('secret %s', (secret, expected) => {
+    expect(deriveSesSmtpPasswordV2(secret)).toBe(expected);
+  });
+
+  it('refuses an empty secret', () => {
+    expect(() => deriveSesSmtpPasswordV2('')).toThrow(SmtpUsageError);
+  });
+
+  fcTest.prop([fc.string({ minLength: 1 })], { numRuns: 200 })(
+    'is 0x02 || HMAC(secret, SendRawEmail)',
+    (secret) => {
+      const bytes = Buffer.from(deriveSesSmtpPasswordV2(secret), 'base64');
+      const mac = createHmac('sha256', secret).update('SendRawEmail').digest();
+      expect(bytes[0]).toBe(0x02);
+      expect(bytes.subarray(1).equals(mac)).toBe(true);
+    },
+  );
+});
+
+describe('shape hints', () => {
+  it('recognises derived passwords', () => {
+    for (const [, , pass] of V4_VECTORS) expect(looksLikeSesSmtpPassword(pass)).toBe(true);
+    for (const [, pass] of V2_VECTORS) expect(looksLikeSesSmtpPassword(pass)).toBe(true);
+  });
+
+  it.each([
+    'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', // AWS's documented example secret (40 chars)
+    'CMXhUYlu5Z3gSXVQORxlVa7XPaz91aGWdfHxvkOZdWZ2', // 44 chars, wrong version character
+    'BMXhUYlu5Z3gSXVQORxlVa7XPaz91aGWdfHxvkOZdWZ', // 43 chars
+    'BMXhUYlu5Z3gSXVQORxlVa7XPaz91aGWdfHxvkOZdWZ2=', // 45 chars
+    'BMXhUYlu5Z3gSXVQORxlVa7XPaz91aGWdfHxvkOZ-WZ2', // not base64
+    '',
+  ])('does not take %j for an SMTP password', (pass) => {
+    expect(looksLikeSesSmtpPassword(pass)).toBe(false);
+  });
+
+  it('recognises a raw secret access key', () => {
+    expect(looksLikeSecretAccessKey('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')).toBe(true);
+    expect(looksLikeSecretAccessKey('AJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')).toBe(true);
+  });
+
+  it.each([
+    'BMXhUYlu5Z3gSXVQORxlVa7XPaz91aGWdfHxvkOZdWZ2',
+    'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKE',
+    'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY1',
+    'wJalrXUtnFEMI K7MDENG/bPxRfiCYEXAMPLEKEY',
+    'hunter2',
+  ])('does not take %j for a secret access key', (pass) => {
+    expect(looksLikeSecretAccessKey(pass)).toBe(false);
+  });
+});
