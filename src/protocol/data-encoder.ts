@@ -1,0 +1,304 @@
+/**
+ * Streaming DATA encoder: CRLF normalisation (RFC 5321 §2.3.8), dot-stuffing and the terminator
+ * (§4.5.2), the 998-octet line limit (§4.5.3.1.6), NUL rejection and wire-octet counting.
+ */
+import { ErrorCodes } from '../errors/codes.js';
+import { SmtpUsageError } from '../errors/smtp-error.js';
+import { MAX_TEXT_LINE_OCTETS } from './limits.js';
+
+export interface DataEncoderOptions {
+  /** 'normalize' (default): bare CR and bare LF become CRLF. 'strict': they throw SMTP_BODY_BARE_LINE_ENDING. */
+  lineEndings?: 'normalize' | 'strict';
+  /** Longest line in octets, excluding CRLF and any stuffed dot. Default 998; Infinity disables. */
+  maxLineOctets?: number;
+}
+
+const NUL = 0x00;
+const LF = 0x0a;
+const CR = 0x0d;
+const DOT = 0x2e;
+const EMPTY = new Uint8Array(0);
+const TERMINATOR = [DOT, CR, LF] as const;
+/** The most end() can write: CRLF for an unterminated last line, then the terminator. */
+const TAIL_OCTETS = 5;
+
+/**
+ * Growable output for one push. Sized for the common case (few changes) and grown at most once to
+ * the worst case, which is bounded: every input octet becomes at most two output octets.
+ */
+class Sink {
+  buf: Uint8Array;
+  len = 0;
+  /** Usable capacity: `reserve` octets at the end of buf are kept free for the caller. */
+  private cap: number;
+  constructor(
+    private readonly src: Uint8Array,
+    private readonly reserve: number,
+  ) {
+    const n = src.length;
+    this.cap = Math.min(2 * n + 1, n + (n >> 4) + 16);
+    this.buf = new Uint8Array(this.cap + reserve);
+  }
+
+  /** Copies src[from, to) and then one extra octet. */
+  runThen(from: number, to: number, extra: number): void {
+    this.run(from, to);
+    if (this.len === this.cap) this.grow();
+    this.buf[this.len++] = extra;
+  }
+
+  run(from: number, to: number): void {
+    const count = to - from;
+    if (count <= 0) return;
+    if (this.len + count > this.cap) this.grow();
+    if (count < 32) {
+      // Short runs (LF-only bodies) are cheaper copied by hand than through a subarray view.
+      const buf = this.buf;
+      const src = this.src;
+      let o = this.len;
+      for (let i = from; i < to; i++) buf[o++] = src[i]!;
+      this.len = o;
+    } else {
+      this.buf.set(this.src.subarray(from, to), this.len);
+      this.len += count;
+    }
+  }
+
+  private grow(): void {
+    this.cap = 2 * this.src.length + 1;
+    const bigger = new Uint8Array(this.cap + this.reserve);
+    bigger.set(this.buf.subarray(0, this.len));
+    this.buf = bigger;
+  }
+}
+
+/**
+ * A tiny state machine over the body's octets; its state (are we at a line start, did the last chunk
+ * end in CR, how long is the open line) survives chunk boundaries, so the output does not depend on
+ * how the body is chunked.
+ *
+ * Decisions: CR CR LF is a bare CR followed by CRLF (an empty line after normalisation), which is what
+ * makes `\r\r\n.\r\r\n` harmless. A CR is emitted at once and its LF is supplied (or the caller's LF
+ * kept) by whatever follows. Line length counts the caller's octets, not the stuffed dot (RFC 5321
+ * §4.5.3.1.6 says so explicitly). An empty body encodes as ".\r\n" alone: a valid, empty message.
+ */
+export class DataEncoder {
+  readonly #strict: boolean;
+  readonly #maxLine: number;
+  #atLineStart = true;
+  #pendingCR = false;
+  #lineOctets = 0;
+  #bits = 0;
+  #encoded = 0;
+  #failure: SmtpUsageError | undefined;
+  #ended = false;
+
+  constructor(options: DataEncoderOptions = {}) {
+    const max = options.maxLineOctets ?? MAX_TEXT_LINE_OCTETS;
+    if (!(max === Number.POSITIVE_INFINITY || (Number.isInteger(max) && max >= 1))) {
+      throw usage(ErrorCodes.INVALID_ARGUMENT, 'maxLineOctets', 'maxLineOctets must be a positive integer');
+    }
+    this.#strict = options.lineEndings === 'strict';
+    this.#maxLine = max;
+  }
+
+  /** Octets returned so far by push() and end(): exactly what goes on the wire. */
+  get encodedOctets(): number {
+    return this.#encoded;
+  }
+
+  /** Whether any octet >= 0x80 has been seen. */
+  get has8bit(): boolean {
+    return (this.#bits & 0x80808080) !== 0;
+  }
+
+  /** Encodes the next chunk; the result may be empty. Throws SmtpUsageError; afterwards always throws. */
+  push(chunk: Uint8Array): Uint8Array {
+    return this.#guard(() => {
+      const out = this.#encode(chunk, 0);
+      this.#encoded += out.length;
+      return out;
+    });
+  }
+
+  /** Flushes, adds CRLF if the body did not end with a line ending, then the terminator ".\r\n". */
+  end(): Uint8Array {
+    return this.#guard(() => {
+      const out = new Uint8Array(TAIL_OCTETS);
+      const len = this.#finish(out, 0);
+      this.#encoded += len;
+      return out.subarray(0, len);
+    });
+  }
+
+  /** One-shot encoding into a single buffer with room for the tail (used by encodeData). */
+  encodeAll(body: Uint8Array): Uint8Array {
+    return this.#guard(() => {
+      const head = this.#encode(body, TAIL_OCTETS);
+      const buf = new Uint8Array(head.buffer, head.byteOffset, head.length + TAIL_OCTETS);
+      const len = this.#finish(buf, head.length);
+      this.#encoded += len;
+      return buf.subarray(0, len);
+    });
+  }
+
+  #guard(work: () => Uint8Array): Uint8Array {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#ended)
+      throw usage(ErrorCodes.INVALID_ARGUMENT, 'message', 'the message body has already ended');
+    try {
+      return work();
+    } catch (error) {
+      if (error instanceof SmtpUsageError) this.#failure = error;
+      throw error;
+    }
+  }
+
+  /** Writes the tail at out[at]; returns the new length. */
+  #finish(out: Uint8Array, at: number): number {
+    let o = at;
+    if (this.#pendingCR) {
+      if (this.#strict) throw bareLineEnding();
+      out[o++] = LF;
+    } else if (!this.#atLineStart) {
+      out[o++] = CR;
+      out[o++] = LF;
+    }
+    for (const b of TERMINATOR) out[o++] = b;
+    this.#ended = true;
+    return o;
+  }
+
+  /** The hot loop. `reserve` extra octets of capacity are left after the result for the caller. */
+  #encode(chunk: Uint8Array, reserve: number): Uint8Array {
+    const n = chunk.length;
+    if (n === 0 && reserve === 0) return EMPTY;
+    const strict = this.#strict;
+    const max = this.#maxLine;
+    const sink = new Sink(chunk, reserve);
+    let i = 0;
+    let run = 0;
+    let lineStart = 0;
+    let carried = this.#lineOctets;
+    let bits = 0;
+    let pendingCR = false;
+
+    if (this.#pendingCR) {
+      // The CR ending the previous chunk is already out; this chunk supplies or lacks its LF.
+      if (chunk[0] === LF) {
+        i = 1;
+        lineStart = 1;
+      } else if (n > 0) {
+        if (strict) throw bareLineEnding();
+        sink.runThen(0, 0, LF);
+      } else {
+        pendingCR = true;
+      }
+    }
+    if (this.#atLineStart && i < n && chunk[i] === DOT) sink.runThen(run, i, DOT);
+
+    // Whole 4-octet words with no octet below 14 (no NUL, CR or LF) are skipped without a look at each
+    // octet; this word-at-a-time scan is what makes the encoder run at memory-copy-like speed.
+    const wordBase = (4 - (chunk.byteOffset & 3)) & 3;
+    const words = new Int32Array(
+      chunk.buffer,
+      chunk.byteOffset + wordBase,
+      n > wordBase ? (n - wordBase) >> 2 : 0,
+    );
+    const wordCount = words.length;
+    while (i < n) {
+      if (i >= wordBase && ((i - wordBase) & 3) === 0) {
+        let k = (i - wordBase) >> 2;
+        while (k < wordCount) {
+          const x = words[k]!;
+          if (((x - 0x0e0e0e0e) & ~x & 0x80808080) !== 0) break;
+          bits |= x;
+          k++;
+        }
+        i = wordBase + (k << 2);
+        if (i >= n) break;
+      }
+      const b = chunk[i]!;
+      bits |= b;
+      if (b > CR) {
+        i++;
+        continue;
+      }
+      let next: number;
+      if (b === LF) {
+        // CRLF pairs are consumed at their CR, so any LF seen here is bare.
+        if (carried + i - lineStart > max) throw lineTooLong();
+        if (strict) throw bareLineEnding();
+        sink.runThen(run, i, CR);
+        run = i;
+        next = i + 1;
+      } else if (b === CR) {
+        if (carried + i - lineStart > max) throw lineTooLong();
+        if (i + 1 === n) {
+          pendingCR = true;
+          next = n;
+        } else if (chunk[i + 1] === LF) {
+          next = i + 2;
+        } else {
+          if (strict) throw bareLineEnding();
+          sink.runThen(run, i + 1, LF);
+          run = i + 1;
+          next = i + 1;
+        }
+      } else if (b === NUL) {
+        // At the same position the line limit wins, so the error does not depend on chunking.
+        if (carried + i - lineStart > max) throw lineTooLong();
+        throw nulOctet();
+      } else {
+        i++;
+        continue;
+      }
+      carried = 0;
+      lineStart = next;
+      if (next < n && chunk[next] === DOT) {
+        sink.runThen(run, next, DOT);
+        run = next;
+      }
+      i = next;
+    }
+
+    sink.run(run, n);
+    carried += n - lineStart;
+    if (carried > max) throw lineTooLong();
+    this.#lineOctets = carried;
+    this.#atLineStart = lineStart === n && (n > 0 || this.#atLineStart);
+    this.#pendingCR = pendingCR;
+    this.#bits |= bits;
+    return sink.buf.subarray(0, sink.len);
+  }
+}
+
+/** Encodes a whole body: the result ends with the terminator ".\r\n". Throws SmtpUsageError. */
+export function encodeData(
+  body: Uint8Array,
+  options?: DataEncoderOptions,
+): { bytes: Uint8Array; has8bit: boolean } {
+  const encoder = new DataEncoder(options);
+  const bytes = encoder.encodeAll(body);
+  return { bytes, has8bit: encoder.has8bit };
+}
+
+function usage(code: SmtpUsageError['code'], field: string, message: string): SmtpUsageError {
+  return new SmtpUsageError({ code, field, message, phase: 'body' });
+}
+
+function nulOctet(): SmtpUsageError {
+  return usage(ErrorCodes.BODY_NUL, 'message', 'the message body contains a NUL octet');
+}
+
+function bareLineEnding(): SmtpUsageError {
+  return usage(
+    ErrorCodes.BODY_BARE_LINE_ENDING,
+    'message',
+    'the message body contains a bare CR or LF (strict line endings)',
+  );
+}
+
+function lineTooLong(): SmtpUsageError {
+  return usage(ErrorCodes.BODY_LINE_TOO_LONG, 'message', 'the message body has a line longer than the limit');
+}
