@@ -1,0 +1,384 @@
+/**
+ * An in-process scripted SMTP server on 127.0.0.1 (imapflow style): it answers a full happy session
+ * by default (RFC 5321, STARTTLS per RFC 3207, AUTH PLAIN/LOGIN per RFC 4954) and each test
+ * overrides one verb. It records every byte, command and transaction so tests can assert on the wire.
+ */
+import { once } from 'node:events';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { PemPair } from '../../src/testing/certificates.js';
+import {
+  applyReply,
+  type ConnectionState,
+  defaultReply,
+  type ReplyContext,
+  type ScriptedVerb,
+  verbOf,
+} from './scripted-replies.js';
+
+export type { ScriptedVerb } from './scripted-replies.js';
+
+/**
+ * A string is sent as the reply (CRLF appended when missing; may hold several lines), `null` keeps
+ * the server silent, and a function decides per line: returning `undefined` falls back to the default.
+ */
+export type ScriptedOverride =
+  | string
+  | null
+  | ((line: string, connection: ScriptedConnection, fallback: () => string) => string | null | undefined);
+
+export interface ScriptedServerOptions {
+  /** Server certificate for STARTTLS and implicit TLS. Without it STARTTLS answers 454. */
+  readonly tls?: PemPair;
+  /** TLS from the first byte (port 465 style). Requires `tls`. */
+  readonly implicitTls?: boolean;
+  readonly hostname?: string;
+  /** EHLO keywords before TLS. Default: PIPELINING, 8BITMIME, SIZE <sizeLimit>, STARTTLS (with tls), AUTH PLAIN LOGIN, ENHANCEDSTATUSCODES. */
+  readonly capabilities?: readonly string[];
+  /** EHLO keywords once TLS is up. Default: `capabilities` without STARTTLS. */
+  readonly capabilitiesAfterTls?: readonly string[];
+  /** Credentials AUTH accepts; without them any credentials are accepted. */
+  readonly credentials?: { readonly user: string; readonly pass: string };
+  /** Refuses MAIL with a larger SIZE= and messages over it at the dot (552). Default 10485760. */
+  readonly sizeLimit?: number;
+  /** After this many accepted messages on a connection, the next MAIL gets 421 and the connection closes (SES style). */
+  readonly maxMessagesPerConnection?: number;
+  readonly overrides?: Partial<Record<ScriptedVerb, ScriptedOverride>>;
+}
+
+export interface ReceivedChunk {
+  readonly secure: boolean;
+  readonly bytes: Buffer;
+}
+
+export interface ReceivedCommand {
+  readonly line: string;
+  readonly verb: ScriptedVerb;
+  /** Index in `chunks` of the chunk that completed this line: equal indices = same TCP read. */
+  readonly chunk: number;
+  readonly secure: boolean;
+}
+
+export interface ScriptedTransaction {
+  readonly connection: number;
+  readonly from: string;
+  readonly mailParams: readonly string[];
+  readonly to: readonly string[];
+  /** Every byte received after the 354, up to and including the terminating ".\r\n". */
+  readonly raw: Buffer;
+  /** The message with dot-stuffing removed and without the terminator line. */
+  readonly content: Buffer;
+  /** The reply given to the final dot (`null` when the server stayed silent). */
+  readonly reply: string | null;
+}
+
+export interface ScriptedConnection {
+  readonly id: number;
+  readonly state: ConnectionState;
+  readonly chunks: readonly ReceivedChunk[];
+  readonly commands: readonly ReceivedCommand[];
+  /** Plaintext bytes that followed the STARTTLS line in the same read (discarded, RFC 3207 §4). */
+  readonly discardedAfterStartTls: Buffer;
+  /** Bytes received in DATA mode without a terminator yet. */
+  readonly pendingData: Buffer;
+  readonly tlsError: Error | undefined;
+  readonly isClosed: boolean;
+  readonly whenClosed: Promise<void>;
+  /** Every application byte received, in order (plaintext, then decrypted after TLS). */
+  received(): Buffer;
+  write(data: string | Uint8Array): void;
+  /** Half-close gracefully (FIN). */
+  close(): void;
+  /** Drop the connection at once. */
+  destroy(): void;
+}
+
+export interface ScriptedServer {
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  readonly connections: readonly ScriptedConnection[];
+  readonly transactions: readonly ScriptedTransaction[];
+  /** Sets or replaces (or with `undefined` removes) a verb's override for later lines. */
+  override(verb: ScriptedVerb, override: ScriptedOverride | undefined): void;
+  /** Resolves once `predicate` holds (polled); rejects after `timeoutMs`. */
+  waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const CRLF = Buffer.from('\r\n');
+
+function withCrlf(reply: string): string {
+  return reply.endsWith('\r\n') ? reply : `${reply}\r\n`;
+}
+
+/** Finds the end of DATA: ".\r\n" at the start or "\r\n.\r\n"; returns the index after it. */
+function findTerminator(data: Buffer, from: number): number {
+  if (data.length >= 3 && data[0] === 0x2e && data[1] === 0x0d && data[2] === 0x0a) return 3;
+  const index = data.indexOf('\r\n.\r\n', Math.max(0, from - 4));
+  return index === -1 ? -1 : index + 5;
+}
+
+function unstuff(raw: Buffer): Buffer {
+  const body = raw.subarray(0, raw.length - 3); // drop ".\r\n"
+  const lines: Buffer[] = [];
+  let start = 0;
+  while (start < body.length) {
+    const end = body.indexOf(CRLF, start);
+    const stop = end === -1 ? body.length : end + 2;
+    const line = body.subarray(start, stop);
+    lines.push(line[0] === 0x2e ? line.subarray(1) : line);
+    start = stop;
+  }
+  return Buffer.concat(lines);
+}
+
+class Connection implements ScriptedConnection {
+  readonly state: ConnectionState = {
+    secure: false,
+    authenticated: false,
+    auth: undefined,
+    from: undefined,
+    mailParams: [],
+    to: [],
+    messages: 0,
+  };
+  readonly chunks: ReceivedChunk[] = [];
+  readonly commands: ReceivedCommand[] = [];
+  discardedAfterStartTls = Buffer.alloc(0);
+  pendingData = Buffer.alloc(0);
+  tlsError: Error | undefined;
+  isClosed = false;
+  readonly whenClosed: Promise<void>;
+  private stream: net.Socket;
+  private lineBuffer = Buffer.alloc(0);
+  private dataMode = false;
+  private readonly onData = (chunk: Buffer): void => this.handleChunk(chunk);
+
+  constructor(
+    readonly id: number,
+    private readonly raw: net.Socket,
+    private readonly server: ServerImpl,
+  ) {
+    this.stream = raw;
+    raw.setNoDelay(true);
+    this.whenClosed = once(raw, 'close').then(() => {
+      this.isClosed = true;
+    });
+    raw.on('error', () => {});
+    if (server.options.implicitTls) {
+      this.upgrade(() => this.greet());
+    } else {
+      raw.on('data', this.onData);
+      this.greet();
+    }
+  }
+
+  received(): Buffer {
+    return Buffer.concat(this.chunks.map((chunk) => chunk.bytes));
+  }
+
+  write(data: string | Uint8Array): void {
+    if (!this.stream.destroyed && this.stream.writable) this.stream.write(data);
+  }
+
+  close(): void {
+    this.stream.end();
+  }
+
+  destroy(): void {
+    this.stream.destroy();
+    this.raw.destroy();
+  }
+
+  private greet(): void {
+    this.respond('GREETING', '');
+  }
+
+  private respond(verb: ScriptedVerb, line: string): string | null {
+    const reply = this.server.replyFor(verb, line, this);
+    if (reply !== null) this.write(withCrlf(reply));
+    return reply;
+  }
+
+  private handleChunk(chunk: Buffer): void {
+    const index = this.chunks.length;
+    this.chunks.push({ secure: this.state.secure, bytes: Buffer.from(chunk) });
+    let rest: Buffer = chunk;
+    while (rest.length > 0 && !this.isClosed) {
+      if (this.dataMode) {
+        rest = this.consumeData(rest);
+        continue;
+      }
+      const lines = Buffer.concat([this.lineBuffer, rest]);
+      const newline = lines.indexOf(0x0a);
+      if (newline === -1) {
+        this.lineBuffer = lines;
+        return;
+      }
+      this.lineBuffer = Buffer.alloc(0);
+      rest = lines.subarray(newline + 1);
+      const line = lines.subarray(0, newline).toString('utf8').replace(/\r$/, '');
+      if (this.handleLine(line, index) === 'upgraded') {
+        this.discardedAfterStartTls = Buffer.from(rest);
+        return;
+      }
+    }
+  }
+
+  private handleLine(line: string, chunk: number): 'upgraded' | undefined {
+    const verb = verbOf(line, this.state);
+    this.commands.push({ line, verb, chunk, secure: this.state.secure });
+    const reply = this.respond(verb, line);
+    applyReply(verb, line, reply, this.state);
+    if (verb === 'DATA' && reply?.startsWith('354')) this.dataMode = true;
+    if (verb === 'QUIT' && reply?.startsWith('221')) this.close();
+    if (verb === 'MAIL' && reply?.startsWith('421')) this.close();
+    if (verb === 'STARTTLS' && reply?.startsWith('220')) {
+      this.upgrade(() => {});
+      return 'upgraded';
+    }
+    return undefined;
+  }
+
+  private consumeData(chunk: Buffer): Buffer {
+    const searchFrom = this.pendingData.length;
+    this.pendingData = Buffer.concat([this.pendingData, chunk]);
+    const end = findTerminator(this.pendingData, searchFrom);
+    if (end === -1) return Buffer.alloc(0);
+    const raw = this.pendingData.subarray(0, end);
+    const rest = this.pendingData.subarray(end);
+    this.pendingData = Buffer.alloc(0);
+    this.dataMode = false;
+    const { from = '', mailParams, to } = this.state;
+    const content = unstuff(raw);
+    this.server.dataOctets = content.length;
+    const reply = this.respond('DOT', '.');
+    this.server.transactions.push({
+      connection: this.id,
+      from,
+      mailParams: [...mailParams],
+      to: [...to],
+      raw: Buffer.from(raw),
+      content,
+      reply,
+    });
+    applyReply('DOT', '.', reply, this.state);
+    return Buffer.from(rest);
+  }
+
+  private upgrade(onSecure: () => void): void {
+    const { tls: pem } = this.server.options;
+    this.raw.removeListener('data', this.onData);
+    if (!pem) throw new Error('scripted server: TLS requested without a certificate');
+    const secure = new tls.TLSSocket(this.raw, {
+      isServer: true,
+      secureContext: tls.createSecureContext({ cert: pem.cert, key: pem.key }),
+    });
+    secure.on('error', (error) => {
+      this.tlsError = error;
+      this.raw.destroy();
+    });
+    secure.once('secure', () => {
+      this.state.secure = true;
+      onSecure();
+    });
+    secure.on('data', this.onData);
+    this.stream = secure;
+  }
+}
+
+class ServerImpl implements ScriptedServer {
+  readonly host = '127.0.0.1' as const;
+  readonly connections: Connection[] = [];
+  readonly transactions: ScriptedTransaction[] = [];
+  readonly overrides: Partial<Record<ScriptedVerb, ScriptedOverride>>;
+  dataOctets = 0;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly netServer: net.Server;
+  private messageCounter = 0;
+
+  constructor(readonly options: ScriptedServerOptions) {
+    this.overrides = { ...options.overrides };
+    this.netServer = net.createServer((socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      this.connections.push(new Connection(this.connections.length, socket, this));
+    });
+  }
+
+  get port(): number {
+    return (this.netServer.address() as net.AddressInfo).port;
+  }
+
+  async listen(): Promise<void> {
+    this.netServer.listen(0, '127.0.0.1');
+    await once(this.netServer, 'listening');
+  }
+
+  override(verb: ScriptedVerb, override: ScriptedOverride | undefined): void {
+    if (override === undefined) delete this.overrides[verb];
+    else this.overrides[verb] = override;
+  }
+
+  replyFor(verb: ScriptedVerb, line: string, connection: Connection): string | null {
+    const limit = this.options.maxMessagesPerConnection;
+    if (verb === 'MAIL' && limit !== undefined && connection.state.messages >= limit) {
+      return '421 4.7.0 Maximum message count per session reached';
+    }
+    const fallback = (): string => defaultReply(verb, line, this.context(connection));
+    const override = this.overrides[verb];
+    if (override === undefined) return fallback();
+    if (typeof override !== 'function') return override;
+    const chosen = override(line, connection, fallback);
+    return chosen === undefined ? fallback() : chosen;
+  }
+
+  async waitFor(predicate: () => boolean, timeoutMs = 2000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error('scripted server: waitFor timed out');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.netServer.close(() => resolve()));
+  }
+
+  private context(connection: Connection): ReplyContext {
+    const sizeLimit = this.options.sizeLimit ?? 10_485_760;
+    return {
+      state: connection.state,
+      hostname: this.options.hostname ?? 'scripted.test',
+      capabilities: this.capabilities(connection.state.secure, sizeLimit),
+      tlsAvailable: this.options.tls !== undefined,
+      credentials: this.options.credentials,
+      sizeLimit,
+      messageId: () => `scripted-${connection.id}-${++this.messageCounter}`,
+      dataOctets: this.dataOctets,
+    };
+  }
+
+  private capabilities(secure: boolean, sizeLimit: number): readonly string[] {
+    const base = this.options.capabilities ?? [
+      'PIPELINING',
+      '8BITMIME',
+      `SIZE ${sizeLimit}`,
+      ...(this.options.tls && !this.options.implicitTls ? ['STARTTLS'] : []),
+      'AUTH PLAIN LOGIN',
+      'ENHANCEDSTATUSCODES',
+    ];
+    if (!secure) return base;
+    return (
+      this.options.capabilitiesAfterTls ?? base.filter((keyword) => keyword.toUpperCase() !== 'STARTTLS')
+    );
+  }
+}
+
+/** Starts a scripted server on 127.0.0.1 with an ephemeral port. */
+export async function startScriptedServer(options: ScriptedServerOptions = {}): Promise<ScriptedServer> {
+  const server = new ServerImpl(options);
+  await server.listen();
+  return server;
+}
