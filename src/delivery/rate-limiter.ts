@@ -34,7 +34,8 @@ interface Waiter {
 }
 
 // Float refills land a hair under the target after a ceil'd wait; this keeps that from costing a timer.
-const EPSILON = 1e-9;
+const EPSILON = 1e-6;
+const MS_EPSILON = 1e-6;
 
 export class RateLimiter {
   readonly #clock: Clock;
@@ -97,7 +98,7 @@ export class RateLimiter {
       this.#tokens -= n;
       return 0;
     }
-    return Math.max(1, Math.ceil(this.#waitFor([...this.#queue.map((w) => w.n), n])));
+    return Math.max(1, ceilMs(this.#waitFor([...this.#queue.map((w) => w.n), n])));
   }
 
   /** Resolves once `n` tokens are taken, in FIFO order; rejects with SMTP_ABORTED if `signal` aborts first. */
@@ -190,7 +191,7 @@ export class RateLimiter {
     const head = this.#queue[0];
     if (!head) return;
     this.#refill();
-    const ms = Math.ceil(this.#waitFor([head.n]));
+    const ms = ceilMs(this.#waitFor([head.n]));
     this.#timer = this.#clock.setTimeout(() => this.#drain(), ms);
   }
 
@@ -202,6 +203,11 @@ export class RateLimiter {
     // The head may have changed (or a smaller one may now be grantable): recompute.
     if (index === 0) this.#schedule();
   }
+}
+
+/** Whole ms, ignoring float noise: 1.0000000000000009 ms is 1 ms, not 2. */
+function ceilMs(ms: number): number {
+  return Math.max(0, Math.ceil(ms - MS_EPSILON));
 }
 
 function positive(value: number, field: string): number {

@@ -27,7 +27,7 @@ export interface RetryErrorInfo {
   readonly outcome: Outcome;
   readonly retryable: boolean;
   readonly code: ErrorCode | string;
-  readonly action?: RetryAction;
+  readonly action?: RetryAction | undefined;
 }
 
 export interface RetryContext {
@@ -37,7 +37,7 @@ export interface RetryContext {
   readonly elapsedMs: number;
   readonly error: RetryErrorInfo;
   /** Immediate 'reconnect' retries already granted for this message (default 0). */
-  readonly reconnects?: number;
+  readonly reconnects?: number | undefined;
 }
 
 /** Milliseconds to wait before the next attempt, or undefined to stop. */
