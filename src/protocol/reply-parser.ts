@@ -22,6 +22,9 @@ const CR = 0x0d;
 const SP = 0x20;
 const HYPHEN = 0x2d;
 const DIGIT_0 = 0x30;
+const EMPTY = new Uint8Array(0);
+const MIN_PARTIAL_OCTETS = 256;
+const RETAINED_PARTIAL_OCTETS = 8192;
 /** How much of an offending line an error message may quote. */
 const PREVIEW_OCTETS = 100;
 
@@ -36,8 +39,11 @@ export class ReplyParser {
   readonly #maxLineOctets: number;
   readonly #maxReplyOctets: number;
   readonly #decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-  /** Pieces of the current, unterminated line: joined once, when its LF arrives (linear time). */
-  #fragments: Uint8Array[] = [];
+  /**
+   * The current, unterminated line in a buffer grown by doubling: amortised linear time however the
+   * bytes are chunked, and a copy because the caller may reuse its buffer after push() returns.
+   */
+  #partial = EMPTY;
   #fragmentOctets = 0;
   /** Completed lines of an unfinished multi-line reply. */
   #code: number | undefined;
@@ -91,9 +97,19 @@ export class ReplyParser {
   /** Keeps an unterminated tail, failing before it is stored if it would pass a cap. */
   #hold(tail: Uint8Array): void {
     this.#checkSize(this.#fragmentOctets + tail.length);
-    // Copy: the caller may reuse its buffer after push() returns.
-    this.#fragments.push(tail.slice());
-    this.#fragmentOctets += tail.length;
+    this.#append(tail);
+  }
+
+  #append(bytes: Uint8Array): void {
+    const needed = this.#fragmentOctets + bytes.length;
+    if (needed > this.#partial.length) {
+      const doubled = Math.max(2 * this.#partial.length, MIN_PARTIAL_OCTETS);
+      const grown = new Uint8Array(Math.max(needed, Math.min(doubled, this.#maxLineOctets)));
+      grown.set(this.#partial.subarray(0, this.#fragmentOctets));
+      this.#partial = grown;
+    }
+    this.#partial.set(bytes, this.#fragmentOctets);
+    this.#fragmentOctets = needed;
   }
 
   #checkSize(lineOctets: number): void {
@@ -105,18 +121,14 @@ export class ReplyParser {
     }
   }
 
-  /** The current line's bytes without its LF: held fragments joined with `end`, each byte copied once. */
+  /** The current line's bytes without its LF; a view valid until the next append. */
   #takeLine(end: Uint8Array): Uint8Array {
-    if (this.#fragments.length === 0) return end;
-    const line = new Uint8Array(this.#fragmentOctets + end.length);
-    let offset = 0;
-    for (const fragment of this.#fragments) {
-      line.set(fragment, offset);
-      offset += fragment.length;
-    }
-    line.set(end, offset);
-    this.#fragments = [];
+    if (this.#fragmentOctets === 0) return end;
+    this.#append(end);
+    const line = this.#partial.subarray(0, this.#fragmentOctets);
     this.#fragmentOctets = 0;
+    // Do not keep a buffer grown by one long line for the life of the connection.
+    if (this.#partial.length > RETAINED_PARTIAL_OCTETS) this.#partial = EMPTY;
     return line;
   }
 
@@ -147,7 +159,7 @@ export class ReplyParser {
 
   #fail(error: SmtpProtocolError): void {
     this.#failure = error;
-    this.#fragments = [];
+    this.#partial = EMPTY;
     this.#fragmentOctets = 0;
     this.#lines = [];
     this.#lineOctets = 0;
