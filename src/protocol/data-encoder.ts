@@ -18,6 +18,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 const DOT = 0x2e;
 const EMPTY = new Uint8Array(0);
+const NO_WORDS = new Int32Array(0);
 const TERMINATOR = [DOT, CR, LF] as const;
 /** The most end() can write: CRLF for an unterminated last line, then the terminator. */
 const TAIL_OCTETS = 5;
@@ -195,16 +196,18 @@ export class DataEncoder {
         pendingCR = true;
       }
     }
-    if (this.#atLineStart && i < n && chunk[i] === DOT) sink.runThen(run, i, DOT);
+    if (this.#atLineStart && i < n && chunk[i] === DOT) {
+      sink.runThen(run, i, DOT);
+      run = i;
+    }
 
     // Whole 4-octet words with no octet below 14 (no NUL, CR or LF) are skipped without a look at each
     // octet; this word-at-a-time scan is what makes the encoder run at memory-copy-like speed.
     const wordBase = (4 - (chunk.byteOffset & 3)) & 3;
-    const words = new Int32Array(
-      chunk.buffer,
-      chunk.byteOffset + wordBase,
-      n > wordBase ? (n - wordBase) >> 2 : 0,
-    );
+    const words =
+      n >= wordBase + 4
+        ? new Int32Array(chunk.buffer, chunk.byteOffset + wordBase, (n - wordBase) >> 2)
+        : NO_WORDS;
     const wordCount = words.length;
     while (i < n) {
       if (i >= wordBase && ((i - wordBase) & 3) === 0) {
