@@ -1,0 +1,241 @@
+/**
+ * A minimal, correct message composer: RFC 5322 headers (Date, Message-ID, folded lines,
+ * RFC 2047 words for non-ASCII), RFC 2045/2046 MIME (text, html, alternative, mixed with
+ * base64 attachments, RFC 2231 file names). Every line it writes is at most 998 octets.
+ */
+import { randomBytes } from 'node:crypto';
+import { ErrorCodes } from '../errors/codes.js';
+import { SmtpUsageError } from '../errors/smtp-error.js';
+import { isAscii } from '../protocol/address.js';
+import { MAX_TEXT_LINE_OCTETS } from '../protocol/limits.js';
+import { encodeWords, needsEncodedWords } from './encoded-word.js';
+import { formatMailbox, type Mailbox, parseMailbox } from './mailbox.js';
+import { encodeQuotedPrintable } from './quoted-printable.js';
+
+export interface Attachment {
+  readonly filename: string;
+  readonly content: Uint8Array | string;
+  readonly contentType?: string;
+}
+
+export interface ComposeOptions {
+  readonly from: string;
+  readonly to?: readonly string[];
+  readonly cc?: readonly string[];
+  readonly bcc?: readonly string[];
+  readonly replyTo?: string;
+  readonly subject?: string;
+  readonly text?: string;
+  readonly html?: string;
+  readonly attachments?: readonly Attachment[];
+  /** Extra headers, e.g. `X-SES-CONFIGURATION-SET`. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly date?: Date;
+  /** Source of randomness for Message-ID and boundaries (tests pass a deterministic one). */
+  readonly random?: (bytes: number) => Uint8Array;
+}
+
+export interface ComposedMessage {
+  readonly envelope: { readonly from: string; readonly to: readonly string[] };
+  readonly messageId: string;
+  readonly raw: Uint8Array;
+}
+
+const FOLD_AT = 78;
+const BASE64_LINE = 76;
+const HEADER_NAME = /^[\x21-\x39\x3b-\x7e]+$/; // RFC 5322 §2.2 ftext: printable except ':'
+
+export function composeMessage(options: ComposeOptions): ComposedMessage {
+  const random = options.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
+  const from = parseMailbox(options.from, 'from');
+  const lists = {
+    to: parseList(options.to, 'to'),
+    cc: parseList(options.cc, 'cc'),
+    bcc: parseList(options.bcc, 'bcc'),
+  };
+  const recipients = [...new Set([...lists.to, ...lists.cc, ...lists.bcc].map((m) => m.address))];
+  if (recipients.length === 0) {
+    throw new SmtpUsageError({
+      code: ErrorCodes.NO_RECIPIENTS,
+      message: 'the message has no recipients',
+      field: 'to',
+    });
+  }
+  const domain = from.address.slice(from.address.lastIndexOf('@') + 1);
+  const messageId = `<${hex(random(16))}@${domain}>`;
+
+  const headers: string[] = [
+    header('From', formatMailbox(from)),
+    ...(lists.to.length > 0 ? [addressHeader('To', lists.to)] : []),
+    ...(lists.cc.length > 0 ? [addressHeader('Cc', lists.cc)] : []),
+    ...(options.replyTo === undefined
+      ? []
+      : [header('Reply-To', formatMailbox(parseMailbox(options.replyTo, 'replyTo')))]),
+    unstructured('Subject', options.subject ?? ''),
+    header('Date', formatDate(options.date ?? new Date())),
+    header('Message-ID', messageId),
+    header('MIME-Version', '1.0'),
+    ...Object.entries(options.headers ?? {}).map(([name, value]) => extraHeader(name, value)),
+  ];
+  const body = buildBody(options, () => `=_sm_${hex(random(12))}`);
+  const text = `${headers.join('\r\n')}\r\n${body}`;
+  return { envelope: { from: from.address, to: recipients }, messageId, raw: new TextEncoder().encode(text) };
+}
+
+function parseList(list: readonly string[] | undefined, field: string): Mailbox[] {
+  return (list ?? []).map((entry, i) => parseMailbox(entry, `${field}[${i}]`));
+}
+
+/** A MIME entity: its header lines and its (already encoded) body. */
+interface Part {
+  readonly headers: readonly string[];
+  readonly body: string;
+}
+
+function buildBody(options: ComposeOptions, boundary: () => string): string {
+  const texts: Part[] = [];
+  if (options.text !== undefined || options.html === undefined)
+    texts.push(textPart(options.text ?? '', 'plain'));
+  if (options.html !== undefined) texts.push(textPart(options.html, 'html'));
+  let root: Part = texts.length === 1 ? (texts[0] as Part) : multipart('alternative', texts, boundary());
+  const attachments = (options.attachments ?? []).map(attachmentPart);
+  if (attachments.length > 0) root = multipart('mixed', [root, ...attachments], boundary());
+  return `${root.headers.join('\r\n')}\r\n\r\n${root.body}`;
+}
+
+function textPart(text: string, subtype: 'plain' | 'html'): Part {
+  const lines = text.split(/\r\n|\r|\n/);
+  const sevenBit =
+    isAscii(text) && !/[\0]/.test(text) && lines.every((l) => l.length <= MAX_TEXT_LINE_OCTETS);
+  return {
+    headers: [
+      `Content-Type: text/${subtype}; charset=utf-8`,
+      `Content-Transfer-Encoding: ${sevenBit ? '7bit' : 'quoted-printable'}`,
+    ],
+    body: sevenBit ? lines.join('\r\n') : encodeQuotedPrintable(text),
+  };
+}
+
+function attachmentPart(attachment: Attachment, index: number): Part {
+  const field = `attachments[${index}]`;
+  const type = attachment.contentType ?? 'application/octet-stream';
+  if (!/^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/.test(type)) {
+    throw new SmtpUsageError({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      message: `${field}.contentType is not a MIME type`,
+      field,
+    });
+  }
+  const content =
+    typeof attachment.content === 'string'
+      ? Buffer.from(attachment.content, 'utf8')
+      : Buffer.from(attachment.content);
+  const name = fileNameParameter(attachment.filename, field);
+  return {
+    headers: [
+      `Content-Type: ${type}; name${name}`,
+      'Content-Transfer-Encoding: base64',
+      `Content-Disposition: attachment; filename${name}`,
+    ],
+    body: wrap(content.toString('base64'), BASE64_LINE),
+  };
+}
+
+/** `="name"` for plain ASCII names, RFC 2231 `*=UTF-8''percent-encoded` otherwise. */
+function fileNameParameter(filename: string, field: string): string {
+  if (filename === '' || /[\0-\x1f\x7f]/.test(filename)) {
+    throw new SmtpUsageError({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      message: `${field}.filename is empty or has control characters`,
+      field,
+    });
+  }
+  if (isAscii(filename) && !/["\\]/.test(filename) && filename.length <= 60) return `="${filename}"`;
+  return `*=UTF-8''${encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
+
+function multipart(subtype: 'alternative' | 'mixed', parts: readonly Part[], boundary: string): Part {
+  const body = parts
+    .map((part) => `--${boundary}\r\n${part.headers.join('\r\n')}\r\n\r\n${part.body}\r\n`)
+    .join('');
+  return {
+    headers: [`Content-Type: multipart/${subtype}; boundary="${boundary}"`],
+    body: `${body}--${boundary}--`,
+  };
+}
+
+function extraHeader(name: string, value: string): string {
+  if (!HEADER_NAME.test(name)) {
+    throw new SmtpUsageError({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      message: 'a header name is not RFC 5322 ftext',
+      field: 'headers',
+    });
+  }
+  return unstructured(name, value);
+}
+
+/** Unstructured text (RFC 5322 §3.2.5), encoded when not plain printable ASCII, then folded. */
+function unstructured(name: string, value: string): string {
+  if (/[\r\n\0]/.test(value)) {
+    throw new SmtpUsageError({
+      code: ErrorCodes.CONTROL_CHARACTER,
+      message: `header ${name} contains a line break or NUL`,
+      field: name,
+    });
+  }
+  if (needsEncodedWords(value)) return fold(`${name}: ${encodeWords(value).join(' ')}`);
+  return fold(`${name}: ${value}`);
+}
+
+function addressHeader(name: string, mailboxes: readonly Mailbox[]): string {
+  return fold(`${name}: ${mailboxes.map(formatMailbox).join(', ')}`);
+}
+
+function header(name: string, value: string): string {
+  return fold(`${name}: ${value}`);
+}
+
+/** Folds a header line at white space so that lines stay near 78 characters (RFC 5322 §2.2.3). */
+function fold(line: string): string {
+  if (line.length <= FOLD_AT) return line;
+  const out: string[] = [];
+  let rest = line;
+  while (rest.length > FOLD_AT) {
+    let at = rest.lastIndexOf(' ', FOLD_AT);
+    if (at <= 0) at = rest.indexOf(' ', FOLD_AT);
+    if (at <= 0) break;
+    out.push(rest.slice(0, at));
+    rest = rest.slice(at);
+  }
+  out.push(rest);
+  if (out.some((l) => l.length > MAX_TEXT_LINE_OCTETS)) {
+    throw new SmtpUsageError({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      message: 'a header has a word longer than 998 octets',
+      field: 'headers',
+    });
+  }
+  return out.join('\r\n');
+}
+
+function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  for (let i = 0; i < text.length; i += width) lines.push(text.slice(i, i + width));
+  return lines.join('\r\n');
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** RFC 5322 §3.3 date-time, in UTC. */
+export function formatDate(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${DAYS[date.getUTCDay()]}, ${pad(date.getUTCDate())} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()} ${pad(
+    date.getUTCHours(),
+  )}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}

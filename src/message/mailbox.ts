@@ -1,0 +1,56 @@
+/**
+ * Mailboxes as people write them (`Name <user@example.org>` or `user@example.org`), split into
+ * the envelope address and a header form (RFC 5322 §3.4) with RFC 2047 words for non-ASCII names.
+ */
+import { ErrorCodes } from '../errors/codes.js';
+import { SmtpUsageError } from '../errors/smtp-error.js';
+import { validateAddress } from '../protocol/address.js';
+import { encodeWords, needsEncodedWords } from './encoded-word.js';
+
+export interface Mailbox {
+  readonly name?: string;
+  readonly address: string;
+}
+
+/** RFC 5322 §3.2.3 atext plus the space between words: what a phrase may carry unquoted. */
+const PLAIN_PHRASE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]*$/;
+
+/** Parses `Name <addr>`, `"Quoted Name" <addr>`, `<addr>` or a bare address. */
+export function parseMailbox(input: string, field: string, smtputf8 = false): Mailbox {
+  if (/[\r\n\0]/.test(input)) {
+    throw new SmtpUsageError({
+      code: ErrorCodes.CONTROL_CHARACTER,
+      message: `${field} contains a line break or NUL`,
+      field,
+    });
+  }
+  const text = input.trim();
+  const open = text.lastIndexOf('<');
+  let name: string | undefined;
+  let address = text;
+  if (text.endsWith('>') && open !== -1) {
+    address = text.slice(open + 1, -1).trim();
+    name = unquote(text.slice(0, open).trim()) || undefined;
+  }
+  validateAddress(address, field, { allowNull: false, smtputf8 });
+  return name === undefined ? { address } : { name, address };
+}
+
+function unquote(phrase: string): string {
+  if (phrase.length >= 2 && phrase.startsWith('"') && phrase.endsWith('"')) {
+    return phrase.slice(1, -1).replace(/\\(.)/g, '$1');
+  }
+  return phrase;
+}
+
+/** The header form of a mailbox. */
+export function formatMailbox(mailbox: Mailbox): string {
+  if (mailbox.name === undefined) return mailbox.address;
+  return `${formatPhrase(mailbox.name)} <${mailbox.address}>`;
+}
+
+function formatPhrase(name: string): string {
+  if (needsEncodedWords(name)) return encodeWords(name).join(' ');
+  if (PLAIN_PHRASE.test(name)) return name;
+  return `"${name.replace(/(["\\])/g, '\\$1')}"`;
+}
