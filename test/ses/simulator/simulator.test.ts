@@ -1,0 +1,232 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deriveSesSmtpPassword, deriveSesSmtpPasswordV2 } from '../../../src/ses/password.js';
+import { SES_MESSAGE_ID_PATTERN } from '../../../src/ses/simulator/message-id.js';
+import {
+  type SesSimulator,
+  type SesSimulatorOptions,
+  startSesSimulator,
+} from '../../../src/ses/simulator/simulator.js';
+import { createTestCertificates, type TestCertificates } from '../../../src/testing/certificates.js';
+import { authenticatedProbe, b64, plain, SmtpProbe, sendMessage } from './smtp-probe.js';
+
+const KEY = { accessKeyId: 'AKIAEXAMPLE000000001', secretAccessKey: 'some+secret+key' };
+let certificates: TestCertificates;
+const running: SesSimulator[] = [];
+
+beforeAll(async () => {
+  certificates = await createTestCertificates();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((sim) => sim.close()));
+});
+
+async function start(options: SesSimulatorOptions = {}): Promise<SesSimulator> {
+  const sim = await startSesSimulator({
+    certificates,
+    credentials: [KEY],
+    verifiedIdentities: ['example.com'],
+    ...options,
+  });
+  running.push(sim);
+  return sim;
+}
+
+describe('greeting and EHLO', () => {
+  it('greets like SES with a fresh banner per connection', async () => {
+    const sim = await start();
+    const a = await SmtpProbe.open(sim.starttlsPort);
+    const b = await SmtpProbe.open(sim.starttlsPort);
+    const [ga, gb] = [await a.read(), await b.read()];
+    for (const greeting of [ga, gb]) {
+      expect(greeting.raw).toMatch(
+        /^220 email-smtp\.amazonaws\.com ESMTP SimpleEmailService-d-[A-Z0-9]{9} [A-Za-z0-9]{20}$/,
+      );
+    }
+    expect(ga.raw).not.toBe(gb.raw);
+    a.close();
+    b.close();
+  });
+
+  it('advertises 8BITMIME, STARTTLS and AUTH PLAIN LOGIN then Ok; no STARTTLS after TLS', async () => {
+    const sim = await start();
+    const probe = await SmtpProbe.open(sim.starttlsPort);
+    await probe.read();
+    const before = await probe.command('EHLO client.test');
+    expect(before.raw).toBe(
+      ['250-email-smtp.amazonaws.com', '250-8BITMIME', '250-STARTTLS', '250-AUTH PLAIN LOGIN', '250 Ok'].join(
+        '\n',
+      ),
+    );
+    expect(await probe.startTls(sim.caPem)).toMatchObject({ code: 220, lines: ['Ready to start TLS'] });
+    const after = await probe.command('EHLO client.test');
+    expect(after.raw).toBe(
+      ['250-email-smtp.amazonaws.com', '250-8BITMIME', '250-AUTH PLAIN LOGIN', '250 Ok'].join('\n'),
+    );
+    probe.close();
+  });
+
+  it('serves implicit TLS on the TLS port with the test CA', async () => {
+    const sim = await start();
+    const probe = await SmtpProbe.open(sim.tlsPort, { tls: { ca: await readFile(sim.caFile, 'utf8') } });
+    expect((await probe.read()).code).toBe(220);
+    const ehlo = await probe.command('EHLO client.test');
+    expect(ehlo.lines).toEqual(['email-smtp.amazonaws.com', '8BITMIME', 'AUTH PLAIN LOGIN', 'Ok']);
+    const user = sim.users[0]!;
+    expect((await probe.command(`AUTH PLAIN ${plain(user.user, user.pass)}`)).code).toBe(235);
+    expect((await sendMessage(probe, 'a@example.com', ['success@simulator.amazonses.com'])).code).toBe(250);
+    probe.close();
+  });
+});
+
+describe('authentication', () => {
+  it('refuses AUTH before STARTTLS with 530', async () => {
+    const sim = await start();
+    const probe = await SmtpProbe.open(sim.starttlsPort);
+    await probe.read();
+    await probe.command('EHLO client.test');
+    const reply = await probe.command(`AUTH PLAIN ${plain(KEY.accessKeyId, sim.users[0]!.pass)}`);
+    expect(reply.raw).toBe('530 Must issue a STARTTLS command first');
+    expect(sim.stats.rejected['tls-required']).toBe(1);
+    probe.close();
+  });
+
+  it('accepts AUTH PLAIN with the derived SigV4 password for the region', async () => {
+    const sim = await start({ region: 'eu-central-1' });
+    expect(sim.users).toEqual([
+      { user: KEY.accessKeyId, pass: 'BMXhUYlu5Z3gSXVQORxlVa7XPaz91aGWdfHxvkOZdWZ2' },
+    ]);
+    const probe = await authenticatedProbe(sim); // asserts 235
+    probe.close();
+  });
+
+  it('answers a good AUTH with SES text', async () => {
+    const sim = await start();
+    const probe = await SmtpProbe.open(sim.tlsPort, { tls: { ca: sim.caPem } });
+    await probe.read();
+    await probe.command('EHLO client.test');
+    const reply = await probe.command(`AUTH PLAIN ${plain(KEY.accessKeyId, sim.users[0]!.pass)}`);
+    expect(reply.raw).toBe('235 Authentication successful.');
+    probe.close();
+  });
+
+  it.each([
+    ['the raw secret key', KEY.accessKeyId, KEY.secretAccessKey],
+    [
+      'a password for another region',
+      KEY.accessKeyId,
+      deriveSesSmtpPassword(KEY.secretAccessKey, 'us-west-1'),
+    ],
+    [
+      'an unknown access key id',
+      'AKIAUNKNOWN000000000',
+      deriveSesSmtpPassword(KEY.secretAccessKey, 'us-east-1'),
+    ],
+    [
+      'a legacy V2 password (not accepted by default)',
+      KEY.accessKeyId,
+      deriveSesSmtpPasswordV2(KEY.secretAccessKey),
+    ],
+  ])('refuses AUTH PLAIN with %s: 535', async (_name, user, pass) => {
+    const sim = await start();
+    const probe = await SmtpProbe.open(sim.tlsPort, { tls: { ca: sim.caPem } });
+    await probe.read();
+    await probe.command('EHLO client.test');
+    expect((await probe.command(`AUTH PLAIN ${plain(user, pass)}`)).raw).toBe(
+      '535 Authentication Credentials Invalid',
+    );
+    expect(sim.stats.rejected['auth-invalid']).toBe(1);
+    probe.close();
+  });
+
+  it('accepts V2 passwords when asked to', async () => {
+    const sim = await start({ acceptV2Passwords: true });
+    const probe = await SmtpProbe.open(sim.tlsPort, { tls: { ca: sim.caPem } });
+    await probe.read();
+    await probe.command('EHLO client.test');
+    const pass = deriveSesSmtpPasswordV2(KEY.secretAccessKey);
+    expect((await probe.command(`AUTH PLAIN ${plain(KEY.accessKeyId, pass)}`)).code).toBe(235);
+    probe.close();
+  });
+
+  it('runs AUTH LOGIN with SES prompts, good and bad', async () => {
+    const sim = await start();
+    for (const [pass, expected] of [
+      [sim.users[0]!.pass, '235 Authentication successful.'],
+      ['wrong', '535 Authentication Credentials Invalid'],
+    ] as const) {
+      const probe = await SmtpProbe.open(sim.tlsPort, { tls: { ca: sim.caPem } });
+      await probe.read();
+      await probe.command('EHLO client.test');
+      expect((await probe.command('AUTH LOGIN')).raw).toBe('334 VXNlcm5hbWU6');
+      expect((await probe.command(b64(KEY.accessKeyId))).raw).toBe('334 UGFzc3dvcmQ6');
+      expect((await probe.command(b64(pass))).raw).toBe(expected);
+      probe.close();
+    }
+  });
+
+  it('refuses MAIL before AUTH with 530 Authentication required', async () => {
+    const sim = await start();
+    const probe = await SmtpProbe.open(sim.tlsPort, { tls: { ca: sim.caPem } });
+    await probe.read();
+    await probe.command('EHLO client.test');
+    expect((await probe.command('MAIL FROM:<a@example.com>')).raw).toBe('530 Authentication required');
+    expect(sim.stats.rejected['auth-required']).toBe(1);
+    probe.close();
+  });
+});
+
+describe('accepted messages', () => {
+  it('answers 250 Ok <SES-shaped id> and keeps the message', async () => {
+    const now = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
+    const sim = await start({ clock: () => now });
+    const probe = await authenticatedProbe(sim);
+    expect((await probe.command('MAIL FROM:<a@example.com>')).raw).toBe('250 Ok');
+    expect((await probe.command('RCPT TO:<success@simulator.amazonses.com>')).raw).toBe('250 Ok');
+    expect((await probe.command('DATA')).raw).toBe('354 End data with <CR><LF>.<CR><LF>');
+    probe.write('From: a@example.com\r\nSubject: hi\r\n\r\n..dot-stuffed\r\n');
+    const reply = await probe.command('.');
+    expect(reply.raw).toMatch(/^250 Ok \S+$/);
+    const id = reply.lines[0]!.slice('Ok '.length);
+    expect(id).toMatch(SES_MESSAGE_ID_PATTERN);
+    expect(id.slice(0, 16)).toBe(`0101${now.toString(16).padStart(12, '0')}`);
+    expect(sim.messages).toHaveLength(1);
+    const message = sim.messages[0]!;
+    expect(message).toMatchObject({ id, from: 'a@example.com', to: ['success@simulator.amazonses.com'] });
+    expect(message.receivedAt).toBe(now);
+    expect(Buffer.from(message.raw).toString()).toBe(
+      'From: a@example.com\r\nSubject: hi\r\n\r\n.dot-stuffed\r\n',
+    );
+    expect(sim.stats.accepted).toBe(1);
+    expect((await probe.command('QUIT')).raw).toBe('221 Bye');
+    probe.close();
+  });
+
+  it('writes each accepted message to mailDir as <id>.eml', async () => {
+    const mailDir = join(await mkdtemp(join(tmpdir(), 'ses-sim-test-')), 'mail');
+    try {
+      const sim = await start({ mailDir });
+      const probe = await authenticatedProbe(sim);
+      const body = 'From: a@example.com\r\nSubject: saved\r\n\r\nBody\r\n';
+      const reply = await sendMessage(probe, 'a@example.com', ['success@simulator.amazonses.com'], body);
+      const id = reply.lines[0]!.slice('Ok '.length);
+      expect(await readdir(mailDir)).toEqual([`${id}.eml`]);
+      expect(await readFile(join(mailDir, `${id}.eml`), 'utf8')).toBe(body);
+      probe.close();
+    } finally {
+      await rm(join(mailDir, '..'), { recursive: true, force: true });
+    }
+  });
+
+  it('gives a queued forced reply at the next final dot', async () => {
+    const sim = await start();
+    sim.failNextMessage();
+    const probe = await authenticatedProbe(sim);
+    const to = ['success@simulator.amazonses.com'];
+    expect((await sendMessage(probe, 'a@example.com', to)).raw).toBe('451 Temporary service failure');
+    expect((await sendMessage(probe, 'a@example.com', to)).code).toBe(250);
+    probe.close();
+  });
+});
