@@ -1,3 +1,5 @@
+// Tests for the DATA encoder (RFC 5321 §4.5.2, §2.3.8, §4.5.3.1.6): smuggling vectors, limits, and
+// properties (chunking invariance, round trip, one terminator) over byte-level arbitraries.
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
@@ -172,6 +174,17 @@ describe('encodeData: lines and terminator', () => {
     expect(encodeData(te.encode('héllo')).has8bit).toBe(true);
   });
 
+  it.each(['\n.', '\r', '\n', '.\r'])('handles the worst-case expansion of %j repeated', (unit) => {
+    const body = unit.repeat(5000);
+    const expected = `${normalised(body)
+      .split('\r\n')
+      .map((line) => (line.startsWith('.') ? `.${line}` : line))
+      .join('\r\n')}.\r\n`;
+    expect(encode(body)).toBe(expected);
+    const raw = bytes(body);
+    expect(text(encodeChunked(raw, [1, 4097, 8191]).bytes)).toBe(expected);
+  });
+
   it('counts exactly the octets it returned', () => {
     const encoder = new DataEncoder();
     let total = 0;
@@ -231,6 +244,11 @@ const body = (withNul = false) =>
     .map(([segments, offset]) =>
       new Uint8Array([...Array<number>(offset).fill(0x61), ...segments.flat()]).subarray(offset),
     );
+/** Only CR, LF and dots: nearly every octet expands, which forces the output buffer to grow. */
+const denseBody = fc
+  .array(special, { minLength: 40, maxLength: 400 })
+  .map((octets) => Uint8Array.from(octets));
+const anyBody = fc.oneof(body(), denseBody);
 const cuts = fc.array(fc.nat(), { maxLength: 12 });
 const withCuts = (b: Uint8Array, raw: readonly number[]) => raw.map((c) => c % (b.length + 1));
 const options = fc.record(
@@ -242,7 +260,7 @@ const options = fc.record(
 );
 
 describe('DataEncoder properties', () => {
-  test.prop([body(), cuts], { numRuns: 500 })('chunking invariance: streaming equals one-shot', (b, raw) => {
+  test.prop([anyBody, cuts], { numRuns: 500 })('chunking invariance: streaming equals one-shot', (b, raw) => {
     const oneShot = encodeData(b);
     const streamed = encodeChunked(b, withCuts(b, raw));
     expect(text(streamed.bytes)).toBe(text(oneShot.bytes));
@@ -259,7 +277,7 @@ describe('DataEncoder properties', () => {
     },
   );
 
-  test.prop([body()], { numRuns: 500 })('round trip: un-stuffing gives the normalised body', (b) => {
+  test.prop([anyBody], { numRuns: 500 })('round trip: un-stuffing gives the normalised body', (b) => {
     const wire = text(encodeData(b).bytes);
     expect(wire.endsWith('.\r\n')).toBe(true);
     const content = wire.slice(0, -3);
@@ -269,7 +287,7 @@ describe('DataEncoder properties', () => {
     expect(content === '' ? '' : `${unstuffed.join('\r\n')}\r\n`).toBe(normalised(text(b)));
   });
 
-  test.prop([body()], { numRuns: 500 })('one terminator, at the end; no bare CR or LF', (b) => {
+  test.prop([anyBody], { numRuns: 500 })('one terminator, at the end; no bare CR or LF', (b) => {
     const wire = text(encodeData(b).bytes);
     if (b.length === 0) expect(wire).toBe('.\r\n');
     else {
