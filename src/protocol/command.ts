@@ -13,7 +13,7 @@ import {
   usageError,
   utf8Length,
 } from './address.js';
-import { MAX_COMMAND_LINE_OCTETS, MAX_DOMAIN_OCTETS } from './limits.js';
+import { MAX_COMMAND_LINE_OCTETS, MAX_DOMAIN_OCTETS, MAX_SASL_RESPONSE_LINE_OCTETS } from './limits.js';
 
 export { isAscii, validateAddress } from './address.js';
 
@@ -37,12 +37,9 @@ export type Command =
   | { verb: 'NOOP' }
   | { verb: 'QUIT' };
 
-/**
- * RFC 4954 §4: base64 response lines may be far longer than commands; "12288 octets is considered
- * to be a sufficient line length limit". Applies to AUTH_RESPONSE lines (CRLF included). The AUTH
- * command itself stays "subject to the line length limitations defined in [SMTP]" (512).
- */
-export const MAX_SASL_RESPONSE_LINE_OCTETS = 12_288;
+// RFC 4954 §4: AUTH_RESPONSE lines may be up to MAX_SASL_RESPONSE_LINE_OCTETS; the AUTH command
+// itself stays "subject to the line length limitations defined in [SMTP]" (512).
+export { MAX_SASL_RESPONSE_LINE_OCTETS } from './limits.js';
 
 const CRLF_OCTETS = 2;
 const BODY_TYPES: ReadonlySet<unknown> = new Set(['7BIT', '8BITMIME', 'BINARYMIME']);

@@ -11,6 +11,8 @@ export const MAX_DOMAIN_OCTETS = 255;
 export const MAX_PATH_OCTETS = 256;
 /** RFC 5321 §4.5.3.1.4: maximum total length of a command line including the verb and CRLF. */
 export const MAX_COMMAND_LINE_OCTETS = 512;
+/** RFC 4954 §4: a SASL response line sent after a server challenge may be up to 12288 octets with CRLF. */
+export const MAX_SASL_RESPONSE_LINE_OCTETS = 12_288;
 /** RFC 5321 §4.5.3.1.5: maximum total length of a reply line including the code and CRLF. */
 export const RFC_REPLY_LINE_OCTETS = 512;
 /** RFC 5321 §4.5.3.1.6: maximum total length of a text line including CRLF (998 octets + CRLF). */
