@@ -10,9 +10,22 @@ const CHUNK_OCTETS = 64 * 1024;
 const WARMUP_RUNS = 5;
 const MEASURED_RUNS = 15;
 
+const ASCII_WORDS = [
+  'lorem',
+  'ipsum',
+  'dolor',
+  'sit',
+  'amet',
+  'consectetur',
+  'adipiscing',
+  'elit',
+  'sed',
+  'do',
+];
+const UTF8_WORDS = ['grüße', 'naïve', 'café', '日本語', 'straße', 'ÆØÅ', 'lorem', 'ipsum', 'émile', 'señor'];
+
 /** Deterministic pseudo-random text so runs are comparable. */
-function makeBody(lineEnding: string, dotEvery: number): Uint8Array {
-  const words = ['lorem', 'ipsum', 'dolor', 'sit', 'amet', 'consectetur', 'adipiscing', 'elit', 'sed', 'do'];
+function makeBody(lineEnding: string, dotEvery: number, words = ASCII_WORDS): Uint8Array {
   let seed = 12345;
   const next = (): number => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -25,7 +38,7 @@ function makeBody(lineEnding: string, dotEvery: number): Uint8Array {
     while (line.length < 70) line += `${words[next() % words.length]} `;
     line = line.slice(0, 76);
     lines.push(line);
-    total += line.length + lineEnding.length;
+    total += new TextEncoder().encode(line).length + lineEnding.length;
   }
   return new TextEncoder().encode(lines.join(lineEnding) + lineEnding);
 }
@@ -60,13 +73,14 @@ function measure(name: string, body: Uint8Array, run: (body: Uint8Array) => numb
   }
   const mbps = median(rates).toFixed(0).padStart(6);
   const range = `${Math.min(...rates).toFixed(0)}–${Math.max(...rates).toFixed(0)}`;
-  console.log(`${name.padEnd(44)} ${mbps} MB/s  (min–max ${range}; ${body.length} → ${outOctets} octets)`);
+  console.log(`${name.padEnd(62)} ${mbps} MB/s  (min–max ${range}; ${body.length} → ${outOctets} octets)`);
 }
 
 const cases: [string, Uint8Array][] = [
   ['text, CRLF, ~76-char lines', makeBody('\r\n', 0)],
   ['text, LF only, every 3rd line starts with "."', makeBody('\n', 3)],
   ['text, CRLF, every line starts with "."', makeBody('\r\n', 1)],
+  ['UTF-8 text (8-bit), CRLF', makeBody('\r\n', 0, UTF8_WORDS)],
 ];
 
 console.log(`node ${process.version}, ${MEASURED_RUNS} runs after ${WARMUP_RUNS} warm-up, median`);
