@@ -132,7 +132,7 @@ export class DataEncoder {
     });
   }
 
-  /** One-shot encoding into a single buffer with room for the tail (used by encodeData). */
+  /** push(body) then end(), returned as one buffer (one allocation; what encodeData uses). */
   encodeAll(body: Uint8Array): Uint8Array {
     return this.#guard(() => {
       const head = this.#encode(body, TAIL_OCTETS);
