@@ -186,8 +186,9 @@ class Connection implements ScriptedConnection {
   }
 
   destroy(): void {
+    // Only the outermost stream: destroying a TLS socket and the socket it wraps in the same tick
+    // crashes Node 20 (segfault); destroying the TLS socket closes the wrapped one.
     this.stream.destroy();
-    this.raw.destroy();
   }
 
   private greet(): void {
@@ -276,7 +277,7 @@ class Connection implements ScriptedConnection {
     });
     secure.on('error', (error) => {
       this.tlsError = error;
-      this.raw.destroy();
+      secure.destroy();
     });
     secure.once('secure', () => {
       this.state.secure = true;
@@ -293,15 +294,12 @@ class ServerImpl implements ScriptedServer {
   readonly transactions: ScriptedTransaction[] = [];
   readonly overrides: Partial<Record<ScriptedVerb, ScriptedOverride>>;
   dataOctets = 0;
-  private readonly sockets = new Set<net.Socket>();
   private readonly netServer: net.Server;
   private messageCounter = 0;
 
   constructor(readonly options: ScriptedServerOptions) {
     this.overrides = { ...options.overrides };
     this.netServer = net.createServer((socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
       this.connections.push(new Connection(this.connections.length, socket, this));
     });
   }
@@ -342,7 +340,7 @@ class ServerImpl implements ScriptedServer {
   }
 
   async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
+    for (const connection of this.connections) connection.destroy();
     await new Promise<void>((resolve) => this.netServer.close(() => resolve()));
   }
 
