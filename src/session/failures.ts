@@ -1,0 +1,94 @@
+/**
+ * The errors a session ends or refuses a send with (threats.md §7 outcomes; RFC 5321 §4.2.1 reply
+ * classes via classifyReply). Messages quote the server's text except while authenticating.
+ */
+import { classifyReply, type ProviderProfile } from '../errors/classify.js';
+import { ErrorCodes } from '../errors/codes.js';
+import {
+  type Outcome,
+  type Phase,
+  SmtpConnectionError,
+  type SmtpError,
+  SmtpProtocolError,
+  SmtpReplyError,
+  SmtpTimeoutError,
+} from '../errors/smtp-error.js';
+import type { Reply } from '../protocol/reply-types.js';
+
+const MAX_QUOTED_TEXT = 200;
+
+/** "250 Ok" style summary; in the auth phase only the code (servers echo user names in 535 text). */
+export function describeReply(reply: Reply, phase: Phase): string {
+  if (phase === 'auth') return String(reply.code);
+  const text = reply.lines.join(' ');
+  const quoted = text.length > MAX_QUOTED_TEXT ? `${text.slice(0, MAX_QUOTED_TEXT)}…` : text;
+  return `${reply.code} ${quoted}`.trimEnd();
+}
+
+/** A 4xx/5xx refusal classified by the profile (code, outcome, retryable). */
+export function refusal(reply: Reply, phase: Phase, profile: ProviderProfile): SmtpReplyError {
+  const disposition = classifyReply(reply, phase, profile);
+  const positive = disposition.action === 'continue';
+  return new SmtpReplyError({
+    code: positive ? ErrorCodes.REPLY_UNEXPECTED : disposition.code,
+    message: `${phase}: server refused: ${describeReply(reply, phase)}`,
+    outcome: positive ? 'not-sent' : disposition.outcome,
+    retryable: positive ? false : disposition.retryable,
+    phase,
+    reply,
+  });
+}
+
+/** A reply that answers nothing we asked, or has a class the command cannot get (RFC 5321 §4.3.2). */
+export function unexpectedReply(
+  reply: Reply,
+  phase: Phase,
+  outcome: Outcome = 'not-sent',
+): SmtpProtocolError {
+  return new SmtpProtocolError({
+    code: ErrorCodes.REPLY_UNEXPECTED,
+    message: `${phase}: unexpected reply ${describeReply(reply, phase)}`,
+    outcome,
+    phase,
+    reply,
+  });
+}
+
+export function protocolError(
+  code: SmtpError['code'],
+  message: string,
+  phase: Phase,
+  reply?: Reply,
+): SmtpProtocolError {
+  return new SmtpProtocolError(reply ? { code, message, phase, reply } : { code, message, phase });
+}
+
+export function timedOut(phase: Phase, outcome: Outcome): SmtpTimeoutError {
+  const detail = outcome === 'unknown' ? ' after the final dot: the message may have been delivered' : '';
+  return new SmtpTimeoutError({ message: `${phase}: timed out${detail}`, phase, outcome, retryable: true });
+}
+
+export function connectionLost(phase: Phase, outcome: Outcome, cause: unknown): SmtpConnectionError {
+  const detail = outcome === 'unknown' ? ' after the final dot: the message may have been delivered' : '';
+  return new SmtpConnectionError({
+    code: ErrorCodes.CONNECTION_CLOSED,
+    message: `${phase}: connection closed${detail}`,
+    outcome,
+    phase,
+    retryable: true,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** The same error with the outcome a loss at this point implies (e.g. a malformed reply to the dot). */
+export function withOutcome(error: SmtpError, phase: Phase, outcome: Outcome): SmtpError {
+  if (error.outcome === outcome) return error;
+  return new SmtpProtocolError({
+    code: error.code,
+    message: error.message,
+    outcome,
+    phase,
+    retryable: outcome !== 'rejected',
+    cause: error,
+  });
+}

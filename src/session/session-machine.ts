@@ -1,0 +1,331 @@
+/**
+ * The SMTP client session as ONE explicit xstate v5 machine (RFC 5321 §3.3, §4.1.1, §4.2, §4.3.2,
+ * §4.5.3.2; RFC 2920 pipelining; RFC 3207 STARTTLS; RFC 4954 AUTH). Pure: no I/O, timers via the clock.
+ *
+ * Theory of operation
+ * - States are named for what the client waits for (greeting, ehlo, mail, rcpt, dataEnd, …). Events
+ *   are facts (`reply.received`, `tls.established`, `connection.closed`, …); the machine answers with
+ *   emitted effects (`write`, `writeSecret`, `upgradeTls`, `writeBody`, `close`, `settle`,
+ *   `sessionEnded`). Bytes, lines and body chunks never enter: the facade parses replies and the
+ *   transport streams bodies, reporting only progress.
+ * - Every waiting state has a named timeout (`after`, delays from context: RFC 5321 §4.5.3.2) and
+ *   the same losses: `connection.closed`, `reply.malformed`, a 421 (RFC 5321 §3.8), a refused
+ *   command. All end in `failed`, whose entry emits `close`, settles the send in flight (exactly once:
+ *   the transaction leaves the context when it settles) and emits `sessionEnded`. `closed` is the
+ *   clean end (221, quit, abort). Both are final: nothing can be written after them.
+ * - Outcomes (threats.md §7): a loss in `dataEnd` (after the dot, before its reply) is 'unknown';
+ *   anywhere earlier 'not-sent'; a refusal is classified by the profile (4xx not-sent, 5xx rejected).
+ * - A refused transaction is settled only after RSET is answered, so that the session is ready
+ *   again when the caller hears about it. A successful one is settled at once, without RSET.
+ * - `negotiate` is the only transient state: after each EHLO/HELO it picks STARTTLS, AUTH or ready.
+ * - Decisions: an abort before the body closes the connection (RSET cannot undo a pipelined DATA
+ *   that may already have its 354); an abort in `dataEnd` settles at once with outcome 'unknown'
+ *   and closes. A 354 after an envelope with no accepted recipient closes instead of sending a body
+ *   (RFC 2920 §3.1 warns that some servers do this). No reconnection here: a session is one connection.
+ */
+
+import { ErrorCodes } from '../errors/codes.js';
+import type { Outcome, Phase } from '../errors/smtp-error.js';
+import { NO_CAPABILITIES } from '../protocol/capabilities.js';
+import { sessionSetup } from './machine-setup.js';
+
+const losses = (phase: Phase, outcome: Outcome = 'not-sent') =>
+  ({
+    'connection.closed': { target: '#session.failed', actions: { type: 'lost', params: { phase, outcome } } },
+    'reply.malformed': {
+      target: '#session.failed',
+      actions: { type: 'malformed', params: { phase, outcome } },
+    },
+    'command.refused': { target: '#session.failed', actions: 'localFailure' },
+    'quit.requested': { target: '#session.closed', actions: { type: 'abandon', params: { phase, outcome } } },
+  }) as const;
+const abortable = (phase: Phase, outcome: Outcome = 'not-sent') =>
+  ({ target: '#session.closed', actions: { type: 'abort', params: { phase, outcome } } }) as const;
+const closing = (phase: Phase) =>
+  ({
+    guard: 'serviceClosing',
+    target: '#session.failed',
+    actions: { type: 'refused', params: { phase } },
+  }) as const;
+const refused = (phase: Phase) =>
+  ({ guard: 'refusal', target: '#session.failed', actions: { type: 'refused', params: { phase } } }) as const;
+const unexpected = (phase: Phase, outcome: Outcome = 'not-sent') =>
+  ({ target: '#session.failed', actions: { type: 'unexpected', params: { phase, outcome } } }) as const;
+const timeout = (phase: Phase, outcome: Outcome = 'not-sent') =>
+  ({ target: '#session.failed', actions: { type: 'timedOut', params: { phase, outcome } } }) as const;
+const endWith = (phase: Phase, code: (typeof ErrorCodes)[keyof typeof ErrorCodes]) =>
+  ({ target: '#session.failed', actions: { type: 'sessionRefused', params: { phase, code } } }) as const;
+
+export const sessionMachine = sessionSetup.createMachine({
+  id: 'session',
+  initial: 'connecting',
+  context: ({ input }) => ({
+    config: input,
+    tls: input.security === 'implicit',
+    caps: NO_CAPABILITIES,
+    auth: undefined,
+    tx: undefined,
+    error: undefined,
+    messagesSent: 0,
+  }),
+  states: {
+    connecting: {
+      after: { connect: timeout('connect') },
+      on: { ...losses('connect'), 'connection.opened': 'greeting' },
+    },
+    greeting: {
+      after: { greeting: timeout('greeting') },
+      on: {
+        ...losses('greeting'),
+        'reply.received': [
+          { guard: { type: 'replyIs', params: { code: 220 } }, target: 'ehlo', actions: 'writeEhlo' },
+          refused('greeting'),
+          unexpected('greeting'),
+        ],
+      },
+    },
+    ehlo: {
+      after: { command: timeout('ehlo') },
+      on: {
+        ...losses('ehlo'),
+        'reply.received': [
+          closing('ehlo'),
+          {
+            guard: { type: 'replyClass', params: { class: 2 } },
+            target: 'negotiate',
+            actions: 'learnCapabilities',
+          },
+          { guard: 'heloAllowed', target: 'helo', actions: 'writeHelo' },
+          refused('ehlo'),
+          unexpected('ehlo'),
+        ],
+      },
+    },
+    helo: {
+      after: { command: timeout('helo') },
+      on: {
+        ...losses('helo'),
+        'reply.received': [
+          closing('helo'),
+          {
+            guard: { type: 'replyClass', params: { class: 2 } },
+            target: 'negotiate',
+            actions: 'forgetCapabilities',
+          },
+          refused('helo'),
+          unexpected('helo'),
+        ],
+      },
+    },
+    negotiate: {
+      always: [
+        { guard: 'startTlsOffered', target: 'starttls', actions: 'writeStartTls' },
+        { guard: 'tlsRequiredButMissing', ...endWith('ehlo', ErrorCodes.TLS_REQUIRED) },
+        { guard: 'noAuthConfigured', target: 'ready' },
+        { guard: 'authWithoutTls', ...endWith('auth', ErrorCodes.AUTH_WITHOUT_TLS) },
+        { guard: 'noUsableMechanism', ...endWith('auth', ErrorCodes.AUTH_MECHANISM_UNSUPPORTED) },
+        { target: 'auth', actions: 'beginAuth' },
+      ],
+    },
+    starttls: {
+      after: { command: timeout('starttls') },
+      on: {
+        ...losses('starttls'),
+        'reply.received': [
+          { guard: 'trailingBytes', ...endWith('starttls', ErrorCodes.STARTTLS_INJECTION) },
+          {
+            guard: { type: 'replyIs', params: { code: 220 } },
+            target: 'tlsHandshake',
+            actions: 'upgradeTls',
+          },
+          refused('starttls'),
+          unexpected('starttls'),
+        ],
+      },
+    },
+    tlsHandshake: {
+      after: { command: timeout('tls') },
+      on: {
+        ...losses('tls'),
+        'tls.established': { target: 'ehloAfterTls', actions: ['tlsUp', 'writeEhlo'] },
+        'tls.failed': { target: '#session.failed', actions: 'tlsFailed' },
+        'reply.received': [closing('tls'), unexpected('tls')],
+      },
+    },
+    ehloAfterTls: {
+      after: { command: timeout('ehlo') },
+      on: {
+        ...losses('ehlo'),
+        'reply.received': [
+          closing('ehlo'),
+          {
+            guard: { type: 'replyClass', params: { class: 2 } },
+            target: 'negotiate',
+            actions: 'learnCapabilities',
+          },
+          refused('ehlo'),
+          unexpected('ehlo'),
+        ],
+      },
+    },
+    auth: {
+      after: { command: timeout('auth') },
+      on: {
+        ...losses('auth'),
+        'reply.received': [
+          closing('auth'),
+          { guard: { type: 'replyIs', params: { code: 235 } }, target: 'ready', actions: 'authDone' },
+          {
+            guard: { type: 'replyIs', params: { code: 334 } },
+            target: 'auth',
+            reenter: true,
+            actions: 'answerChallenge',
+          },
+          refused('auth'),
+          unexpected('auth'),
+        ],
+      },
+    },
+    ready: {
+      on: {
+        ...losses('ready'),
+        'send.requested': [
+          { guard: 'precheckFails', actions: 'refuseSend' },
+          { target: 'mail', actions: 'beginTransaction' },
+        ],
+        'quit.requested': { target: 'quit', actions: 'writeQuit' },
+        'reply.received': [closing('ready'), unexpected('ready')],
+      },
+    },
+    mail: {
+      after: { command: timeout('mail') },
+      on: {
+        ...losses('mail'),
+        'send.aborted': abortable('mail'),
+        'reply.received': [
+          closing('mail'),
+          { guard: { type: 'replyClass', params: { class: 3 } }, ...unexpected('mail') },
+          { guard: 'pipelined', target: 'rcpt', actions: 'recordMail' },
+          { guard: { type: 'replyClass', params: { class: 2 } }, target: 'rcpt', actions: 'writeRcpt' },
+          { target: 'rset', actions: ['recordMail', 'writeRset'] },
+        ],
+      },
+    },
+    rcpt: {
+      after: { command: timeout('rcpt') },
+      on: {
+        ...losses('rcpt'),
+        'send.aborted': abortable('rcpt'),
+        'reply.received': [
+          closing('rcpt'),
+          { guard: { type: 'replyClass', params: { class: 3 } }, ...unexpected('rcpt') },
+          { guard: 'moreRecipientsPipelined', target: 'rcpt', reenter: true, actions: 'recordRecipient' },
+          {
+            guard: 'moreRecipients',
+            target: 'rcpt',
+            reenter: true,
+            actions: ['recordRecipient', 'writeRcpt'],
+          },
+          { guard: 'pipelined', target: 'data', actions: ['recordRecipient', 'finishEnvelope'] },
+          {
+            guard: 'envelopeWillBeAccepted',
+            target: 'data',
+            actions: ['recordRecipient', 'finishEnvelope', 'writeData'],
+          },
+          { target: 'rset', actions: ['recordRecipient', 'finishEnvelope', 'writeRset'] },
+        ],
+      },
+    },
+    data: {
+      after: { dataStart: timeout('data') },
+      on: {
+        ...losses('data'),
+        'send.aborted': abortable('data'),
+        'reply.received': [
+          closing('data'),
+          { guard: { type: 'replyIs', params: { code: 354 } }, target: 'body', actions: 'writeBody' },
+          {
+            guard: 'refusal',
+            target: 'rset',
+            actions: [{ type: 'refuseTransaction', params: { phase: 'data' } }, 'writeRset'],
+          },
+          unexpected('data'),
+        ],
+      },
+    },
+    body: {
+      after: { dataBlock: timeout('body') },
+      on: {
+        ...losses('body'),
+        'send.aborted': abortable('body'),
+        'body.progress': { target: 'body', reenter: true },
+        'body.finished': 'dataEnd',
+        'body.failed': { target: '#session.failed', actions: 'localFailure' },
+        'reply.received': [closing('body'), refused('body'), unexpected('body')],
+      },
+    },
+    dataEnd: {
+      after: { dataTermination: timeout('data-end', 'unknown') },
+      on: {
+        ...losses('data-end', 'unknown'),
+        'send.aborted': abortable('data-end', 'unknown'),
+        'reply.received': [
+          closing('data-end'),
+          { guard: { type: 'replyClass', params: { class: 2 } }, target: 'ready', actions: 'delivered' },
+          {
+            guard: 'refusal',
+            target: 'rset',
+            actions: [{ type: 'refuseTransaction', params: { phase: 'data-end' } }, 'writeRset'],
+          },
+          unexpected('data-end', 'unknown'),
+        ],
+      },
+    },
+    rset: {
+      after: { command: timeout('rset') },
+      on: {
+        ...losses('rset'),
+        'reply.received': [
+          closing('rset'),
+          { guard: { type: 'replyClass', params: { class: 2 } }, target: 'ready', actions: 'settleRefusal' },
+          refused('rset'),
+          unexpected('rset'),
+        ],
+      },
+    },
+    quit: {
+      after: { command: timeout('quit') },
+      on: {
+        ...losses('quit'),
+        'connection.closed': '#session.closed',
+        'quit.requested': {},
+        'reply.received': '#session.closed',
+      },
+    },
+    closed: { type: 'final', entry: 'endSession' },
+    failed: { type: 'final', entry: 'endSession' },
+  },
+});
+
+/** What the session waits for, as the error `Phase` (the facade's `phase`). */
+export const PHASE_OF_STATE: Readonly<Record<string, Phase>> = {
+  connecting: 'connect',
+  greeting: 'greeting',
+  ehlo: 'ehlo',
+  helo: 'helo',
+  negotiate: 'ehlo',
+  starttls: 'starttls',
+  tlsHandshake: 'tls',
+  ehloAfterTls: 'ehlo',
+  auth: 'auth',
+  ready: 'ready',
+  mail: 'mail',
+  rcpt: 'rcpt',
+  data: 'data',
+  body: 'body',
+  dataEnd: 'data-end',
+  rset: 'rset',
+  quit: 'quit',
+  closed: 'closed',
+  failed: 'closed',
+};

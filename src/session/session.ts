@@ -1,0 +1,390 @@
+/**
+ * The Session facade (contracts.md): one SMTP connection's life over the session machine. It owns the
+ * reply parser (RFC 5321 §4.2), encodes the machine's commands (RFC 5321 §4.1.1) into one write per
+ * flight, keeps the transcript (redacted while authenticating) and settles each send exactly once.
+ */
+import { type Actor, createActor } from 'xstate';
+import { GENERIC_PROFILE } from '../errors/classify.js';
+import { ErrorCodes } from '../errors/codes.js';
+import {
+  type Phase,
+  SmtpConnectionError,
+  SmtpError,
+  SmtpProtocolError,
+  SmtpUsageError,
+} from '../errors/smtp-error.js';
+import type { Capabilities } from '../protocol/capabilities.js';
+import { type Command, encodeCommand } from '../protocol/command.js';
+import { DEFAULT_MAX_MESSAGE_OCTETS } from '../protocol/limits.js';
+import { ReplyParser } from '../protocol/reply-parser.js';
+import type { Reply } from '../protocol/reply-types.js';
+import type { MachineEffect, SessionConfig, SessionEvent } from './machine-setup.js';
+import { MECHANISMS } from './sasl.js';
+import { REDACTED, Secret } from './secret.js';
+import { PHASE_OF_STATE, sessionMachine } from './session-machine.js';
+import { resolveTimeouts } from './timeouts.js';
+import type {
+  SendRequest,
+  SendResult,
+  SessionEffect,
+  SessionOptions,
+  Settlement,
+  TranscriptEntry,
+} from './types.js';
+import { validateSendRequest } from './validation.js';
+
+export { DEFAULT_TIMEOUTS } from './timeouts.js';
+export type * from './types.js';
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+const SECURITIES: ReadonlySet<unknown> = new Set(['implicit', 'starttls', 'starttls-opportunistic', 'none']);
+const decoder = new TextDecoder();
+
+interface PendingSend {
+  resolve(result: SendResult): void;
+  reject(error: SmtpError): void;
+  cleanup(): void;
+}
+
+export class Session {
+  readonly whenReady: Promise<void>;
+  readonly #actor: Actor<typeof sessionMachine>;
+  readonly #onEffect: (effect: SessionEffect) => void;
+  readonly #onTranscript: ((entry: TranscriptEntry) => void) | undefined;
+  #parser = new ReplyParser();
+  #pending: PendingSend | undefined;
+  #quitWaiters: (() => void)[] = [];
+  #readyReached = false;
+  #ended = false;
+  #resolveReady!: () => void;
+  #rejectReady!: (error: SmtpError) => void;
+
+  constructor(options: SessionOptions, onEffect: (effect: SessionEffect) => void) {
+    const config = resolveConfig(options);
+    this.#onEffect = onEffect;
+    this.#onTranscript = options.onTranscript;
+    this.whenReady = new Promise<void>((resolve, reject) => {
+      this.#resolveReady = resolve;
+      this.#rejectReady = reject;
+    });
+    // Observed or not, a failed session must not surface as an unhandled rejection.
+    this.whenReady.catch(() => {});
+    this.#actor = createActor(sessionMachine, {
+      input: config,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    this.#actor.on('*', (effect) => this.#apply(effect));
+    this.#actor.subscribe((snapshot) => {
+      if (snapshot.value === 'ready' && !this.#readyReached) {
+        this.#readyReached = true;
+        this.#resolveReady();
+      }
+    });
+    this.#actor.start();
+  }
+
+  // transport → session (facts)
+  connected(): void {
+    this.#send({ type: 'connection.opened' });
+  }
+
+  receive(bytes: Uint8Array): void {
+    if (this.#ended || bytes.length === 0) return;
+    // threats.md §1: between the 220 to STARTTLS and the handshake a benign server sends nothing.
+    if (this.#state === 'tlsHandshake') {
+      this.#send({ type: 'reply.malformed', error: injection() });
+      return;
+    }
+    const parser = this.#parser;
+    let replies: Reply[];
+    try {
+      replies = parser.push(bytes);
+    } catch (error) {
+      this.#send({ type: 'reply.malformed', error: asProtocolError(error, this.phase) });
+      return;
+    }
+    for (const [index, reply] of replies.entries()) {
+      if (this.#ended || this.#parser !== parser) return;
+      this.#transcript({ direction: 'server', text: replyLines(reply), redacted: false });
+      const trailing = index < replies.length - 1 || parser.bufferedBytes > 0;
+      this.#send({ type: 'reply.received', reply, trailing });
+    }
+  }
+
+  tlsEstablished(): void {
+    this.#parser = new ReplyParser();
+    this.#send({ type: 'tls.established' });
+  }
+
+  tlsFailed(error: unknown): void {
+    this.#send({ type: 'tls.failed', error });
+  }
+
+  bodyProgress(): void {
+    this.#send({ type: 'body.progress' });
+  }
+
+  bodyFinished(): void {
+    this.#send({ type: 'body.finished' });
+  }
+
+  bodyFailed(error: SmtpError): void {
+    this.#send({ type: 'body.failed', error });
+  }
+
+  closed(error?: unknown): void {
+    this.#send({ type: 'connection.closed', error });
+  }
+
+  // caller → session
+  send(request: SendRequest, signal?: AbortSignal): Promise<SendResult> {
+    if (this.#ended) return Promise.reject(sessionEnded(this.phase));
+    if (!this.idle) {
+      return Promise.reject(
+        new SmtpUsageError({
+          code: ErrorCodes.INVALID_ARGUMENT,
+          field: 'session',
+          message: 'session: send() needs an idle session (after whenReady, one transaction at a time)',
+          phase: this.phase,
+        }),
+      );
+    }
+    try {
+      validateSendRequest(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (signal?.aborted) {
+      return Promise.reject(
+        new SmtpUsageError({
+          code: ErrorCodes.ABORTED,
+          field: 'signal',
+          message: 'signal: aborted before sending',
+        }),
+      );
+    }
+    return new Promise<SendResult>((resolve, reject) => {
+      const onAbort = () => this.#send({ type: 'send.aborted' });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#pending = { resolve, reject, cleanup: () => signal?.removeEventListener('abort', onAbort) };
+      this.#send({ type: 'send.requested', request });
+    });
+  }
+
+  quit(): Promise<void> {
+    if (this.#ended) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#quitWaiters.push(resolve);
+      this.#send({ type: 'quit.requested' });
+    });
+  }
+
+  // observation
+  get phase(): Phase {
+    return PHASE_OF_STATE[this.#state] ?? 'closed';
+  }
+
+  get ready(): boolean {
+    return this.#readyReached && !this.#ended;
+  }
+
+  get idle(): boolean {
+    return this.#state === 'ready' && this.#pending === undefined && !this.#ended;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  get capabilities(): Capabilities {
+    return this.#actor.getSnapshot().context.caps;
+  }
+
+  get messagesSent(): number {
+    return this.#actor.getSnapshot().context.messagesSent;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { phase: this.phase, ready: this.ready, ended: this.ended, messagesSent: this.messagesSent };
+  }
+
+  [INSPECT](): string {
+    return `Session ${JSON.stringify(this.toJSON())}`;
+  }
+
+  get #state(): string {
+    return String(this.#actor.getSnapshot().value);
+  }
+
+  #send(event: SessionEvent): void {
+    if (this.#ended) return;
+    this.#actor.send(event);
+  }
+
+  #apply(effect: MachineEffect): void {
+    switch (effect.type) {
+      case 'write':
+        this.#write(effect.commands, false);
+        break;
+      case 'writeSecret':
+        this.#write([effect.command.reveal()], true);
+        break;
+      case 'upgradeTls':
+        // A fresh parser: nothing read before the handshake may be taken as a post-TLS reply.
+        this.#parser = new ReplyParser();
+        this.#emit({ type: 'upgradeTls' });
+        break;
+      case 'writeBody':
+        this.#emit({
+          type: 'writeBody',
+          body: effect.body,
+          maxSize: effect.maxSize,
+          allow8bit: effect.allow8bit,
+        });
+        break;
+      case 'close':
+        this.#emit({ type: 'close' });
+        break;
+      case 'settle':
+        this.#settle(effect.settlement);
+        break;
+      case 'sessionEnded':
+        this.#end(effect.error);
+        break;
+    }
+  }
+
+  #write(commands: readonly Command[], secret: boolean): void {
+    const lines: Uint8Array[] = [];
+    try {
+      for (const command of commands) lines.push(encodeCommand(command));
+    } catch (error) {
+      // Nothing was written; the machine ends the session with the encoder's usage error.
+      this.#send({ type: 'command.refused', error: asUsageError(error) });
+      return;
+    }
+    for (const line of lines) {
+      const text = secret ? REDACTED : decoder.decode(line.subarray(0, line.length - 2));
+      this.#transcript({ direction: 'client', text, redacted: secret });
+    }
+    this.#emit({ type: 'write', bytes: concat(lines) });
+  }
+
+  #emit(effect: SessionEffect): void {
+    try {
+      this.#onEffect(effect);
+    } catch (error) {
+      // A transport that throws has lost its socket; the machine hears it as a close.
+      this.#send({ type: 'connection.closed', error });
+    }
+  }
+
+  #transcript(entry: TranscriptEntry): void {
+    try {
+      this.#onTranscript?.(entry);
+    } catch {
+      // A failing logger must not change the session.
+    }
+  }
+
+  #settle(settlement: Settlement): void {
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    this.#pending = undefined;
+    pending.cleanup();
+    if (settlement.ok) pending.resolve(settlement.result);
+    else pending.reject(settlement.error);
+  }
+
+  #end(error: SmtpError | undefined): void {
+    this.#ended = true;
+    this.#settle({ ok: false, error: error ?? sessionEnded('closed') });
+    this.#rejectReady(error ?? sessionEnded(this.phase));
+    for (const resolve of this.#quitWaiters.splice(0)) resolve();
+  }
+}
+
+function resolveConfig(options: SessionOptions): SessionConfig {
+  encodeCommand({ verb: 'EHLO', domain: options.clientName });
+  if (!SECURITIES.has(options.security))
+    throw usage('security', 'must be implicit, starttls, starttls-opportunistic or none');
+  const auth = options.auth;
+  if (auth !== undefined) {
+    if (typeof auth.user !== 'string' || typeof auth.pass !== 'string')
+      throw usage('auth', 'needs user and pass strings');
+    if (auth.method !== undefined && !MECHANISMS.includes(auth.method))
+      throw usage('auth.method', 'is not supported');
+    if (auth.method === 'CRAM-MD5' && options.hmacMd5 === undefined)
+      throw usage('auth.method', 'CRAM-MD5 needs hmacMd5');
+  }
+  const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_OCTETS;
+  if (!Number.isSafeInteger(maxMessageSize) || maxMessageSize <= 0)
+    throw usage('maxMessageSize', 'must be a positive integer');
+  return {
+    clientName: options.clientName,
+    security: options.security,
+    credentials: auth === undefined ? undefined : new Secret({ ...auth }),
+    maxMessageSize,
+    timeouts: resolveTimeouts(options.timeouts),
+    pipelining: options.pipelining !== false,
+    allowAuthWithoutTls: options.dangerouslyAllowAuthWithoutTls === true,
+    profile: options.profile ?? GENERIC_PROFILE,
+    hmacMd5: options.hmacMd5,
+  };
+}
+
+function usage(field: string, problem: string): SmtpUsageError {
+  return new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, field, message: `${field}: ${problem}` });
+}
+
+function sessionEnded(phase: Phase): SmtpConnectionError {
+  return new SmtpConnectionError({
+    code: ErrorCodes.CONNECTION_CLOSED,
+    message: `${phase}: the session has ended`,
+    phase,
+    retryable: true,
+  });
+}
+
+function injection(): SmtpProtocolError {
+  return new SmtpProtocolError({
+    code: ErrorCodes.STARTTLS_INJECTION,
+    message: 'tls: bytes arrived after the 220 to STARTTLS, before the TLS handshake (response injection)',
+    phase: 'tls',
+  });
+}
+
+function asProtocolError(error: unknown, phase: Phase): SmtpError {
+  if (error instanceof SmtpError) return error;
+  return new SmtpProtocolError({
+    code: ErrorCodes.REPLY_MALFORMED,
+    message: `${phase}: malformed reply`,
+    phase,
+    cause: error,
+  });
+}
+
+function asUsageError(error: unknown): SmtpError {
+  if (error instanceof SmtpError) return error;
+  return new SmtpUsageError({
+    code: ErrorCodes.INVALID_ARGUMENT,
+    field: 'command',
+    message: 'command: refused by the encoder',
+  });
+}
+
+function replyLines(reply: Reply): string {
+  const last = reply.lines.length - 1;
+  return reply.lines.map((line, index) => `${reply.code}${index < last ? '-' : ' '}${line}`).join('\n');
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+/**
+ * Per-phase timeouts of an SMTP client session, RFC 5321 §4.5.3.2 (greeting 5 min, MAIL/RCPT 5 min,
+ * DATA initiation 2 min, data block 3 min, DATA termination 10 min). All are overridable.
+ */
+import { ErrorCodes } from '../errors/codes.js';
+import { SmtpUsageError } from '../errors/smtp-error.js';
+
+export interface Timeouts {
+  /** Until the transport reports the connection open (not an RFC value: 30 s). */
+  readonly connect: number;
+  /** RFC 5321 §4.5.3.2.1: initial 220 message, 5 minutes. */
+  readonly greeting: number;
+  /** RFC 5321 §4.5.3.2.2/3 (MAIL, RCPT: 5 minutes); also EHLO, HELO, STARTTLS, TLS handshake, AUTH, RSET, QUIT. */
+  readonly command: number;
+  /** RFC 5321 §4.5.3.2.4: DATA initiation (the 354), 2 minutes. */
+  readonly dataStart: number;
+  /** RFC 5321 §4.5.3.2.5: between two data blocks written, 3 minutes. */
+  readonly dataBlock: number;
+  /** RFC 5321 §4.5.3.2.6: from the final dot to its reply, 10 minutes. */
+  readonly dataTermination: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = Object.freeze({
+  connect: 30_000,
+  greeting: 300_000,
+  command: 300_000,
+  dataStart: 120_000,
+  dataBlock: 180_000,
+  dataTermination: 600_000,
+});
+
+/** Node's timers overflow above 2^31-1 ms and fire at once; such a value is a usage error, not "never". */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** Defaults overlaid with the caller's values, each checked to be a positive finite number of ms. */
+export function resolveTimeouts(overrides: Partial<Timeouts> = {}): Timeouts {
+  const merged: Timeouts = { ...DEFAULT_TIMEOUTS, ...overrides };
+  for (const [name, value] of Object.entries(merged)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
+      throw new SmtpUsageError({
+        code: ErrorCodes.INVALID_ARGUMENT,
+        message: `timeouts.${name} must be a positive number of milliseconds (at most ${MAX_TIMEOUT_MS})`,
+        field: `timeouts.${name}`,
+      });
+    }
+  }
+  return Object.freeze(merged);
+}

@@ -1,0 +1,77 @@
+/**
+ * Public types of the session layer (contracts.md "src/session/session.ts"): what a caller sends,
+ * what a send resolves to, what the facade asks the transport to do, and the transcript.
+ */
+import type { ProviderProfile } from '../errors/classify.js';
+import type { SmtpError } from '../errors/smtp-error.js';
+import type { Reply } from '../protocol/reply-types.js';
+import type { Credentials, HmacMd5 } from './sasl.js';
+import type { Timeouts } from './timeouts.js';
+
+export type { Credentials, HmacMd5, Mechanism } from './sasl.js';
+export type { Timeouts } from './timeouts.js';
+
+/** 'implicit': TLS is up before connected(); 'starttls': RFC 3207, required; 'starttls-opportunistic': when offered. */
+export type Security = 'implicit' | 'starttls' | 'starttls-opportunistic' | 'none';
+
+/** xstate's Clock: real timers by default, a SimulatedClock in tests. */
+export interface Clock {
+  setTimeout(fn: (...args: unknown[]) => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+
+export interface TranscriptEntry {
+  readonly direction: 'client' | 'server';
+  readonly text: string;
+  readonly redacted: boolean;
+}
+
+export interface SessionOptions {
+  readonly clientName: string;
+  readonly security: Security;
+  readonly auth?: Credentials;
+  readonly maxMessageSize?: number;
+  readonly timeouts?: Partial<Timeouts>;
+  readonly pipelining?: boolean;
+  readonly dangerouslyAllowAuthWithoutTls?: boolean;
+  readonly profile?: ProviderProfile;
+  readonly hmacMd5?: HmacMd5;
+  readonly clock?: Clock;
+  readonly onTranscript?: (entry: TranscriptEntry) => void;
+}
+
+export interface SendRequest {
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly size?: number;
+  readonly eightBit?: boolean;
+  readonly body: unknown;
+}
+
+export interface RecipientRefusal {
+  readonly recipient: string;
+  readonly reply: Reply;
+}
+
+export interface SendResult {
+  readonly accepted: readonly string[];
+  readonly rejected: readonly RecipientRefusal[];
+  readonly reply: Reply;
+  readonly messageId?: string;
+}
+
+export type SessionEffect =
+  | { readonly type: 'write'; readonly bytes: Uint8Array }
+  | { readonly type: 'upgradeTls' }
+  | {
+      readonly type: 'writeBody';
+      readonly body: unknown;
+      readonly maxSize: number;
+      readonly allow8bit: boolean;
+    }
+  | { readonly type: 'close' };
+
+/** How a send ended: exactly one per send.requested. */
+export type Settlement =
+  | { readonly ok: true; readonly result: SendResult }
+  | { readonly ok: false; readonly error: SmtpError };

@@ -1,0 +1,39 @@
+/**
+ * Checks a send request before anything is queued (threats.md §3): every address through the
+ * command encoder's validation (RFC 5321 §4.1.2, §4.5.3.1), with the widest MAIL line we could write.
+ */
+import { ErrorCodes } from '../errors/codes.js';
+import { SmtpUsageError } from '../errors/smtp-error.js';
+import { validateCommand } from '../protocol/command.js';
+import { needsSmtpUtf8 } from './transaction.js';
+import type { SendRequest } from './types.js';
+
+export function validateSendRequest(request: SendRequest): void {
+  if (typeof request !== 'object' || request === null)
+    throw usage(ErrorCodes.INVALID_ARGUMENT, 'request', 'must be an object');
+  if (typeof request.from !== 'string') throw usage(ErrorCodes.INVALID_ADDRESS, 'from', 'must be a string');
+  if (!Array.isArray(request.to) || request.to.length === 0) {
+    throw usage(ErrorCodes.NO_RECIPIENTS, 'to', 'needs at least one recipient');
+  }
+  if (request.to.some((to) => typeof to !== 'string'))
+    throw usage(ErrorCodes.INVALID_ADDRESS, 'to', 'must be strings');
+  if (request.size !== undefined && (!Number.isSafeInteger(request.size) || request.size < 0)) {
+    throw usage(ErrorCodes.INVALID_ARGUMENT, 'size', 'must be a non-negative integer');
+  }
+  if (request.eightBit !== undefined && typeof request.eightBit !== 'boolean') {
+    throw usage(ErrorCodes.INVALID_ARGUMENT, 'eightBit', 'must be a boolean');
+  }
+  const smtputf8 = needsSmtpUtf8(request);
+  validateCommand({
+    verb: 'MAIL',
+    from: request.from,
+    ...(request.size === undefined ? {} : { size: request.size }),
+    body: '8BITMIME',
+    smtputf8,
+  });
+  for (const to of request.to) validateCommand({ verb: 'RCPT', to, smtputf8 });
+}
+
+function usage(code: SmtpUsageError['code'], field: string, problem: string): SmtpUsageError {
+  return new SmtpUsageError({ code, field, message: `${field}: ${problem}` });
+}
