@@ -1,0 +1,67 @@
+/**
+ * Amazon SES SMTP endpoints: host names per region (FIPS where offered), the region behind a host,
+ * and the ports with their TLS mode (implicit TLS per RFC 8314 §3.3, STARTTLS per RFC 3207).
+ */
+import { ErrorCodes } from '../errors/codes.js';
+import { SmtpUsageError } from '../errors/smtp-error.js';
+
+/** Regions with a FIPS SMTP endpoint (`email-smtp-fips.<region>.amazonaws.com`). */
+export const SES_FIPS_REGIONS: readonly string[] = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'us-gov-west-1',
+];
+
+export type SesPortSecurity = 'implicit' | 'starttls';
+
+/** The SES SMTP ports. 465/2465 are TLS from the first byte ("TLS Wrapper"); the rest use STARTTLS. */
+export const SES_PORTS: Readonly<Record<25 | 465 | 587 | 2465 | 2587, SesPortSecurity>> = {
+  25: 'starttls',
+  465: 'implicit',
+  587: 'starttls',
+  2465: 'implicit',
+  2587: 'starttls',
+};
+
+// Loose on purpose: new regions (e.g. ap-southeast-5, us-isob-east-1) must work without a release.
+const REGION_SYNTAX = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const SES_HOST = /^email-smtp(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com$/;
+
+export function isSesRegionSyntax(region: string): boolean {
+  return REGION_SYNTAX.test(region);
+}
+
+/** `email-smtp.<region>.amazonaws.com`, or the FIPS host. Throws SmtpUsageError for a malformed region. */
+export function sesSmtpHost(region: string, options: { readonly fips?: boolean } = {}): string {
+  if (typeof region !== 'string' || !REGION_SYNTAX.test(region)) {
+    throw new SmtpUsageError({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      field: 'region',
+      message: 'region must be a lower-case AWS region name: letters and dashes, then a number',
+    });
+  }
+  if (options.fips === true) {
+    if (!SES_FIPS_REGIONS.includes(region)) {
+      throw new SmtpUsageError({
+        code: ErrorCodes.INVALID_ARGUMENT,
+        field: 'fips',
+        message: `SES has FIPS SMTP endpoints only in ${SES_FIPS_REGIONS.join(', ')}`,
+      });
+    }
+    return `email-smtp-fips.${region}.amazonaws.com`;
+  }
+  return `email-smtp.${region}.amazonaws.com`;
+}
+
+/** The region of an SES SMTP host, or undefined when the host is not one (case and a final dot ignored). */
+export function regionFromHost(host: string): string | undefined {
+  const normalized = host.toLowerCase().replace(/\.$/, '');
+  return SES_HOST.exec(normalized)?.[1];
+}
+
+/** 'implicit' for 465 and 2465 (RFC 8314 submissions port convention), 'starttls' for every other port. */
+export function defaultSecurityForPort(port: number): SesPortSecurity {
+  return port === 465 || port === 2465 ? 'implicit' : 'starttls';
+}

@@ -1,0 +1,135 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { SmtpUsageError } from '../../src/errors/smtp-error.js';
+import {
+  defaultSecurityForPort,
+  regionFromHost,
+  SES_FIPS_REGIONS,
+  SES_PORTS,
+  sesSmtpHost,
+} from '../../src/ses/endpoints.js';
+
+describe('sesSmtpHost', () => {
+  it.each([
+    ['us-east-1', 'email-smtp.us-east-1.amazonaws.com'],
+    ['eu-central-1', 'email-smtp.eu-central-1.amazonaws.com'],
+    ['us-gov-west-1', 'email-smtp.us-gov-west-1.amazonaws.com'],
+    // Unknown but well-formed regions are never refused.
+    ['ap-southeast-9', 'email-smtp.ap-southeast-9.amazonaws.com'],
+    ['us-isob-east-1', 'email-smtp.us-isob-east-1.amazonaws.com'],
+  ])('%s → %s', (region, host) => {
+    expect(sesSmtpHost(region)).toBe(host);
+    expect(sesSmtpHost(region, { fips: false })).toBe(host);
+  });
+
+  it.each(SES_FIPS_REGIONS)('FIPS in %s', (region) => {
+    expect(sesSmtpHost(region, { fips: true })).toBe(`email-smtp-fips.${region}.amazonaws.com`);
+  });
+
+  it('lists exactly the documented FIPS regions', () => {
+    expect([...SES_FIPS_REGIONS].sort()).toEqual([
+      'us-east-1',
+      'us-east-2',
+      'us-gov-west-1',
+      'us-west-1',
+      'us-west-2',
+    ]);
+  });
+
+  it.each(['eu-west-1', 'ap-southeast-9', 'us-gov-east-1'])(
+    'refuses FIPS in %s with a usage error',
+    (region) => {
+      expect(() => sesSmtpHost(region, { fips: true })).toThrow(SmtpUsageError);
+      try {
+        sesSmtpHost(region, { fips: true });
+      } catch (error) {
+        expect(error).toMatchObject({ code: 'SMTP_INVALID_ARGUMENT', field: 'fips', origin: 'local' });
+      }
+    },
+  );
+
+  it.each([
+    '',
+    'US-EAST-1',
+    'us-east',
+    'useast1',
+    'us-east-1.',
+    'us-east-1\r\nX: y',
+    'evil.com/us-east-1',
+    'us-east-1.attacker.example',
+    'u-east-1',
+    ' us-east-1',
+  ])('refuses the malformed region %j without echoing it', (region) => {
+    let thrown: unknown;
+    try {
+      sesSmtpHost(region);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SmtpUsageError);
+    expect(thrown).toMatchObject({ code: 'SMTP_INVALID_ARGUMENT', field: 'region' });
+    if (region.length > 0) expect((thrown as Error).message).not.toContain(region);
+  });
+});
+
+describe('regionFromHost', () => {
+  it.each([
+    ['email-smtp.us-west-2.amazonaws.com', 'us-west-2'],
+    ['email-smtp-fips.us-east-1.amazonaws.com', 'us-east-1'],
+    ['EMAIL-SMTP.EU-WEST-1.AMAZONAWS.COM', 'eu-west-1'],
+    ['email-smtp.eu-west-1.amazonaws.com.', 'eu-west-1'],
+  ])('%s → %s', (host, region) => {
+    expect(regionFromHost(host)).toBe(region);
+  });
+
+  it.each([
+    'smtp.gmail.com',
+    'email-smtp.amazonaws.com',
+    'email.us-east-1.amazonaws.com',
+    'email-smtp.us-east-1.amazonaws.com.evil.example',
+    'xemail-smtp.us-east-1.amazonaws.com',
+    '127.0.0.1',
+    '',
+  ])('%s is not an SES SMTP host', (host) => {
+    expect(regionFromHost(host)).toBeUndefined();
+  });
+
+  const regionName = fc.oneof(
+    fc.stringMatching(/^[a-z]{2}(-[a-z]{1,10}){1,2}-\d{1,2}$/),
+    fc.constantFrom(...SES_FIPS_REGIONS),
+  );
+  test.prop([regionName, fc.boolean()], { numRuns: 300 })('round-trips with sesSmtpHost', (region, fips) => {
+    const canFips = SES_FIPS_REGIONS.includes(region);
+    expect(regionFromHost(sesSmtpHost(region, { fips: fips && canFips }))).toBe(region);
+  });
+});
+
+describe('ports', () => {
+  it('SES_PORTS: 465/2465 implicit TLS, 25/587/2587 STARTTLS', () => {
+    expect(SES_PORTS).toEqual({
+      25: 'starttls',
+      465: 'implicit',
+      587: 'starttls',
+      2465: 'implicit',
+      2587: 'starttls',
+    });
+  });
+
+  it.each([
+    [465, 'implicit'],
+    [2465, 'implicit'],
+    [25, 'starttls'],
+    [587, 'starttls'],
+    [2587, 'starttls'],
+    [2525, 'starttls'],
+    [0, 'starttls'],
+  ] as const)('defaultSecurityForPort(%d) = %s', (port, security) => {
+    expect(defaultSecurityForPort(port)).toBe(security);
+  });
+
+  it('agrees with SES_PORTS for every SES port', () => {
+    for (const [port, security] of Object.entries(SES_PORTS)) {
+      expect(defaultSecurityForPort(Number(port))).toBe(security);
+    }
+  });
+});
