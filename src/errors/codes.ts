@@ -22,6 +22,8 @@ export const ErrorCodes = {
   CLIENT_CLOSED: 'SMTP_CLIENT_CLOSED',
   ABORTED: 'SMTP_ABORTED',
   QUEUE_FULL: 'SMTP_QUEUE_FULL',
+  /** An optional peer dependency (smtp-server, selfsigned) needed by the simulator or test tools is not installed. */
+  DEPENDENCY_MISSING: 'SMTP_DEPENDENCY_MISSING',
 
   // Remote: the peer broke the protocol or refused.
   PROTOCOL_ERROR: 'SMTP_PROTOCOL_ERROR',

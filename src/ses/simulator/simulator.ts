@@ -9,6 +9,8 @@ import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SMTPServer, SMTPServerOptions } from 'smtp-server';
+import { ErrorCodes } from '../../errors/codes.js';
+import { SmtpUsageError } from '../../errors/smtp-error.js';
 import { createTestCertificates } from '../../testing/certificates.js';
 import { deriveSesSmtpPassword } from '../password.js';
 import { type ForcedReply, SesBehaviour, type SesSimulatorMessage } from './behaviour.js';
@@ -63,12 +65,13 @@ async function loadSmtpServer(): Promise<typeof import('smtp-server')> {
   try {
     return await import('smtp-server');
   } catch (error) {
-    throw new Error(
-      'the SES simulator needs the optional dependency "smtp-server" (npm install smtp-server)',
-      {
-        cause: error,
-      },
-    );
+    throw new SmtpUsageError({
+      code: ErrorCodes.DEPENDENCY_MISSING,
+      message:
+        'the SES simulator needs the optional peer dependency "smtp-server" (npm install smtp-server selfsigned)',
+      field: 'smtp-server',
+      cause: error,
+    });
   }
 }
 
