@@ -9,19 +9,12 @@
  * is one hour after the first attempt: retries live in memory, die with the process and hold the
  * caller's promise open, so a longer horizon belongs to a persistent queue (set `deadlineMs`).
  */
+import type { Action } from '../errors/classify.js';
 import type { ErrorCode } from '../errors/codes.js';
 import type { Outcome } from '../errors/smtp-error.js';
 
-/** Mirrors `Action` from src/errors/classify.ts (contracts.md). */
-export type RetryAction =
-  | 'continue'
-  | 'retry'
-  | 'slow-down'
-  | 'reduce-connections'
-  | 'reconnect'
-  | 'stop-sending'
-  | 'fix-credentials'
-  | 'reject';
+/** What classifyReply says to do about a reply (src/errors/classify.ts). */
+export type RetryAction = Action;
 
 export interface RetryErrorInfo {
   readonly outcome: Outcome;
