@@ -1,0 +1,240 @@
+/**
+ * createClient's options: validation (every field checked before anything connects), defaults
+ * (port 587, implicit TLS on 465/2465 per RFC 8314, EHLO name per RFC 5321 §4.1.4) and a printable,
+ * secret-free view (threats.md §5).
+ */
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
+import { checkProfile, type ProviderProfile } from '../errors/classify.js';
+import { ErrorCodes } from '../errors/codes.js';
+import { SmtpUsageError } from '../errors/smtp-error.js';
+import { isAddressLiteral, isDomain } from '../protocol/address.js';
+import { encodeCommand } from '../protocol/command.js';
+import { MECHANISMS, type Mechanism } from '../session/sasl.js';
+import { REDACTED, Secret } from '../session/secret.js';
+import { resolveTimeouts, type Timeouts } from '../session/timeouts.js';
+import type { Security } from '../session/types.js';
+import { describeTlsSettings, type TlsSettings, validateTlsSettings } from './tls-options.js';
+
+export interface ClientCredentials {
+  readonly user: string;
+  /** The password (for SES: the SMTP password derived from the secret key), or an OAuth2 token for XOAUTH2. */
+  readonly pass: string;
+  readonly method?: Mechanism;
+}
+
+export type ClientEvent =
+  | {
+      readonly type: 'transcript';
+      readonly direction: 'client' | 'server';
+      readonly text: string;
+      readonly redacted: boolean;
+    }
+  | { readonly type: 'connecting'; readonly host: string; readonly port: number; readonly address?: string }
+  | { readonly type: 'connected'; readonly localAddress: string | undefined; readonly secure: boolean }
+  | { readonly type: 'tls'; readonly protocol: string | null; readonly authorized: boolean }
+  | { readonly type: 'closed'; readonly error?: { readonly code?: string; readonly message: string } };
+
+/** Receives redacted transcript lines and connection events. Must not throw (errors are ignored). */
+export type ClientLogger = (event: ClientEvent) => void;
+
+export interface ClientOptions {
+  /** The server's host name: dialled (unless `address` is set) and verified against its certificate. */
+  readonly host: string;
+  /** Default 587. */
+  readonly port?: number;
+  /** Dial this address instead of resolving `host` (e.g. a pre-resolved IP); TLS still verifies `host`. */
+  readonly address?: string;
+  /** Default 'implicit' on ports 465 and 2465, else 'starttls' (TLS required). */
+  readonly security?: Security;
+  readonly tls?: TlsSettings;
+  readonly auth?: ClientCredentials;
+  /** EHLO name. Default: os.hostname() when it is a fully qualified domain name, else the address literal of the local socket address (RFC 5321 §4.1.4). */
+  readonly clientName?: string;
+  /** Largest encoded message accepted (default 10485760, the SES limit); the server's SIZE lowers it. */
+  readonly maxMessageSize?: number;
+  readonly timeouts?: Partial<Timeouts>;
+  readonly logger?: ClientLogger;
+  /** Use PIPELINING when the server offers it (default true). */
+  readonly pipelining?: boolean;
+  /** Reply classification profile (default GENERIC_PROFILE; SES_PROFILE for Amazon SES). */
+  readonly profile?: ProviderProfile;
+  /** Allow AUTH over a connection without TLS. Your password crosses the network in the clear. */
+  readonly dangerouslyAllowAuthWithoutTls?: boolean;
+}
+
+/** Options after validation and defaults; credentials boxed so they never print. */
+export interface ResolvedClientOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly address: string | undefined;
+  readonly security: Security;
+  readonly tls: TlsSettings | undefined;
+  readonly auth: Secret<ClientCredentials> | undefined;
+  readonly clientName: string | undefined;
+  readonly maxMessageSize: number | undefined;
+  readonly timeouts: Timeouts;
+  readonly logger: ClientLogger | undefined;
+  readonly pipelining: boolean;
+  readonly profile: ProviderProfile | undefined;
+  readonly dangerouslyAllowAuthWithoutTls: boolean;
+}
+
+const SECURITIES: ReadonlySet<unknown> = new Set(['implicit', 'starttls', 'starttls-opportunistic', 'none']);
+const IMPLICIT_TLS_PORTS: ReadonlySet<number> = new Set([465, 2465]);
+const KNOWN_KEYS = new Set([
+  'host',
+  'port',
+  'address',
+  'security',
+  'tls',
+  'auth',
+  'clientName',
+  'maxMessageSize',
+  'timeouts',
+  'logger',
+  'pipelining',
+  'profile',
+  'dangerouslyAllowAuthWithoutTls',
+]);
+
+function usage(field: string, problem: string): SmtpUsageError {
+  return new SmtpUsageError({
+    code: ErrorCodes.INVALID_ARGUMENT,
+    field,
+    message: `${field}: ${problem}`,
+    phase: 'connect',
+  });
+}
+
+function checkHost(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '' || value.length > 255 || /[\x00-\x20\x7f]/.test(value)) {
+    throw usage(field, 'must be a host name or IP address without spaces or control characters');
+  }
+  return value;
+}
+
+function checkCredentials(value: unknown): Secret<ClientCredentials> | undefined {
+  if (value === undefined) return undefined;
+  const auth = value as Partial<ClientCredentials> | null;
+  if (auth === null || typeof auth !== 'object') throw usage('auth', 'must be an object with user and pass');
+  if (typeof auth.user !== 'string' || auth.user === '')
+    throw usage('auth.user', 'must be a non-empty string');
+  if (typeof auth.pass !== 'string' || auth.pass === '')
+    throw usage('auth.pass', 'must be a non-empty string');
+  if (auth.method !== undefined && !MECHANISMS.includes(auth.method)) {
+    throw usage('auth.method', `must be one of ${MECHANISMS.join(', ')}`);
+  }
+  const credentials: ClientCredentials = { user: auth.user, pass: auth.pass };
+  return new Secret(auth.method === undefined ? credentials : { ...credentials, method: auth.method });
+}
+
+function checkOptional<T>(
+  value: unknown,
+  field: string,
+  ok: (v: unknown) => boolean,
+  problem: string,
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (!ok(value)) throw usage(field, problem);
+  return value as T;
+}
+
+/** Validates everything createClient is given; throws SmtpUsageError naming the field (never its value). */
+export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
+  if (options === null || typeof options !== 'object') throw usage('options', 'must be an object');
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_KEYS.has(key)) throw usage(key, 'is not a client option');
+  }
+  const host = checkHost(options.host, 'host');
+  const port = options.port ?? 587;
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw usage('port', 'must be an integer 1-65535');
+  const security = options.security ?? (IMPLICIT_TLS_PORTS.has(port) ? 'implicit' : 'starttls');
+  if (!SECURITIES.has(security))
+    throw usage('security', 'must be implicit, starttls, starttls-opportunistic or none');
+  validateTlsSettings(options.tls);
+  const clientName = checkOptional<string>(
+    options.clientName,
+    'clientName',
+    (v) => typeof v === 'string',
+    'must be a string',
+  );
+  if (clientName !== undefined) encodeCommand({ verb: 'EHLO', domain: clientName });
+  const maxMessageSize = checkOptional<number>(
+    options.maxMessageSize,
+    'maxMessageSize',
+    (v) => Number.isSafeInteger(v) && (v as number) > 0,
+    'must be a positive integer',
+  );
+  if (options.profile !== undefined) checkProfile(options.profile);
+  return {
+    host,
+    port,
+    address: options.address === undefined ? undefined : checkHost(options.address, 'address'),
+    security: security as Security,
+    tls: options.tls,
+    auth: checkCredentials(options.auth),
+    clientName,
+    maxMessageSize,
+    timeouts: resolveTimeouts(options.timeouts),
+    logger: checkOptional(options.logger, 'logger', (v) => typeof v === 'function', 'must be a function'),
+    pipelining:
+      checkOptional<boolean>(
+        options.pipelining,
+        'pipelining',
+        (v) => typeof v === 'boolean',
+        'must be a boolean',
+      ) ?? true,
+    profile: options.profile,
+    dangerouslyAllowAuthWithoutTls:
+      checkOptional<boolean>(
+        options.dangerouslyAllowAuthWithoutTls,
+        'dangerouslyAllowAuthWithoutTls',
+        (v) => typeof v === 'boolean',
+        'must be a boolean',
+      ) ?? false,
+  };
+}
+
+/**
+ * The EHLO name when none is configured (RFC 5321 §4.1.4: the client's FQDN, or an address literal
+ * when it has none): os.hostname() if it is a dotted domain name, else `[local IPv4]` / `[IPv6:...]`.
+ */
+export function defaultClientName(localAddress: string | undefined, name: string = hostname()): string {
+  if (name.includes('.') && !name.endsWith('.') && isDomain(name, false) && name.length <= 255) return name;
+  const address =
+    localAddress?.startsWith('::ffff:') && isIP(localAddress.slice(7)) === 4
+      ? localAddress.slice(7)
+      : localAddress;
+  const family = address === undefined ? 0 : isIP(address);
+  if (family === 4) return `[${address}]`;
+  if (family === 6) {
+    const literal = `[IPv6:${address}]`;
+    if (isAddressLiteral(literal)) return literal;
+  }
+  return '[127.0.0.1]';
+}
+
+/** A secret-free view of the options, for inspect/JSON. The user name is redacted too (an IAM key id for SES). */
+export function describeClientOptions(options: ResolvedClientOptions): Record<string, unknown> {
+  return {
+    host: options.host,
+    port: options.port,
+    ...(options.address === undefined ? {} : { address: options.address }),
+    security: options.security,
+    ...(options.tls === undefined ? {} : { tls: describeTlsSettings(options.tls) }),
+    ...(options.auth === undefined
+      ? {}
+      : { auth: { user: REDACTED, pass: REDACTED, ...methodOf(options.auth.reveal().method) } }),
+    ...(options.clientName === undefined ? {} : { clientName: options.clientName }),
+    ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
+    timeouts: options.timeouts,
+    pipelining: options.pipelining,
+    ...(options.profile === undefined ? {} : { profile: options.profile.name }),
+    ...(options.dangerouslyAllowAuthWithoutTls ? { dangerouslyAllowAuthWithoutTls: true } : {}),
+  };
+}
+
+function methodOf(method: Mechanism | undefined): { method?: Mechanism } {
+  return method === undefined ? {} : { method };
+}

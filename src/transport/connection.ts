@@ -1,0 +1,247 @@
+/**
+ * Joins one Session (the pure protocol machine) to one socket: bytes in → session.receive, effects
+ * out → socket writes, the STARTTLS upgrade in place (RFC 3207 §4) and the DATA body stream
+ * (RFC 5321 §4.5.2) with back-pressure, size and 8BITMIME checks. One Connection = one socket's life.
+ */
+import { createHmac } from 'node:crypto';
+import type * as net from 'node:net';
+import type * as tls from 'node:tls';
+import type { SmtpError } from '../errors/smtp-error.js';
+import { Session } from '../session/session.js';
+import type { SendRequest, SendResult, SessionEffect, SessionOptions } from '../session/types.js';
+import { BodyWriter } from './body-writer.js';
+import { abortError, dial, upgrade } from './connect.js';
+
+export interface ConnectionParams {
+  readonly host: string;
+  readonly port: number;
+  /** A pre-resolved address to dial instead of `host`. */
+  readonly address?: string;
+  /** Built by buildTlsOptions() for `host`; used for implicit TLS and STARTTLS alike. */
+  readonly tlsOptions: tls.ConnectionOptions;
+  /** Timeout for TCP + implicit TLS, and for the STARTTLS handshake. */
+  readonly connectTimeout: number;
+  /** Session options; `clientName` may be a function of the local address (known once connected). */
+  readonly session: Omit<SessionOptions, 'clientName'> & {
+    readonly clientName: string | ((socket: net.Socket) => string);
+  };
+  /** How long a closing socket may linger after our FIN before it is destroyed. */
+  readonly closeGraceMs?: number;
+  readonly onEvent?: (event: ConnectionEvent) => void;
+}
+
+export type ConnectionEvent =
+  | { readonly type: 'connected'; readonly localAddress: string | undefined; readonly secure: boolean }
+  | { readonly type: 'tls'; readonly protocol: string | null; readonly authorized: boolean }
+  | { readonly type: 'closed'; readonly error?: unknown };
+
+const DEFAULT_CLOSE_GRACE_MS = 2000;
+
+const hmacMd5 = (key: Uint8Array, data: Uint8Array): Uint8Array =>
+  createHmac('md5', key).update(data).digest();
+
+export class Connection {
+  /** Resolves once the socket is closed and every listener is gone. */
+  readonly closed: Promise<void>;
+  readonly session: Session;
+  #socket: net.Socket;
+  #params: ConnectionParams;
+  #socketError: unknown;
+  #body: BodyWriter | undefined;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #upgrading: AbortController | undefined;
+  #isClosed = false;
+  #resolveClosed!: () => void;
+
+  private constructor(socket: net.Socket, params: ConnectionParams) {
+    this.#socket = socket;
+    this.#params = params;
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    const { clientName, ...rest } = params.session;
+    const name = typeof clientName === 'function' ? clientName(socket) : clientName;
+    this.session = new Session({ hmacMd5, ...rest, clientName: name }, (effect) => this.#onEffect(effect));
+    this.session.whenReady.catch(() => {}); // observed through send()/open(); never unhandled
+    this.#attach(socket);
+  }
+
+  /** Dials, greets, negotiates (EHLO, STARTTLS, AUTH): resolves once the session can take a send. */
+  static async open(params: ConnectionParams, signal?: AbortSignal): Promise<Connection> {
+    const implicitTls = params.session.security === 'implicit';
+    const socket = await dial({
+      host: params.host,
+      port: params.port,
+      ...(params.address === undefined ? {} : { address: params.address }),
+      implicitTls,
+      tlsOptions: params.tlsOptions,
+      timeout: params.connectTimeout,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    let connection: Connection;
+    try {
+      connection = new Connection(socket, params);
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    }
+    connection.#emit({ type: 'connected', localAddress: socket.localAddress, secure: implicitTls });
+    connection.session.connected();
+    await connection.#untilReady(signal);
+    return connection;
+  }
+
+  /** True while the session can take another send on this socket. */
+  get usable(): boolean {
+    return !this.#isClosed && !this.session.ended && this.session.idle;
+  }
+
+  send(request: SendRequest, signal?: AbortSignal): Promise<SendResult> {
+    return this.session.send(request, signal);
+  }
+
+  /** QUIT, wait for 221 (bounded by the command timeout), close. Never rejects. */
+  async quit(): Promise<void> {
+    if (this.#isClosed || this.session.ended) {
+      this.#close();
+    } else {
+      await this.session.quit().catch(() => {});
+      this.#close();
+    }
+    await this.closed;
+  }
+
+  /** Drops the socket at once (the session hears about it as a close). */
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  async #untilReady(signal: AbortSignal | undefined): Promise<void> {
+    if (!signal) return this.session.whenReady;
+    const onAbort = (): void => this.session.closed(abortError(signal, this.session.phase));
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.session.whenReady;
+    } catch (error) {
+      if (signal.aborted) throw abortError(signal, 'connect');
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  #emit(event: ConnectionEvent): void {
+    try {
+      this.#params.onEvent?.(event);
+    } catch {
+      // A logger's failure must not break the connection.
+    }
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    this.session.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  };
+
+  readonly #onError = (error: unknown): void => {
+    this.#socketError ??= error;
+  };
+
+  readonly #onClose = (): void => {
+    this.#detach(this.#socket);
+    this.#isClosed = true;
+    if (this.#closeTimer) clearTimeout(this.#closeTimer);
+    this.#body?.stop();
+    this.session.closed(this.#socketError);
+    this.#emit(
+      this.#socketError === undefined ? { type: 'closed' } : { type: 'closed', error: this.#socketError },
+    );
+    this.#resolveClosed();
+  };
+
+  #attach(socket: net.Socket): void {
+    socket.on('data', this.#onData);
+    socket.on('error', this.#onError);
+    socket.once('close', this.#onClose);
+  }
+
+  #detach(socket: net.Socket): void {
+    socket.removeListener('data', this.#onData);
+    socket.removeListener('error', this.#onError);
+    socket.removeListener('close', this.#onClose);
+  }
+
+  #onEffect(effect: SessionEffect): void {
+    switch (effect.type) {
+      case 'write':
+        if (!this.#socket.destroyed) this.#socket.write(effect.bytes);
+        return;
+      case 'upgradeTls':
+        this.#upgradeTls();
+        return;
+      case 'writeBody':
+        this.#writeBody(effect.body, effect.maxSize, effect.allow8bit);
+        return;
+      case 'close':
+        this.#close();
+        return;
+    }
+  }
+
+  #upgradeTls(): void {
+    const plain = this.#socket;
+    // Stop reading plaintext now (threats.md §1): from here on every byte goes to the TLS engine.
+    // The 'close'/'error' listeners move too, so only the upgrade result reports this socket's fate.
+    this.#detach(plain);
+    plain.on('error', () => {});
+    const upgrading = new AbortController();
+    this.#upgrading = upgrading;
+    const { host, tlsOptions, connectTimeout } = this.#params;
+    upgrade(plain, host, tlsOptions, connectTimeout, upgrading.signal).then(
+      (secure) => {
+        this.#upgrading = undefined;
+        this.#socket = secure;
+        this.#attach(secure);
+        this.#emit({ type: 'tls', protocol: secure.getProtocol(), authorized: secure.authorized });
+        this.session.tlsEstablished();
+      },
+      (error: unknown) => {
+        this.#upgrading = undefined;
+        this.session.tlsFailed(error);
+        // upgrade() destroyed the TLS socket (and with it the plain one): report the close once.
+        this.#onClose();
+      },
+    );
+  }
+
+  #writeBody(body: unknown, maxSize: number, allow8bit: boolean): void {
+    const writer = new BodyWriter(this.#socket, {
+      maxSize,
+      allow8bit,
+      progress: () => this.session.bodyProgress(),
+      finished: () => this.session.bodyFinished(),
+      failed: (error: SmtpError) => this.session.bodyFailed(error),
+    });
+    this.#body = writer;
+    writer.run(body).finally(() => {
+      if (this.#body === writer) this.#body = undefined;
+    });
+  }
+
+  #close(): void {
+    this.#body?.stop();
+    if (this.#isClosed) return;
+    if (this.#upgrading) {
+      // Mid-handshake the TLS socket is not ours yet: abort it; the failed upgrade reports the close.
+      this.#upgrading.abort();
+      return;
+    }
+    const socket = this.#socket;
+    if (socket.destroyed) return;
+    socket.end();
+    this.#closeTimer ??= setTimeout(
+      () => socket.destroy(),
+      this.#params.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
+    );
+  }
+}
