@@ -157,7 +157,8 @@ export const sessionSetup = setup({
     authWithoutTls: ({ context }) => !context.tls && !context.config.allowAuthWithoutTls,
     noUsableMechanism: ({ context }) =>
       chooseMechanism(context.caps.auth, credentialsOf(context)!, context.config.hmacMd5) === undefined,
-    challengeLimitReached: ({ context }) => (context.auth?.challenges ?? 0) >= MAX_AUTH_CHALLENGES,
+    challengeLimitReached: ({ context, event }) =>
+      replyOf(event)?.code === 334 && (context.auth?.challenges ?? 0) >= MAX_AUTH_CHALLENGES,
     precheckFails: ({ context, event }) =>
       event.type === 'send.requested' &&
       T.precheck(event.request, context.caps, context.config.maxMessageSize) !== undefined,
@@ -167,7 +168,8 @@ export const sessionSetup = setup({
       context.tx?.pipelined === true && T.hasMoreRecipients(afterRcpt(context, event)),
     envelopeWillBeAccepted: ({ context, event }) =>
       T.envelopeAccepted(T.finishEnvelope(afterRcpt(context, event))),
-    envelopeAccepted: ({ context }) => context.tx !== undefined && T.envelopeAccepted(context.tx),
+    goAheadAfterRefusedEnvelope: ({ context, event }) =>
+      replyOf(event)?.code === 354 && context.tx !== undefined && !T.envelopeAccepted(context.tx),
   },
   actions: {
     // Writes (one emitted effect = one socket write).

@@ -175,6 +175,7 @@ export const sessionMachine = sessionSetup.createMachine({
         'reply.received': [
           closing('auth'),
           { guard: { type: 'replyIs', params: { code: 235 } }, target: 'ready', actions: 'authDone' },
+          { guard: 'challengeLimitReached', ...endWith('auth', ErrorCodes.AUTH_CHALLENGE_LIMIT) },
           {
             guard: { type: 'replyIs', params: { code: 334 } },
             target: 'auth',
@@ -243,6 +244,7 @@ export const sessionMachine = sessionSetup.createMachine({
         'send.aborted': abortable('data'),
         'reply.received': [
           closing('data'),
+          { guard: 'goAheadAfterRefusedEnvelope', ...endWith('data', ErrorCodes.PROTOCOL_ERROR) },
           { guard: { type: 'replyIs', params: { code: 354 } }, target: 'body', actions: 'writeBody' },
           {
             guard: 'refusal',
