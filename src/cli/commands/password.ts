@@ -1,0 +1,83 @@
+/**
+ * `smtp-machine password`: derives the Amazon SES SMTP password from an IAM secret access key
+ * (SigV4, or legacy V2 with --v2). The secret comes from stdin or AWS_SECRET_ACCESS_KEY only.
+ */
+import { isSesRegionSyntax } from '../../ses/endpoints.js';
+import { deriveSesSmtpPassword, deriveSesSmtpPasswordV2 } from '../../ses/password.js';
+import { COMMON_OPTIONS, parseCommandArgs, usageError } from '../args.js';
+import { ExitCodes } from '../exit-codes.js';
+import { type CliIo, Output } from '../output.js';
+import { readStdinSecret } from '../secrets.js';
+import type { CliCommand } from './command.js';
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  region: { type: 'string' },
+  v2: { type: 'boolean' },
+} as const;
+
+const HELP = `Usage: smtp-machine password --region REGION [--v2] [--json]
+
+Prints the Amazon SES SMTP password derived from an IAM secret access key.
+The SMTP user name is the access key id (AWS_ACCESS_KEY_ID).
+
+The secret is read from stdin when it is piped, else from AWS_SECRET_ACCESS_KEY.
+It is never accepted as a flag and never printed.
+
+Options:
+  --region REGION  SES region the password is for (e.g. eu-west-1); required unless --v2
+  --v2             legacy region-independent (Signature V2) password; deprecated by AWS
+  --json           print {"user","region","algorithm","password"} as JSON
+  -h, --help       show this help
+
+Examples:
+  printf %s "$SECRET" | smtp-machine password --region eu-west-1
+  AWS_SECRET_ACCESS_KEY=... smtp-machine password --region us-east-1 --json`;
+
+async function readSecret(io: CliIo): Promise<string> {
+  if (io.stdin.isTTY !== true) {
+    const piped = (await readStdinSecret(io.stdin, 'the secret access key')).trim();
+    if (piped !== '') return piped;
+  }
+  const fromEnv = io.env.AWS_SECRET_ACCESS_KEY?.trim();
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  throw usageError('no secret access key: pipe it on stdin or set AWS_SECRET_ACCESS_KEY', [
+    'printf %s "$AWS_SECRET_ACCESS_KEY" | smtp-machine password --region eu-west-1',
+  ]);
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(argv, OPTIONS);
+  const output = new Output(io, values.json === true);
+  if (values.help) {
+    io.stdout.write(`${HELP}\n`);
+    return ExitCodes.OK;
+  }
+  const v2 = values.v2 === true;
+  const region = values.region;
+  if (!v2 && region === undefined) throw usageError('--region is required (SMTP passwords are per region)');
+  if (region !== undefined && !isSesRegionSyntax(region)) {
+    throw usageError('--region must be an AWS region name such as eu-west-1');
+  }
+  const secret = await readSecret(io);
+  const password = v2 ? deriveSesSmtpPasswordV2(secret) : deriveSesSmtpPassword(secret, region as string);
+  const user = io.env.AWS_ACCESS_KEY_ID;
+  output.result(
+    {
+      ...(user === undefined ? {} : { user }),
+      region: v2 ? null : region,
+      algorithm: v2 ? 'v2' : 'v4',
+      password,
+    },
+    () => password,
+  );
+  if (v2 && !output.json) output.note('note: V2 SMTP passwords are deprecated by AWS; prefer --region');
+  return ExitCodes.OK;
+}
+
+export const passwordCommand: CliCommand = {
+  name: 'password',
+  summary: 'derive the Amazon SES SMTP password from a secret access key (stdin or env)',
+  help: HELP,
+  run,
+};

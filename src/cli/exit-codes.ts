@@ -1,0 +1,67 @@
+/**
+ * Process exit codes of the `smtp-machine` CLI, from BSD sysexits(3), and the mapping from an
+ * SmtpError to the one that tells a script what to do next (fix the call, give up, retry later, fix config).
+ */
+import { ErrorCodes } from '../errors/codes.js';
+import { isSmtpError, type SmtpError } from '../errors/smtp-error.js';
+
+export const ExitCodes = {
+  OK: 0, // everything delivered / every check passed
+  USAGE: 64, // EX_USAGE: bad flags or arguments
+  NO_INPUT: 66, // EX_NOINPUT: an input file could not be read
+  UNAVAILABLE: 69, // EX_UNAVAILABLE: refused permanently (5yz, host unreachable)
+  SOFTWARE: 70, // EX_SOFTWARE: a bug in this program
+  TEMP_FAIL: 75, // EX_TEMPFAIL: try again later (4yz, timeouts, unknown outcome)
+  CONFIG: 78, // EX_CONFIG: credentials, TLS mode or certificate trust must change first
+} as const;
+
+export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];
+
+/** Codes that no retry fixes: the credentials or connection settings are wrong. */
+const CONFIGURATION_CODES: ReadonlySet<string> = new Set([
+  ErrorCodes.AUTH_FAILED,
+  ErrorCodes.AUTH_REQUIRED,
+  ErrorCodes.AUTH_WITHOUT_TLS,
+  ErrorCodes.AUTH_MECHANISM_UNSUPPORTED,
+  ErrorCodes.TLS_REQUIRED,
+  ErrorCodes.TLS_FAILED,
+  ErrorCodes.STARTTLS_INJECTION,
+]);
+
+/** Local refusals of the message itself (nothing was sent, sending it again unchanged cannot work). */
+const MESSAGE_REFUSED_CODES: ReadonlySet<string> = new Set([
+  ErrorCodes.MESSAGE_TOO_LARGE,
+  ErrorCodes.TOO_MANY_RECIPIENTS,
+  ErrorCodes.BODY_8BIT_NOT_SUPPORTED,
+  ErrorCodes.NON_ASCII_WITHOUT_SMTPUTF8,
+]);
+
+export function exitCodeForError(error: unknown): ExitCode {
+  if (!isSmtpError(error)) return ExitCodes.SOFTWARE;
+  return exitCodeForSmtpError(error);
+}
+
+function exitCodeForSmtpError(error: SmtpError): ExitCode {
+  if (CONFIGURATION_CODES.has(error.code)) return ExitCodes.CONFIG;
+  if (MESSAGE_REFUSED_CODES.has(error.code)) return ExitCodes.UNAVAILABLE;
+  if (error.origin === 'local' && error.code !== ErrorCodes.ABORTED) return ExitCodes.USAGE;
+  if (error.outcome === 'rejected') return ExitCodes.UNAVAILABLE;
+  if (error.code === ErrorCodes.CONNECTION_FAILED && !error.retryable && isRefused(error)) {
+    return ExitCodes.UNAVAILABLE;
+  }
+  return ExitCodes.TEMP_FAIL;
+}
+
+function isRefused(error: SmtpError): boolean {
+  const cause = error.cause as { code?: unknown } | undefined;
+  return cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND';
+}
+
+/** The exit code of a run with several outcomes: any temporary failure wins (a retry may help), then rejection. */
+export function combineExitCodes(codes: Iterable<ExitCode>): ExitCode {
+  let worst: ExitCode = ExitCodes.OK;
+  const rank = (code: ExitCode): number =>
+    code === ExitCodes.OK ? 0 : code === ExitCodes.UNAVAILABLE ? 1 : code === ExitCodes.TEMP_FAIL ? 2 : 3;
+  for (const code of codes) if (rank(code) > rank(worst)) worst = code;
+  return worst;
+}
