@@ -1,0 +1,150 @@
+/**
+ * Connection flags shared by `send` and `check` (--host/--port/--security/--ca/--region/
+ * --client-name/--timeout) and credentials from SMTP_USER/SMTP_PASS or stdin, never from flags.
+ */
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { defaultSecurityForPort, isSesRegionSyntax, regionFromHost, sesSmtpHost } from '../ses/endpoints.js';
+import type { Security } from '../session/types.js';
+import { CliError, oneOf, parseInteger, parsePositive, usageError } from './args.js';
+import { ExitCodes } from './exit-codes.js';
+import type { CliIo } from './output.js';
+import { firstLine, readStdinSecret } from './secrets.js';
+
+export const CONNECTION_OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  security: { type: 'string' },
+  ca: { type: 'string' },
+  region: { type: 'string' },
+  'client-name': { type: 'string' },
+  timeout: { type: 'string' },
+  'pass-stdin': { type: 'boolean' },
+} as const;
+
+export const CONNECTION_HELP = `Connection:
+  --host HOST          SMTP server (or HOST:PORT)
+  --region REGION      Amazon SES: connect to email-smtp.REGION.amazonaws.com
+  --port N             default 587, or 465 with --security implicit
+  --security MODE      implicit | starttls | starttls-opportunistic | none
+                       (default: implicit on 465/2465, starttls elsewhere)
+  --ca FILE            trust this CA certificate (PEM) instead of the system roots
+  --client-name NAME   the name sent in EHLO (default: this machine's host name)
+  --timeout SECONDS    connect/reply timeout (default 10)
+Credentials (never as flags):
+  SMTP_USER, SMTP_PASS environment variables, or --pass-stdin to read the password from stdin`;
+
+export const SECURITY_MODES: readonly Security[] = ['implicit', 'starttls', 'starttls-opportunistic', 'none'];
+
+export interface ConnectionConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly security: Security;
+  readonly region: string | undefined;
+  readonly caFile: string | undefined;
+  readonly caPem: string | undefined;
+  readonly clientName: string | undefined;
+  readonly timeoutMs: number;
+  readonly credentials: { readonly user: string; readonly pass: string } | undefined;
+}
+
+type ConnectionValues = { readonly [K in keyof typeof CONNECTION_OPTIONS]?: string | boolean | undefined };
+
+/** Splits `host:port` / `[v6]:port`; a bare IPv6 address has no port. */
+export function splitHostPort(text: string): { host: string; port: string | undefined } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  if (bracketed) return { host: bracketed[1] ?? '', port: bracketed[2] };
+  const parts = /^([^:]+):(\d+)$/.exec(text);
+  if (parts) return { host: parts[1] ?? '', port: parts[2] };
+  return { host: text, port: undefined };
+}
+
+export function defaultClientName(): string {
+  const name = hostname();
+  return /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(name) ? name : 'localhost';
+}
+
+export async function resolveConnection(
+  values: ConnectionValues,
+  io: CliIo,
+  positionalHost?: string,
+): Promise<ConnectionConfig> {
+  const region = values.region as string | undefined;
+  if (region !== undefined && !isSesRegionSyntax(region)) {
+    throw usageError('--region must be an AWS region name such as eu-west-1');
+  }
+  const hostText = positionalHost ?? (values.host as string | undefined);
+  if (hostText !== undefined && positionalHost !== undefined && values.host !== undefined) {
+    throw usageError('give the host once: as an argument or with --host');
+  }
+  const target = hostText === undefined ? undefined : splitHostPort(hostText);
+  const host = target?.host ?? (region === undefined ? undefined : sesSmtpHost(region));
+  if (host === undefined || host === '') throw usageError('no server: give --host HOST or --region REGION');
+  const portText = (values.port as string | undefined) ?? target?.port;
+  if (values.port !== undefined && target?.port !== undefined) throw usageError('give the port once');
+  const securityFlag =
+    values.security === undefined
+      ? undefined
+      : oneOf(values.security as string, '--security', SECURITY_MODES);
+  const port =
+    portText !== undefined
+      ? parseInteger(portText, '--port', 1, 65535)
+      : securityFlag === 'implicit'
+        ? 465
+        : 587;
+  const security = securityFlag ?? defaultSecurityForPort(port);
+  const caFile = values.ca as string | undefined;
+  const timeoutMs =
+    values.timeout === undefined
+      ? 10_000
+      : Math.round(parsePositive(values.timeout as string, '--timeout') * 1000);
+  return {
+    host,
+    port,
+    security,
+    region: region ?? regionFromHost(host),
+    caFile,
+    caPem: caFile === undefined ? undefined : await readInput(caFile, '--ca'),
+    clientName: values['client-name'] as string | undefined,
+    timeoutMs,
+    credentials: await readCredentials(io, values['pass-stdin'] === true),
+  };
+}
+
+async function readCredentials(io: CliIo, passStdin: boolean): Promise<ConnectionConfig['credentials']> {
+  const user = io.env.SMTP_USER;
+  let pass = io.env.SMTP_PASS;
+  if (passStdin) {
+    if (io.stdin.isTTY === true) throw usageError('--pass-stdin needs the password piped on stdin');
+    pass = firstLine(await readStdinSecret(io.stdin, 'the password'));
+  }
+  if (user === undefined || user === '') {
+    if (passStdin || (pass !== undefined && pass !== '')) {
+      throw usageError('a password was given but SMTP_USER is not set');
+    }
+    return undefined;
+  }
+  if (pass === undefined || pass === '') {
+    throw usageError('SMTP_USER is set but no password: set SMTP_PASS or use --pass-stdin');
+  }
+  return { user, pass };
+}
+
+/** Reads a file named by a flag; a missing or unreadable file is exit 66 (EX_NOINPUT). */
+export async function readInput(path: string, flag: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'unreadable';
+    throw new CliError(ExitCodes.NO_INPUT, `cannot read the file given to ${flag} (${code})`);
+  }
+}
+
+export async function readInputBytes(path: string, flag: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'unreadable';
+    throw new CliError(ExitCodes.NO_INPUT, `cannot read the file given to ${flag} (${code})`);
+  }
+}
