@@ -184,6 +184,11 @@ export class Session {
     return PHASE_OF_STATE[this.#state] ?? 'closed';
   }
 
+  /** The machine state (finer than `phase`, e.g. 'ehloAfterTls', 'failed'): for diagnostics and tests. */
+  get state(): string {
+    return this.#state;
+  }
+
   get ready(): boolean {
     return this.#readyReached && !this.#ended;
   }

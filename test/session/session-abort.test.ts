@@ -1,0 +1,114 @@
+import { describe, expect, test } from 'vitest';
+import { ErrorCodes } from '../../src/errors/codes.js';
+import { flush, Harness } from './harness.js';
+
+const LOCKSTEP = '250-mx.example\n250 8BITMIME';
+
+describe('Session abort and quit', () => {
+  test('aborted before send(): rejects ABORTED, nothing written', async () => {
+    const h = new Harness().ready(LOCKSTEP);
+    const controller = new AbortController();
+    controller.abort();
+    const sent = h.send({}, controller.signal);
+    await flush();
+    expect(sent.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.ABORTED, outcome: 'not-sent' },
+    });
+    expect(h.writes).toHaveLength(1);
+    expect(h.session.idle).toBe(true);
+  });
+
+  test.each([
+    ['mail', (h: Harness) => h],
+    ['rcpt', (h: Harness) => h.server('250 ok')],
+    ['data', (h: Harness) => h.server('250 ok').server('250 ok')],
+    ['body', (h: Harness) => h.server('250 ok').server('250 ok').server('354 go')],
+  ])('aborted while waiting in %s: close (no dot), ABORTED not-sent', async (phase, drive) => {
+    const h = new Harness().ready(LOCKSTEP);
+    const controller = new AbortController();
+    const sent = h.send({}, controller.signal);
+    drive(h);
+    expect(h.session.phase).toBe(phase);
+    controller.abort();
+    await flush();
+    expect(sent.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.ABORTED, outcome: 'not-sent', phase },
+    });
+    expect(h.closed).toBe(true);
+    h.session.bodyFinished();
+    expect(h.effectsAfterClose).toEqual([]);
+  });
+
+  test('aborted in dataEnd: settles at once with outcome unknown, closes', async () => {
+    const h = new Harness().ready(LOCKSTEP);
+    const controller = new AbortController();
+    const sent = h.send({}, controller.signal);
+    h.server('250 ok').server('250 ok').server('354 go');
+    h.session.bodyFinished();
+    controller.abort();
+    await flush();
+    expect(sent.result).toMatchObject({ ok: false, error: { code: ErrorCodes.ABORTED, outcome: 'unknown' } });
+    h.server('250 Ok late');
+    await flush();
+    expect(sent.result).toMatchObject({ ok: false });
+  });
+
+  test('abort after settling does nothing (listener removed)', async () => {
+    const h = new Harness().ready(LOCKSTEP);
+    const controller = new AbortController();
+    const sent = h.send({}, controller.signal);
+    h.server('250 ok').server('250 ok').server('354 go');
+    h.session.bodyFinished();
+    h.server('250 ok');
+    controller.abort();
+    await flush();
+    expect(sent.result?.ok).toBe(true);
+    expect(h.session.idle).toBe(true);
+  });
+
+  test('quit in ready: QUIT, 221, close; resolves', async () => {
+    const h = new Harness().ready(LOCKSTEP);
+    const quit = h.session.quit();
+    expect(h.lastWrite).toBe('QUIT\r\n');
+    h.server('221 bye');
+    await quit;
+    expect(h.closed).toBe(true);
+    await expect(h.session.send({ from: '', to: ['b@example.org'], body: '' })).rejects.toMatchObject({
+      code: ErrorCodes.CONNECTION_CLOSED,
+    });
+  });
+
+  test('quit with a silent server: bounded by the command timeout', async () => {
+    const h = new Harness({ timeouts: { command: 5000 } }).ready(LOCKSTEP);
+    let done = false;
+    void h.session.quit().then(() => {
+      done = true;
+    });
+    h.clock.increment(5000);
+    await flush();
+    expect(done).toBe(true);
+    expect(h.closed).toBe(true);
+  });
+
+  test('quit before ready: close at once; whenReady rejects', async () => {
+    const h = new Harness();
+    h.session.connected();
+    await h.session.quit();
+    expect(h.writes).toEqual([]);
+    expect(h.closed).toBe(true);
+    await expect(h.session.whenReady).rejects.toMatchObject({ code: ErrorCodes.CONNECTION_CLOSED });
+  });
+
+  test('quit mid-transaction: close, the send rejects CLIENT_CLOSED', async () => {
+    const h = new Harness().ready(LOCKSTEP);
+    const sent = h.send();
+    await h.session.quit();
+    await flush();
+    expect(sent.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.CLIENT_CLOSED, outcome: 'not-sent' },
+    });
+  });
+});
