@@ -1,0 +1,92 @@
+/**
+ * One timed run of one client, in its own process so its CPU and memory are its own. Argument: a
+ * JSON WorkerTask; output: one `RESULT {json}` line with wall time, CPU and RSS for the timed part.
+ */
+import { encodeData } from '../src/protocol/data-encoder.js';
+import type { BenchClient, ClientName, ClientSetup } from './bench-client.js';
+import { buildMessage, streamMessage } from './message-fixture.js';
+
+export interface WorkerTask {
+  readonly client: ClientName;
+  readonly host: string;
+  readonly port: number;
+  readonly connections: number;
+  readonly messages: number;
+  readonly warmup: number;
+  readonly size: number;
+  readonly source: 'buffer' | 'stream';
+}
+
+export interface WorkerResult {
+  readonly messages: number;
+  readonly wallMs: number;
+  /** User + system CPU of this process during the timed part, in ms. */
+  readonly cpuMs: number;
+  /** RSS when the timed part started (body already built), MB. */
+  readonly baseRssMb: number;
+  /** Peak RSS of the whole process (getrusage maxrss), MB. */
+  readonly peakRssMb: number;
+  readonly note?: string;
+}
+
+const MB = 1024 * 1024;
+
+async function makeClient(
+  name: ClientName,
+  setup: ClientSetup,
+): Promise<{ client: BenchClient; note?: string }> {
+  if (name === 'raw') return { client: (await import('./client-raw.js')).createRawClient(setup) };
+  if (name === 'nodemailer')
+    return { client: (await import('./client-nodemailer.js')).createNodemailerClient(setup) };
+  const module = await import('./client-smtp-machine.js');
+  const client = await module.createSmtpMachineClient(setup);
+  return { client, note: module.poolMode };
+}
+
+async function main(task: WorkerTask): Promise<WorkerResult> {
+  const buffer = task.source === 'buffer' ? buildMessage(task.size) : undefined;
+  const warmBody = buildMessage(1024);
+  const setup: ClientSetup = {
+    host: task.host,
+    port: task.port,
+    connections: task.connections,
+    body: () => buffer ?? streamMessage(task.size),
+    // The raw reference writes pre-encoded bytes: encoding is done here, untimed (that is the point).
+    encoded: buffer && task.client === 'raw' ? encodeData(buffer).bytes : undefined,
+    warmBody,
+    warmEncoded: encodeData(warmBody).bytes,
+    maxMessageSize: Math.max(task.size * 2, 10 * MB),
+    rawStream: task.client === 'raw' && task.source === 'stream',
+  };
+  const { client, note } = await makeClient(task.client, setup);
+  await client.warm(Math.max(task.warmup, task.connections));
+  const baseRss = process.memoryUsage().rss;
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await client.run(task.messages);
+  const wallMs = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  await client.close();
+  return {
+    messages: task.messages,
+    wallMs,
+    cpuMs: (used.user + used.system) / 1000,
+    baseRssMb: baseRss / MB,
+    peakRssMb: (process.resourceUsage().maxRSS * 1024) / MB,
+    ...(note === undefined ? {} : { note }),
+  };
+}
+
+const task = JSON.parse(process.argv[2] ?? '{}') as WorkerTask;
+main(task).then(
+  (result) => {
+    process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+    process.exit(0);
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `worker failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);
