@@ -159,6 +159,8 @@ function masterCf(port: number): string {
 function prepare(dir: string, port: number, options: PostfixOptions): void {
   const user = postfixUser();
   if (user === undefined) throw new Error('no postfix user');
+  // Postfix daemons run as `postfix` and `virtual` as nobody: they must be able to traverse the dir.
+  chmodSync(dir, 0o755);
   for (const sub of ['conf', 'queue', 'data', 'mail']) mkdirSync(join(dir, sub));
   chownSync(join(dir, 'data'), user.uid, user.gid);
   chmodSync(join(dir, 'mail'), 0o777);
