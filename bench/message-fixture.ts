@@ -59,7 +59,7 @@ export function streamMessage(size: number): Readable {
         this.push(STREAM_CHUNK);
         return;
       }
-      const tail = Buffer.alloc(remaining, 'y');
+      const tail = Buffer.from(STREAM_CHUNK.subarray(0, remaining));
       if (remaining >= 2) tail.write('\r\n', remaining - 2, 'latin1');
       remaining = 0;
       this.push(tail);

@@ -57,11 +57,12 @@ export class RawConnection {
       for (let i = 0; i < count; i++) await this.#lockStep(encoded);
       return;
     }
-    const flight = Buffer.concat([encoded, ENVELOPE]);
+    // One write per flight (no Nagle wait); built only when there is a next message to pipeline.
+    const flight = count > 1 ? Buffer.concat([encoded, ENVELOPE]) : undefined;
     this.#socket.write(ENVELOPE);
     await this.#expect(3, '2', '2', '3');
     for (let i = 1; i < count; i++) {
-      this.#socket.write(flight);
+      this.#socket.write(flight as Buffer);
       await this.#expect(4, '2', '2', '2', '3');
     }
     this.#socket.write(encoded);
@@ -78,6 +79,12 @@ export class RawConnection {
       if (!this.#socket.write(bytes)) await new Promise((resolve) => this.#socket.once('drain', resolve));
     }
     this.#socket.write(encoder.end());
+    await this.#expect(1, '2');
+  }
+
+  /** One NOOP round trip (used to measure the latency proxy's real round-trip time). */
+  async noop(): Promise<void> {
+    this.#socket.write('NOOP\r\n');
     await this.#expect(1, '2');
   }
 
