@@ -1,0 +1,245 @@
+/**
+ * The pool's connections: each slot holds one client and runs one transaction at a time (RFC 5321
+ * §3.3: one mail transaction per session at a time). Slots are checked before reuse and recycled
+ * after a message count or an age (SES sits behind a load balancer that retires hosts), and closed
+ * after idling below the server's idle limit (SES closes after ~10 s: ses-facts.md).
+ */
+import type { Clock } from './clock.js';
+import type { CloseReason, PoolEvent, RecycleReason } from './pool-events.js';
+import type { ClientLike } from './pool-options.js';
+
+export interface Slot {
+  readonly id: string;
+  readonly client: ClientLike;
+  readonly createdAt: number;
+  /** Transactions attempted on this connection. */
+  messages: number;
+  /** Clock time of the last completed send (or of creation). */
+  lastActivity: number;
+  busy: boolean;
+  idleTimer: unknown;
+}
+
+export interface SlotSettings {
+  readonly clock: Clock;
+  readonly create: () => ClientLike;
+  readonly maxMessages: number;
+  readonly maxAgeMs: number;
+  readonly idleTimeoutMs: number;
+  readonly emit: (event: PoolEvent) => void;
+  /** A connection finished closing: capacity is free again. */
+  readonly onClosed: () => void;
+}
+
+export class ConnectionSlots {
+  readonly #s: SlotSettings;
+  /** Most recently used last: reuse takes from the end so spare connections idle out. */
+  #slots: Slot[] = [];
+  #closing = new Set<Promise<void>>();
+  #nextId = 1;
+  #peak = 0;
+  #reserved = 0;
+
+  constructor(settings: SlotSettings) {
+    this.#s = settings;
+  }
+
+  get size(): number {
+    return this.#slots.length;
+  }
+
+  /** Transactions holding a connection (a slot being swapped for a fresh one counts). */
+  get busy(): number {
+    return this.#slots.filter((slot) => slot.busy).length + this.#reserved;
+  }
+
+  /** Most clients ever alive at once (including ones still closing). */
+  get peak(): number {
+    return this.#peak;
+  }
+
+  /** Clients alive: in use, idle, being opened in place of a stale one, or still QUITting. */
+  get alive(): number {
+    return this.#slots.length + this.#closing.size + this.#reserved;
+  }
+
+  /**
+   * A slot for the next transaction, or undefined when `limit` transactions already run or no
+   * connection may be opened yet. A connection still QUITting counts against the limit (the server
+   * counts it too), so a replacement may have to wait for the close: `onClosed` then calls back.
+   * `fresh` asks for a new connection (the last one died under the send).
+   */
+  acquire(options: { fresh: boolean; limit: number }): Slot | undefined {
+    if (this.busy >= options.limit) return undefined;
+    if (!options.fresh) {
+      for (let slot = this.#lastIdle(); slot; slot = this.#lastIdle()) {
+        const reason = this.#staleReason(slot);
+        if (reason === undefined) return this.#claim(slot);
+        void this.#recycle(slot, reason);
+      }
+    }
+    if (this.alive >= options.limit) {
+      const spare = this.#firstIdle();
+      if (spare) void this.close(spare, 'replaced');
+      return undefined;
+    }
+    return this.#claim(this.#open());
+  }
+
+  /**
+   * The same slot if still usable after a wait (send-rate tokens), else a fresh one in its place,
+   * opened once the stale one has closed (so the swap never exceeds the limit).
+   */
+  async refresh(slot: Slot): Promise<Slot> {
+    const reason = this.#staleReason(slot);
+    if (reason === undefined) return slot;
+    this.#reserved++;
+    try {
+      await this.#recycle(slot, reason);
+    } finally {
+      this.#reserved--;
+    }
+    return this.#claim(this.#open());
+  }
+
+  /** A transaction ended on `slot`: recycle, close or park it. */
+  release(slot: Slot, options: { broken: boolean; limit: number }): void {
+    if (!this.#slots.includes(slot)) return;
+    slot.busy = false;
+    slot.lastActivity = this.#s.clock.now();
+    if (options.broken || slot.client.closed === true) {
+      void this.close(slot, 'broken');
+      return;
+    }
+    const reason = this.#staleReason(slot);
+    if (reason !== undefined) {
+      void this.#recycle(slot, reason);
+      return;
+    }
+    if (this.size > options.limit) {
+      void this.close(slot, 'concurrency');
+      return;
+    }
+    this.#slots = [...this.#slots.filter((s) => s !== slot), slot];
+    this.#armIdle(slot);
+  }
+
+  /** Closes idle slots beyond `limit` (after the pool lowered its concurrency). */
+  trim(limit: number): void {
+    for (let slot = this.#firstIdle(); slot && this.size > limit; slot = this.#firstIdle()) {
+      void this.close(slot, 'concurrency');
+    }
+  }
+
+  /** Starts a graceful close (QUIT); the promise settles when the client has closed. */
+  close(slot: Slot, reason: CloseReason): Promise<void> {
+    if (!this.#slots.includes(slot)) return Promise.resolve();
+    this.#slots = this.#slots.filter((s) => s !== slot);
+    this.#disarmIdle(slot);
+    this.#s.emit({ type: 'connection-closed', connectionId: slot.id, reason });
+    return this.#track(Promise.resolve().then(() => slot.client.close()));
+  }
+
+  /** QUITs every connection left and waits for all closes (including earlier ones) to finish. */
+  async closeAll(): Promise<void> {
+    for (const slot of [...this.#slots]) void this.close(slot, 'pool-closed');
+    while (this.#closing.size > 0) await Promise.all([...this.#closing]);
+  }
+
+  /** Ends every connection now, without QUIT (close() deadline passed). */
+  destroyAll(): void {
+    for (const slot of [...this.#slots]) {
+      this.#slots = this.#slots.filter((s) => s !== slot);
+      this.#disarmIdle(slot);
+      this.#s.emit({ type: 'connection-closed', connectionId: slot.id, reason: 'pool-closed' });
+      if (slot.client.destroy) {
+        try {
+          slot.client.destroy();
+        } catch {
+          // A failing destroy leaves nothing more to do for this connection.
+        }
+      } else {
+        void this.#track(Promise.resolve().then(() => slot.client.close()));
+      }
+    }
+  }
+
+  #open(): Slot {
+    const now = this.#s.clock.now();
+    const slot: Slot = {
+      id: `c${this.#nextId++}`,
+      client: this.#s.create(),
+      createdAt: now,
+      messages: 0,
+      lastActivity: now,
+      busy: false,
+      idleTimer: undefined,
+    };
+    this.#slots.push(slot);
+    this.#peak = Math.max(this.#peak, this.alive);
+    this.#s.emit({ type: 'connection-opened', connectionId: slot.id, at: now });
+    return slot;
+  }
+
+  #claim(slot: Slot): Slot {
+    this.#disarmIdle(slot);
+    slot.busy = true;
+    return slot;
+  }
+
+  #staleReason(slot: Slot): RecycleReason | undefined {
+    const now = this.#s.clock.now();
+    if (slot.client.closed === true) return 'stale';
+    if (slot.messages >= this.#s.maxMessages) return 'max-messages';
+    if (now - slot.createdAt >= this.#s.maxAgeMs) return 'max-age';
+    // Idle past the limit (its timer had no chance to run, e.g. while waiting for rate tokens).
+    if (slot.messages > 0 && now - slot.lastActivity >= this.#s.idleTimeoutMs) return 'stale';
+    return undefined;
+  }
+
+  #recycle(slot: Slot, reason: RecycleReason): Promise<void> {
+    this.#s.emit({
+      type: 'connection-recycled',
+      connectionId: slot.id,
+      reason,
+      messages: slot.messages,
+      ageMs: this.#s.clock.now() - slot.createdAt,
+    });
+    return this.close(slot, 'recycled');
+  }
+
+  #lastIdle(): Slot | undefined {
+    return this.#slots.findLast((slot) => !slot.busy);
+  }
+
+  #firstIdle(): Slot | undefined {
+    return this.#slots.find((slot) => !slot.busy);
+  }
+
+  #armIdle(slot: Slot): void {
+    this.#disarmIdle(slot);
+    if (!Number.isFinite(this.#s.idleTimeoutMs)) return;
+    slot.idleTimer = this.#s.clock.setTimeout(() => {
+      slot.idleTimer = undefined;
+      if (!slot.busy) void this.close(slot, 'idle');
+    }, this.#s.idleTimeoutMs);
+  }
+
+  #disarmIdle(slot: Slot): void {
+    if (slot.idleTimer !== undefined) this.#s.clock.clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
+  }
+
+  #track(closing: Promise<void>): Promise<void> {
+    const settled = closing.then(
+      () => undefined,
+      () => undefined, // a failed QUIT still ends the connection; nobody is waiting for its reply
+    );
+    this.#closing.add(settled);
+    this.#peak = Math.max(this.#peak, this.alive);
+    return settled.then(() => {
+      this.#closing.delete(settled);
+      this.#s.onClosed();
+    });
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * What a failed send means for the pool: the classification action (errors/classify.ts tables,
+ * RFC 5321 §4.2.1 classes, SES rows), whether the connection is still usable, and the one case the
+ * reply cannot tell: a reused connection that died while idle (threats.md §7: nothing was sent).
+ */
+import { type Action, classifyReply, type ProviderProfile } from '../errors/classify.js';
+import { ErrorCodes } from '../errors/codes.js';
+import { type Phase, SmtpError } from '../errors/smtp-error.js';
+
+/** Phases where a transaction runs on a connection that stays usable after a refusal. */
+const TRANSACTION_PHASES: ReadonlySet<Phase> = new Set(['mail', 'rcpt', 'data', 'data-end']);
+/** Phases in which a close means the socket was already gone before this message's commands mattered. */
+const STALE_PHASES: ReadonlySet<Phase | undefined> = new Set([undefined, 'ready', 'mail', 'closed']);
+
+export function failureAction(error: SmtpError, profile: ProviderProfile, reusedConnection: boolean): Action {
+  if (error.reply) {
+    const action = classifyReply(error.reply, error.phase ?? 'data-end', profile).action;
+    if (action !== 'continue') return action;
+  }
+  if (error.code === ErrorCodes.DAILY_QUOTA_EXCEEDED) return 'stop-sending';
+  if (error.code === ErrorCodes.THROTTLED) return 'slow-down';
+  if (error.code === ErrorCodes.TOO_MANY_CONNECTIONS) return 'reduce-connections';
+  if (reusedConnection && diedWhileIdle(error)) return 'reconnect';
+  return error.retryable ? 'retry' : 'reject';
+}
+
+/**
+ * A reused connection closed before or at MAIL with nothing sent: the server dropped it while it
+ * sat idle (SES after ~10 s, load-balancer host retirement). Not a failure of this message.
+ */
+export function diedWhileIdle(error: SmtpError): boolean {
+  return (
+    error.code === ErrorCodes.CONNECTION_CLOSED &&
+    error.outcome === 'not-sent' &&
+    STALE_PHASES.has(error.phase)
+  );
+}
+
+/**
+ * Keeps a connection only after a refusal inside a transaction (the session is back at `ready`)
+ * or a usage error caught before writing; anything else (network, timeout, abort, protocol
+ * violation, 421, setup failure) ends it.
+ */
+export function breaksConnection(error: SmtpError, action: Action): boolean {
+  if (action === 'reconnect' || action === 'reduce-connections') return true;
+  if (error.origin === 'local') return error.code === ErrorCodes.ABORTED || error.code === ErrorCodes.TIMEOUT;
+  if (error.origin === 'network' || error.reply === undefined || error.reply.code === 421) return true;
+  return error.phase === undefined || !TRANSACTION_PHASES.has(error.phase);
+}
+
+/** Clients must fail with SmtpError; anything else is a bug whose effect on delivery is unknown. */
+export function toSmtpError(thrown: unknown): SmtpError {
+  if (thrown instanceof SmtpError) return thrown;
+  return new SmtpError({
+    code: ErrorCodes.PROTOCOL_ERROR,
+    origin: 'local',
+    outcome: 'unknown',
+    retryable: false,
+    message: 'The connection failed with an unexpected error; the message may or may not have been sent',
+    cause: thrown,
+  });
+}

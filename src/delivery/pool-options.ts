@@ -1,0 +1,205 @@
+/**
+ * Pool configuration: the client seam (any factory returning send()/close()), the pool's own
+ * settings with their defaults, and validation. SES endpoints get the SES reply profile and retry
+ * schedule by default (SES troubleshooting page); other hosts the generic ones (RFC 5321 §4.5.4.1).
+ */
+import { GENERIC_PROFILE, type ProviderProfile, SES_PROFILE } from '../errors/classify.js';
+import { ErrorCodes } from '../errors/codes.js';
+import { SmtpUsageError } from '../errors/smtp-error.js';
+import type { Reply } from '../protocol/reply-types.js';
+import { regionFromHost } from '../ses/endpoints.js';
+import type { MessageInput } from '../transport/message-source.js';
+import { type Clock, systemClock } from './clock.js';
+import type { PoolEvent } from './pool-events.js';
+import { defaultRetryOption, type RetryOption } from './retry-policy.js';
+
+export interface ClientSendRequest {
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly message: MessageInput;
+  readonly signal?: AbortSignal;
+}
+
+export interface RecipientRefusal {
+  readonly recipient: string;
+  readonly reply: Reply;
+}
+
+export interface ClientSendResult {
+  readonly messageId?: string;
+  readonly accepted: readonly string[];
+  readonly rejected: readonly RecipientRefusal[];
+  readonly reply: Reply;
+}
+
+/** What the pool needs from one connection (undici-style seam: tests inject fakes). */
+export interface ClientLike {
+  send(request: ClientSendRequest): Promise<ClientSendResult>;
+  /** Graceful end (QUIT). */
+  close(): Promise<void>;
+  /** Immediate end, used after a close() deadline; close() is used when absent. */
+  destroy?(): void;
+  /** When present and true, the connection is gone: the pool replaces it before reuse. */
+  readonly closed?: boolean;
+}
+
+/** The client options the pool itself reads. */
+export interface PoolClientOptions {
+  readonly host?: string;
+  readonly profile?: ProviderProfile;
+}
+
+export interface RateLimitOption {
+  readonly perSecond: number;
+  readonly burst?: number;
+  /** SES counts recipients (default); 'messages' takes one token per transaction. */
+  readonly unit?: 'messages' | 'recipients';
+}
+
+export type QuotaPolicy = 'fail' | 'wait';
+
+export interface PoolSettings<O> {
+  readonly maxConnections?: number;
+  readonly maxMessagesPerConnection?: number;
+  readonly maxConnectionAgeMs?: number;
+  /** Below SES's ~10 s idle close, so the pool, not the server, ends idle connections. */
+  readonly idleTimeoutMs?: number;
+  /** Sends waiting (for a connection or a retry) beyond which send() fails with SMTP_QUEUE_FULL. */
+  readonly maxQueue?: number;
+  /** Default: SES schedule for SES hosts, generic exponential back-off otherwise; false = never. */
+  readonly retry?: RetryOption;
+  /** Retry 'unknown' outcomes (lost final reply): duplicates become possible (result.mayDuplicate). */
+  readonly atLeastOnce?: boolean;
+  /** Free immediate retries on a fresh connection per send (421 session cap, 451 idle, dead socket). */
+  readonly maxReconnects?: number;
+  readonly rateLimit?: RateLimitOption;
+  /** Default for sends that meet a daily-quota stop: fail fast (default) or wait for resume(). */
+  readonly onQuotaExceeded?: QuotaPolicy;
+  /** After a 421 too-many-connections, one connection comes back per this many ms of success. */
+  readonly concurrencyRecoveryMs?: number;
+  readonly onEvent?: (event: PoolEvent) => void;
+  readonly clock?: Clock;
+  /** Jitter source in [0, 1) for back-off. */
+  readonly random?: () => number;
+  readonly createClient?: (options: O) => ClientLike;
+}
+
+export type PoolOptions<O extends PoolClientOptions> = O & PoolSettings<O>;
+
+export interface ResolvedPoolSettings {
+  readonly maxConnections: number;
+  readonly maxMessagesPerConnection: number;
+  readonly maxConnectionAgeMs: number;
+  readonly idleTimeoutMs: number;
+  readonly maxQueue: number;
+  readonly retry: RetryOption;
+  readonly atLeastOnce: boolean;
+  readonly maxReconnects: number | undefined;
+  readonly rateLimit: RateLimitOption | undefined;
+  readonly onQuotaExceeded: QuotaPolicy;
+  readonly concurrencyRecoveryMs: number;
+  readonly onEvent: ((event: PoolEvent) => void) | undefined;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly profile: ProviderProfile;
+}
+
+export const POOL_DEFAULTS = Object.freeze({
+  maxConnections: 5,
+  maxMessagesPerConnection: 100,
+  maxConnectionAgeMs: 5 * 60_000,
+  idleTimeoutMs: 5_000,
+  maxQueue: 10_000,
+  concurrencyRecoveryMs: 30_000,
+});
+
+const POOL_KEYS = [
+  'maxConnections',
+  'maxMessagesPerConnection',
+  'maxConnectionAgeMs',
+  'idleTimeoutMs',
+  'maxQueue',
+  'retry',
+  'atLeastOnce',
+  'maxReconnects',
+  'rateLimit',
+  'onQuotaExceeded',
+  'concurrencyRecoveryMs',
+  'onEvent',
+  'clock',
+  'random',
+  'createClient',
+] as const;
+
+/** Splits pool settings from client options and fills in defaults. Throws SmtpUsageError. */
+export function resolvePoolOptions<O extends PoolClientOptions>(
+  options: PoolOptions<O>,
+): { settings: ResolvedPoolSettings; clientOptions: O } {
+  const clientOptions = { ...options } as Record<string, unknown>;
+  for (const key of POOL_KEYS) delete clientOptions[key];
+  const ses = typeof options.host === 'string' && regionFromHost(options.host) !== undefined;
+  const settings: ResolvedPoolSettings = {
+    maxConnections: integer(options.maxConnections, POOL_DEFAULTS.maxConnections, 1, 'maxConnections'),
+    maxMessagesPerConnection: integer(
+      options.maxMessagesPerConnection,
+      POOL_DEFAULTS.maxMessagesPerConnection,
+      1,
+      'maxMessagesPerConnection',
+    ),
+    maxConnectionAgeMs: duration(
+      options.maxConnectionAgeMs,
+      POOL_DEFAULTS.maxConnectionAgeMs,
+      'maxConnectionAgeMs',
+    ),
+    idleTimeoutMs: duration(options.idleTimeoutMs, POOL_DEFAULTS.idleTimeoutMs, 'idleTimeoutMs'),
+    maxQueue: integer(options.maxQueue, POOL_DEFAULTS.maxQueue, 0, 'maxQueue'),
+    retry: options.retry ?? defaultRetryOption(ses ? 'ses' : 'generic'),
+    atLeastOnce: options.atLeastOnce === true,
+    maxReconnects:
+      options.maxReconnects === undefined ? undefined : integer(options.maxReconnects, 0, 0, 'maxReconnects'),
+    rateLimit: options.rateLimit,
+    onQuotaExceeded: quotaPolicy(options.onQuotaExceeded ?? 'fail', 'onQuotaExceeded'),
+    concurrencyRecoveryMs: duration(
+      options.concurrencyRecoveryMs,
+      POOL_DEFAULTS.concurrencyRecoveryMs,
+      'concurrencyRecoveryMs',
+    ),
+    onEvent: options.onEvent,
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
+    profile: options.profile ?? (ses ? SES_PROFILE : GENERIC_PROFILE),
+  };
+  if (settings.rateLimit !== undefined) {
+    const unit = settings.rateLimit.unit;
+    if (unit !== undefined && unit !== 'messages' && unit !== 'recipients') {
+      throw usage('rateLimit.unit', "must be 'messages' or 'recipients'");
+    }
+  }
+  return { settings, clientOptions: clientOptions as O };
+}
+
+export function quotaPolicy(value: unknown, field: string): QuotaPolicy {
+  if (value !== 'fail' && value !== 'wait') throw usage(field, "must be 'fail' or 'wait'");
+  return value;
+}
+
+function integer(value: number | undefined, fallback: number, min: number, field: string): number {
+  const n = value ?? fallback;
+  if (!(Number.isInteger(n) && n >= min)) throw usage(field, `must be an integer, at least ${min}`);
+  return n;
+}
+
+function duration(value: number | undefined, fallback: number, field: string): number {
+  const n = value ?? fallback;
+  if (!(n >= 0) || Number.isNaN(n))
+    throw usage(field, 'must be a number of milliseconds, 0 or more (Infinity allowed)');
+  return n;
+}
+
+function usage(field: string, rule: string): SmtpUsageError {
+  return new SmtpUsageError({
+    code: ErrorCodes.INVALID_ARGUMENT,
+    field,
+    message: `Pool option "${field}" ${rule}`,
+  });
+}

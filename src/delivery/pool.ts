@@ -1,0 +1,634 @@
+/**
+ * createPool: N connections, one transaction each at a time (RFC 5321 §3.3), a bounded FIFO queue,
+ * retries on the SES schedule or generic back-off (RFC 5321 §4.5.4.1), per-recipient retry of 4xx
+ * recipients, send-rate and connection-count adaptation, a daily-quota stop, and a graceful close.
+ * Every send settles exactly once with its attempt history (threats.md §7).
+ */
+import { type Action, classifyReply } from '../errors/classify.js';
+import { ErrorCodes } from '../errors/codes.js';
+import { type Outcome, SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
+import { createClient } from '../transport/client.js';
+import type { ClientOptions } from '../transport/client-options.js';
+import { type Attempt, asMaybeDelivered, summarizeError, withAttempts } from './attempt-history.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
+import { ConnectionSlots, type Slot } from './connection-slot.js';
+import { breaksConnection, failureAction, toSmtpError } from './failure-action.js';
+import type { PoolEvent, PoolStats, RetryCause } from './pool-events.js';
+import {
+  type ClientLike,
+  type ClientSendResult,
+  type PoolClientOptions,
+  type PoolOptions,
+  quotaPolicy,
+  type ResolvedPoolSettings,
+  resolvePoolOptions,
+} from './pool-options.js';
+import { QuotaGate } from './quota-gate.js';
+import { RateLimiter } from './rate-limiter.js';
+import { type DecideOptions, decideRetry, type RetryErrorInfo } from './retry-policy.js';
+import { type PoolSendRequest, type PoolSendResult, SendJob } from './send-job.js';
+
+export interface PoolCloseOptions {
+  /** After this many ms, sends still waiting fail with SMTP_CLIENT_CLOSED and connections are dropped. */
+  readonly deadlineMs?: number;
+}
+
+export interface Pool {
+  send(request: PoolSendRequest): Promise<PoolSendResult>;
+  /** Stops taking sends, delivers what is queued (within the deadline), then QUITs every connection. */
+  close(options?: PoolCloseOptions): Promise<void>;
+  /** Restarts sending after a daily-quota stop. */
+  resume(): void;
+  stats(): PoolStats;
+}
+
+type Counters = { delivered: number; rejected: number; unknown: number; failed: number };
+
+const RETRY_CAUSES: readonly RetryCause[] = [
+  'retry',
+  'slow-down',
+  'reduce-connections',
+  'reconnect',
+  'stop-sending',
+  'recipients',
+];
+
+export function createPool<O extends PoolClientOptions = ClientOptions>(options: PoolOptions<O>): Pool {
+  const { settings, clientOptions } = resolvePoolOptions(options);
+  // The client classifies with the same profile, so its error codes name SES's replies too.
+  const forClient =
+    options.profile === undefined ? { ...clientOptions, profile: settings.profile } : clientOptions;
+  const factory =
+    options.createClient ?? ((o: O): ClientLike => createClient(o as unknown as ClientOptions) as ClientLike);
+  return new DeliveryPool(settings, () => factory(forClient));
+}
+
+class DeliveryPool implements Pool {
+  readonly #s: ResolvedPoolSettings;
+  readonly #slots: ConnectionSlots;
+  readonly #limiter: RateLimiter | undefined;
+  readonly #concurrency: ConcurrencyLimit;
+  readonly #quota = new QuotaGate();
+  readonly #decide: DecideOptions;
+  /** Sends waiting for a connection, in arrival order (retries go back to their place). */
+  #queue: SendJob[] = [];
+  readonly #waiting = new Set<SendJob>();
+  readonly #inFlight = new Set<SendJob>();
+  readonly #counters: Counters = { delivered: 0, rejected: 0, unknown: 0, failed: 0 };
+  readonly #retries = Object.fromEntries(RETRY_CAUSES.map((cause) => [cause, 0])) as Record<
+    RetryCause,
+    number
+  >;
+  #nextId = 1;
+  #pumping = false;
+  #pumpAgain = false;
+  #closePromise: Promise<void> | undefined;
+  #deadlineTimer: unknown;
+  #draining = false;
+  #onClosed: () => void = () => undefined;
+
+  constructor(settings: ResolvedPoolSettings, create: () => ClientLike) {
+    this.#s = settings;
+    const { clock } = settings;
+    this.#slots = new ConnectionSlots({
+      clock,
+      create,
+      maxMessages: settings.maxMessagesPerConnection,
+      maxAgeMs: settings.maxConnectionAgeMs,
+      idleTimeoutMs: settings.idleTimeoutMs,
+      emit: (event) => this.#emit(event),
+      onClosed: () => this.#pump(),
+    });
+    const rate = settings.rateLimit;
+    this.#limiter =
+      rate === undefined
+        ? undefined
+        : new RateLimiter({
+            ratePerSecond: rate.perSecond,
+            clock,
+            ...(rate.burst === undefined ? {} : { burst: rate.burst }),
+          });
+    this.#concurrency = new ConcurrencyLimit(settings.maxConnections, settings.concurrencyRecoveryMs, clock);
+    this.#decide = {
+      random: settings.random,
+      atLeastOnce: settings.atLeastOnce,
+      ...(settings.maxReconnects === undefined ? {} : { maxReconnects: settings.maxReconnects }),
+    };
+  }
+
+  send(request: PoolSendRequest): Promise<PoolSendResult> {
+    let job: SendJob;
+    try {
+      if (request === null || typeof request !== 'object') throw usage('request', 'must be an object');
+      if (typeof request.to !== 'string' && !Array.isArray(request.to))
+        throw usage('to', 'must be a string or an array');
+      const policy = quotaPolicy(request.onQuotaExceeded ?? this.#s.onQuotaExceeded, 'onQuotaExceeded');
+      job = new SendJob(this.#nextId++, request, policy, (aborted) => this.#onCallerAbort(aborted));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#closePromise) this.#fail(job, closedError('not-sent'));
+    else if (job.callerAborted) this.#fail(job, abortedError(job));
+    else {
+      this.#enqueue(job);
+      this.#pump();
+      if (job.state === 'queued' && this.#queue.length + this.#waiting.size > this.#s.maxQueue) {
+        this.#fail(job, queueFull());
+      }
+    }
+    return job.promise;
+  }
+
+  close(options: PoolCloseOptions = {}): Promise<void> {
+    if (this.#closePromise) return this.#closePromise;
+    const deadline = options.deadlineMs;
+    if (deadline !== undefined && !(deadline >= 0)) {
+      return Promise.reject(usage('deadlineMs', 'must be a number of milliseconds, 0 or more'));
+    }
+    this.#closePromise = new Promise<void>((resolve) => {
+      this.#onClosed = resolve;
+    });
+    if (deadline !== undefined && Number.isFinite(deadline)) {
+      this.#deadlineTimer = this.#s.clock.setTimeout(() => this.#kill(), deadline);
+    }
+    this.#checkDrained();
+    return this.#closePromise;
+  }
+
+  resume(): void {
+    if (!this.#quota.resume()) return;
+    this.#emit({ type: 'quota-resumed' });
+    this.#pump();
+  }
+
+  stats(): PoolStats {
+    return {
+      queued: this.#queue.length,
+      inFlight: [...this.#inFlight].filter((job) => !job.settled).length,
+      waitingRetry: this.#waiting.size,
+      connections: this.#slots.alive,
+      ...this.#counters,
+      retriesByCause: { ...this.#retries },
+      currentRate: this.#limiter?.currentRate,
+      concurrency: this.#concurrency.current,
+      quotaStopped: this.#quota.stopped,
+    };
+  }
+
+  #pump(): void {
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        this.#dispatch();
+        this.#slots.trim(this.#concurrency.current);
+      } while (this.#pumpAgain);
+    } finally {
+      this.#pumping = false;
+    }
+    this.#checkDrained();
+  }
+
+  #dispatch(): void {
+    for (let job = this.#queue[0]; job && !this.#quota.stopped; job = this.#queue[0]) {
+      const slot = this.#slots.acquire({ fresh: job.needsFreshConnection, limit: this.#concurrency.current });
+      if (!slot) return;
+      this.#queue.shift();
+      job.needsFreshConnection = false;
+      this.#run(job, slot).catch((error: unknown) => this.#giveUp(job, toSmtpError(error)));
+    }
+  }
+
+  async #run(job: SendJob, claimed: Slot): Promise<void> {
+    job.state = 'in-flight';
+    this.#inFlight.add(job);
+    let slot = claimed;
+    try {
+      const cost = this.#s.rateLimit?.unit === 'messages' ? 1 : job.pending.length;
+      if (this.#limiter && cost > 0) await this.#limiter.take(cost, job.signal);
+      slot = await this.#slots.refresh(slot);
+    } catch (error) {
+      this.#inFlight.delete(job);
+      this.#slots.release(slot, { broken: false, limit: this.#concurrency.current });
+      this.#giveUp(job, job.killed ? closedError('not-sent') : toSmtpError(error));
+      return this.#pump();
+    }
+    if (job.settled) {
+      this.#inFlight.delete(job);
+      this.#slots.release(slot, { broken: false, limit: this.#concurrency.current });
+      return this.#pump();
+    }
+    const attempt = this.#startAttempt(job, slot);
+    const reused = slot.messages > 0;
+    let result: ClientSendResult | undefined;
+    let failure: SmtpError | undefined;
+    try {
+      result = await slot.client.send(job.clientRequest());
+    } catch (error) {
+      failure = toSmtpError(error);
+    }
+    slot.messages++;
+    this.#inFlight.delete(job);
+    if (result) this.#onResult(job, slot, attempt, result);
+    else this.#onFailure(job, slot, attempt, failure ?? toSmtpError(undefined), reused);
+    this.#pump();
+  }
+
+  #startAttempt(job: SendJob, slot: Slot): Attempt {
+    const now = this.#s.clock.now();
+    job.firstStartedAt ??= now;
+    job.sending = true;
+    const attempt: Attempt = {
+      startedAt: now,
+      connectionId: slot.id,
+      delayBeforeMs: job.nextDelayMs,
+      recipients: [...job.pending],
+    };
+    job.attempts.push(attempt);
+    this.#emit({
+      type: 'attempt-started',
+      sendId: job.id,
+      attempt: job.attempt,
+      connectionId: slot.id,
+      recipients: attempt.recipients,
+      delayBeforeMs: job.nextDelayMs,
+    });
+    return attempt;
+  }
+
+  #onResult(job: SendJob, slot: Slot, attempt: Attempt, result: ClientSendResult): void {
+    job.sending = false;
+    this.#slots.release(slot, { broken: false, limit: this.#concurrency.current });
+    attempt.reply = result.reply;
+    attempt.accepted = [...result.accepted];
+    if (result.messageId !== undefined) attempt.messageId = result.messageId;
+    if (result.accepted.length > 0) this.#onDelivered();
+    if (job.settled) return;
+    job.accepted.push(...result.accepted);
+    job.lastReply = result.reply;
+    job.messageId ??= result.messageId;
+    const deferred = result.rejected.filter(
+      (refusal) => refusal.reply.code >= 400 && refusal.reply.code < 500,
+    );
+    for (const refusal of result.rejected) {
+      if (deferred.includes(refusal)) continue;
+      const { code } = classifyReply(refusal.reply, 'rcpt', this.#s.profile);
+      job.rejected.push({ recipient: refusal.recipient, reply: refusal.reply, code, outcome: 'rejected' });
+    }
+    job.pending = deferred.map((refusal) => refusal.recipient);
+    const first = deferred[0];
+    if (!first) {
+      this.#deliver(job);
+      return;
+    }
+    // Some recipients got a 4xx at RCPT: they go again in a new transaction (RFC 5321 §4.2.5).
+    const disposition = classifyReply(first.reply, 'rcpt', this.#s.profile);
+    this.#applyAction(disposition.action, undefined);
+    const giveUp = (): void => {
+      for (const refusal of deferred) {
+        job.rejected.push({
+          recipient: refusal.recipient,
+          reply: refusal.reply,
+          code: disposition.code,
+          outcome: 'not-sent',
+        });
+      }
+      job.pending = [];
+      this.#deliver(job);
+    };
+    const info: RetryErrorInfo = {
+      outcome: 'not-sent',
+      retryable: true,
+      code: disposition.code,
+      action: disposition.action,
+    };
+    this.#retry(job, info, 'recipients', first.reply, giveUp);
+  }
+
+  #onFailure(job: SendJob, slot: Slot, attempt: Attempt, error: SmtpError, reused: boolean): void {
+    job.sending = false;
+    attempt.error = summarizeError(error);
+    if (error.reply) attempt.reply = error.reply;
+    const action = failureAction(error, this.#s.profile, reused);
+    // Counted before this connection goes: the server refused while all of these were open.
+    if (action === 'reduce-connections') this.#reduceConcurrency();
+    this.#slots.release(slot, { broken: breaksConnection(error, action), limit: this.#concurrency.current });
+    this.#applyAction(action, error);
+    if (job.settled) return;
+    if (error.outcome === 'unknown') job.maybeDelivered = true;
+    job.needsFreshConnection = action === 'reconnect';
+    const info: RetryErrorInfo = {
+      outcome: error.outcome,
+      // A connection that was gone before this message's commands mattered: nothing was sent.
+      retryable: error.retryable || (action === 'reconnect' && error.outcome === 'not-sent'),
+      code: error.code,
+      action,
+    };
+    this.#retry(job, info, causeOf(action), error.reply, () => this.#giveUp(job, error));
+  }
+
+  #retry(
+    job: SendJob,
+    info: RetryErrorInfo,
+    cause: RetryCause,
+    reply: SmtpError['reply'],
+    giveUp: () => void,
+  ): void {
+    if (job.callerAborted || job.killed || !job.replayable) {
+      giveUp();
+      return;
+    }
+    if (info.action === 'stop-sending' && job.quotaPolicy === 'wait' && info.outcome === 'not-sent') {
+      this.#retries['stop-sending']++;
+      this.#emit({
+        type: 'message-deferred',
+        sendId: job.id,
+        recipients: [...job.pending],
+        code: info.code,
+        reply,
+      });
+      this.#enqueue(job);
+      return;
+    }
+    const elapsedMs = this.#s.clock.now() - (job.firstStartedAt ?? this.#s.clock.now());
+    const context = { attempt: job.attempt, elapsedMs, error: info, reconnects: job.reconnects };
+    const decision = decideRetry(this.#s.retry, context, this.#decide);
+    if (!decision.retry) {
+      giveUp();
+      return;
+    }
+    if (decision.countsAsAttempt) job.attempt++;
+    else job.reconnects++;
+    if (decision.mayDuplicate) job.mayDuplicate = true;
+    const effective: RetryCause = cause === 'reconnect' && decision.countsAsAttempt ? 'retry' : cause;
+    this.#retries[effective]++;
+    job.nextDelayMs = decision.delayMs;
+    this.#emit({
+      type: 'message-deferred',
+      sendId: job.id,
+      recipients: [...job.pending],
+      code: info.code,
+      reply,
+    });
+    this.#emit({
+      type: 'retry-scheduled',
+      sendId: job.id,
+      delayMs: decision.delayMs,
+      cause: effective,
+      code: info.code,
+      nextAttempt: job.attempt,
+    });
+    this.#wait(job, decision.delayMs);
+  }
+
+  #wait(job: SendJob, delayMs: number): void {
+    if (delayMs <= 0) {
+      this.#enqueue(job);
+      return;
+    }
+    job.state = 'waiting';
+    this.#waiting.add(job);
+    job.timer = this.#s.clock.setTimeout(() => {
+      job.timer = undefined;
+      this.#waiting.delete(job);
+      this.#enqueue(job);
+      this.#pump();
+    }, delayMs);
+  }
+
+  #enqueue(job: SendJob): void {
+    if (job.settled) return;
+    if (this.#quota.stopped && (job.quotaPolicy === 'fail' || this.#closePromise)) {
+      this.#giveUp(job, this.#closePromise ? closedError('not-sent') : this.#quota.failure());
+      return;
+    }
+    job.state = 'queued';
+    let index = this.#queue.length;
+    while (index > 0 && (this.#queue[index - 1]?.id ?? 0) > job.id) index--;
+    this.#queue.splice(index, 0, job);
+  }
+
+  #applyAction(action: Action, error: SmtpError | undefined): void {
+    if (action === 'slow-down' && this.#limiter) {
+      const previous = this.#limiter.currentRate;
+      this.#limiter.onThrottled();
+      const current = this.#limiter.currentRate;
+      if (current !== previous)
+        this.#emit({ type: 'rate-changed', ratePerSecond: current, previous, reason: 'throttled' });
+    }
+    if (action === 'stop-sending') this.#stopForQuota(error);
+  }
+
+  #reduceConcurrency(): void {
+    const change = this.#concurrency.reduce(this.#slots.alive);
+    if (change)
+      this.#emit({
+        type: 'concurrency-changed',
+        concurrency: change.current,
+        previous: change.previous,
+        reason: 'too-many-connections',
+      });
+  }
+
+  #onDelivered(): void {
+    if (this.#limiter) {
+      const previous = this.#limiter.currentRate;
+      this.#limiter.onSuccess();
+      const current = this.#limiter.currentRate;
+      if (current !== previous)
+        this.#emit({ type: 'rate-changed', ratePerSecond: current, previous, reason: 'recovered' });
+    }
+    const change = this.#concurrency.onSuccess();
+    if (change)
+      this.#emit({
+        type: 'concurrency-changed',
+        concurrency: change.current,
+        previous: change.previous,
+        reason: 'recovered',
+      });
+  }
+
+  #stopForQuota(error: SmtpError | undefined): void {
+    const cause =
+      error ??
+      new SmtpError({
+        code: ErrorCodes.DAILY_QUOTA_EXCEEDED,
+        origin: 'remote',
+        outcome: 'not-sent',
+        retryable: true,
+        message: 'Daily sending quota exceeded',
+      });
+    if (!this.#quota.stop(cause)) return;
+    this.#emit({ type: 'quota-stopped', code: cause.code, reply: cause.reply });
+    for (const job of [...this.#queue, ...this.#waiting]) {
+      if (job.quotaPolicy === 'fail') this.#giveUp(job, this.#quota.failure());
+    }
+  }
+
+  #onCallerAbort(job: SendJob): void {
+    if (job.state === 'queued' || job.state === 'waiting') {
+      this.#giveUp(job, abortedError(job));
+      this.#pump();
+    }
+    // In flight: the rate limiter or the client sees the signal and fails the attempt.
+  }
+
+  /** No more attempts: resolve if some recipients got it, else reject with `error`. */
+  #giveUp(job: SendJob, error: SmtpError): void {
+    if (job.settled) return;
+    if (job.accepted.length > 0) {
+      for (const recipient of job.pending) {
+        job.rejected.push({ recipient, reply: error.reply, code: error.code, outcome: error.outcome });
+      }
+      job.pending = [];
+      this.#deliver(job);
+      return;
+    }
+    this.#fail(job, job.maybeDelivered ? asMaybeDelivered(error) : error);
+  }
+
+  #deliver(job: SendJob): void {
+    this.#detach(job);
+    const reply = job.lastReply;
+    if (!reply) {
+      this.#fail(job, toSmtpError(new Error('delivered without a reply')));
+      return;
+    }
+    const result: PoolSendResult = {
+      ...(job.messageId === undefined ? {} : { messageId: job.messageId }),
+      accepted: [...job.accepted],
+      rejected: [...job.rejected],
+      reply,
+      attempts: job.attempts,
+      mayDuplicate: job.mayDuplicate,
+    };
+    if (!job.resolve(result)) return;
+    this.#counters.delivered++;
+    this.#emit({
+      type: 'message-accepted',
+      sendId: job.id,
+      messageId: job.messageId,
+      accepted: result.accepted,
+      rejected: result.rejected.map((refusal) => refusal.recipient),
+      attempts: job.attempts.length,
+    });
+    this.#checkDrained();
+  }
+
+  #fail(job: SendJob, error: SmtpError): void {
+    this.#detach(job);
+    if (!job.reject(withAttempts(error, job.attempts))) return;
+    const counter: Record<Outcome, keyof Counters> = {
+      'not-sent': 'failed',
+      rejected: 'rejected',
+      unknown: 'unknown',
+    };
+    this.#counters[counter[error.outcome]]++;
+    this.#emit({
+      type: 'message-rejected',
+      sendId: job.id,
+      code: error.code,
+      outcome: error.outcome,
+      attempts: job.attempts.length,
+    });
+    this.#checkDrained();
+  }
+
+  #detach(job: SendJob): void {
+    if (job.timer !== undefined) this.#s.clock.clearTimeout(job.timer);
+    job.timer = undefined;
+    this.#waiting.delete(job);
+    const index = this.#queue.indexOf(job);
+    if (index >= 0) this.#queue.splice(index, 1);
+  }
+
+  /** close() deadline: everything still unsettled fails now; connections are dropped without QUIT. */
+  #kill(): void {
+    this.#deadlineTimer = undefined;
+    const inFlight = [...this.#inFlight].filter((job) => !job.settled);
+    for (const job of inFlight) {
+      job.killed = true;
+      job.controller.abort(closedError('not-sent'));
+    }
+    // Dropped before anything settles, so the drain that follows finds nothing left to QUIT.
+    this.#slots.destroyAll();
+    for (const job of [...this.#queue, ...this.#waiting]) this.#giveUp(job, closedError('not-sent'));
+    // Past the point of no return we cannot tell whether the server took it.
+    for (const job of inFlight) this.#giveUp(job, closedError(job.sending ? 'unknown' : 'not-sent'));
+    this.#checkDrained();
+  }
+
+  #checkDrained(): void {
+    if (!this.#closePromise || this.#draining) return;
+    if (this.#quota.stopped) {
+      for (const job of [...this.#queue]) this.#giveUp(job, closedError('not-sent'));
+    }
+    if (this.#queue.length > 0 || this.#waiting.size > 0) return;
+    if ([...this.#inFlight].some((job) => !job.settled)) return;
+    this.#draining = true;
+    if (this.#deadlineTimer !== undefined) this.#s.clock.clearTimeout(this.#deadlineTimer);
+    void this.#slots.closeAll().then(() => this.#onClosed());
+  }
+
+  #emit(event: PoolEvent): void {
+    try {
+      this.#s.onEvent?.(event);
+    } catch {
+      // A failing listener must not change delivery.
+    }
+  }
+}
+
+function causeOf(action: Action): RetryCause {
+  switch (action) {
+    case 'slow-down':
+    case 'reduce-connections':
+    case 'reconnect':
+    case 'stop-sending':
+      return action;
+    default:
+      return 'retry';
+  }
+}
+
+function closedError(outcome: Outcome): SmtpError {
+  return new SmtpError({
+    code: ErrorCodes.CLIENT_CLOSED,
+    origin: 'local',
+    outcome,
+    phase: 'closed',
+    message:
+      outcome === 'unknown'
+        ? 'The pool was closed while this message was being sent; it may have been delivered'
+        : 'The pool was closed before this message was sent',
+  });
+}
+
+function abortedError(job: SendJob): SmtpError {
+  return new SmtpError({
+    code: ErrorCodes.ABORTED,
+    origin: 'local',
+    outcome: 'not-sent',
+    message: 'The send was aborted before it was sent',
+    cause: job.callerSignal?.reason,
+  });
+}
+
+function queueFull(): SmtpError {
+  return new SmtpError({
+    code: ErrorCodes.QUEUE_FULL,
+    origin: 'local',
+    outcome: 'not-sent',
+    retryable: true,
+    field: 'maxQueue',
+    message: 'The pool queue is full (maxQueue sends waiting); try again later or raise maxQueue',
+  });
+}
+
+function usage(field: string, problem: string): SmtpUsageError {
+  return new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, field, message: `${field}: ${problem}` });
+}

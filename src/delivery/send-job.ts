@@ -1,0 +1,160 @@
+/**
+ * One pooled send from send() to its single settlement: the recipients still to deliver, those
+ * accepted or refused so far (RFC 5321 §3.3: a 4xx recipient may be retried in a new transaction),
+ * the attempt history, and the guard that settles it exactly once.
+ */
+import type { ErrorCode } from '../errors/codes.js';
+import type { Outcome, SmtpError } from '../errors/smtp-error.js';
+import type { Reply } from '../protocol/reply-types.js';
+import type { MessageInput } from '../transport/message-source.js';
+import type { Attempt } from './attempt-history.js';
+import type { ClientSendRequest, QuotaPolicy } from './pool-options.js';
+
+export interface PoolSendRequest {
+  /** Envelope sender (MAIL FROM); '' is the null sender. */
+  readonly from: string;
+  /** Envelope recipients (RCPT TO). */
+  readonly to: string | readonly string[];
+  readonly message: MessageInput;
+  readonly signal?: AbortSignal;
+  /** What this send does if the pool is stopped by the daily quota (default: the pool's option). */
+  readonly onQuotaExceeded?: QuotaPolicy;
+}
+
+/** A recipient that did not get the message: refused at RCPT, or left over when retries stopped. */
+export interface PoolRefusal {
+  readonly recipient: string;
+  readonly reply: Reply | undefined;
+  readonly code: ErrorCode | string;
+  readonly outcome: Outcome;
+}
+
+export interface PoolSendResult {
+  readonly messageId?: string;
+  readonly accepted: readonly string[];
+  readonly rejected: readonly PoolRefusal[];
+  /** Reply to the last final dot that delivered to someone. */
+  readonly reply: Reply;
+  readonly attempts: readonly Attempt[];
+  /** True when an attempt whose outcome was unknown was retried (atLeastOnce): duplicates possible. */
+  readonly mayDuplicate: boolean;
+}
+
+export type JobState = 'queued' | 'in-flight' | 'waiting' | 'settled';
+
+export class SendJob {
+  readonly id: number;
+  readonly request: ClientSendRequest;
+  readonly quotaPolicy: QuotaPolicy;
+  readonly promise: Promise<PoolSendResult>;
+  readonly controller = new AbortController();
+  readonly callerSignal: AbortSignal | undefined;
+  state: JobState = 'queued';
+  pending: string[];
+  accepted: string[] = [];
+  rejected: PoolRefusal[] = [];
+  attempts: Attempt[] = [];
+  /** Number of the next attempt (free reconnects do not advance it). */
+  attempt = 1;
+  reconnects = 0;
+  firstStartedAt: number | undefined;
+  nextDelayMs = 0;
+  /** An attempt lost its final reply: the message may already be out. */
+  maybeDelivered = false;
+  mayDuplicate = false;
+  messageId: string | undefined;
+  lastReply: Reply | undefined;
+  /** The last attempt's connection died under it: the next one needs a new connection. */
+  needsFreshConnection = false;
+  /** The pool's close() deadline ended this send. */
+  killed = false;
+  /** A transaction for it is running on a connection (client.send called, not yet settled). */
+  sending = false;
+  timer: unknown;
+  #consumed = false;
+  #resolve!: (result: PoolSendResult) => void;
+  #reject!: (error: unknown) => void;
+  readonly #onCallerAbort: (() => void) | undefined;
+
+  constructor(
+    id: number,
+    request: PoolSendRequest,
+    quotaPolicy: QuotaPolicy,
+    onCallerAbort: (job: SendJob) => void,
+  ) {
+    this.id = id;
+    const { signal, onQuotaExceeded: _ignored, ...rest } = request;
+    const to = typeof rest.to === 'string' ? [rest.to] : [...rest.to];
+    this.request = { ...rest, to, message: this.#track(rest.message) };
+    this.quotaPolicy = quotaPolicy;
+    this.pending = [...to];
+    this.callerSignal = signal;
+    this.promise = new Promise<PoolSendResult>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    if (signal) {
+      this.#onCallerAbort = () => {
+        if (!this.controller.signal.aborted) this.controller.abort(signal.reason);
+        onCallerAbort(this);
+      };
+      signal.addEventListener('abort', this.#onCallerAbort, { once: true });
+    } else {
+      this.#onCallerAbort = undefined;
+    }
+  }
+
+  get settled(): boolean {
+    return this.state === 'settled';
+  }
+
+  /** The signal handed to the rate limiter and the client: the caller's abort or the pool's close deadline. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get callerAborted(): boolean {
+    return this.callerSignal?.aborted === true;
+  }
+
+  /** A streamed body can be sent once: after its first read, no attempt may send it again. */
+  get replayable(): boolean {
+    return !this.#consumed;
+  }
+
+  /** The client request for the next attempt: the recipients still pending. */
+  clientRequest(): ClientSendRequest {
+    return { ...this.request, to: [...this.pending], signal: this.signal };
+  }
+
+  resolve(result: PoolSendResult): boolean {
+    if (!this.#settle()) return false;
+    this.#resolve(result);
+    return true;
+  }
+
+  reject(error: SmtpError): boolean {
+    if (!this.#settle()) return false;
+    this.#reject(error);
+    return true;
+  }
+
+  #settle(): boolean {
+    if (this.state === 'settled') return false;
+    this.state = 'settled';
+    if (this.#onCallerAbort) this.callerSignal?.removeEventListener('abort', this.#onCallerAbort);
+    return true;
+  }
+
+  #track(message: MessageInput): MessageInput {
+    if (typeof message !== 'object' || message === null || message instanceof Uint8Array) return message;
+    const iterate = (message as Partial<AsyncIterable<Uint8Array | string>>)[Symbol.asyncIterator];
+    if (typeof iterate !== 'function') return message;
+    return {
+      [Symbol.asyncIterator]: () => {
+        this.#consumed = true;
+        return iterate.call(message);
+      },
+    };
+  }
+}

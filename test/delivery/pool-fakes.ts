@@ -1,0 +1,193 @@
+/**
+ * Fake clients for pool tests: a FakeServer decides each transaction's outcome from a script and
+ * counts clients alive (created and not yet closed), transactions per client, and overlap.
+ * Outcomes are built the way the real client builds them (classifyReply with the SES profile).
+ */
+
+import type { ClientLike, ClientSendRequest, ClientSendResult } from '../../src/delivery/pool-options.js';
+import { classifyReply, SES_PROFILE } from '../../src/errors/classify.js';
+import { ErrorCodes } from '../../src/errors/codes.js';
+import {
+  type Outcome,
+  type Phase,
+  SmtpConnectionError,
+  type SmtpError,
+  SmtpReplyError,
+} from '../../src/errors/smtp-error.js';
+import type { Reply } from '../../src/protocol/reply-types.js';
+
+export type Behaviour =
+  | { readonly kind: 'ok'; readonly rejected?: readonly { recipient: string; code: number; text: string }[] }
+  | { readonly kind: 'error'; readonly error: SmtpError }
+  /** Never settles until the signal aborts (then fails with ABORTED, outcome `outcome`). */
+  | { readonly kind: 'hang'; readonly outcome?: Outcome };
+
+export interface Call {
+  readonly index: number;
+  readonly clientId: number;
+  /** Transactions this client ran before this one. */
+  readonly clientCall: number;
+  readonly request: ClientSendRequest;
+  /** Clients alive when this transaction started. */
+  readonly alive: number;
+}
+
+export type Script = (call: Call) => Behaviour | Promise<Behaviour>;
+
+export function reply(code: number, text: string): Reply {
+  return { code, lines: [text] };
+}
+
+/** The error the real client raises for `code text` answered in `phase`. */
+export function replyError(code: number, text: string, phase: Phase = 'data-end'): SmtpError {
+  const r = reply(code, text);
+  const d = classifyReply(r, phase, SES_PROFILE);
+  return new SmtpReplyError({
+    code: d.code,
+    outcome: d.outcome,
+    retryable: d.retryable,
+    phase,
+    reply: r,
+    message: `${phase} refused: ${code} ${text}`,
+  });
+}
+
+export function closedError(outcome: Outcome, phase: Phase): SmtpError {
+  return new SmtpConnectionError({
+    code: ErrorCodes.CONNECTION_CLOSED,
+    outcome,
+    phase,
+    retryable: true, // as the session reports a lost connection, whatever the outcome
+    message: 'connection closed',
+  });
+}
+
+export const ok: Behaviour = { kind: 'ok' };
+export const fail = (error: SmtpError): Behaviour => ({ kind: 'error', error });
+
+export class FakeClient implements ClientLike {
+  readonly id: number;
+  readonly #server: FakeServer;
+  transactions = 0;
+  busy = false;
+  closeCalls = 0;
+  destroyed = false;
+  gone = false;
+
+  constructor(id: number, server: FakeServer) {
+    this.id = id;
+    this.#server = server;
+  }
+
+  async send(request: ClientSendRequest): Promise<ClientSendResult> {
+    if (this.busy) this.#server.violations.push(`client ${this.id}: two transactions at once`);
+    if (this.closeCalls > 0 || this.destroyed)
+      this.#server.violations.push(`client ${this.id}: send after close`);
+    this.busy = true;
+    const call: Call = {
+      index: this.#server.calls.length,
+      clientId: this.id,
+      clientCall: this.transactions++,
+      request,
+      alive: this.#server.alive,
+    };
+    this.#server.calls.push(call);
+    try {
+      const behaviour = await this.#server.script(call);
+      return await this.#perform(behaviour, request);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closeCalls++;
+    if (this.closeCalls > 1) return;
+    await this.#server.closeDelay();
+    this.#end();
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.#end();
+  }
+
+  #end(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.#server.alive--;
+  }
+
+  async #perform(behaviour: Behaviour, request: ClientSendRequest): Promise<ClientSendResult> {
+    if (behaviour.kind === 'error') throw behaviour.error;
+    if (behaviour.kind === 'hang') return this.#hang(request.signal, behaviour.outcome ?? 'not-sent');
+    // Streams are read as the real client reads them, once, during DATA.
+    const message = request.message as unknown;
+    if (typeof message === 'object' && message !== null && Symbol.asyncIterator in message) {
+      for await (const _chunk of message as AsyncIterable<unknown>) {
+        // drain
+      }
+    }
+    const refusals = behaviour.rejected ?? [];
+    const refused = new Set(refusals.map((r) => r.recipient));
+    const accepted = request.to.filter((to) => !refused.has(to));
+    const rejected = refusals
+      .filter((r) => request.to.includes(r.recipient))
+      .map((r) => ({ recipient: r.recipient, reply: reply(r.code, r.text) }));
+    if (accepted.length === 0) {
+      throw new SmtpReplyError({
+        code: ErrorCodes.ALL_RECIPIENTS_REJECTED,
+        outcome: rejected.some((r) => r.reply.code < 500) ? 'not-sent' : 'rejected',
+        retryable: rejected.some((r) => r.reply.code < 500),
+        phase: 'rcpt',
+        reply: rejected[0]?.reply ?? reply(554, 'no valid recipients'),
+        message: 'all recipients refused',
+      });
+    }
+    const id = `id-${this.#server.calls.length}`;
+    return { messageId: id, accepted, rejected, reply: reply(250, `Ok ${id}`) };
+  }
+
+  #hang(signal: AbortSignal | undefined, outcome: Outcome): Promise<never> {
+    return new Promise((_resolve, reject) => {
+      const abort = (): void =>
+        reject(
+          new SmtpConnectionError({
+            code: ErrorCodes.ABORTED,
+            outcome,
+            phase: outcome === 'unknown' ? 'data-end' : 'mail',
+            message: 'aborted',
+          }),
+        );
+      if (signal?.aborted) abort();
+      signal?.addEventListener('abort', abort, { once: true });
+    });
+  }
+}
+
+export class FakeServer {
+  readonly clients: FakeClient[] = [];
+  readonly calls: Call[] = [];
+  readonly violations: string[] = [];
+  alive = 0;
+  peakAlive = 0;
+  script: Script;
+  closeDelay: () => Promise<void> = async () => undefined;
+
+  constructor(script: Script = () => ok) {
+    this.script = script;
+  }
+
+  readonly factory = (): FakeClient => {
+    const client = new FakeClient(this.clients.length + 1, this);
+    this.clients.push(client);
+    this.alive++;
+    this.peakAlive = Math.max(this.peakAlive, this.alive);
+    return client;
+  };
+
+  /** The `from` of each transaction, in start order. */
+  get froms(): string[] {
+    return this.calls.map((call) => call.request.from);
+  }
+}
