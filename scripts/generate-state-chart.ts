@@ -1,9 +1,16 @@
-/** Writes spec/state-chart.mmd from the session machine (run: npx tsx scripts/generate-state-chart.ts). */
-import { writeFileSync } from 'node:fs';
+/**
+ * Writes the generated specs: spec/state-chart.mmd from the session machine and spec/reply-reactions.md
+ * from spec/reply-reactions.json (run: npx tsx scripts/generate-state-chart.ts).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stateChart } from '../src/session/chart.js';
+import { replyReactionsMarkdown } from '../src/session/reactions-doc.js';
 import { sessionMachine } from '../src/session/session-machine.js';
 
-const target = fileURLToPath(new URL('../spec/state-chart.mmd', import.meta.url));
-writeFileSync(target, stateChart(sessionMachine));
-console.log(`wrote ${target}`);
+const spec = (name: string) => fileURLToPath(new URL(`../spec/${name}`, import.meta.url));
+
+writeFileSync(spec('state-chart.mmd'), stateChart(sessionMachine));
+const table = JSON.parse(readFileSync(spec('reply-reactions.json'), 'utf8'));
+writeFileSync(spec('reply-reactions.md'), replyReactionsMarkdown(table));
+console.log('wrote spec/state-chart.mmd and spec/reply-reactions.md');

@@ -11,6 +11,7 @@ const hmacMd5 = (key: Uint8Array, data: Uint8Array) =>
 const AUTH = { user: 'AKIAEXAMPLEUSER', pass: 's3cr3t-pass' };
 
 async function endError(h: Harness) {
+  if (!h.session.ended) return undefined;
   return h.session.whenReady.then(
     () => undefined,
     (error: unknown) => error as { code: string; phase: string; outcome: string },

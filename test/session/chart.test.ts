@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { stateChart } from '../../src/session/chart.js';
+import { replyReactionsMarkdown } from '../../src/session/reactions-doc.js';
+import { sessionMachine } from '../../src/session/session-machine.js';
+
+const spec = (name: string) => readFileSync(new URL(`../../spec/${name}`, import.meta.url), 'utf8');
+const STALE = 'stale: run `npx tsx scripts/generate-state-chart.ts`';
+
+describe('generated specs', () => {
+  test('spec/state-chart.mmd is the chart of the current machine', () => {
+    expect(spec('state-chart.mmd'), STALE).toBe(stateChart(sessionMachine));
+  });
+
+  test('spec/reply-reactions.md renders spec/reply-reactions.json', () => {
+    expect(spec('reply-reactions.md'), STALE).toBe(
+      replyReactionsMarkdown(JSON.parse(spec('reply-reactions.json'))),
+    );
+  });
+
+  test('the chart names every state and draws every event the machine handles', () => {
+    const chart = stateChart(sessionMachine);
+    for (const [key, node] of Object.entries(sessionMachine.root.states)) {
+      expect(chart).toContain(` ${key} `);
+      for (const event of node.transitions.keys()) {
+        const label = event.startsWith('xstate.after.')
+          ? `after ${event.split('.')[2]}`
+          : event === 'reply.received'
+            ? 'reply'
+            : event;
+        expect(chart, `${key}: ${event}`).toContain(label);
+      }
+    }
+  });
+});

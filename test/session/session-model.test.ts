@@ -1,0 +1,246 @@
+/**
+ * Model-based test (xstate/graph): paths generated from the machine itself, replayed against the real
+ * Session facade with scripted replies. Shortest paths reach every state; the adjacency map gives a
+ * transition cover (every sampled event from every reachable state), each replayed from a shortest path.
+ * The sampler is small and explicit (a context-heavy machine explodes otherwise): representative
+ * replies per class, the capability sets that matter, and the named timeouts as xstate.after events.
+ */
+import { describe, expect, test } from 'vitest';
+import { type AnyMachineSnapshot, createActor } from 'xstate';
+import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
+import { GENERIC_PROFILE } from '../../src/errors/classify.js';
+import { ErrorCodes } from '../../src/errors/codes.js';
+import { SmtpUsageError } from '../../src/errors/smtp-error.js';
+import type { MachineEffect, SessionConfig, SessionEvent } from '../../src/session/machine-setup.js';
+import { Secret } from '../../src/session/secret.js';
+import { sessionMachine } from '../../src/session/session-machine.js';
+import { DEFAULT_TIMEOUTS, type Timeouts } from '../../src/session/timeouts.js';
+import { Harness, wire } from './harness.js';
+
+const reply = (code: number, ...lines: string[]) => ({ code, lines: lines.length ? lines : ['x'] });
+const REPLIES = [
+  reply(220),
+  reply(221),
+  reply(235),
+  reply(250, 'mx', 'STARTTLS', 'AUTH PLAIN', 'PIPELINING'),
+  reply(250, 'mx', 'AUTH PLAIN'),
+  reply(250),
+  reply(334, ''),
+  reply(354),
+  reply(421),
+  reply(450),
+  reply(550),
+];
+const BODY_ERROR = new SmtpUsageError({ code: ErrorCodes.BODY_NUL, field: 'body', message: 'body: NUL' });
+const REQUEST = { from: 'a@example.com', to: ['b@example.org', 'c@example.org'], body: 'x' };
+const TOO_LARGE = { ...REQUEST, size: 10 ** 9 };
+
+const CONFIGS: Record<string, Partial<SessionConfig>> = {
+  'starttls+auth': { security: 'starttls', credentials: new Secret({ user: 'u', pass: 'p' }) },
+  'opportunistic, no auth': { security: 'starttls-opportunistic', credentials: undefined },
+};
+const OPTIONS: Record<string, ConstructorParameters<typeof Harness>[0]> = {
+  'starttls+auth': { security: 'starttls', auth: { user: 'u', pass: 'p' } },
+  'opportunistic, no auth': { security: 'starttls-opportunistic' },
+};
+
+function config(overrides: Partial<SessionConfig>): SessionConfig {
+  return {
+    clientName: 'client.example',
+    security: 'none',
+    credentials: undefined,
+    maxMessageSize: 1000,
+    timeouts: DEFAULT_TIMEOUTS,
+    pipelining: true,
+    allowAuthWithoutTls: false,
+    profile: GENERIC_PROFILE,
+    hmacMd5: undefined,
+    ...overrides,
+  };
+}
+
+function events(snapshot: AnyMachineSnapshot): SessionEvent[] {
+  const state = String(snapshot.value);
+  const out: SessionEvent[] = [
+    ...REPLIES.map((r) => ({ type: 'reply.received' as const, reply: r, trailing: false })),
+    { type: 'reply.malformed', error: BODY_ERROR },
+    { type: 'connection.closed', error: undefined },
+    { type: 'quit.requested' },
+  ];
+  if (state === 'starttls') out.push({ type: 'reply.received', reply: reply(220), trailing: true });
+  if (state === 'connecting') out.push({ type: 'connection.opened' });
+  if (state === 'tlsHandshake')
+    out.push({ type: 'tls.established' }, { type: 'tls.failed', error: undefined });
+  if (state === 'body')
+    out.push(
+      { type: 'body.progress' },
+      { type: 'body.finished' },
+      { type: 'body.failed', error: BODY_ERROR },
+    );
+  if (state === 'ready')
+    out.push({ type: 'send.requested', request: REQUEST }, { type: 'send.requested', request: TOO_LARGE });
+  if (snapshot.context.tx) out.push({ type: 'send.aborted' });
+  const node = (sessionMachine.root.states as Record<string, { after: { eventType: string }[] }>)[state];
+  for (const delayed of node?.after ?? []) out.push({ type: delayed.eventType } as unknown as SessionEvent);
+  return out;
+}
+
+const serializeState = (snapshot: AnyMachineSnapshot) => {
+  const { tls, caps, tx, auth } = snapshot.context as {
+    tls: boolean;
+    caps: { pipelining: boolean; startTls: boolean };
+    tx?: { replied: number; failure?: unknown; accepted: unknown[] };
+    auth?: { challenges: number };
+  };
+  const txKey = tx ? `${tx.replied}/${tx.accepted.length}/${tx.failure ? 'f' : 'ok'}` : '-';
+  return `${String(snapshot.value)}|${tls}|${caps.pipelining}${caps.startTls}|${txKey}|${auth?.challenges ?? '-'}`;
+};
+const serializeEvent = (event: SessionEvent) =>
+  event.type === 'reply.received'
+    ? `reply ${event.reply.code} ${event.reply.lines.join(',')} ${event.trailing}`
+    : event.type === 'send.requested'
+      ? `send ${event.request.size ?? ''}`
+      : event.type;
+
+/** Replays machine events through the facade, the way a transport and a caller would. */
+function replay(options: ConstructorParameters<typeof Harness>[0], steps: readonly SessionEvent[]): Harness {
+  const h = new Harness({ maxMessageSize: 1000, ...options });
+  let controller = new AbortController();
+  for (const event of steps) {
+    switch (event.type) {
+      case 'connection.opened':
+        h.session.connected();
+        break;
+      case 'reply.received': {
+        const text = event.reply.lines.map(
+          (line, i, all) => `${event.reply.code}${i < all.length - 1 ? '-' : ' '}${line}`,
+        );
+        h.session.receive(wire(text.join('\n') + (event.trailing ? '\n250 injected' : '')));
+        break;
+      }
+      case 'reply.malformed':
+        h.session.receive(wire('2x0 malformed'));
+        break;
+      case 'tls.established':
+        h.session.tlsEstablished();
+        break;
+      case 'tls.failed':
+        h.session.tlsFailed(new Error('handshake'));
+        break;
+      case 'body.progress':
+        h.session.bodyProgress();
+        break;
+      case 'body.finished':
+        h.session.bodyFinished();
+        break;
+      case 'body.failed':
+        h.session.bodyFailed(BODY_ERROR);
+        break;
+      case 'connection.closed':
+        h.session.closed();
+        break;
+      case 'send.requested':
+        controller = new AbortController();
+        h.session.send(event.request, controller.signal).catch(() => {});
+        break;
+      case 'send.aborted':
+        controller.abort();
+        break;
+      case 'quit.requested':
+        void h.session.quit();
+        break;
+      default: {
+        const delay = /^xstate\.after\.([A-Za-z]+)\./.exec(
+          (event as { type: string }).type,
+        )?.[1] as keyof Timeouts;
+        h.clock.increment(DEFAULT_TIMEOUTS[delay]);
+      }
+    }
+  }
+  return h;
+}
+
+const ALL_STATES = Object.keys(sessionMachine.root.states);
+
+describe('model-based: paths generated from the machine, replayed against the Session', () => {
+  const reached = new Set<string>();
+  for (const [name, overrides] of Object.entries(CONFIGS)) {
+    const input = config(overrides);
+    const options = { events, serializeState, serializeEvent, input } as const;
+    const paths = getShortestPaths(sessionMachine, options);
+    const adjacency = getAdjacencyMap(sessionMachine, options);
+    const pathTo = new Map(paths.map((path) => [serializeState(path.state), path]));
+
+    test(`${name}: every shortest path replays to the same state`, () => {
+      for (const path of paths) {
+        const h = replay(
+          OPTIONS[name],
+          path.steps.slice(1).map((s) => s.event),
+        );
+        expect(h.session.state, path.steps.map((s) => serializeEvent(s.event)).join(' → ')).toBe(
+          String(path.state.value),
+        );
+        expect(h.effectsAfterClose).toEqual([]);
+        reached.add(String(path.state.value));
+      }
+    });
+
+    test(`${name}: transition cover (adjacency map) replays edge by edge`, () => {
+      let edges = 0;
+      for (const [source, { transitions }] of Object.entries(adjacency)) {
+        const prefix = pathTo
+          .get(source)!
+          .steps.slice(1)
+          .map((s) => s.event);
+        for (const { event, state } of Object.values(transitions)) {
+          const h = replay(OPTIONS[name], [...prefix, event]);
+          expect(h.session.state, `${source} --${serializeEvent(event)}→`).toBe(String(state.value));
+          edges++;
+        }
+      }
+      expect(edges).toBeGreaterThan(200);
+    });
+  }
+
+  test('together the configurations reach every state of the machine', () => {
+    expect([...reached].sort()).toEqual(ALL_STATES.filter((s) => s !== 'negotiate').sort());
+  });
+
+  test('machine level: every send.requested settles exactly once, and nothing is emitted after close', () => {
+    for (const overrides of Object.values(CONFIGS)) {
+      const input = config(overrides);
+      for (const path of getShortestPaths(sessionMachine, {
+        events,
+        serializeState,
+        serializeEvent,
+        input,
+      })) {
+        const actor = createActor(sessionMachine, { input });
+        const effects: MachineEffect[] = [];
+        actor.on('*', (effect) => effects.push(effect));
+        actor.start();
+        let sends = 0;
+        for (const { event } of path.steps.slice(1)) {
+          if (event.type === 'send.requested') sends++;
+          actor.send(event);
+        }
+        actor.send({ type: 'connection.closed', error: undefined });
+        const settles = effects.filter((e) => e.type === 'settle').length;
+        expect(settles).toBe(sends);
+        const close = effects.findIndex((e) => e.type === 'close');
+        expect(
+          effects
+            .slice(close + 1)
+            .filter(
+              (e) =>
+                e.type === 'write' ||
+                e.type === 'writeSecret' ||
+                e.type === 'writeBody' ||
+                e.type === 'upgradeTls',
+            ),
+        ).toEqual([]);
+        expect(effects.filter((e) => e.type === 'sessionEnded')).toHaveLength(1);
+      }
+    }
+  });
+});
