@@ -4,17 +4,26 @@
  * Outcomes are built the way the real client builds them (classifyReply with the SES profile).
  */
 
-import type { ClientLike, ClientSendRequest, ClientSendResult } from '../../src/delivery/pool-options.js';
+import { createPool, type Pool } from '../../src/delivery/pool.js';
+import type { PoolEvent } from '../../src/delivery/pool-events.js';
+import type {
+  ClientLike,
+  ClientSendRequest,
+  ClientSendResult,
+  PoolSettings,
+} from '../../src/delivery/pool-options.js';
+import type { PoolSendResult } from '../../src/delivery/send-job.js';
 import { classifyReply, SES_PROFILE } from '../../src/errors/classify.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import {
   type Outcome,
   type Phase,
   SmtpConnectionError,
-  type SmtpError,
+  SmtpError,
   SmtpReplyError,
 } from '../../src/errors/smtp-error.js';
 import type { Reply } from '../../src/protocol/reply-types.js';
+import { flushPromises, ManualClock } from '../support/manual-clock.js';
 
 export type Behaviour =
   | { readonly kind: 'ok'; readonly rejected?: readonly { recipient: string; code: number; text: string }[] }
@@ -190,4 +199,72 @@ export class FakeServer {
   get froms(): string[] {
     return this.calls.map((call) => call.request.from);
   }
+}
+
+export const SES_HOST = 'email-smtp.eu-west-1.amazonaws.com';
+
+export function setup(
+  script: Script = () => ok,
+  settings: PoolSettings<{ host: string }> & { host?: string } = {},
+) {
+  const clock = new ManualClock(0);
+  const server = new FakeServer(script);
+  const events: PoolEvent[] = [];
+  const pool = createPool({
+    host: 'mail.example.test',
+    clock,
+    random: () => 0.5,
+    createClient: server.factory,
+    onEvent: (event) => events.push(event),
+    ...settings,
+  });
+  return { clock, server, events, pool };
+}
+
+export function message(n: number, to: readonly string[] = [`r${n}@example.test`]) {
+  return { from: `s${n}@example.test`, to, message: `Subject: ${n}\r\n\r\nbody ${n}\r\n` };
+}
+
+type Settled = { ok: true; value: PoolSendResult } | { ok: false; error: SmtpError };
+
+/** Records how a send settled (and how often: must be once). */
+export function track(promise: Promise<PoolSendResult>) {
+  const record: { settled: Settled[] } = { settled: [] };
+  promise.then(
+    (value) => record.settled.push({ ok: true, value }),
+    (error: unknown) => {
+      if (!(error instanceof SmtpError)) throw error;
+      record.settled.push({ ok: false, error });
+    },
+  );
+  return record;
+}
+
+export async function errorOf(promise: Promise<unknown>): Promise<SmtpError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof SmtpError) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+export function ofType<T extends PoolEvent['type']>(events: PoolEvent[], type: T) {
+  return events.filter((e): e is Extract<PoolEvent, { type: T }> => e.type === type);
+}
+
+/** Scripted per call index; calls beyond the list succeed. */
+export function sequence(...behaviours: Behaviour[]): Script {
+  return (call) => behaviours[call.index] ?? ok;
+}
+
+export async function drainPool(pool: Pool, clock: ManualClock): Promise<void> {
+  const closing = pool.close();
+  for (let i = 0; i < 200; i++) {
+    await clock.advanceAsync(60_000);
+    const done = await Promise.race([closing.then(() => true), flushPromises().then(() => false)]);
+    if (done) return;
+  }
+  throw new Error('pool did not drain');
 }

@@ -1,81 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { attemptsOf } from '../../src/delivery/attempt-history.js';
-import { createPool, type Pool } from '../../src/delivery/pool.js';
-import type { PoolEvent } from '../../src/delivery/pool-events.js';
-import type { PoolSettings } from '../../src/delivery/pool-options.js';
-import type { PoolSendResult } from '../../src/delivery/send-job.js';
+import { createPool } from '../../src/delivery/pool.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
-import { SmtpError } from '../../src/errors/smtp-error.js';
-import { flushPromises, ManualClock } from '../support/manual-clock.js';
-import { type Behaviour, closedError, FakeServer, fail, ok, replyError, type Script } from './pool-fakes.js';
-
-export const SES_HOST = 'email-smtp.eu-west-1.amazonaws.com';
-
-export function setup(
-  script: Script = () => ok,
-  settings: PoolSettings<{ host: string }> & { host?: string } = {},
-) {
-  const clock = new ManualClock(0);
-  const server = new FakeServer(script);
-  const events: PoolEvent[] = [];
-  const pool = createPool({
-    host: 'mail.example.test',
-    clock,
-    random: () => 0.5,
-    createClient: server.factory,
-    onEvent: (event) => events.push(event),
-    ...settings,
-  });
-  return { clock, server, events, pool };
-}
-
-export function message(n: number, to: readonly string[] = [`r${n}@example.test`]) {
-  return { from: `s${n}@example.test`, to, message: `Subject: ${n}\r\n\r\nbody ${n}\r\n` };
-}
-
-type Settled = { ok: true; value: PoolSendResult } | { ok: false; error: SmtpError };
-
-/** Records how a send settled (and how often: must be once). */
-export function track(promise: Promise<PoolSendResult>) {
-  const record: { settled: Settled[] } = { settled: [] };
-  promise.then(
-    (value) => record.settled.push({ ok: true, value }),
-    (error: unknown) => {
-      if (!(error instanceof SmtpError)) throw error;
-      record.settled.push({ ok: false, error });
-    },
-  );
-  return record;
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<SmtpError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SmtpError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
-
-function ofType<T extends PoolEvent['type']>(events: PoolEvent[], type: T) {
-  return events.filter((e): e is Extract<PoolEvent, { type: T }> => e.type === type);
-}
-
-/** Scripted per call index; calls beyond the list succeed. */
-function sequence(...behaviours: Behaviour[]): Script {
-  return (call) => behaviours[call.index] ?? ok;
-}
-
-async function drainPool(pool: Pool, clock: ManualClock): Promise<void> {
-  const closing = pool.close();
-  for (let i = 0; i < 200; i++) {
-    await clock.advanceAsync(60_000);
-    const done = await Promise.race([closing.then(() => true), flushPromises().then(() => false)]);
-    if (done) return;
-  }
-  throw new Error('pool did not drain');
-}
+import type { SmtpError } from '../../src/errors/smtp-error.js';
+import { flushPromises } from '../support/manual-clock.js';
+import {
+  type Behaviour,
+  closedError,
+  drainPool,
+  errorOf,
+  FakeServer,
+  fail,
+  message,
+  ofType,
+  ok,
+  replyError,
+  SES_HOST,
+  sequence,
+  setup,
+  track,
+} from './pool-fakes.js';
 
 describe('queueing', () => {
   it('starts sends in arrival order on one connection', async () => {
@@ -170,7 +114,7 @@ describe('connection recycling', () => {
 
   it('reuses the most recently used idle connection so spare ones idle out', async () => {
     const { pool, server, clock } = setup(() => ok, { maxConnections: 3 });
-    await Promise.all([1, 2, 3].map((n) => pool.send(message(n))).concat([clock.advanceAsync(0)]));
+    await Promise.all([...[1, 2, 3].map((n) => pool.send(message(n))), clock.advanceAsync(0)]);
     expect(server.clients).toHaveLength(3);
     for (let n = 4; n <= 6; n++) {
       await clock.advanceAsync(1_000);
