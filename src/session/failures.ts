@@ -8,10 +8,11 @@ import {
   type Outcome,
   type Phase,
   SmtpConnectionError,
-  type SmtpError,
+  SmtpError,
   SmtpProtocolError,
   SmtpReplyError,
   SmtpTimeoutError,
+  SmtpUsageError,
 } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 
@@ -90,5 +91,43 @@ export function withOutcome(error: SmtpError, phase: Phase, outcome: Outcome): S
     phase,
     retryable: outcome !== 'rejected',
     cause: error,
+  });
+}
+
+/** The session is over: nothing more can be sent on it. */
+export function sessionEnded(phase: Phase): SmtpConnectionError {
+  return new SmtpConnectionError({
+    code: ErrorCodes.CONNECTION_CLOSED,
+    message: `${phase}: the session has ended`,
+    phase,
+    retryable: true,
+  });
+}
+
+/** threats.md §1: bytes between the 220 to STARTTLS and the handshake. */
+export function injection(): SmtpProtocolError {
+  return new SmtpProtocolError({
+    code: ErrorCodes.STARTTLS_INJECTION,
+    message: 'tls: bytes arrived after the 220 to STARTTLS, before the TLS handshake (response injection)',
+    phase: 'tls',
+  });
+}
+
+export function asProtocolError(error: unknown, phase: Phase): SmtpError {
+  if (error instanceof SmtpError) return error;
+  return new SmtpProtocolError({
+    code: ErrorCodes.REPLY_MALFORMED,
+    message: `${phase}: malformed reply`,
+    phase,
+    cause: error,
+  });
+}
+
+export function asUsageError(error: unknown): SmtpError {
+  if (error instanceof SmtpError) return error;
+  return new SmtpUsageError({
+    code: ErrorCodes.INVALID_ARGUMENT,
+    field: 'command',
+    message: 'command: refused by the encoder',
   });
 }

@@ -71,7 +71,7 @@ export const sessionMachine = sessionSetup.createMachine({
   states: {
     connecting: {
       after: { connect: timeout('connect') },
-      on: { ...losses('connect'), 'connection.opened': 'greeting' },
+      on: { ...losses('connect'), 'connection.opened': 'greeting', 'reply.received': unexpected('connect') },
     },
     greeting: {
       after: { greeting: timeout('greeting') },

@@ -4,25 +4,17 @@
  * flight, keeps the transcript (redacted while authenticating) and settles each send exactly once.
  */
 import { type Actor, createActor } from 'xstate';
-import { GENERIC_PROFILE } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
-import {
-  type Phase,
-  SmtpConnectionError,
-  SmtpError,
-  SmtpProtocolError,
-  SmtpUsageError,
-} from '../errors/smtp-error.js';
+import { type Phase, type SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
 import type { Capabilities } from '../protocol/capabilities.js';
 import { type Command, encodeCommand } from '../protocol/command.js';
-import { DEFAULT_MAX_MESSAGE_OCTETS } from '../protocol/limits.js';
 import { ReplyParser } from '../protocol/reply-parser.js';
 import type { Reply } from '../protocol/reply-types.js';
-import type { MachineEffect, SessionConfig, SessionEvent } from './machine-setup.js';
-import { MECHANISMS } from './sasl.js';
-import { REDACTED, Secret } from './secret.js';
+import { resolveConfig } from './config.js';
+import { asProtocolError, asUsageError, injection, sessionEnded } from './failures.js';
+import type { MachineEffect, SessionEvent } from './machine-setup.js';
+import { REDACTED } from './secret.js';
 import { PHASE_OF_STATE, sessionMachine } from './session-machine.js';
-import { resolveTimeouts } from './timeouts.js';
 import type {
   SendRequest,
   SendResult,
@@ -37,7 +29,6 @@ export { DEFAULT_TIMEOUTS } from './timeouts.js';
 export type * from './types.js';
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
-const SECURITIES: ReadonlySet<unknown> = new Set(['implicit', 'starttls', 'starttls-opportunistic', 'none']);
 const decoder = new TextDecoder();
 
 interface PendingSend {
@@ -112,7 +103,7 @@ export class Session {
   }
 
   tlsEstablished(): void {
-    this.#parser = new ReplyParser();
+    if (this.#state === 'tlsHandshake') this.#parser = new ReplyParser();
     this.#send({ type: 'tls.established' });
   }
 
@@ -307,75 +298,6 @@ export class Session {
     this.#rejectReady(error ?? sessionEnded(this.phase));
     for (const resolve of this.#quitWaiters.splice(0)) resolve();
   }
-}
-
-function resolveConfig(options: SessionOptions): SessionConfig {
-  encodeCommand({ verb: 'EHLO', domain: options.clientName });
-  if (!SECURITIES.has(options.security))
-    throw usage('security', 'must be implicit, starttls, starttls-opportunistic or none');
-  const auth = options.auth;
-  if (auth !== undefined) {
-    if (typeof auth.user !== 'string' || typeof auth.pass !== 'string')
-      throw usage('auth', 'needs user and pass strings');
-    if (auth.method !== undefined && !MECHANISMS.includes(auth.method))
-      throw usage('auth.method', 'is not supported');
-    if (auth.method === 'CRAM-MD5' && options.hmacMd5 === undefined)
-      throw usage('auth.method', 'CRAM-MD5 needs hmacMd5');
-  }
-  const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_OCTETS;
-  if (!Number.isSafeInteger(maxMessageSize) || maxMessageSize <= 0)
-    throw usage('maxMessageSize', 'must be a positive integer');
-  return {
-    clientName: options.clientName,
-    security: options.security,
-    credentials: auth === undefined ? undefined : new Secret({ ...auth }),
-    maxMessageSize,
-    timeouts: resolveTimeouts(options.timeouts),
-    pipelining: options.pipelining !== false,
-    allowAuthWithoutTls: options.dangerouslyAllowAuthWithoutTls === true,
-    profile: options.profile ?? GENERIC_PROFILE,
-    hmacMd5: options.hmacMd5,
-  };
-}
-
-function usage(field: string, problem: string): SmtpUsageError {
-  return new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, field, message: `${field}: ${problem}` });
-}
-
-function sessionEnded(phase: Phase): SmtpConnectionError {
-  return new SmtpConnectionError({
-    code: ErrorCodes.CONNECTION_CLOSED,
-    message: `${phase}: the session has ended`,
-    phase,
-    retryable: true,
-  });
-}
-
-function injection(): SmtpProtocolError {
-  return new SmtpProtocolError({
-    code: ErrorCodes.STARTTLS_INJECTION,
-    message: 'tls: bytes arrived after the 220 to STARTTLS, before the TLS handshake (response injection)',
-    phase: 'tls',
-  });
-}
-
-function asProtocolError(error: unknown, phase: Phase): SmtpError {
-  if (error instanceof SmtpError) return error;
-  return new SmtpProtocolError({
-    code: ErrorCodes.REPLY_MALFORMED,
-    message: `${phase}: malformed reply`,
-    phase,
-    cause: error,
-  });
-}
-
-function asUsageError(error: unknown): SmtpError {
-  if (error instanceof SmtpError) return error;
-  return new SmtpUsageError({
-    code: ErrorCodes.INVALID_ARGUMENT,
-    field: 'command',
-    message: 'command: refused by the encoder',
-  });
 }
 
 function replyLines(reply: Reply): string {

@@ -1,0 +1,49 @@
+/**
+ * SessionOptions → the machine's SessionConfig: defaults (RFC 5321 §4.5.3.2 timeouts, 10 MB limit)
+ * and validation before the session exists, so that no action can throw later.
+ */
+import { GENERIC_PROFILE } from '../errors/classify.js';
+import { ErrorCodes } from '../errors/codes.js';
+import { SmtpUsageError } from '../errors/smtp-error.js';
+import { encodeCommand } from '../protocol/command.js';
+import { DEFAULT_MAX_MESSAGE_OCTETS } from '../protocol/limits.js';
+import type { SessionConfig } from './machine-setup.js';
+import { MECHANISMS } from './sasl.js';
+import { Secret } from './secret.js';
+import { resolveTimeouts } from './timeouts.js';
+import type { SessionOptions } from './types.js';
+
+const SECURITIES: ReadonlySet<unknown> = new Set(['implicit', 'starttls', 'starttls-opportunistic', 'none']);
+
+export function resolveConfig(options: SessionOptions): SessionConfig {
+  encodeCommand({ verb: 'EHLO', domain: options.clientName });
+  if (!SECURITIES.has(options.security))
+    throw usage('security', 'must be implicit, starttls, starttls-opportunistic or none');
+  const auth = options.auth;
+  if (auth !== undefined) {
+    if (typeof auth.user !== 'string' || typeof auth.pass !== 'string')
+      throw usage('auth', 'needs user and pass strings');
+    if (auth.method !== undefined && !MECHANISMS.includes(auth.method))
+      throw usage('auth.method', 'is not supported');
+    if (auth.method === 'CRAM-MD5' && options.hmacMd5 === undefined)
+      throw usage('auth.method', 'CRAM-MD5 needs hmacMd5');
+  }
+  const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_OCTETS;
+  if (!Number.isSafeInteger(maxMessageSize) || maxMessageSize <= 0)
+    throw usage('maxMessageSize', 'must be a positive integer');
+  return {
+    clientName: options.clientName,
+    security: options.security,
+    credentials: auth === undefined ? undefined : new Secret({ ...auth }),
+    maxMessageSize,
+    timeouts: resolveTimeouts(options.timeouts),
+    pipelining: options.pipelining !== false,
+    allowAuthWithoutTls: options.dangerouslyAllowAuthWithoutTls === true,
+    profile: options.profile ?? GENERIC_PROFILE,
+    hmacMd5: options.hmacMd5,
+  };
+}
+
+function usage(field: string, problem: string): SmtpUsageError {
+  return new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, field, message: `${field}: ${problem}` });
+}
