@@ -70,7 +70,10 @@ def make_authenticator(pairs):
             and auth_data.login in accounts
             and accounts[auth_data.login] == auth_data.password
         )
-        return AuthResult(success=ok, auth_data=auth_data if ok else None)
+        if ok:
+            return AuthResult(success=True, auth_data=auth_data)
+        # handled=False: aiosmtpd itself answers 535 (handled=True would leave the client waiting).
+        return AuthResult(success=False, handled=False)
 
     return authenticator
 

@@ -58,7 +58,8 @@ export function failure(settled: Settled): SmtpError {
 /** The result of a send that must have succeeded. */
 export function success(settled: Settled): SendResult {
   if (!settled.ok) {
-    throw new Error(`expected the send to succeed: ${settled.error.code} ${settled.error.message}`);
+    const { error } = settled;
+    throw new Error(`expected the send to succeed: ${error.code} ${error.message}`, { cause: error });
   }
   return settled.result;
 }

@@ -33,6 +33,8 @@ export interface PostfixOptions {
   /** smtpd_tls_security_level = encrypt: MAIL is refused until STARTTLS. */
   readonly requireTls?: boolean;
   readonly messageSizeLimit?: number;
+  /** Recipients refused at RCPT (access map REJECT: 554 5.7.1). */
+  readonly rejectRecipients?: readonly string[];
 }
 
 export interface DeliveredMessage {
@@ -118,6 +120,10 @@ function mainCf(dir: string, options: PostfixOptions): string {
     `maillog_file_prefixes = ${dir}`,
     `message_size_limit = ${options.messageSizeLimit ?? 10240000}`,
   ];
+  if (options.rejectRecipients !== undefined && options.rejectRecipients.length > 0) {
+    const entries = options.rejectRecipients.map((address) => `${address}=REJECT`).join(', ');
+    lines.push(`smtpd_recipient_restrictions = check_recipient_access inline:{ ${entries} }`);
+  }
   if (options.tls !== undefined) {
     lines.push(
       `smtpd_tls_cert_file = ${dir}/conf/cert.pem`,
