@@ -1,0 +1,134 @@
+/**
+ * Interop with nodemailer's smtp-server: SIZE (RFC 1870) with a value, without one and absent;
+ * PIPELINING (RFC 2920) on and off; 8BITMIME (RFC 6152) hidden; STARTTLS + AUTH. CHUNKING
+ * (RFC 3030): no server here offers it, so an in-process scripted server does, to show that the
+ * client ignores it and uses DATA.
+ */
+import { afterEach, describe, expect, test } from 'vitest';
+import { ErrorCodes } from '../../src/errors/codes.js';
+import type { ClientOptions } from '../../src/transport/client-options.js';
+import { startScriptedServer } from '../support/scripted-server.js';
+import { failure, recordedClient, settle, success } from '../support/servers/client-fixture.js';
+import { startProxy } from '../support/servers/recording-proxy.js';
+import * as smtpServer from '../support/servers/smtp-server.js';
+import { tlsFixtures } from '../support/tls-fixtures.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+async function serve(options: smtpServer.SmtpServerHarnessOptions = {}) {
+  const server = await smtpServer.start(options);
+  cleanups.push(() => server.stop());
+  return server;
+}
+
+function clientFor(port: number, options: Partial<ClientOptions> = {}) {
+  const recorded = recordedClient({
+    host: '127.0.0.1',
+    port,
+    security: 'none',
+    clientName: 'client.example',
+    timeouts: { command: 5000 },
+    ...options,
+  });
+  cleanups.push(() => recorded.client.close().catch(() => undefined));
+  return recorded;
+}
+
+const envelope = { from: 'sender@example.com', to: ['rcpt@example.net'] };
+const body = (octets: number) => `Subject: size\r\n\r\n${'y'.repeat(76)}\r\n`.repeat(Math.ceil(octets / 96));
+
+describe('smtp-server', () => {
+  test('SIZE with a limit: MAIL carries SIZE=<encoded size>; a larger body is refused before MAIL', async () => {
+    const server = await serve({ size: 4000 });
+    const { client, verbs } = clientFor(server.port);
+    const small = body(1000);
+    success(await settle(client, { ...envelope, message: small }));
+    const size = Number(server.messages()[0]?.mailArgs.SIZE);
+    expect(size).toBeGreaterThanOrEqual(Buffer.byteLength(small));
+    expect(size).toBeLessThan(Buffer.byteLength(small) + 16);
+    const mails = verbs().filter((verb) => verb === 'MAIL').length;
+    const error = failure(await settle(client, { ...envelope, message: body(8000) }));
+    expect(error).toMatchObject({ code: ErrorCodes.MESSAGE_TOO_LARGE, outcome: 'not-sent' });
+    expect(verbs().filter((verb) => verb === 'MAIL')).toHaveLength(mails);
+    expect(server.messages()).toHaveLength(1);
+  });
+
+  test('SIZE without a value (no fixed limit): the client sends, the server refuses at the dot (552, rejected)', async () => {
+    const server = await serve({ size: 4000, hideSizeValue: true });
+    const { client } = clientFor(server.port);
+    const error = failure(await settle(client, { ...envelope, message: body(8000) }));
+    expect(error).toMatchObject({
+      outcome: 'rejected',
+      phase: 'data-end',
+      code: ErrorCodes.MESSAGE_TOO_LARGE,
+    });
+    expect(error.reply?.code).toBe(552);
+  });
+
+  test('no SIZE extension: MAIL has no SIZE parameter', async () => {
+    const server = await serve();
+    const { client } = clientFor(server.port);
+    success(await settle(client, { ...envelope, message: body(500) }));
+    expect(server.messages()[0]?.mailArgs).not.toHaveProperty('SIZE');
+  });
+
+  test.each([
+    [false, true],
+    [true, false],
+  ])('PIPELINING hidden=%s: command groups pipelined=%s', async (hidePipelining, pipelined) => {
+    const server = await serve({ hidePipelining });
+    const proxy = await startProxy(server.port);
+    cleanups.push(() => proxy.stop());
+    const { client } = clientFor(proxy.port);
+    success(
+      await settle(client, {
+        from: 'a@example.com',
+        to: ['b@example.net', 'c@example.net'],
+        message: 'x\r\n',
+      }),
+    );
+    const longest = Math.max(...proxy.commandGroups().map((group) => group.length));
+    expect(longest > 1).toBe(pipelined);
+    expect(server.messages()[0]?.to).toEqual(['b@example.net', 'c@example.net']);
+  });
+
+  test('8BITMIME hidden: an 8-bit body is refused before MAIL', async () => {
+    const server = await serve({ hide8BitMime: true });
+    const { client, verbs } = clientFor(server.port);
+    const error = failure(await settle(client, { ...envelope, message: '\u00fcber\r\n' }));
+    expect(error.code).toBe(ErrorCodes.BODY_8BIT_NOT_SUPPORTED);
+    expect(verbs()).not.toContain('MAIL');
+  });
+
+  test('STARTTLS and AUTH LOGIN against smtp-server; the message arrives over TLS as the user', async () => {
+    const tls = await tlsFixtures();
+    const server = await serve({ tls: tls.server, credentials: { user: 'alice', pass: 's3cret' } });
+    const { client } = clientFor(server.port, {
+      host: 'localhost',
+      address: '127.0.0.1',
+      security: 'starttls',
+      tls: { ca: tls.ca.cert },
+      auth: { user: 'alice', pass: 's3cret', method: 'LOGIN' },
+    });
+    success(await settle(client, { ...envelope, message: 'Subject: tls\r\n\r\n.dot\r\n' }));
+    expect(server.messages()[0]).toMatchObject({ secure: true, user: 'alice' });
+    expect(server.messages()[0]?.body.toString()).toBe('Subject: tls\r\n\r\n.dot\r\n');
+  });
+});
+
+describe('CHUNKING offered (scripted server)', () => {
+  test('the client ignores CHUNKING and BINARYMIME and sends with DATA, never BDAT', async () => {
+    const server = await startScriptedServer({
+      capabilities: ['PIPELINING', '8BITMIME', 'CHUNKING', 'BINARYMIME', 'SIZE 100000'],
+    });
+    cleanups.push(() => server.close());
+    const { client, verbs } = clientFor(server.port);
+    success(await settle(client, { ...envelope, message: 'Subject: c\r\n\r\nbody\r\n' }));
+    expect(verbs()).toContain('DATA');
+    expect(verbs()).not.toContain('BDAT');
+    expect(server.transactions[0]?.content.toString()).toBe('Subject: c\r\n\r\nbody\r\n');
+  });
+});
