@@ -27,6 +27,8 @@ export interface WorkerResult {
   /** Peak RSS of the whole process (getrusage maxrss), MB. */
   readonly peakRssMb: number;
   readonly note?: string;
+  /** Only when profiling (BENCH_PROFILE_DIR): xstate events and GCs during the timed part. */
+  readonly counters?: Record<string, number>;
 }
 
 const MB = 1024 * 1024;
@@ -58,14 +60,20 @@ async function main(task: WorkerTask): Promise<WorkerResult> {
     maxMessageSize: Math.max(task.size * 2, 10 * MB),
     rawStream: task.client === 'raw' && task.source === 'stream',
   };
+  const profileDir = process.env.BENCH_PROFILE_DIR;
+  const hooks = profileDir ? await import('./profile-hooks.js') : undefined;
+  hooks?.installCounters();
   const { client, note } = await makeClient(task.client, setup);
   await client.warm(Math.max(task.warmup, task.connections));
+  const profiler = await hooks?.startProfiling();
   const baseRss = process.memoryUsage().rss;
   const cpu = process.cpuUsage();
   const start = performance.now();
   await client.run(task.messages);
   const wallMs = performance.now() - start;
   const used = process.cpuUsage(cpu);
+  const counters =
+    hooks && profiler && profileDir ? await hooks.stopProfiling(profiler, profileDir) : undefined;
   await client.close();
   return {
     messages: task.messages,
@@ -74,6 +82,7 @@ async function main(task: WorkerTask): Promise<WorkerResult> {
     baseRssMb: baseRss / MB,
     peakRssMb: (process.resourceUsage().maxRSS * 1024) / MB,
     ...(note === undefined ? {} : { note }),
+    ...(counters === undefined ? {} : { counters: { ...counters } }),
   };
 }
 

@@ -7,7 +7,9 @@ import * as net from 'node:net';
 import { DataEncoder } from '../src/protocol/data-encoder.js';
 import { CLIENT_NAME, FROM, TO } from './message-fixture.js';
 
-const ENVELOPE = Buffer.from(`MAIL FROM:<${FROM}>\r\nRCPT TO:<${TO}>\r\nDATA\r\n`, 'latin1');
+/** The pipelined envelope, encoded per message (addresses would differ in real traffic). */
+const envelope = (from = FROM, to = TO): Buffer =>
+  Buffer.from(`MAIL FROM:<${from}>\r\nRCPT TO:<${to}>\r\nDATA\r\n`, 'latin1');
 const MAIL = Buffer.from(`MAIL FROM:<${FROM}>\r\n`, 'latin1');
 const RCPT = Buffer.from(`RCPT TO:<${TO}>\r\n`, 'latin1');
 const DATA = Buffer.from('DATA\r\n', 'latin1');
@@ -57,12 +59,11 @@ export class RawConnection {
       for (let i = 0; i < count; i++) await this.#lockStep(encoded);
       return;
     }
-    // One write per flight (no Nagle wait); built only when there is a next message to pipeline.
-    const flight = count > 1 ? Buffer.concat([encoded, ENVELOPE]) : undefined;
-    this.#socket.write(ENVELOPE);
+    this.#socket.write(envelope());
     await this.#expect(3, '2', '2', '3');
     for (let i = 1; i < count; i++) {
-      this.#socket.write(flight as Buffer);
+      // One write per flight (no Nagle wait), built per message as a real sender must: body, dot, next envelope.
+      this.#socket.write(Buffer.concat([encoded, envelope()]));
       await this.#expect(4, '2', '2', '2', '3');
     }
     this.#socket.write(encoded);
@@ -71,7 +72,7 @@ export class RawConnection {
 
   /** One message from a stream, dot-stuffed on the fly by the project's DataEncoder (with back-pressure). */
   async sendStream(source: AsyncIterable<Uint8Array>): Promise<void> {
-    this.#socket.write(ENVELOPE);
+    this.#socket.write(envelope());
     await this.#expect(3, '2', '2', '3');
     const encoder = new DataEncoder();
     for await (const chunk of source) {

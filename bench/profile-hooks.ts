@@ -1,0 +1,77 @@
+/**
+ * Profiling of a worker's timed part only (set BENCH_PROFILE_DIR): V8's CPU profiler (what
+ * `node --cpu-prof` uses) and the sampling heap profiler with collected objects kept (allocations,
+ * not just what survives), plus counts of xstate events and GCs during the timed part.
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { Actor } from 'xstate';
+
+export interface Counters {
+  xstateSends: number;
+  xstateProcessed: number;
+  minorGcs: number;
+  majorGcs: number;
+  gcMs: number;
+}
+
+const counters: Counters = { xstateSends: 0, xstateProcessed: 0, minorGcs: 0, majorGcs: 0, gcMs: 0 };
+let counting = false;
+
+/** Wraps Actor.prototype.send / _process before any actor exists (the constructor binds `send`). */
+export function installCounters(): void {
+  const proto = Actor.prototype as unknown as Record<string, (this: unknown, ...args: unknown[]) => unknown>;
+  const send = proto.send as (this: unknown, ...args: unknown[]) => unknown;
+  const process_ = proto._process as (this: unknown, ...args: unknown[]) => unknown;
+  proto.send = function (this: unknown, ...args: unknown[]) {
+    if (counting) counters.xstateSends++;
+    return send.apply(this, args);
+  };
+  proto._process = function (this: unknown, ...args: unknown[]) {
+    if (counting) counters.xstateProcessed++;
+    return process_.apply(this, args);
+  };
+  new PerformanceObserver((list) => {
+    if (!counting) return;
+    for (const entry of list.getEntries()) {
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === 1)
+        counters.minorGcs++; // NODE_PERFORMANCE_GC_MINOR
+      else counters.majorGcs++;
+      counters.gcMs += entry.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
+}
+
+function post(session: Session, method: string, params: object = {}): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    session.post(method, params, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+export async function startProfiling(): Promise<Session> {
+  const session = new Session();
+  session.connect();
+  await post(session, 'Profiler.enable');
+  await post(session, 'Profiler.setSamplingInterval', { interval: 1000 });
+  await post(session, 'HeapProfiler.enable');
+  await post(session, 'HeapProfiler.startSampling', {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  await post(session, 'Profiler.start');
+  counting = true;
+  return session;
+}
+
+export async function stopProfiling(session: Session, dir: string): Promise<Counters> {
+  counting = false;
+  const cpu = (await post(session, 'Profiler.stop')) as { profile: unknown };
+  const heap = (await post(session, 'HeapProfiler.stopSampling')) as { profile: unknown };
+  writeFileSync(`${dir}/timed.cpuprofile`, JSON.stringify(cpu.profile));
+  writeFileSync(`${dir}/timed.heapprofile`, JSON.stringify(heap.profile));
+  session.disconnect();
+  return { ...counters };
+}
