@@ -36,6 +36,12 @@ export type Phase =
   | 'quit'
   | 'closed';
 
+/** A recipient the server refused at RCPT, with its reply. */
+export interface RecipientRefusal {
+  readonly recipient: string;
+  readonly reply: Reply;
+}
+
 export interface SmtpErrorOptions {
   readonly code: ErrorCode;
   readonly message: string;
@@ -46,6 +52,8 @@ export interface SmtpErrorOptions {
   readonly retryable?: boolean;
   /** The field a usage error is about (never its value: values may be secrets or attacks). */
   readonly field?: string;
+  /** Per-recipient refusals (ALL_RECIPIENTS_REJECTED): lets delivery retry 4xx recipients and report 5xx ones. */
+  readonly rejectedRecipients?: readonly RecipientRefusal[];
   readonly cause?: unknown;
 }
 
@@ -58,6 +66,7 @@ export class SmtpError extends Error {
   readonly reply: Reply | undefined;
   readonly retryable: boolean;
   readonly field: string | undefined;
+  readonly rejectedRecipients: readonly RecipientRefusal[] | undefined;
 
   constructor(options: SmtpErrorOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -68,6 +77,7 @@ export class SmtpError extends Error {
     this.reply = options.reply;
     this.retryable = options.retryable ?? false;
     this.field = options.field;
+    this.rejectedRecipients = options.rejectedRecipients;
   }
 
   /** A plain, secret-free view for logs and JSON output. */
@@ -82,6 +92,7 @@ export class SmtpError extends Error {
       retryable: this.retryable,
       field: this.field,
       reply: this.reply,
+      rejectedRecipients: this.rejectedRecipients,
     };
   }
 }

@@ -132,6 +132,7 @@ function allRecipientsRejected(rejected: readonly RecipientRefusal[]): SmtpError
     outcome: permanent ? 'rejected' : 'not-sent',
     retryable: !permanent,
     phase: 'rcpt',
+    rejectedRecipients: rejected,
     ...(last ? { reply: last.reply } : {}),
   });
 }

@@ -2,8 +2,9 @@
  * Public types of the session layer (contracts.md "src/session/session.ts"): what a caller sends,
  * what a send resolves to, what the facade asks the transport to do, and the transcript.
  */
+
 import type { ProviderProfile } from '../errors/classify.js';
-import type { SmtpError } from '../errors/smtp-error.js';
+import type { RecipientRefusal, SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import type { Credentials, HmacMd5 } from './sasl.js';
 import type { Timeouts } from './timeouts.js';
@@ -48,10 +49,7 @@ export interface SendRequest {
   readonly body: unknown;
 }
 
-export interface RecipientRefusal {
-  readonly recipient: string;
-  readonly reply: Reply;
-}
+export type { RecipientRefusal } from '../errors/smtp-error.js';
 
 export interface SendResult {
   readonly accepted: readonly string[];

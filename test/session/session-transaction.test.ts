@@ -87,6 +87,17 @@ describe('Session transactions', () => {
         ok: false,
         error: { code: ErrorCodes.ALL_RECIPIENTS_REJECTED, outcome, retryable },
       });
+      const error = (sent.result as { error: { rejectedRecipients: unknown } }).error;
+      expect(error.rejectedRecipients).toEqual([
+        {
+          recipient: 'b@example.org',
+          reply: expect.objectContaining({ code: Number(replies[0]?.slice(0, 3)) }),
+        },
+        {
+          recipient: 'c@example.org',
+          reply: expect.objectContaining({ code: Number(replies[1]?.slice(0, 3)) }),
+        },
+      ]);
       expect(h.writes.some((w) => w.includes('DATA'))).toBe(false);
       expect(h.session.idle).toBe(true);
     },
