@@ -263,11 +263,12 @@ class DeliveryPool implements Pool {
   #onResult(job: SendJob, slot: Slot, attempt: Attempt, result: ClientSendResult): void {
     job.sending = false;
     this.#slots.release(slot, { broken: false, limit: this.#concurrency.current });
+    if (result.accepted.length > 0) this.#onDelivered();
+    // Settled already (close deadline): the caller's history is final.
+    if (job.settled) return;
     attempt.reply = result.reply;
     attempt.accepted = [...result.accepted];
     if (result.messageId !== undefined) attempt.messageId = result.messageId;
-    if (result.accepted.length > 0) this.#onDelivered();
-    if (job.settled) return;
     job.accepted.push(...result.accepted);
     job.lastReply = result.reply;
     job.messageId ??= result.messageId;
@@ -311,8 +312,10 @@ class DeliveryPool implements Pool {
 
   #onFailure(job: SendJob, slot: Slot, attempt: Attempt, error: SmtpError, reused: boolean): void {
     job.sending = false;
-    attempt.error = summarizeError(error);
-    if (error.reply) attempt.reply = error.reply;
+    if (!job.settled) {
+      attempt.error = summarizeError(error);
+      if (error.reply) attempt.reply = error.reply;
+    }
     const action = failureAction(error, this.#s.profile, reused);
     // Counted before this connection goes: the server refused while all of these were open.
     if (action === 'reduce-connections') this.#reduceConcurrency();
@@ -557,8 +560,14 @@ class DeliveryPool implements Pool {
     // Dropped before anything settles, so the drain that follows finds nothing left to QUIT.
     this.#slots.destroyAll();
     for (const job of [...this.#queue, ...this.#waiting]) this.#giveUp(job, closedError('not-sent'));
-    // Past the point of no return we cannot tell whether the server took it.
-    for (const job of inFlight) this.#giveUp(job, closedError(job.sending ? 'unknown' : 'not-sent'));
+    for (const job of inFlight) {
+      // Past the point of no return we cannot tell whether the server took it.
+      const error = closedError(job.sending ? 'unknown' : 'not-sent');
+      const current = job.attempts.at(-1);
+      if (job.sending && current && !current.error) current.error = summarizeError(error);
+      if (job.sending && error.outcome === 'unknown') job.maybeDelivered = true;
+      this.#giveUp(job, error);
+    }
     this.#checkDrained();
   }
 
