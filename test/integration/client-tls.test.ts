@@ -51,6 +51,22 @@ describe('TLS and STARTTLS against the scripted server', () => {
     expect(verbs(server)).toEqual(['EHLO', 'STARTTLS']);
   });
 
+  it('fails closed when injected plaintext arrives in a later segment, after the 220', async () => {
+    const { server, client } = await harness({
+      overrides: {
+        STARTTLS: (_line, connection) => {
+          connection.write('220 Ready\r\n');
+          setTimeout(() => connection.write('250-injected\r\n250 AUTH PLAIN\r\n'), 30);
+          return null; // the server never starts TLS: the client's handshake meets the plaintext
+        },
+      },
+    });
+    const error = await rejection(client.send(envelope));
+    expect(['SMTP_TLS_FAILED', 'SMTP_STARTTLS_INJECTION']).toContain(error.code);
+    expect(verbs(server).slice(0, 2)).toEqual(['EHLO', 'STARTTLS']);
+    expect(server.connections[0]!.received().toString('latin1')).not.toMatch(/AUTH|MAIL/);
+  });
+
   it('refuses to continue when STARTTLS is not offered (stripping): no AUTH, no MAIL', async () => {
     const { server, client } = await harness(
       { capabilities: ['PIPELINING', 'AUTH PLAIN LOGIN'] },

@@ -1,0 +1,125 @@
+import { EventEmitter } from 'node:events';
+import type * as net from 'node:net';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { SmtpError } from '../../src/errors/smtp-error.js';
+import { BodyWriter } from '../../src/transport/body-writer.js';
+import { prepareMessage } from '../../src/transport/message-source.js';
+
+/** A socket whose buffer is "full" after every write until the test emits 'drain'. */
+class FakeSocket extends EventEmitter {
+  destroyed = false;
+  written: Uint8Array[] = [];
+  constructor(private readonly full: boolean) {
+    super();
+  }
+  write(bytes: Uint8Array): boolean {
+    this.written.push(bytes);
+    return !this.full;
+  }
+  text(): string {
+    return Buffer.concat(this.written).toString('latin1');
+  }
+}
+
+function run(body: unknown, options: { full?: boolean; maxSize?: number; allow8bit?: boolean } = {}) {
+  const socket = new FakeSocket(options.full ?? false);
+  const log: string[] = [];
+  let failure: SmtpError | undefined;
+  const writer = new BodyWriter(socket as unknown as net.Socket, {
+    maxSize: options.maxSize ?? 1_000_000,
+    allow8bit: options.allow8bit ?? true,
+    progress: () => log.push('progress'),
+    finished: () => log.push('finished'),
+    failed: (error) => {
+      log.push('failed');
+      failure = error;
+    },
+  });
+  const done = writer.run(body);
+  return { socket, log, done, writer, failure: () => failure };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('BodyWriter', () => {
+  it('writes a pre-encoded body in 64 KiB slices, reporting progress then finished', async () => {
+    const body = prepareMessage(`${'a'.repeat(100)}\r\n`.repeat(1500)); // ~150 KiB
+    const { socket, log, done } = run(body);
+    await done;
+    expect(socket.written.map((w) => w.length).slice(0, 2)).toEqual([65536, 65536]);
+    expect(log).toEqual(['progress', 'progress', 'finished']);
+    expect(socket.text().endsWith('\r\n.\r\n')).toBe(true);
+  });
+
+  it('waits for drain before the next block (back-pressure)', async () => {
+    const body = prepareMessage(`${'a'.repeat(100)}\r\n`.repeat(1500));
+    const { socket, log, done } = run(body, { full: true });
+    await tick();
+    expect(socket.written).toHaveLength(1);
+    socket.emit('drain');
+    await tick();
+    expect(socket.written).toHaveLength(2);
+    socket.emit('drain');
+    await done;
+    expect(log.at(-1)).toBe('finished');
+  });
+
+  it('stop() while waiting for drain ends the body without the terminator or any hook', async () => {
+    const body = prepareMessage(`${'a'.repeat(100)}\r\n`.repeat(1500));
+    const { socket, log, done, writer } = run(body, { full: true });
+    await tick();
+    writer.stop();
+    await done;
+    expect(log).toEqual(['progress']);
+    expect(socket.text()).not.toContain('\r\n.\r\n');
+  });
+
+  it('encodes a stream chunk by chunk and refuses it once over maxSize, before writing those bytes', async () => {
+    const chunks = Array.from({ length: 10 }, () => Buffer.from(`${'z'.repeat(98)}\r\n`));
+    const stream = Readable.from(chunks);
+    const { socket, log, done, failure } = run(prepareMessage(stream), { maxSize: 450 });
+    await done;
+    expect(log.at(-1)).toBe('failed');
+    expect(failure()?.code).toBe('SMTP_MESSAGE_TOO_LARGE');
+    expect(socket.text().length).toBeLessThanOrEqual(450);
+    expect(socket.text()).not.toContain('\r\n.\r\n');
+    expect(stream.destroyed).toBe(true);
+  });
+
+  it('refuses 8-bit data without 8BITMIME, for streams and pre-encoded bodies', async () => {
+    const streamed = run(
+      prepareMessage(Readable.from([Buffer.from('ok\r\n'), Buffer.from('caf\xe9\r\n', 'latin1')])),
+      {
+        allow8bit: false,
+      },
+    );
+    await streamed.done;
+    expect(streamed.failure()?.code).toBe('SMTP_8BIT_NOT_SUPPORTED');
+    expect(streamed.socket.text()).toBe('ok\r\n');
+    const whole = run(prepareMessage('caf\u00e9\r\n'), { allow8bit: false });
+    await whole.done;
+    expect(whole.failure()?.code).toBe('SMTP_8BIT_NOT_SUPPORTED');
+    expect(whole.socket.written).toHaveLength(0);
+  });
+
+  it('turns a failing stream into a not-sent error with the cause kept', async () => {
+    const boom = new Error('disk on fire');
+    const stream = new Readable({
+      read() {
+        this.destroy(boom);
+      },
+    });
+    const { failure, done, socket } = run(prepareMessage(stream));
+    await done;
+    expect(failure()).toMatchObject({ code: 'SMTP_INVALID_ARGUMENT', outcome: 'not-sent', field: 'message' });
+    expect(failure()?.cause).toBe(boom);
+    expect(socket.written).toHaveLength(0);
+  });
+
+  it('passes encoder errors (NUL in a stream) through', async () => {
+    const { failure, done } = run(prepareMessage(Readable.from([Buffer.from('a\0b')])));
+    await done;
+    expect(failure()?.code).toBe('SMTP_BODY_NUL');
+  });
+});
