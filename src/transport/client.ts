@@ -21,6 +21,11 @@ import { Connection, type ConnectionEvent, type ConnectionParams } from './conne
 import { type MessageInput, prepareMessage } from './message-source.js';
 import { buildTlsOptions } from './tls-options.js';
 
+export type { SendResult } from '../session/types.js';
+export type { ClientCredentials, ClientEvent, ClientLogger, ClientOptions } from './client-options.js';
+export type { MessageInput } from './message-source.js';
+export type { TlsSettings } from './tls-options.js';
+
 export interface SendOptions {
   /** Envelope sender (MAIL FROM); '' is the null sender. */
   readonly from: string;
