@@ -6,13 +6,15 @@
  */
 import { type Action, classifyReply } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
-import { type Outcome, SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
+import { type Outcome, SmtpError } from '../errors/smtp-error.js';
+import type { Reply } from '../protocol/reply-types.js';
 import { createClient } from '../transport/client.js';
 import type { ClientOptions } from '../transport/client-options.js';
 import { type Attempt, asMaybeDelivered, summarizeError, withAttempts } from './attempt-history.js';
-import { ConcurrencyLimit } from './concurrency-limit.js';
 import { ConnectionSlots, type Slot } from './connection-slot.js';
 import { breaksConnection, failureAction, toSmtpError } from './failure-action.js';
+import { PoolAdaptation } from './pool-adaptation.js';
+import { abortedError, closedError, queueFullError, usageError } from './pool-errors.js';
 import type { PoolEvent, PoolStats, RetryCause } from './pool-events.js';
 import {
   type ClientLike,
@@ -24,7 +26,6 @@ import {
   resolvePoolOptions,
 } from './pool-options.js';
 import { QuotaGate } from './quota-gate.js';
-import { RateLimiter } from './rate-limiter.js';
 import { type DecideOptions, decideRetry, type RetryErrorInfo } from './retry-policy.js';
 import { type PoolSendRequest, type PoolSendResult, SendJob } from './send-job.js';
 
@@ -66,8 +67,7 @@ export function createPool<O extends PoolClientOptions = ClientOptions>(options:
 class DeliveryPool implements Pool {
   readonly #s: ResolvedPoolSettings;
   readonly #slots: ConnectionSlots;
-  readonly #limiter: RateLimiter | undefined;
-  readonly #concurrency: ConcurrencyLimit;
+  readonly #adapt: PoolAdaptation;
   readonly #quota = new QuotaGate();
   readonly #decide: DecideOptions;
   /** Sends waiting for a connection, in arrival order (retries go back to their place). */
@@ -99,16 +99,7 @@ class DeliveryPool implements Pool {
       emit: (event) => this.#emit(event),
       onClosed: () => this.#pump(),
     });
-    const rate = settings.rateLimit;
-    this.#limiter =
-      rate === undefined
-        ? undefined
-        : new RateLimiter({
-            ratePerSecond: rate.perSecond,
-            clock,
-            ...(rate.burst === undefined ? {} : { burst: rate.burst }),
-          });
-    this.#concurrency = new ConcurrencyLimit(settings.maxConnections, settings.concurrencyRecoveryMs, clock);
+    this.#adapt = new PoolAdaptation(settings, (event) => this.#emit(event));
     this.#decide = {
       random: settings.random,
       atLeastOnce: settings.atLeastOnce,
@@ -119,21 +110,21 @@ class DeliveryPool implements Pool {
   send(request: PoolSendRequest): Promise<PoolSendResult> {
     let job: SendJob;
     try {
-      if (request === null || typeof request !== 'object') throw usage('request', 'must be an object');
+      if (request === null || typeof request !== 'object') throw usageError('request', 'must be an object');
       if (typeof request.to !== 'string' && !Array.isArray(request.to))
-        throw usage('to', 'must be a string or an array');
+        throw usageError('to', 'must be a string or an array');
       const policy = quotaPolicy(request.onQuotaExceeded ?? this.#s.onQuotaExceeded, 'onQuotaExceeded');
       job = new SendJob(this.#nextId++, request, policy, (aborted) => this.#onCallerAbort(aborted));
     } catch (error) {
       return Promise.reject(error);
     }
     if (this.#closePromise) this.#fail(job, closedError('not-sent'));
-    else if (job.callerAborted) this.#fail(job, abortedError(job));
+    else if (job.callerAborted) this.#fail(job, abortedError(job.callerSignal?.reason));
     else {
       this.#enqueue(job);
       this.#pump();
       if (job.state === 'queued' && this.#queue.length + this.#waiting.size > this.#s.maxQueue) {
-        this.#fail(job, queueFull());
+        this.#fail(job, queueFullError());
       }
     }
     return job.promise;
@@ -143,7 +134,7 @@ class DeliveryPool implements Pool {
     if (this.#closePromise) return this.#closePromise;
     const deadline = options.deadlineMs;
     if (deadline !== undefined && !(deadline >= 0)) {
-      return Promise.reject(usage('deadlineMs', 'must be a number of milliseconds, 0 or more'));
+      return Promise.reject(usageError('deadlineMs', 'must be a number of milliseconds, 0 or more'));
     }
     this.#closePromise = new Promise<void>((resolve) => {
       this.#onClosed = resolve;
@@ -169,8 +160,8 @@ class DeliveryPool implements Pool {
       connections: this.#slots.alive,
       ...this.#counters,
       retriesByCause: { ...this.#retries },
-      currentRate: this.#limiter?.currentRate,
-      concurrency: this.#concurrency.current,
+      currentRate: this.#adapt.currentRate,
+      concurrency: this.#adapt.concurrency,
       quotaStopped: this.#quota.stopped,
     };
   }
@@ -185,7 +176,7 @@ class DeliveryPool implements Pool {
       do {
         this.#pumpAgain = false;
         this.#dispatch();
-        this.#slots.trim(this.#concurrency.current);
+        this.#slots.trim(this.#adapt.concurrency);
       } while (this.#pumpAgain);
     } finally {
       this.#pumping = false;
@@ -195,7 +186,7 @@ class DeliveryPool implements Pool {
 
   #dispatch(): void {
     for (let job = this.#queue[0]; job && !this.#quota.stopped; job = this.#queue[0]) {
-      const slot = this.#slots.acquire({ fresh: job.needsFreshConnection, limit: this.#concurrency.current });
+      const slot = this.#slots.acquire({ fresh: job.needsFreshConnection, limit: this.#adapt.concurrency });
       if (!slot) return;
       this.#queue.shift();
       job.needsFreshConnection = false;
@@ -208,18 +199,17 @@ class DeliveryPool implements Pool {
     this.#inFlight.add(job);
     let slot = claimed;
     try {
-      const cost = this.#s.rateLimit?.unit === 'messages' ? 1 : job.pending.length;
-      if (this.#limiter && cost > 0) await this.#limiter.take(cost, job.signal);
+      await this.#adapt.take(job.pending.length, job.signal);
       slot = await this.#slots.refresh(slot);
     } catch (error) {
       this.#inFlight.delete(job);
-      this.#slots.release(slot, { broken: false, limit: this.#concurrency.current });
+      this.#slots.release(slot, { broken: false, limit: this.#adapt.concurrency });
       this.#giveUp(job, job.killed ? closedError('not-sent') : toSmtpError(error));
       return this.#pump();
     }
     if (job.settled) {
       this.#inFlight.delete(job);
-      this.#slots.release(slot, { broken: false, limit: this.#concurrency.current });
+      this.#slots.release(slot, { broken: false, limit: this.#adapt.concurrency });
       return this.#pump();
     }
     const attempt = this.#startAttempt(job, slot);
@@ -262,43 +252,27 @@ class DeliveryPool implements Pool {
 
   #onResult(job: SendJob, slot: Slot, attempt: Attempt, result: ClientSendResult): void {
     job.sending = false;
-    this.#slots.release(slot, { broken: false, limit: this.#concurrency.current });
-    if (result.accepted.length > 0) this.#onDelivered();
+    this.#slots.release(slot, { broken: false, limit: this.#adapt.concurrency });
+    if (result.accepted.length > 0) this.#adapt.delivered();
     // Settled already (close deadline): the caller's history is final.
     if (job.settled) return;
-    attempt.reply = result.reply;
-    attempt.accepted = [...result.accepted];
-    if (result.messageId !== undefined) attempt.messageId = result.messageId;
-    job.accepted.push(...result.accepted);
-    job.lastReply = result.reply;
-    job.messageId ??= result.messageId;
-    const deferred = result.rejected.filter(
-      (refusal) => refusal.reply.code >= 400 && refusal.reply.code < 500,
-    );
-    for (const refusal of result.rejected) {
-      if (deferred.includes(refusal)) continue;
-      const { code } = classifyReply(refusal.reply, 'rcpt', this.#s.profile);
-      job.rejected.push({ recipient: refusal.recipient, reply: refusal.reply, code, outcome: 'rejected' });
-    }
-    job.pending = deferred.map((refusal) => refusal.recipient);
+    const codeOf = (reply: Reply) => classifyReply(reply, 'rcpt', this.#s.profile).code;
+    const deferred = job.recordResult(attempt, result, codeOf);
     const first = deferred[0];
     if (!first) {
       this.#deliver(job);
       return;
     }
-    // Some recipients got a 4xx at RCPT: they go again in a new transaction (RFC 5321 §4.2.5).
+    // Some recipients got a 4xx at RCPT: they go again in a new transaction.
     const disposition = classifyReply(first.reply, 'rcpt', this.#s.profile);
-    this.#applyAction(disposition.action, undefined);
+    this.#applyAction(disposition.action, first.reply, undefined);
+    const replies = new Map(deferred.map((refusal) => [refusal.recipient, refusal.reply]));
     const giveUp = (): void => {
-      for (const refusal of deferred) {
-        job.rejected.push({
-          recipient: refusal.recipient,
-          reply: refusal.reply,
-          code: disposition.code,
-          outcome: 'not-sent',
-        });
-      }
-      job.pending = [];
+      job.abandonPending((recipient) => ({
+        reply: replies.get(recipient),
+        code: disposition.code,
+        outcome: 'not-sent',
+      }));
       this.#deliver(job);
     };
     const info: RetryErrorInfo = {
@@ -318,9 +292,9 @@ class DeliveryPool implements Pool {
     }
     const action = failureAction(error, this.#s.profile, reused);
     // Counted before this connection goes: the server refused while all of these were open.
-    if (action === 'reduce-connections') this.#reduceConcurrency();
-    this.#slots.release(slot, { broken: breaksConnection(error, action), limit: this.#concurrency.current });
-    this.#applyAction(action, error);
+    if (action === 'reduce-connections') this.#adapt.tooManyConnections(this.#slots.alive);
+    this.#slots.release(slot, { broken: breaksConnection(error, action), limit: this.#adapt.concurrency });
+    this.#applyAction(action, error.reply, error);
     if (job.settled) return;
     if (error.outcome === 'unknown') job.maybeDelivered = true;
     job.needsFreshConnection = action === 'reconnect';
@@ -415,47 +389,9 @@ class DeliveryPool implements Pool {
     this.#queue.splice(index, 0, job);
   }
 
-  #applyAction(action: Action, error: SmtpError | undefined): void {
-    if (action === 'slow-down' && this.#limiter) {
-      const previous = this.#limiter.currentRate;
-      this.#limiter.onThrottled();
-      const current = this.#limiter.currentRate;
-      if (current !== previous)
-        this.#emit({ type: 'rate-changed', ratePerSecond: current, previous, reason: 'throttled' });
-    }
-    if (action === 'stop-sending') this.#stopForQuota(error);
-  }
-
-  #reduceConcurrency(): void {
-    const change = this.#concurrency.reduce(this.#slots.alive);
-    if (change)
-      this.#emit({
-        type: 'concurrency-changed',
-        concurrency: change.current,
-        previous: change.previous,
-        reason: 'too-many-connections',
-      });
-  }
-
-  #onDelivered(): void {
-    if (this.#limiter) {
-      const previous = this.#limiter.currentRate;
-      this.#limiter.onSuccess();
-      const current = this.#limiter.currentRate;
-      if (current !== previous)
-        this.#emit({ type: 'rate-changed', ratePerSecond: current, previous, reason: 'recovered' });
-    }
-    const change = this.#concurrency.onSuccess();
-    if (change)
-      this.#emit({
-        type: 'concurrency-changed',
-        concurrency: change.current,
-        previous: change.previous,
-        reason: 'recovered',
-      });
-  }
-
-  #stopForQuota(error: SmtpError | undefined): void {
+  #applyAction(action: Action, reply: Reply | undefined, error: SmtpError | undefined): void {
+    if (action === 'slow-down') this.#adapt.throttled();
+    if (action !== 'stop-sending') return;
     const cause =
       error ??
       new SmtpError({
@@ -464,6 +400,7 @@ class DeliveryPool implements Pool {
         outcome: 'not-sent',
         retryable: true,
         message: 'Daily sending quota exceeded',
+        ...(reply === undefined ? {} : { reply }),
       });
     if (!this.#quota.stop(cause)) return;
     this.#emit({ type: 'quota-stopped', code: cause.code, reply: cause.reply });
@@ -474,7 +411,7 @@ class DeliveryPool implements Pool {
 
   #onCallerAbort(job: SendJob): void {
     if (job.state === 'queued' || job.state === 'waiting') {
-      this.#giveUp(job, abortedError(job));
+      this.#giveUp(job, abortedError(job.callerSignal?.reason));
       this.#pump();
     }
     // In flight: the rate limiter or the client sees the signal and fails the attempt.
@@ -484,10 +421,7 @@ class DeliveryPool implements Pool {
   #giveUp(job: SendJob, error: SmtpError): void {
     if (job.settled) return;
     if (job.accepted.length > 0) {
-      for (const recipient of job.pending) {
-        job.rejected.push({ recipient, reply: error.reply, code: error.code, outcome: error.outcome });
-      }
-      job.pending = [];
+      job.abandonPending(() => ({ reply: error.reply, code: error.code, outcome: error.outcome }));
       this.#deliver(job);
       return;
     }
@@ -602,42 +536,4 @@ function causeOf(action: Action): RetryCause {
     default:
       return 'retry';
   }
-}
-
-function closedError(outcome: Outcome): SmtpError {
-  return new SmtpError({
-    code: ErrorCodes.CLIENT_CLOSED,
-    origin: 'local',
-    outcome,
-    phase: 'closed',
-    message:
-      outcome === 'unknown'
-        ? 'The pool was closed while this message was being sent; it may have been delivered'
-        : 'The pool was closed before this message was sent',
-  });
-}
-
-function abortedError(job: SendJob): SmtpError {
-  return new SmtpError({
-    code: ErrorCodes.ABORTED,
-    origin: 'local',
-    outcome: 'not-sent',
-    message: 'The send was aborted before it was sent',
-    cause: job.callerSignal?.reason,
-  });
-}
-
-function queueFull(): SmtpError {
-  return new SmtpError({
-    code: ErrorCodes.QUEUE_FULL,
-    origin: 'local',
-    outcome: 'not-sent',
-    retryable: true,
-    field: 'maxQueue',
-    message: 'The pool queue is full (maxQueue sends waiting); try again later or raise maxQueue',
-  });
-}
-
-function usage(field: string, problem: string): SmtpUsageError {
-  return new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, field, message: `${field}: ${problem}` });
 }

@@ -8,7 +8,7 @@ import type { Outcome, SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import type { MessageInput } from '../transport/message-source.js';
 import type { Attempt } from './attempt-history.js';
-import type { ClientSendRequest, QuotaPolicy } from './pool-options.js';
+import type { ClientSendRequest, ClientSendResult, QuotaPolicy, RecipientRefusal } from './pool-options.js';
 
 export interface PoolSendRequest {
   /** Envelope sender (MAIL FROM); '' is the null sender. */
@@ -125,6 +125,38 @@ export class SendJob {
   /** The client request for the next attempt: the recipients still pending. */
   clientRequest(): ClientSendRequest {
     return { ...this.request, to: [...this.pending], signal: this.signal };
+  }
+
+  /**
+   * Books a completed transaction: accepted recipients, 5xx refusals (reported, never retried) and
+   * returns the 4xx refusals, which stay pending for a new transaction (RFC 5321 §4.2.5, §4.5.4.1).
+   */
+  recordResult(
+    attempt: Attempt,
+    result: ClientSendResult,
+    codeOf: (reply: Reply) => ErrorCode | string,
+  ): readonly RecipientRefusal[] {
+    attempt.reply = result.reply;
+    attempt.accepted = [...result.accepted];
+    if (result.messageId !== undefined) attempt.messageId = result.messageId;
+    this.accepted.push(...result.accepted);
+    this.lastReply = result.reply;
+    this.messageId ??= result.messageId;
+    const deferred = result.rejected.filter(
+      (refusal) => refusal.reply.code >= 400 && refusal.reply.code < 500,
+    );
+    for (const { recipient, reply } of result.rejected) {
+      if (reply.code >= 400 && reply.code < 500) continue;
+      this.rejected.push({ recipient, reply, code: codeOf(reply), outcome: 'rejected' });
+    }
+    this.pending = deferred.map((refusal) => refusal.recipient);
+    return deferred;
+  }
+
+  /** No more attempts for the pending recipients: they are reported as not delivered. */
+  abandonPending(refusal: (recipient: string) => Omit<PoolRefusal, 'recipient'>): void {
+    for (const recipient of this.pending) this.rejected.push({ recipient, ...refusal(recipient) });
+    this.pending = [];
   }
 
   resolve(result: PoolSendResult): boolean {

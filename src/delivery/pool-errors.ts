@@ -1,0 +1,44 @@
+/**
+ * The errors the pool raises itself (not from a server reply): closed, aborted, queue full, bad
+ * input. Each has a stable code and says whether anything may have been sent (threats.md §7).
+ */
+import { ErrorCodes } from '../errors/codes.js';
+import { type Outcome, SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
+
+export function closedError(outcome: Outcome): SmtpError {
+  return new SmtpError({
+    code: ErrorCodes.CLIENT_CLOSED,
+    origin: 'local',
+    outcome,
+    phase: 'closed',
+    message:
+      outcome === 'unknown'
+        ? 'The pool was closed while this message was being sent; it may have been delivered'
+        : 'The pool was closed before this message was sent',
+  });
+}
+
+export function abortedError(reason: unknown): SmtpError {
+  return new SmtpError({
+    code: ErrorCodes.ABORTED,
+    origin: 'local',
+    outcome: 'not-sent',
+    message: 'The send was aborted before it was sent',
+    cause: reason,
+  });
+}
+
+export function queueFullError(): SmtpError {
+  return new SmtpError({
+    code: ErrorCodes.QUEUE_FULL,
+    origin: 'local',
+    outcome: 'not-sent',
+    retryable: true,
+    field: 'maxQueue',
+    message: 'The pool queue is full (maxQueue sends waiting); try again later or raise maxQueue',
+  });
+}
+
+export function usageError(field: string, problem: string): SmtpUsageError {
+  return new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, field, message: `${field}: ${problem}` });
+}
