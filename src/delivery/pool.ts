@@ -21,6 +21,7 @@ import {
   type ClientSendResult,
   type PoolClientOptions,
   type PoolOptions,
+  type PoolSettings,
   quotaPolicy,
   type ResolvedPoolSettings,
   resolvePoolOptions,
@@ -54,13 +55,19 @@ const RETRY_CAUSES: readonly RetryCause[] = [
   'recipients',
 ];
 
-export function createPool<O extends PoolClientOptions = ClientOptions>(options: PoolOptions<O>): Pool {
+/** A pool of createClient() connections; the options are createClient's plus the pool's own. */
+export function createPool(options: ClientOptions & PoolSettings<ClientOptions>): Pool;
+/** A pool over any client factory (tests, instrumentation): `createClient` receives the non-pool options. */
+export function createPool<O extends PoolClientOptions>(
+  options: O & PoolSettings<O> & { readonly createClient: (options: O) => ClientLike },
+): Pool;
+export function createPool<O extends PoolClientOptions>(options: PoolOptions<O>): Pool {
   const { settings, clientOptions } = resolvePoolOptions(options);
   // The client classifies with the same profile, so its error codes name SES's replies too.
   const forClient =
     options.profile === undefined ? { ...clientOptions, profile: settings.profile } : clientOptions;
   const factory =
-    options.createClient ?? ((o: O): ClientLike => createClient(o as unknown as ClientOptions) as ClientLike);
+    options.createClient ?? ((o: O): ClientLike => createClient(o as PoolClientOptions as ClientOptions));
   return new DeliveryPool(settings, () => factory(forClient));
 }
 
