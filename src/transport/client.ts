@@ -41,8 +41,12 @@ export interface SmtpClient {
   send(options: SendOptions): Promise<SendResult>;
   /** Rejects queued sends with CLIENT_CLOSED, lets the one in flight finish, then QUIT and close. */
   close(): Promise<void>;
-  /** True once close() was called. */
+  /** Ends at once without QUIT: queued sends reject with CLIENT_CLOSED, the one in flight fails. */
+  destroy(): void;
+  /** True once close() or destroy() was called. */
   readonly closed: boolean;
+  /** True while a connection is open (it may be busy). The client reconnects on the next send anyway. */
+  readonly connected: boolean;
 }
 
 interface Job {
@@ -113,6 +117,8 @@ class Client implements SmtpClient {
   #connection: Connection | undefined;
   #running = false;
   #closing: Promise<void> | undefined;
+  /** Aborted by destroy(): cuts a connection attempt short. */
+  readonly #lifetime = new AbortController();
 
   constructor(options: ResolvedClientOptions) {
     this.#options = options;
@@ -154,9 +160,28 @@ class Client implements SmtpClient {
     });
   }
 
+  get connected(): boolean {
+    return this.#connection?.open === true;
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
     return this.#closing;
+  }
+
+  destroy(): void {
+    this.#closing ??= Promise.resolve();
+    this.#rejectQueued();
+    this.#lifetime.abort();
+    this.#connection?.destroy();
+    this.#connection = undefined;
+  }
+
+  #rejectQueued(): void {
+    for (const job of this.#queue.splice(0)) {
+      job.detach();
+      job.reject(clientClosed());
+    }
   }
 
   toJSON(): Record<string, unknown> {
@@ -168,10 +193,7 @@ class Client implements SmtpClient {
   }
 
   async #shutdown(): Promise<void> {
-    for (const job of this.#queue.splice(0)) {
-      job.detach();
-      job.reject(clientClosed());
-    }
+    this.#rejectQueued();
     while (this.#running) await this.#idle;
     const connection = this.#connection;
     this.#connection = undefined;
@@ -214,9 +236,18 @@ class Client implements SmtpClient {
     if (current?.usable) return current;
     this.#connection = undefined;
     current?.destroy();
-    const connection = await Connection.open(this.#connectionParams(), signal);
-    this.#connection = connection;
-    return connection;
+    const lifetime = this.#lifetime.signal;
+    if (lifetime.aborted) throw clientClosed();
+    try {
+      const connection = await Connection.open(
+        this.#connectionParams(),
+        signal ? AbortSignal.any([signal, lifetime]) : lifetime,
+      );
+      this.#connection = connection;
+      return connection;
+    } catch (error) {
+      throw lifetime.aborted ? clientClosed() : error;
+    }
   }
 
   #connectionParams(): ConnectionParams {

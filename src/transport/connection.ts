@@ -91,6 +91,11 @@ export class Connection {
     return connection;
   }
 
+  /** True until the socket closes or the session ends. */
+  get open(): boolean {
+    return !this.#isClosed && !this.session.ended;
+  }
+
   /** True while the session can take another send on this socket. */
   get usable(): boolean {
     return !this.#isClosed && !this.session.ended && this.session.idle;

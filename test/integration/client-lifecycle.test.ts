@@ -99,6 +99,39 @@ describe('client lifecycle against the scripted server', () => {
     expect(verbs(server).at(-1)).toBe('QUIT');
   });
 
+  it('destroy() ends at once: the send in flight fails, queued ones get CLIENT_CLOSED', async () => {
+    const { server, client } = await harness({ overrides: { DOT: null } });
+    const inFlight = rejection(client.send(envelope));
+    const queued = rejection(client.send(envelope));
+    await server.waitFor(() => server.transactions.length === 1);
+    client.destroy();
+    expect((await queued).code).toBe('SMTP_CLIENT_CLOSED');
+    expect(await inFlight).toMatchObject({ code: 'SMTP_CONNECTION_CLOSED', outcome: 'unknown' });
+    expect(client.closed).toBe(true);
+    expect(verbs(server)).not.toContain('QUIT');
+    expect((await rejection(client.send(envelope))).code).toBe('SMTP_CLIENT_CLOSED');
+  });
+
+  it('destroy() cuts a connection attempt short', async () => {
+    const { client } = await harness({ overrides: { GREETING: null } });
+    const pending = rejection(client.send(envelope));
+    setTimeout(() => client.destroy(), 30);
+    const started = Date.now();
+    expect((await pending).code).toBe('SMTP_CLIENT_CLOSED');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('connected follows the connection', async () => {
+    const { server, client } = await harness();
+    expect(client.connected).toBe(false);
+    await client.send(envelope);
+    expect(client.connected).toBe(true);
+    server.connections[0]!.destroy();
+    await server.waitFor(() => server.connections[0]!.isClosed);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(client.connected).toBe(false);
+  });
+
   it('close() without any send opens no connection', async () => {
     const { server, client } = await harness();
     await client.close();
