@@ -1,0 +1,269 @@
+/**
+ * Whole-session fuzz (imapflow style): a loopback server answers the real client from a generated
+ * script — random codes, multi-line and malformed replies split at random, closes, silences and
+ * floods — with tiny timeouts. Invariants: no unhandled rejection, every send settles (once, with a
+ * SendResult or an SmtpError), 'unknown' only after the server saw the final dot, success only
+ * after a 2xx to that dot, close() settles, and nothing is written after it (threats.md §6, §7).
+ */
+import * as net from 'node:net';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { SmtpError } from '../../src/errors/smtp-error.js';
+import { createClient } from '../../src/transport/client.js';
+import { fuzzParameters, testTimeout } from './fuzz-options.js';
+
+type Action =
+  | { readonly kind: 'default' }
+  | { readonly kind: 'reply'; readonly text: string; readonly pieces: number }
+  | { readonly kind: 'silent' }
+  | { readonly kind: 'close' }
+  | { readonly kind: 'flood' }
+  | { readonly kind: 'garbage'; readonly bytes: Uint8Array };
+
+const codeArb = fc.constantFrom(
+  220,
+  221,
+  235,
+  250,
+  251,
+  334,
+  354,
+  421,
+  450,
+  452,
+  500,
+  503,
+  530,
+  535,
+  550,
+  552,
+  554,
+);
+const replyArb = fc
+  .tuple(
+    fc.array(codeArb, { minLength: 1, maxLength: 3 }),
+    fc.constantFrom('OK', '2.0.0 fine', 'PIPELINING', '8BITMIME', 'AUTH PLAIN LOGIN', 'SIZE 50', ''),
+  )
+  .map(([codes, text]) =>
+    codes.map((code, i) => `${codes[0] ?? code}${i < codes.length - 1 ? '-' : ' '}${text}\r\n`).join(''),
+  );
+
+const faultArb: fc.Arbitrary<Action> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('reply' as const),
+      text: replyArb,
+      pieces: fc.integer({ min: 1, max: 4 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.constant({ kind: 'silent' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'close' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'flood' as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('garbage' as const),
+      bytes: fc.uint8Array({ minLength: 1, maxLength: 20 }),
+    }),
+  },
+);
+
+/** Mostly happy sessions with a few faults at random points (sparse, so sessions get deep). */
+const actionsArb: fc.Arbitrary<Action[]> = fc
+  .array(fc.tuple(fc.nat(24), faultArb), { maxLength: 3 })
+  .map((faults) => {
+    const actions: Action[] = Array.from({ length: 25 }, () => ({ kind: 'default' }));
+    for (const [at, fault] of faults) actions[at] = fault;
+    return actions;
+  });
+
+const scenarioArb = fc.record({
+  actions: actionsArb,
+  messages: fc.array(fc.constantFrom('hello\r\n', '.dot\r\n', 'caf\u00e9\r\n', 'a\nb\r\n.\r\n'), {
+    minLength: 1,
+    maxLength: 3,
+  }),
+  recipients: fc.integer({ min: 1, max: 3 }),
+  withAuth: fc.boolean(),
+  pipelining: fc.boolean(),
+  closeEarly: fc.boolean(),
+});
+
+const FAST = { connect: 300, greeting: 50, command: 50, dataStart: 50, dataBlock: 50, dataTermination: 50 };
+
+/** Default happy replies, by what the client just sent. */
+function defaultReply(line: string): string {
+  const verb = line.split(' ')[0]?.toUpperCase() ?? '';
+  if (verb === 'EHLO')
+    return '250-fuzz.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SIZE 100000\r\n250 AUTH PLAIN LOGIN\r\n';
+  if (verb === 'HELO' || verb === 'MAIL' || verb === 'RCPT' || verb === 'RSET' || verb === 'NOOP')
+    return '250 OK\r\n';
+  if (verb === 'DATA') return '354 go ahead\r\n';
+  if (verb === 'QUIT') return '221 bye\r\n';
+  if (verb === 'AUTH') return '235 2.7.0 ok\r\n';
+  if (verb === 'STARTTLS') return '454 no TLS\r\n';
+  return line === '.' ? '250 2.0.0 queued\r\n' : '334 \r\n';
+}
+
+interface Observed {
+  /** Final dots received and the replies sent to them (null: none). */
+  readonly dots: (string | null)[];
+  bytesAfterClose: number;
+  clientClosed: boolean;
+  readonly sockets: Set<net.Socket>;
+}
+
+function startServer(actions: readonly Action[], observed: Observed): Promise<net.Server> {
+  let next = 0;
+  const take = (): Action => actions[next++] ?? { kind: 'default' };
+  const server = net.createServer((socket) => {
+    observed.sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => observed.sockets.delete(socket));
+    let buffer = '';
+    let inData = false;
+    let silent = false;
+    const act = (line: string | undefined, isDot: boolean) => {
+      if (silent || socket.destroyed) return;
+      const action = take();
+      let sent: string | null = null;
+      switch (action.kind) {
+        case 'default':
+          sent = line === undefined ? '220 fuzz.test ESMTP\r\n' : defaultReply(line);
+          socket.write(sent);
+          if (sent.startsWith('221')) socket.end();
+          break;
+        case 'reply': {
+          sent = action.text;
+          const size = Math.ceil(sent.length / action.pieces);
+          for (let at = 0; at < sent.length; at += size) socket.write(sent.slice(at, at + size));
+          break;
+        }
+        case 'silent':
+          silent = true;
+          break;
+        case 'close':
+          socket.destroy();
+          break;
+        case 'flood':
+          socket.write(`250-${'x'.repeat(1000)}\r\n`.repeat(200));
+          break;
+        case 'garbage':
+          socket.write(action.bytes);
+          break;
+      }
+      if (isDot) observed.dots.push(sent);
+      if (sent?.startsWith('354')) inData = true;
+    };
+    socket.on('data', (chunk: Buffer) => {
+      if (observed.clientClosed) observed.bytesAfterClose += chunk.length;
+      buffer += chunk.toString('latin1');
+      for (;;) {
+        if (inData) {
+          const end = buffer.startsWith('.\r\n') ? 0 : buffer.indexOf('\r\n.\r\n');
+          if (end === -1) return;
+          buffer = buffer.slice(end === 0 ? 3 : end + 5);
+          inData = false;
+          act('.', true);
+          continue;
+        }
+        const eol = buffer.indexOf('\r\n');
+        if (eol === -1) return;
+        const line = buffer.slice(0, eol);
+        buffer = buffer.slice(eol + 2);
+        act(line, false);
+      }
+    });
+    act(undefined, false);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+describe('whole-session fuzz', () => {
+  beforeAll(() => {
+    process.on('unhandledRejection', onUnhandled);
+  });
+  afterAll(() => {
+    process.off('unhandledRejection', onUnhandled);
+  });
+
+  test(
+    'every send settles with a result or an SmtpError; outcomes agree with what the server saw; close is final',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(scenarioArb, async (scenario) => {
+          const observed: Observed = {
+            dots: [],
+            bytesAfterClose: 0,
+            clientClosed: false,
+            sockets: new Set(),
+          };
+          const server = await startServer(scenario.actions, observed);
+          const port = (server.address() as net.AddressInfo).port;
+          try {
+            const client = createClient({
+              host: '127.0.0.1',
+              port,
+              security: 'none',
+              clientName: 'client.example',
+              timeouts: FAST,
+              pipelining: scenario.pipelining,
+              ...(scenario.withAuth
+                ? { auth: { user: 'u', pass: 'p' }, dangerouslyAllowAuthWithoutTls: true }
+                : {}),
+            });
+            const to = Array.from({ length: scenario.recipients }, (_v, i) => `r${i}@example.net`);
+            const sends = scenario.messages.map((message) =>
+              client.send({ from: 'f@example.com', to, message }).then(
+                (result) => ({ ok: true as const, result }),
+                (error: unknown) => ({ ok: false as const, error }),
+              ),
+            );
+            if (scenario.closeEarly) void client.close();
+            const settled = await within(Promise.all(sends), 5000, 'a send');
+            await within(client.close(), 5000, 'close()');
+            observed.clientClosed = true;
+            await new Promise((resolve) => setTimeout(resolve, 20));
+
+            let successes = 0;
+            let unknowns = 0;
+            for (const outcome of settled) {
+              if (outcome.ok) {
+                successes++;
+                expect(outcome.result.reply.code).toBeGreaterThanOrEqual(200);
+                expect(outcome.result.reply.code).toBeLessThan(300);
+                for (const accepted of outcome.result.accepted) expect(to).toContain(accepted);
+              } else {
+                expect(outcome.error).toBeInstanceOf(SmtpError);
+                if ((outcome.error as SmtpError).outcome === 'unknown') unknowns++;
+              }
+            }
+            // Success needs a 2xx to a final dot; 'unknown' needs a dot the server got.
+            const positiveDots = observed.dots.filter((reply) => reply !== null && /^2/.test(reply)).length;
+            expect(successes).toBeLessThanOrEqual(positiveDots);
+            expect(successes + unknowns).toBeLessThanOrEqual(observed.dots.length);
+            expect(observed.bytesAfterClose).toBe(0);
+            expect(unhandled).toEqual([]);
+          } finally {
+            for (const socket of observed.sockets) socket.destroy();
+            await new Promise((resolve) => server.close(resolve));
+          }
+        }),
+        fuzzParameters(),
+      );
+    },
+    testTimeout(),
+  );
+});
