@@ -84,7 +84,7 @@ describe('TLS and STARTTLS against the scripted server', () => {
       { auth: credentials },
     );
     const error = await rejection(client.send(envelope));
-    expect(error.phase).toBe('starttls');
+    expect(error).toMatchObject({ code: 'SMTP_TLS_REQUIRED', phase: 'starttls', outcome: 'not-sent' });
     expect(error.reply?.code).toBe(454);
     expect(verbs(server)).toEqual(['EHLO', 'STARTTLS']);
   });
