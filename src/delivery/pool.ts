@@ -23,6 +23,7 @@ import {
   type PoolOptions,
   type PoolSettings,
   quotaPolicy,
+  type RecipientRefusal,
   type ResolvedPoolSettings,
   resolvePoolOptions,
 } from './pool-options.js';
@@ -265,12 +266,19 @@ class DeliveryPool implements Pool {
     if (job.settled) return;
     const codeOf = (reply: Reply) => classifyReply(reply, 'rcpt', this.#s.profile).code;
     const deferred = job.recordResult(attempt, result, codeOf);
+    this.#retryRecipients(job, deferred, () => this.#deliver(job));
+  }
+
+  /**
+   * Some recipients got a 4xx at RCPT: they go again in a new transaction (RFC 5321 §4.5.4.1);
+   * when retries stop they are reported as not sent and `finish` settles the send.
+   */
+  #retryRecipients(job: SendJob, deferred: readonly RecipientRefusal[], finish: () => void): void {
     const first = deferred[0];
     if (!first) {
-      this.#deliver(job);
+      finish();
       return;
     }
-    // Some recipients got a 4xx at RCPT: they go again in a new transaction.
     const disposition = classifyReply(first.reply, 'rcpt', this.#s.profile);
     this.#applyAction(disposition.action, first.reply, undefined);
     const replies = new Map(deferred.map((refusal) => [refusal.recipient, refusal.reply]));
@@ -280,7 +288,7 @@ class DeliveryPool implements Pool {
         code: disposition.code,
         outcome: 'not-sent',
       }));
-      this.#deliver(job);
+      finish();
     };
     const info: RetryErrorInfo = {
       outcome: 'not-sent',
@@ -304,6 +312,14 @@ class DeliveryPool implements Pool {
     this.#applyAction(action, error.reply, error);
     if (job.settled) return;
     if (error.outcome === 'unknown') job.maybeDelivered = true;
+    const refusals = error.rejectedRecipients;
+    if (refusals !== undefined && refusals.length > 0) {
+      // Every recipient refused at RCPT: 5xx ones are final, 4xx ones may go again.
+      const codeOf = (reply: Reply) => classifyReply(reply, 'rcpt', this.#s.profile).code;
+      const deferred = job.recordRefusals(refusals, codeOf);
+      this.#retryRecipients(job, deferred, () => this.#giveUp(job, error));
+      return;
+    }
     job.needsFreshConnection = action === 'reconnect';
     const info: RetryErrorInfo = {
       outcome: error.outcome,

@@ -142,10 +142,16 @@ export class SendJob {
     this.accepted.push(...result.accepted);
     this.lastReply = result.reply;
     this.messageId ??= result.messageId;
-    const deferred = result.rejected.filter(
-      (refusal) => refusal.reply.code >= 400 && refusal.reply.code < 500,
-    );
-    for (const { recipient, reply } of result.rejected) {
+    return this.recordRefusals(result.rejected, codeOf);
+  }
+
+  /** Books RCPT refusals: 5xx are final; the 4xx ones become the pending recipients (returned). */
+  recordRefusals(
+    refusals: readonly RecipientRefusal[],
+    codeOf: (reply: Reply) => ErrorCode | string,
+  ): readonly RecipientRefusal[] {
+    const deferred = refusals.filter((refusal) => refusal.reply.code >= 400 && refusal.reply.code < 500);
+    for (const { recipient, reply } of refusals) {
       if (reply.code >= 400 && reply.code < 500) continue;
       this.rejected.push({ recipient, reply, code: codeOf(reply), outcome: 'rejected' });
     }

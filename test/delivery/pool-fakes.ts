@@ -144,12 +144,15 @@ export class FakeClient implements ClientLike {
       .filter((r) => request.to.includes(r.recipient))
       .map((r) => ({ recipient: r.recipient, reply: reply(r.code, r.text) }));
     if (accepted.length === 0) {
+      // As the session reports it: every refusal, the last reply, permanent only if all were 5xx.
+      const permanent = rejected.every((r) => r.reply.code >= 500);
       throw new SmtpReplyError({
         code: ErrorCodes.ALL_RECIPIENTS_REJECTED,
-        outcome: rejected.some((r) => r.reply.code < 500) ? 'not-sent' : 'rejected',
-        retryable: rejected.some((r) => r.reply.code < 500),
+        outcome: permanent ? 'rejected' : 'not-sent',
+        retryable: !permanent,
         phase: 'rcpt',
-        reply: rejected[0]?.reply ?? reply(554, 'no valid recipients'),
+        reply: rejected.at(-1)?.reply ?? reply(554, 'no valid recipients'),
+        rejectedRecipients: rejected,
         message: 'all recipients refused',
       });
     }

@@ -303,6 +303,40 @@ describe('per-recipient retry', () => {
     ]);
   });
 
+  it('when every recipient is refused, the 4xx ones go again and the 5xx ones are reported', async () => {
+    const to = ['a@x.test', 'b@x.test'];
+    const { pool, server, clock } = setup(
+      sequence({
+        kind: 'ok',
+        rejected: [
+          { recipient: 'a@x.test', code: 452, text: '4.5.3 Too many recipients' },
+          { recipient: 'b@x.test', code: 550, text: '5.1.1 No such user' },
+        ],
+      }),
+      { host: SES_HOST },
+    );
+    const sending = track(pool.send({ ...message(1), to }));
+    await clock.advanceAsync(5_000);
+    expect(server.calls.map((c) => c.request.to)).toEqual([to, ['a@x.test']]);
+    expect(sending.settled).toMatchObject([
+      {
+        ok: true,
+        value: { accepted: ['a@x.test'], rejected: [{ recipient: 'b@x.test', outcome: 'rejected' }] },
+      },
+    ]);
+  });
+
+  it('when every recipient is refused with 5xx, nothing is retried', async () => {
+    const { pool, server, clock } = setup(
+      () => ({ kind: 'ok', rejected: [{ recipient: 'r1@example.test', code: 550, text: 'no such user' }] }),
+      { host: SES_HOST },
+    );
+    const error = errorOf(pool.send(message(1)));
+    await clock.advanceAsync(60_000);
+    expect(await error).toMatchObject({ code: ErrorCodes.ALL_RECIPIENTS_REJECTED, outcome: 'rejected' });
+    expect(server.calls).toHaveLength(1);
+  });
+
   it('reports 4xx recipients as not-sent when retries run out, and still resolves', async () => {
     const deferB: Behaviour = {
       kind: 'ok',
