@@ -15,6 +15,10 @@ export const ErrorCodes = {
   BODY_LINE_TOO_LONG: 'SMTP_BODY_LINE_TOO_LONG',
   BODY_8BIT_NOT_SUPPORTED: 'SMTP_8BIT_NOT_SUPPORTED',
   MESSAGE_TOO_LARGE: 'SMTP_MESSAGE_TOO_LARGE',
+  /** The caller's message stream threw or errored while it was being sent; no terminating dot was written. */
+  MESSAGE_STREAM_FAILED: 'SMTP_MESSAGE_STREAM_FAILED',
+  /** send() on a session that already has a transaction in flight (a programming error in the caller). */
+  SESSION_BUSY: 'SMTP_SESSION_BUSY',
   TOO_MANY_RECIPIENTS: 'SMTP_TOO_MANY_RECIPIENTS',
   NO_RECIPIENTS: 'SMTP_NO_RECIPIENTS',
   AUTH_WITHOUT_TLS: 'SMTP_AUTH_WITHOUT_TLS',

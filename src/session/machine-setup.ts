@@ -9,7 +9,7 @@ import {
   type Outcome,
   type Phase,
   SmtpConnectionError,
-  type SmtpError,
+  SmtpError,
   SmtpUsageError,
 } from '../errors/smtp-error.js';
 import { type Capabilities, NO_CAPABILITIES, parseEhloReply } from '../protocol/capabilities.js';
@@ -300,13 +300,18 @@ export const sessionSetup = setup({
     tlsFailed: enqueueActions(({ enqueue, event }) =>
       enqueue.assign(
         fail(
-          new SmtpConnectionError({
-            code: ErrorCodes.TLS_FAILED,
-            message: 'tls: the TLS handshake failed',
-            phase: 'tls',
-            retryable: true,
-            ...(event.type === 'tls.failed' && event.error !== undefined ? { cause: event.error } : {}),
-          }),
+          // The transport's TLS error already says what failed (untrusted CA, host name, expiry): keep it.
+          event.type === 'tls.failed' &&
+            event.error instanceof SmtpError &&
+            event.error.code === ErrorCodes.TLS_FAILED
+            ? event.error
+            : new SmtpConnectionError({
+                code: ErrorCodes.TLS_FAILED,
+                message: 'tls: the TLS handshake failed',
+                phase: 'tls',
+                retryable: true,
+                ...(event.type === 'tls.failed' && event.error !== undefined ? { cause: event.error } : {}),
+              }),
         ),
       ),
     ),

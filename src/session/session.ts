@@ -133,7 +133,7 @@ export class Session {
     if (!this.idle) {
       return Promise.reject(
         new SmtpUsageError({
-          code: ErrorCodes.INVALID_ARGUMENT,
+          code: ErrorCodes.SESSION_BUSY,
           field: 'session',
           message: 'session: send() needs an idle session (after whenReady, one transaction at a time)',
           phase: this.phase,

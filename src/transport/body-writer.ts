@@ -44,7 +44,7 @@ function eightBitRefused(): SmtpUsageError {
 
 function streamFailed(cause: unknown): SmtpUsageError {
   return new SmtpUsageError({
-    code: ErrorCodes.INVALID_ARGUMENT,
+    code: ErrorCodes.MESSAGE_STREAM_FAILED,
     field: 'message',
     phase: 'body',
     message: `message: the message stream failed (see cause); ${NOT_SENT}`,

@@ -105,6 +105,7 @@ describe('TLS and STARTTLS against the scripted server', () => {
         const error = await rejection(client.send(envelope));
         expect(error.code).toBe('SMTP_TLS_FAILED');
         expect(causeCodes(error)).toContain(nodeCode);
+        expect(error.message).toContain(nodeCode); // the same specific message for implicit TLS and STARTTLS
         expect(verbs(server).filter((v) => v !== 'EHLO' && v !== 'STARTTLS')).toEqual([]);
       });
     }

@@ -316,7 +316,7 @@ describe('Session transactions', () => {
     h.send();
     const writes = h.writes.length;
     await expect(h.session.send({ from: '', to: ['b@example.org'], body: '' })).rejects.toMatchObject({
-      code: ErrorCodes.INVALID_ARGUMENT,
+      code: ErrorCodes.SESSION_BUSY,
     });
     expect(h.writes).toHaveLength(writes);
   });

@@ -112,7 +112,11 @@ describe('BodyWriter', () => {
     });
     const { failure, done, socket } = run(prepareMessage(stream));
     await done;
-    expect(failure()).toMatchObject({ code: 'SMTP_INVALID_ARGUMENT', outcome: 'not-sent', field: 'message' });
+    expect(failure()).toMatchObject({
+      code: 'SMTP_MESSAGE_STREAM_FAILED',
+      outcome: 'not-sent',
+      field: 'message',
+    });
     expect(failure()?.cause).toBe(boom);
     expect(socket.written).toHaveLength(0);
   });
