@@ -3,7 +3,7 @@
  * (CVE-2016-0772), nothing written between STARTTLS and the handshake, and capabilities forgotten
  * after TLS (RFC 3207 §4.2). End to end through createClient; the server records the raw bytes.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createClient, type SmtpClient } from '../../src/transport/client.js';
 import { harness, MESSAGE, rejection, verbs } from '../support/client-harness.js';
 import { type LenientServer, startLenientServer } from '../support/lenient-server.js';
