@@ -1,9 +1,193 @@
-/** placeholder */
+/**
+ * `smtp-machine send`: one message from flags or an .eml file, or a JSON Lines batch, through the
+ * client with the delivery layer's retries. Results: text or JSON (batch: JSON Lines); sysexits codes.
+ */
+import { COMMON_OPTIONS, oneOf, parseCommandArgs, parseInteger, parsePositive, usageError } from '../args.js';
+import { clientOptions, type Provider, profileFor, providerFor, retryFor } from '../client-config.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, resolveConnection } from '../connection.js';
+import { Deliverer, type DeliveryResult, type Outgoing } from '../deliverer.js';
+import { combineExitCodes, type ExitCode, ExitCodes } from '../exit-codes.js';
+import { messageFromEml, messageFromFlags, messagesFromBatch } from '../message-input.js';
+import { type CliIo, Output, ProgressBar, type ProgressMode } from '../output.js';
 import type { CliCommand } from './command.js';
+import { describeResult, summarize, summaryText } from './send-report.js';
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  ...CONNECTION_OPTIONS,
+  from: { type: 'string' },
+  to: { type: 'string', multiple: true },
+  cc: { type: 'string', multiple: true },
+  bcc: { type: 'string', multiple: true },
+  subject: { type: 'string' },
+  text: { type: 'string' },
+  'text-file': { type: 'string' },
+  html: { type: 'string' },
+  'html-file': { type: 'string' },
+  attach: { type: 'string', multiple: true },
+  header: { type: 'string', multiple: true },
+  eml: { type: 'string' },
+  batch: { type: 'string' },
+  retry: { type: 'boolean' },
+  deadline: { type: 'string' },
+  rate: { type: 'string' },
+  connections: { type: 'string' },
+  'max-size': { type: 'string' },
+  provider: { type: 'string' },
+  progress: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+} as const;
+
+const HELP = `Usage: smtp-machine send --host HOST --from ADDR --to ADDR [--subject S] [--text T] [options]
+       smtp-machine send --host HOST --eml FILE --from ADDR --to ADDR [options]
+       smtp-machine send --host HOST --batch FILE.jsonl [--from ADDR] [options]
+
+Sends mail. Retries temporary failures (4yz, lost connections) on the provider's schedule
+(Amazon SES: 5 s, 10 s, 30 s, 20 min), slows down on throttling, reconnects when the server
+recycles the connection, and never retries permanent refusals (5yz).
+
+Message:
+  --from ADDR          sender ("Name <addr>" allowed)
+  --to ADDR            recipient; repeatable (also --cc, --bcc)
+  --subject TEXT
+  --text TEXT          plain-text body (or --text-file FILE)
+  --html HTML          HTML body (or --html-file FILE)
+  --attach FILE        attachment; repeatable
+  --header "N: V"      extra header, e.g. "X-SES-CONFIGURATION-SET: main"; repeatable
+  --eml FILE           send this RFC 5322 file as is (envelope from --from/--to)
+  --batch FILE         JSON Lines, one {"from","to","cc","bcc","subject","text","html"} per line;
+                       results are JSON Lines on stdout, a progress bar on stderr
+
+${CONNECTION_HELP}
+
+Delivery:
+  --no-retry           fail at the first error
+  --deadline SECONDS   stop retrying a message this long after its first attempt (default 3600)
+  --rate N             client-side pacing, recipients per second (halves on SES throttling)
+  --connections N      parallel connections for --batch (default 1)
+  --max-size BYTES     refuse larger messages before upload (default 10485760, the SES limit)
+  --provider NAME      ses | generic reply rules and retry schedule (default: ses for --region
+                       or an email-smtp.* host)
+
+Output:
+  --json               JSON result (a summary line last with --batch)
+  --progress           force the progress bar (default: only when stderr is a terminal);
+  --no-progress        never draw it
+  -v, --verbose        the SMTP transcript on stderr (credentials redacted)
+  -h, --help           show this help
+
+Exit status: 0 all delivered, 69 rejected, 75 temporary failure or unknown outcome
+(try again later), 64 usage, 66 unreadable file, 78 configuration (credentials, TLS mode).`;
+
+type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
+
+async function messages(
+  values: Values,
+): Promise<{ list: Outgoing[]; invalid: { id: number; problem: string }[] }> {
+  const sources = [values.eml, values.batch].filter((v) => v !== undefined);
+  if (sources.length > 1) throw usageError('give --eml or --batch, not both');
+  if (values.batch !== undefined) {
+    const { messages: list, invalid } = await messagesFromBatch(values.batch, values.from);
+    if (list.length === 0 && invalid.length === 0) throw usageError('the --batch file has no messages');
+    return { list, invalid };
+  }
+  if (values.eml !== undefined) return { list: [await messageFromEml(values.eml, values)], invalid: [] };
+  if (values.to === undefined && values.cc === undefined && values.bcc === undefined) {
+    throw usageError('at least one --to (or --cc/--bcc) is required');
+  }
+  return { list: [await messageFromFlags(values)], invalid: [] };
+}
+
+function progressMode(flag: boolean | undefined): ProgressMode {
+  return flag === undefined ? 'auto' : flag ? 'always' : 'never';
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(argv, OPTIONS);
+  if (values.help) {
+    io.stdout.write(`${HELP}\n`);
+    return ExitCodes.OK;
+  }
+  const output = new Output(io, values.json === true);
+  const config = await resolveConnection(values, io);
+  const provider = providerFor(
+    config,
+    values.provider === undefined
+      ? undefined
+      : oneOf<Provider>(values.provider, '--provider', ['ses', 'generic']),
+  );
+  const maxSize =
+    values['max-size'] === undefined
+      ? 10_485_760
+      : parseInteger(values['max-size'], '--max-size', 1, 2 ** 40);
+  const deadlineMs =
+    values.deadline === undefined ? undefined : parsePositive(values.deadline, '--deadline') * 1000;
+  const connections =
+    values.connections === undefined ? 1 : parseInteger(values.connections, '--connections', 1, 64);
+  const rate = values.rate === undefined ? undefined : parsePositive(values.rate, '--rate');
+  const { list, invalid } = await messages(values);
+  const batch = values.batch !== undefined;
+
+  const deliverer = new Deliverer({
+    client: clientOptions(
+      config,
+      maxSize,
+      values.verbose
+        ? (event) => {
+            if (event.type === 'transcript')
+              output.note(`${event.direction === 'client' ? 'C:' : 'S:'} ${event.text}`);
+          }
+        : undefined,
+    ),
+    profile: profileFor(provider),
+    retry: retryFor(provider, values.retry !== false, deadlineMs),
+    connections,
+    ...(rate === undefined ? {} : { rate }),
+    signal: io.signal,
+    onRetry: (cause, delayMs) => {
+      if (!batch && !output.json) output.note(`retrying in ${(delayMs / 1000).toFixed(1)} s (${cause})`);
+    },
+  });
+  const results: DeliveryResult[] = [];
+  const codes: ExitCode[] = invalid.map(() => ExitCodes.USAGE);
+  const bar = new ProgressBar(io.stderr, list.length, batch ? progressMode(values.progress) : 'never');
+  for (const line of invalid)
+    output.record({ line: line.id, status: 'invalid', error: { message: line.problem } });
+  try {
+    await deliverer.deliverAll(list, (result) => {
+      results.push(result);
+      codes.push(result.exitCode);
+      if (batch) output.record({ line: result.id, ...result, id: undefined });
+      const s = summarize(results);
+      bar.update(
+        results.length,
+        `delivered ${s.delivered}  rejected ${s.rejected}  failed ${s.failed + s.unknown}  retries ${s.retries}`,
+      );
+    });
+  } finally {
+    bar.finish();
+    await deliverer.close();
+  }
+  const exitCode = combineExitCodes(codes);
+  if (batch) {
+    const summary = { ...summarize(results), invalid: invalid.length, exitCode };
+    if (output.json) output.record({ summary });
+    else output.note(summaryText(summary));
+  } else {
+    const result = results[0];
+    if (result !== undefined) {
+      const data = { ok: result.status === 'delivered', ...result, id: undefined };
+      if (output.json || result.status === 'delivered')
+        output.result(data, () => describeResult(result, provider, config));
+      else output.note(describeResult(result, provider, config));
+    }
+  }
+  return exitCode;
+}
 
 export const sendCommand: CliCommand = {
   name: 'send',
-  summary: 'todo',
-  help: 'todo',
-  run: async () => 70,
+  summary: 'send a message (flags, .eml or a JSON Lines batch) with retries',
+  help: HELP,
+  run,
 };
