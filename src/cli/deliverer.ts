@@ -57,6 +57,8 @@ export interface DelivererOptions {
   readonly connections?: number;
   /** Recipients per second (client-side pacing); undefined = as fast as the server takes them. */
   readonly rate?: number;
+  /** Recipients/s regained per successful send after throttling (default: the limiter's rate / 50). */
+  readonly rateIncreaseStep?: number;
   readonly signal?: AbortSignal;
   /** Called before each retry wait (for progress and logs). */
   readonly onRetry?: (cause: string, delayMs: number, action: Action | undefined) => void;
@@ -81,6 +83,18 @@ function aborted(signal: AbortSignal | undefined): SmtpError {
     message: 'interrupted',
     origin: 'local',
     outcome: 'not-sent',
+    cause: signal?.reason,
+  });
+}
+
+/** Anything that is not an SmtpError is a bug somewhere below; report it without retrying. */
+function unexpected(caught: unknown): SmtpError {
+  return new SmtpError({
+    code: ErrorCodes.PROTOCOL_ERROR,
+    message: `unexpected failure: ${caught instanceof Error ? caught.message : String(caught)}`,
+    origin: 'local',
+    outcome: 'not-sent',
+    cause: caught,
   });
 }
 
@@ -106,7 +120,13 @@ export class Deliverer {
 
   constructor(options: DelivererOptions) {
     this.#options = options;
-    this.#limiter = options.rate === undefined ? undefined : new RateLimiter({ ratePerSecond: options.rate });
+    this.#limiter =
+      options.rate === undefined
+        ? undefined
+        : new RateLimiter({
+            ratePerSecond: options.rate,
+            ...(options.rateIncreaseStep === undefined ? {} : { increaseStep: options.rateIncreaseStep }),
+          });
   }
 
   /** The current client-side send rate (recipients/s) after AIMD adjustments, if pacing. */
@@ -171,7 +191,7 @@ export class Deliverer {
         this.#limiter?.onSuccess();
         return finish(delivered(result));
       } catch (caught) {
-        error = isSmtpError(caught) ? caught : aborted(signal);
+        error = isSmtpError(caught) ? caught : signal?.aborted ? aborted(signal) : unexpected(caught);
       }
       const disposition =
         error.reply === undefined

@@ -1,9 +1,183 @@
-/** placeholder */
+/**
+ * `smtp-machine demo`: the README's main job end to end against the in-process SES simulator: a few
+ * hundred messages under a send rate, a session cap and the sandbox, with a live progress bar and
+ * a summary showing throttling slowed and retried, 554 not retried, an oversized message refused
+ * before upload, and connections recycled after 421.
+ */
+import { ErrorCodes } from '../../errors/codes.js';
+import { composeMessage } from '../../message/compose.js';
+import { type SesSimulator, startSesSimulator } from '../../ses/simulator/simulator.js';
+import { COMMON_OPTIONS, parseCommandArgs, parseInteger } from '../args.js';
+import { profileFor } from '../client-config.js';
+import { Deliverer, type DeliveryResult, type Outgoing } from '../deliverer.js';
+import { ExitCodes } from '../exit-codes.js';
+import { type CliIo, Output, ProgressBar } from '../output.js';
 import type { CliCommand } from './command.js';
+import { checkExpectations, type DemoReport, demoSummaryText } from './demo-report.js';
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  messages: { type: 'string' },
+  progress: { type: 'boolean' },
+} as const;
+
+const HELP = `Usage: smtp-machine demo [--messages N] [--json] [--progress | --no-progress]
+
+Starts the local Amazon SES simulator in-process (sandbox, a send rate of 40 recipients/s,
+25 messages per connection) and sends N composed messages (default 300) through 3 connections,
+with a live progress bar on stderr. It shows, and checks:
+  - throttling: 454 "Maximum sending rate exceeded" → the client halves its rate and retries
+  - an unverified sender: 554 "Email address is not verified" → rejected, never retried
+  - an oversized message (> 10 MB) → refused before upload (MESSAGE_TOO_LARGE; the server saw no MAIL)
+  - connection recycling: 421 "Maximum message count per session reached" → reconnect, no message lost
+Retry waits are shortened (0.2 s, 0.4 s, 0.8 s, 1.6 s) so the demo ends in seconds; real SES
+sends use the documented 5 s, 10 s, 30 s, 20 min schedule.
+
+Exit status: 0 when every outcome matches the expectation, 70 otherwise.`;
+
+export const DEMO_SETTINGS = {
+  sendRate: 40,
+  clientRate: 80,
+  sessionCap: 25,
+  connections: 3,
+  unverified: 5,
+  sender: 'Demo Sender <sender@example.com>',
+  unverifiedSender: 'news@unverified.example.net',
+  oversizeOctets: 8_000_000,
+} as const;
+
+function buildMessages(total: number): { messages: Outgoing[]; expected: DemoReport['expected'] } {
+  const messages: Outgoing[] = [];
+  const unverifiedAt = new Set(
+    Array.from({ length: DEMO_SETTINGS.unverified }, (_, i) => Math.floor(((i + 1) * total) / 7)),
+  );
+  const oversizeAt = Math.floor(total / 2) + 1;
+  for (let id = 1; id <= total; id++) {
+    const to = id % 3 === 0 ? `success+${id}@simulator.amazonses.com` : `user${id}@example.com`;
+    const from = unverifiedAt.has(id) ? DEMO_SETTINGS.unverifiedSender : DEMO_SETTINGS.sender;
+    const composed = composeMessage({
+      from,
+      to: [to],
+      subject: `Demo message ${id}`,
+      text: `Hello from smtp-machine, message ${id} of ${total}.`,
+      ...(id === oversizeAt
+        ? {
+            attachments: [
+              { filename: 'large.bin', content: new Uint8Array(DEMO_SETTINGS.oversizeOctets).fill(0x5a) },
+            ],
+          }
+        : {}),
+    });
+    messages.push({ id, from: composed.envelope.from, to: composed.envelope.to, raw: composed.raw });
+  }
+  const rejected = [...unverifiedAt].filter((id) => id !== oversizeAt && id <= total).length;
+  return { messages, expected: { delivered: total - rejected - 1, rejected, tooLarge: 1 } };
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(argv, OPTIONS);
+  if (values.help) {
+    io.stdout.write(`${HELP}\n`);
+    return ExitCodes.OK;
+  }
+  const output = new Output(io, values.json === true);
+  const total = values.messages === undefined ? 300 : parseInteger(values.messages, '--messages', 10, 5000);
+  const simulator = await startSesSimulator({
+    sandbox: true,
+    verifiedIdentities: ['example.com'],
+    maxSendRate: DEMO_SETTINGS.sendRate,
+    maxMessagesPerSession: DEMO_SETTINGS.sessionCap,
+  });
+  try {
+    output.note(
+      `SES simulator on 127.0.0.1:${simulator.starttlsPort} (STARTTLS): sandbox, verified example.com, ` +
+        `${DEMO_SETTINGS.sendRate} recipients/s, ${DEMO_SETTINGS.sessionCap} messages per connection`,
+    );
+    const { messages, expected } = buildMessages(total);
+    const report = await deliver(simulator, messages, expected, io, values.progress);
+    const problems = checkExpectations(report);
+    output.result({ ...report, ok: problems.length === 0, problems }, () =>
+      demoSummaryText(report, problems),
+    );
+    return problems.length === 0 ? ExitCodes.OK : ExitCodes.SOFTWARE;
+  } finally {
+    await simulator.close();
+  }
+}
+
+async function deliver(
+  simulator: SesSimulator,
+  messages: readonly Outgoing[],
+  expected: DemoReport['expected'],
+  io: CliIo,
+  progress: boolean | undefined,
+): Promise<DemoReport> {
+  const user = simulator.users[0];
+  let connections = 0;
+  let throttled = 0;
+  const deliverer = new Deliverer({
+    client: {
+      host: '127.0.0.1',
+      port: simulator.starttlsPort,
+      security: 'starttls',
+      tls: { ca: simulator.caPem },
+      ...(user === undefined ? {} : { auth: user }),
+      clientName: 'demo.smtp-machine.local',
+    },
+    profile: profileFor('ses'),
+    retry: { delaysMs: [200, 400, 800, 1600], repeatLast: true, deadlineMs: 30_000 },
+    connections: DEMO_SETTINGS.connections,
+    rate: DEMO_SETTINGS.clientRate,
+    rateIncreaseStep: 0.5,
+    signal: io.signal,
+    onConnect: () => {
+      connections += 1;
+    },
+    onRetry: (_cause, _delay, action) => {
+      if (action === 'slow-down') throttled += 1;
+    },
+  });
+  const bar = new ProgressBar(
+    io.stderr,
+    messages.length,
+    progress === undefined ? 'auto' : progress ? 'always' : 'never',
+  );
+  const results: DeliveryResult[] = [];
+  const started = performance.now();
+  try {
+    await deliverer.deliverAll(messages, (result) => {
+      results.push(result);
+      const delivered = results.filter((r) => r.status === 'delivered').length;
+      const rate = deliverer.currentRate?.toFixed(0) ?? '-';
+      bar.update(
+        results.length,
+        `delivered ${delivered}  throttled ${throttled}  conns ${connections}  pace ${rate}/s`,
+      );
+    });
+  } finally {
+    bar.finish();
+    await deliverer.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    expected,
+    results,
+    seconds,
+    connections,
+    throttled,
+    clientRate: { start: DEMO_SETTINGS.clientRate, end: deliverer.currentRate ?? DEMO_SETTINGS.clientRate },
+    server: {
+      accepted: simulator.stats.accepted,
+      connections: simulator.stats.connections,
+      refused: { ...simulator.stats.rejected },
+    },
+    tooLargeCode: ErrorCodes.MESSAGE_TOO_LARGE,
+  };
+}
 
 export const demoCommand: CliCommand = {
   name: 'demo',
-  summary: 'todo',
-  help: 'todo',
-  run: async () => 70,
+  summary: 'send 300 messages through a local SES simulator: throttling, rejections, recycling',
+  help: HELP,
+  run,
 };
