@@ -189,6 +189,13 @@ export class Connection {
         return;
       case 'close':
         this.#close();
+        // A clean end (221) lets the server close first; after a timeout or a protocol error the
+        // server may never close, so do not wait out the grace period.
+        queueMicrotask(() => {
+          if (this.session.state === 'failed' && !this.#upgrading && !this.#socket.destroyed) {
+            this.#socket.destroy();
+          }
+        });
         return;
     }
   }

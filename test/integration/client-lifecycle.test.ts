@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { SmtpUsageError } from '../../src/errors/smtp-error.js';
@@ -42,6 +43,28 @@ describe('client lifecycle against the scripted server', () => {
     await client.send(envelope);
     expect(server.connections).toHaveLength(2);
     expect(server.transactions).toHaveLength(2);
+  });
+
+  it('close() after a timeout does not wait for a silent server to hang up', async () => {
+    // A server that greets, answers EHLO, then goes silent and ignores our FIN (half-open).
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      socket.write('220 silent.test ESMTP\r\n');
+      socket.once('data', () => socket.write('250 silent.test\r\n'));
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const client = createClient({ host: '127.0.0.1', port, security: 'none', timeouts: { command: 100 } });
+    try {
+      const error = await rejection(client.send(envelope));
+      expect(error).toMatchObject({ code: 'SMTP_TIMEOUT', phase: 'mail', outcome: 'not-sent' });
+      const started = performance.now();
+      await client.close();
+      expect(performance.now() - started).toBeLessThan(1_000); // the close grace period is 2 s
+    } finally {
+      client.destroy();
+      server.close();
+    }
   });
 
   it('reconnects after the server dropped an idle connection', async () => {
