@@ -81,9 +81,16 @@ function stopper(child: ChildProcess): () => Promise<void> {
   };
 }
 
+/** Children still running: killed (by pid, ours only) if this process exits first. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 function track(name: string, port: number, child: ChildProcess): RunningProcess {
   const stop = stopper(child);
-  process.once('exit', () => child.kill('SIGKILL'));
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   return { name, port, pid: child.pid ?? -1, stop };
 }
 
