@@ -37,8 +37,13 @@ export function profileFor(provider: Provider): ProviderProfile {
 }
 
 /** The provider's retry schedule; `deadlineMs` caps how long retries may go on; `false` disables. */
-export function retryFor(provider: Provider, enabled: boolean, deadlineMs: number | undefined): RetryOption {
+export function retryFor(
+  provider: Provider,
+  enabled: boolean,
+  deadlineMs: number | undefined,
+  delaysMs?: readonly number[],
+): RetryOption {
   if (!enabled) return false;
-  const base = defaultRetryOption(provider);
+  const base = delaysMs === undefined ? defaultRetryOption(provider) : { delaysMs, repeatLast: true };
   return deadlineMs === undefined ? base : { ...base, deadlineMs };
 }

@@ -30,6 +30,7 @@ const OPTIONS = {
   batch: { type: 'string' },
   retry: { type: 'boolean' },
   deadline: { type: 'string' },
+  'retry-delays': { type: 'string' },
   rate: { type: 'string' },
   connections: { type: 'string' },
   'max-size': { type: 'string' },
@@ -62,6 +63,8 @@ ${CONNECTION_HELP}
 
 Delivery:
   --no-retry           fail at the first error
+  --retry-delays LIST  waits in seconds between attempts, e.g. 1,5,30 (the last repeats);
+                       default: the provider's schedule
   --deadline SECONDS   stop retrying a message this long after its first attempt (default 3600)
   --rate N             client-side pacing, recipients per second (halves on SES throttling)
   --connections N      parallel connections for --batch (default 1)
@@ -98,6 +101,14 @@ async function messages(
   return { list: [await messageFromFlags(values)], invalid: [] };
 }
 
+function parseDelays(text: string): number[] {
+  return text.split(',').map((part) => Math.round(parseNonNegative(part.trim(), '--retry-delays') * 1000));
+}
+
+function parseNonNegative(text: string, flag: string): number {
+  return text === '0' ? 0 : parsePositive(text, flag);
+}
+
 function progressMode(flag: boolean | undefined): ProgressMode {
   return flag === undefined ? 'auto' : flag ? 'always' : 'never';
 }
@@ -125,6 +136,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const connections =
     values.connections === undefined ? 1 : parseInteger(values.connections, '--connections', 1, 64);
   const rate = values.rate === undefined ? undefined : parsePositive(values.rate, '--rate');
+  const delays = values['retry-delays'] === undefined ? undefined : parseDelays(values['retry-delays']);
   const { list, invalid } = await messages(values);
   const batch = values.batch !== undefined;
 
@@ -140,7 +152,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         : undefined,
     ),
     profile: profileFor(provider),
-    retry: retryFor(provider, values.retry !== false, deadlineMs),
+    retry: retryFor(provider, values.retry !== false, deadlineMs, delays),
     connections,
     ...(rate === undefined ? {} : { rate }),
     signal: io.signal,

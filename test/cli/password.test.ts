@@ -1,0 +1,78 @@
+import { describe, expect, test } from 'vitest';
+import { runCli } from './cli-harness.js';
+
+// Public vectors (ses-facts.md: terraform-provider-aws, pplu/AWSv4Signer).
+const V4 = [
+  ['some+secret+key', 'eu-central-1', 'BMXhUYlu5Z3gSXVQORxlVa7XPaz91aGWdfHxvkOZdWZ2'],
+  ['another+secret+key', 'eu-central-1', 'BBbphbrQmrKMx42d1N6+C7VINYEBGI5v9VsZeTxwskfh'],
+  ['some+secret+key', 'us-west-1', 'BH+jbMzper5WwlwUar9E1ySBqHa9whi0GPo+sJ0mVYJj'],
+  ['SECRET_KEY', 'eu-west-1', 'BIhFZ/Ylx0jPVY7JeKUnHT4rO9jfB1VuZu4qglc/3gj9'],
+  ['SECRET_KEY', 'us-east-1', 'BEhllZN9mAOanokSKCZhFUnAZr05oZGH3Yga8SI+ujh+'],
+] as const;
+
+function expectNoSecret(
+  run: { stdout: string; stderr: string; args: readonly string[] },
+  secret: string,
+): void {
+  expect(run.stdout).not.toContain(secret);
+  expect(run.stderr).not.toContain(secret);
+  expect(run.args.join(' ')).not.toContain(secret);
+}
+
+describe('smtp-machine password', () => {
+  test.each(V4)('stdin %s in %s', async (secret, region, password) => {
+    const run = await runCli(['password', '--region', region], { stdin: `${secret}\n` });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${password}\n`);
+    expectNoSecret(run, secret);
+  });
+
+  test('AWS_SECRET_ACCESS_KEY with --json (user from AWS_ACCESS_KEY_ID)', async () => {
+    const run = await runCli(['password', '--region', 'us-east-1', '--json'], {
+      env: { AWS_SECRET_ACCESS_KEY: 'SECRET_KEY', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE' },
+    });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      user: 'AKIAEXAMPLE',
+      region: 'us-east-1',
+      algorithm: 'v4',
+      password: 'BEhllZN9mAOanokSKCZhFUnAZr05oZGH3Yga8SI+ujh+',
+    });
+    expectNoSecret(run, 'SECRET_KEY');
+  });
+
+  test('piped stdin wins over the environment', async () => {
+    const run = await runCli(['password', '--region', 'eu-central-1'], {
+      stdin: 'another+secret+key',
+      env: { AWS_SECRET_ACCESS_KEY: 'some+secret+key' },
+    });
+    expect(run.stdout.trim()).toBe('BBbphbrQmrKMx42d1N6+C7VINYEBGI5v9VsZeTxwskfh');
+  });
+
+  test.each([
+    ['some+secret+key', 'AnkqhOiWEcszZZzTMCQbOY1sPGoLFgMH9zhp4eNgSjo4'],
+    ['another+secret+key', 'Akwqr0Giwi8FsQFgW3DXWCC2DiiQ/jZjqLDWK8TeTBgL'],
+  ])('--v2 %s', async (secret, password) => {
+    const run = await runCli(['password', '--v2'], { stdin: secret });
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toBe(password);
+    expectNoSecret(run, secret);
+  });
+
+  test('usage errors exit 64 and never echo what was typed', async () => {
+    const noRegion = await runCli(['password'], { stdin: 'some+secret+key' });
+    expect(noRegion.code).toBe(64);
+    expect(noRegion.stderr).toContain('--region');
+    const noSecret = await runCli(['password', '--region', 'eu-west-1']);
+    expect(noSecret.code).toBe(64);
+    expect(noSecret.stderr).toContain('AWS_SECRET_ACCESS_KEY');
+    const positional = await runCli(['password', '--region', 'eu-west-1', 'typed+secret+value']);
+    expect(positional.code).toBe(64);
+    expect(positional.stderr + positional.stdout).not.toContain('typed+secret+value');
+    const asFlag = await runCli(['password', '--region', 'eu-west-1', '--secret=typed+secret+value']);
+    expect(asFlag.code).toBe(64);
+    expect(asFlag.stderr + asFlag.stdout).not.toContain('typed+secret+value');
+    const badRegion = await runCli(['password', '--region', 'Mars'], { stdin: 'x' });
+    expect(badRegion.code).toBe(64);
+  });
+});

@@ -1,0 +1,224 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
+import { tlsFixtures } from '../support/tls-fixtures.js';
+import { runCli } from './cli-harness.js';
+
+const USER = 'user@example.com';
+const PASS = 'correct horse battery staple';
+let dir: string;
+let caFile: string;
+let server: ScriptedServer;
+
+beforeAll(async () => {
+  const fixtures = await tlsFixtures();
+  dir = await mkdtemp(join(tmpdir(), 'cli-send-'));
+  caFile = join(dir, 'ca.pem');
+  await writeFile(caFile, fixtures.ca.cert);
+  server = await startScriptedServer({ tls: fixtures.server, credentials: { user: USER, pass: PASS } });
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+const env = { SMTP_USER: USER, SMTP_PASS: PASS };
+const connection = () => [
+  '--host',
+  '127.0.0.1',
+  '--port',
+  String(server.port),
+  '--ca',
+  caFile,
+  '--security',
+  'starttls',
+];
+
+describe('smtp-machine send', () => {
+  test('composes from flags, sends over STARTTLS with AUTH; the server receives exactly that message', async () => {
+    const before = server.transactions.length;
+    const run = await runCli(
+      [
+        'send',
+        ...connection(),
+        '--from',
+        'Ann <ann@example.com>',
+        '--to',
+        'bob@example.org',
+        '--cc',
+        'cy@example.org',
+        '--bcc',
+        'dee@example.org',
+        '--subject',
+        'Quarterly',
+        '--text',
+        'Hello Bob\n.leading dot',
+      ],
+      { env },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^delivered/);
+    const tx = server.transactions[before];
+    expect(tx?.from).toBe('ann@example.com');
+    expect(tx?.to).toEqual(['bob@example.org', 'cy@example.org', 'dee@example.org']);
+    const content = tx?.content.toString('utf8') ?? '';
+    expect(content).toContain('Subject: Quarterly\r\n');
+    expect(content).toContain('From: Ann <ann@example.com>\r\n');
+    expect(content).not.toMatch(/^Bcc:/im);
+    expect(content).toContain('\r\n.leading dot');
+    expect(tx?.raw.toString('utf8')).toContain('\r\n..leading dot'); // dot-stuffed on the wire
+    const secure = server.connections.at(-1)?.commands.find((c) => c.verb === 'MAIL')?.secure;
+    expect(secure).toBe(true);
+  });
+
+  test('--json shape; the password appears nowhere', async () => {
+    const run = await runCli(
+      [
+        'send',
+        ...connection(),
+        '--from',
+        'ann@example.com',
+        '--to',
+        'bob@example.org',
+        '--text',
+        'x',
+        '--json',
+      ],
+      { env },
+    );
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(result).toMatchObject({
+      ok: true,
+      status: 'delivered',
+      exitCode: 0,
+      attempts: 1,
+      accepted: ['bob@example.org'],
+    });
+    expect(result.reply).toMatchObject({ code: 250 });
+    expect(run.stdout + run.stderr).not.toContain(PASS);
+  });
+
+  test('--eml sends the file byte for byte with the envelope from flags', async () => {
+    const eml = join(dir, 'message.eml');
+    const raw = 'From: a@example.com\r\nTo: b@example.org\r\nSubject: raw\r\n\r\nBody line\r\n';
+    await writeFile(eml, raw);
+    const before = server.transactions.length;
+    const run = await runCli(
+      ['send', ...connection(), '--eml', eml, '--from', 'bounce@example.com', '--to', 'b@example.org'],
+      { env },
+    );
+    expect(run.code).toBe(0);
+    const tx = server.transactions[before];
+    expect(tx?.from).toBe('bounce@example.com');
+    expect(tx?.content.toString('utf8')).toBe(raw);
+  });
+
+  test('exit codes: 554 → 69 (not retried), 451 with --no-retry → 75, 535 → 78, missing file → 66', async () => {
+    server.override('DOT', '554 5.7.1 Message rejected');
+    const before = server.transactions.length;
+    const rejected = await runCli(
+      ['send', ...connection(), '--from', 'a@example.com', '--to', 'b@example.org', '--text', 'x'],
+      { env },
+    );
+    expect(rejected.code).toBe(69);
+    expect(server.transactions.length - before).toBe(1);
+    server.override('DOT', '451 4.3.0 Try later');
+    const temporary = await runCli(
+      [
+        'send',
+        ...connection(),
+        '--no-retry',
+        '--from',
+        'a@example.com',
+        '--to',
+        'b@example.org',
+        '--text',
+        'x',
+      ],
+      { env },
+    );
+    expect(temporary.code).toBe(75);
+    server.override('DOT', undefined);
+    const badAuth = await runCli(
+      ['send', ...connection(), '--from', 'a@example.com', '--to', 'b@example.org', '--text', 'x'],
+      {
+        env: { SMTP_USER: USER, SMTP_PASS: 'wrong' },
+      },
+    );
+    expect(badAuth.code).toBe(78);
+    expect(badAuth.stderr).not.toContain('wrong');
+    const missing = await runCli(
+      [
+        'send',
+        ...connection(),
+        '--eml',
+        join(dir, 'nope.eml'),
+        '--from',
+        'a@example.com',
+        '--to',
+        'b@example.org',
+      ],
+      { env },
+    );
+    expect(missing.code).toBe(66);
+  });
+
+  test('451 once, then retried and delivered (--retry-delays)', async () => {
+    let refused = 0;
+    server.override('DOT', (_line, _connection, fallback) =>
+      refused++ === 0 ? '451 4.3.0 Try later' : fallback(),
+    );
+    const run = await runCli(
+      [
+        'send',
+        ...connection(),
+        '--retry-delays',
+        '0.1',
+        '--from',
+        'a@example.com',
+        '--to',
+        'b@example.org',
+        '--text',
+        'x',
+        '--json',
+      ],
+      { env },
+    );
+    server.override('DOT', undefined);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { attempts: number; retries: Record<string, number> };
+    expect(result.attempts).toBe(2);
+    expect(Object.values(result.retries)).toEqual([1]);
+  });
+
+  test('usage errors: no --to, --pass-stdin without SMTP_USER, bad --security', async () => {
+    expect((await runCli(['send', ...connection(), '--from', 'a@example.com'])).code).toBe(64);
+    expect(
+      (
+        await runCli(
+          ['send', ...connection(), '--pass-stdin', '--from', 'a@example.com', '--to', 'b@example.org'],
+          { stdin: 'pw' },
+        )
+      ).code,
+    ).toBe(64);
+    expect(
+      (
+        await runCli([
+          'send',
+          '--host',
+          '127.0.0.1',
+          '--security',
+          'ssl',
+          '--from',
+          'a@example.com',
+          '--to',
+          'b@example.org',
+        ])
+      ).code,
+    ).toBe(64);
+  });
+});
