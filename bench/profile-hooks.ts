@@ -50,28 +50,37 @@ function post(session: Session, method: string, params: object = {}): Promise<un
   });
 }
 
+/** 'cpu' or 'heap', never both: heap sampling slows allocating code and would skew the CPU split. */
+const kind = process.env.BENCH_PROFILE_KIND === 'heap' ? 'heap' : 'cpu';
+
 export async function startProfiling(): Promise<Session> {
   const session = new Session();
   session.connect();
-  await post(session, 'Profiler.enable');
-  await post(session, 'Profiler.setSamplingInterval', { interval: 1000 });
-  await post(session, 'HeapProfiler.enable');
-  await post(session, 'HeapProfiler.startSampling', {
-    samplingInterval: 1024,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
-  await post(session, 'Profiler.start');
+  if (kind === 'heap') {
+    await post(session, 'HeapProfiler.enable');
+    await post(session, 'HeapProfiler.startSampling', {
+      samplingInterval: 1024,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  } else {
+    await post(session, 'Profiler.enable');
+    await post(session, 'Profiler.setSamplingInterval', { interval: 1000 });
+    await post(session, 'Profiler.start');
+  }
   counting = true;
   return session;
 }
 
 export async function stopProfiling(session: Session, dir: string): Promise<Counters> {
   counting = false;
-  const cpu = (await post(session, 'Profiler.stop')) as { profile: unknown };
-  const heap = (await post(session, 'HeapProfiler.stopSampling')) as { profile: unknown };
-  writeFileSync(`${dir}/timed.cpuprofile`, JSON.stringify(cpu.profile));
-  writeFileSync(`${dir}/timed.heapprofile`, JSON.stringify(heap.profile));
+  if (kind === 'heap') {
+    const heap = (await post(session, 'HeapProfiler.stopSampling')) as { profile: unknown };
+    writeFileSync(`${dir}/timed.heapprofile`, JSON.stringify(heap.profile));
+  } else {
+    const cpu = (await post(session, 'Profiler.stop')) as { profile: unknown };
+    writeFileSync(`${dir}/timed.cpuprofile`, JSON.stringify(cpu.profile));
+  }
   session.disconnect();
   return { ...counters };
 }

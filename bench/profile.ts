@@ -45,17 +45,20 @@ async function main(): Promise<void> {
     source: 'buffer',
   };
   const worker = fileURLToPath(new URL('./client-worker.ts', import.meta.url));
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', worker, JSON.stringify(task)], {
-      env: { ...process.env, BENCH_PROFILE_DIR: dir },
-      stdio: ['ignore', 'pipe', 'inherit'],
+  const runWorker = (kind: 'cpu' | 'heap') =>
+    new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', worker, JSON.stringify(task)], {
+        env: { ...process.env, BENCH_PROFILE_DIR: dir, BENCH_PROFILE_KIND: kind },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`worker exit ${code}`))));
     });
-    let text = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-    });
-    child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`worker exit ${code}`))));
-  });
+  const out = await runWorker('cpu');
+  await runWorker('heap');
   await sink.stop();
   const result = JSON.parse(out.split('RESULT ')[1] ?? '{}') as WorkerResult;
   const cpu = analyseCpu(JSON.parse(readFileSync(join(dir, 'timed.cpuprofile'), 'utf8')) as CpuProfile);
