@@ -1,0 +1,169 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
+import { tlsFixtures } from '../support/tls-fixtures.js';
+import { runCli } from './cli-harness.js';
+
+interface Step {
+  step: string;
+  status: string;
+  summary: string;
+  advice: string[];
+  exitCode?: number;
+}
+interface CheckJson {
+  ok: boolean;
+  exitCode: number;
+  steps: Step[];
+}
+
+const USER = 'AKIAEXAMPLE';
+const PASS = 'BMXhUYlu5Z3gSXVQORxlVa7XPaz91aGWdfHxvkOZdWZ2';
+let caFile: string;
+let starttls: ScriptedServer;
+let implicit: ScriptedServer;
+let plaintext: Server;
+
+/** A bare plaintext SMTP greeter that tolerates the TLS ClientHello and reset an implicit-TLS probe sends. */
+async function startPlaintextGreeter(): Promise<Server> {
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    socket.write('220 plain.example ESMTP\r\n');
+    socket.on('data', () => socket.end('500 5.5.1 Unrecognized command\r\n'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+const portOf = (server: Server): number => (server.address() as { port: number }).port;
+
+beforeAll(async () => {
+  const fixtures = await tlsFixtures();
+  caFile = join(await mkdtemp(join(tmpdir(), 'cli-check-')), 'ca.pem');
+  await writeFile(caFile, fixtures.ca.cert);
+  starttls = await startScriptedServer({ tls: fixtures.server, credentials: { user: USER, pass: PASS } });
+  implicit = await startScriptedServer({ tls: fixtures.server, implicitTls: true });
+  plaintext = await startPlaintextGreeter();
+});
+
+afterAll(async () => {
+  await Promise.all([starttls.close(), implicit.close()]);
+  await new Promise((resolve) => plaintext.close(resolve));
+});
+
+async function check(args: string[], env: Record<string, string> = {}) {
+  const run = await runCli(['check', ...args, '--json', '--timeout', '1'], { env });
+  return { code: run.code, json: JSON.parse(run.stdout) as CheckJson, stderr: run.stderr };
+}
+
+describe('smtp-machine check', () => {
+  test('a good STARTTLS port: every step passes, AUTH included', async () => {
+    const { code, json } = await check(
+      [`127.0.0.1:${starttls.port}`, '--ca', caFile, '--security', 'starttls'],
+      {
+        SMTP_USER: USER,
+        SMTP_PASS: PASS,
+      },
+    );
+    expect(json.steps.map((s) => `${s.step}:${s.status}`)).toEqual([
+      'dns:pass',
+      'tcp:pass',
+      'greeting:pass',
+      'ehlo:pass',
+      'starttls:pass',
+      'ehlo-tls:pass',
+      'auth:pass',
+      'quit:pass',
+    ]);
+    expect(code).toBe(0);
+    expect(json.ok).toBe(true);
+  });
+
+  test('a good implicit-TLS port', async () => {
+    const { code, json } = await check([
+      `127.0.0.1:${implicit.port}`,
+      '--ca',
+      caFile,
+      '--security',
+      'implicit',
+    ]);
+    expect(code).toBe(0);
+    expect(json.steps.map((s) => s.step)).toEqual(['dns', 'tcp', 'tls', 'greeting', 'ehlo', 'auth', 'quit']);
+    expect(json.steps.find((s) => s.step === 'auth')?.status).toBe('skip');
+  });
+
+  test('implicit-TLS port probed as STARTTLS: the silent server is recognised, fix = --security implicit', async () => {
+    const { code, json } = await check([
+      `127.0.0.1:${implicit.port}`,
+      '--ca',
+      caFile,
+      '--security',
+      'starttls',
+    ]);
+    expect(code).toBe(78);
+    const failed = json.steps.find((s) => s.status === 'fail');
+    expect(failed?.step).toBe('tls-mode');
+    expect(failed?.summary).toMatch(/implicit TLS/);
+    expect(failed?.advice.join(' ')).toContain('--security implicit');
+  });
+
+  test('STARTTLS port probed as implicit TLS: the plaintext greeting is recognised, fix = --security starttls', async () => {
+    const { code, json } = await check([
+      `127.0.0.1:${portOf(plaintext)}`,
+      '--ca',
+      caFile,
+      '--security',
+      'implicit',
+    ]);
+    expect(code).toBe(78);
+    const failed = json.steps.find((s) => s.status === 'fail');
+    expect(failed?.step).toBe('tls-mode');
+    expect(failed?.summary).toMatch(/plaintext/);
+    expect(failed?.advice.join(' ')).toContain('--security starttls');
+  });
+
+  test('untrusted certificate → 78 with the --ca fix; refused port → 69', async () => {
+    const untrusted = await check([`127.0.0.1:${starttls.port}`, '--security', 'starttls']);
+    expect(untrusted.code).toBe(78);
+    expect(untrusted.json.steps.at(-1)?.advice.join(' ')).toContain('--ca');
+    const closed = await startScriptedServer();
+    const port = closed.port;
+    await closed.close();
+    const refused = await check([`127.0.0.1:${port}`]);
+    expect(refused.code).toBe(69);
+    expect(refused.json.steps.at(-1)?.step).toBe('tcp');
+  });
+
+  test('535 → 78 with the secret-key hint when the password has the shape of a secret key', async () => {
+    const secretShaped = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const { code, json } = await check(
+      [`127.0.0.1:${starttls.port}`, '--ca', caFile, '--security', 'starttls', '--region', 'eu-west-1'],
+      {
+        SMTP_USER: USER,
+        SMTP_PASS: secretShaped,
+      },
+    );
+    expect(code).toBe(78);
+    const auth = json.steps.find((s) => s.step === 'auth');
+    expect(auth?.status).toBe('fail');
+    expect(auth?.advice.join(' ')).toContain('smtp-machine password --region eu-west-1');
+    expect(JSON.stringify(json)).not.toContain(secretShaped);
+  });
+
+  test('human output lists the steps', async () => {
+    const run = await runCli([
+      'check',
+      `127.0.0.1:${implicit.port}`,
+      '--ca',
+      caFile,
+      '--security',
+      'implicit',
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\[ ok \] tls/);
+    expect(run.stdout).toContain('All checks passed.');
+  });
+});

@@ -1,0 +1,97 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { runCli, startCli } from './cli-harness.js';
+
+interface SimulatorInfo {
+  host: string;
+  starttlsPort: number;
+  tlsPort: number;
+  caFile: string;
+  user: string;
+  pass: string;
+  exampleSecretAccessKey: string;
+}
+
+describe('smtp-machine simulate + send --batch', () => {
+  test('prints ports, CA and credentials; a throttled batch is slowed, retried and delivered; SIGTERM stops it', async () => {
+    const sim = startCli([
+      'simulate',
+      '--json',
+      '--rate',
+      '4',
+      '--verify',
+      'example.com',
+      '--region',
+      'eu-west-1',
+    ]);
+    try {
+      const info = JSON.parse(await sim.firstLine) as SimulatorInfo;
+      expect(info.host).toBe('127.0.0.1');
+      expect(info.starttlsPort).toBeGreaterThan(0);
+      expect(info.tlsPort).toBeGreaterThan(0);
+      // The printed password is the one `smtp-machine password` derives from the printed fake secret.
+      const derived = await runCli(['password', '--region', 'eu-west-1'], {
+        stdin: info.exampleSecretAccessKey,
+      });
+      expect(derived.stdout.trim()).toBe(info.pass);
+
+      const dir = await mkdtemp(join(tmpdir(), 'cli-batch-'));
+      const batch = join(dir, 'batch.jsonl');
+      const lines = Array.from({ length: 8 }, (_, i) =>
+        JSON.stringify({ to: [`user${i}@example.com`], subject: `n${i}`, text: `message ${i}` }),
+      );
+      await writeFile(batch, `${lines.join('\n')}\n{not json}\n`);
+      const run = await runCli(
+        [
+          'send',
+          '--host',
+          info.host,
+          '--port',
+          String(info.tlsPort),
+          '--security',
+          'implicit',
+          '--ca',
+          info.caFile,
+          '--provider',
+          'ses',
+          '--batch',
+          batch,
+          '--from',
+          'sender@example.com',
+          '--connections',
+          '2',
+          '--retry-delays',
+          '0.3',
+          '--progress',
+          '--json',
+        ],
+        { env: { SMTP_USER: info.user, SMTP_PASS: info.pass } },
+      );
+      const records = run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const results = records.filter((r) => 'line' in r && r.status !== 'invalid');
+      expect(results).toHaveLength(8);
+      expect(results.every((r) => r.status === 'delivered' && typeof r.messageId === 'string')).toBe(true);
+      expect(records.filter((r) => r.status === 'invalid').map((r) => r.line)).toEqual([9]);
+      const summary = records.at(-1)?.summary as {
+        delivered: number;
+        retriesByCause: Record<string, number>;
+        exitCode: number;
+      };
+      expect(summary.delivered).toBe(8);
+      expect(summary.retriesByCause['ses.454.max-send-rate']).toBeGreaterThan(0);
+      expect(summary.exitCode).toBe(64); // the invalid line
+      expect(run.code).toBe(64);
+      expect(run.stderr).toContain('8/8');
+    } finally {
+      sim.child.kill('SIGTERM');
+    }
+    const exit = await sim.exited;
+    expect(exit.code).toBe(0);
+    expect(sim.stderr()).toContain('stopping: 8 accepted');
+  });
+});
