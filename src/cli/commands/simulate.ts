@@ -9,7 +9,14 @@ import {
   type SesSimulatorOptions,
   startSesSimulator,
 } from '../../ses/simulator/simulator.js';
-import { COMMON_OPTIONS, parseCommandArgs, parseInteger, parsePositive, usageError } from '../args.js';
+import {
+  CliError,
+  COMMON_OPTIONS,
+  parseCommandArgs,
+  parseInteger,
+  parsePositive,
+  usageError,
+} from '../args.js';
 import { ExitCodes } from '../exit-codes.js';
 import { type CliIo, Output } from '../output.js';
 import type { CliCommand } from './command.js';
@@ -131,7 +138,15 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const accessKeyId = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
   const secret = randomBytes(30).toString('base64');
   const options = simulatorOptions(values, secret, accessKeyId);
-  const simulator = await startSesSimulator(options);
+  const simulator = await startSesSimulator(options).catch((error: unknown) => {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      throw new CliError(ExitCodes.UNAVAILABLE, `cannot listen on the requested port (${code})`, [
+        'pick another --starttls-port / --tls-port, or omit them to use free ports',
+      ]);
+    }
+    throw error;
+  });
   try {
     const info = describe(simulator, accessKeyId, secret, options);
     output.result(info, () => humanDescription(info));
