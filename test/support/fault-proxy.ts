@@ -14,7 +14,7 @@ export interface FaultProxyOptions {
   readonly seed?: number;
   /** Split every chunk into pieces of 1..maxChunk bytes, each written in its own turn (0 = forward as read). */
   readonly maxChunk?: number;
-  /** Upper bound of the delay before each piece, in ms (0 = next turn of the event loop). */
+  /** Upper bound of the delay added to each chunk read, in ms (0 = none). */
   readonly maxLatencyMs?: number;
   /** Cut right after this many bytes went through in `direction` (0 = as soon as the connection opens). */
   readonly cut?: { readonly direction: Direction; readonly after: number; readonly mode: 'close' | 'reset' };
@@ -46,7 +46,7 @@ export function seededRandom(seed: number): () => number {
 
 /** One direction of one proxied connection: an ordered queue of pieces written one per turn. */
 class Pipe {
-  #queue: Buffer[] = [];
+  #queue: { readonly bytes: Buffer; readonly wait: number }[] = [];
   #pumping = false;
   #forwarded = 0;
   #ending = false;
@@ -63,11 +63,13 @@ class Pipe {
   push(chunk: Buffer): void {
     if (this.#forwarded === this.limit) return; // cut: nothing more goes this way
     const max = this.options.maxChunk ?? 0;
-    if (max <= 0) this.#queue.push(chunk);
+    // Latency is paid once per chunk read; its pieces follow one per event-loop turn.
+    const latency = this.#latency();
+    if (max <= 0) this.#queue.push({ bytes: chunk, wait: latency });
     else {
       for (let offset = 0; offset < chunk.length; ) {
         const size = 1 + Math.floor(this.random() * max);
-        this.#queue.push(chunk.subarray(offset, offset + size));
+        this.#queue.push({ bytes: chunk.subarray(offset, offset + size), wait: offset === 0 ? latency : 0 });
         offset += size;
       }
     }
@@ -82,8 +84,10 @@ class Pipe {
 
   async #pump(): Promise<void> {
     this.#pumping = true;
-    for (let piece = this.#queue.shift(); piece !== undefined; piece = this.#queue.shift()) {
-      if ((this.options.maxChunk ?? 0) > 0 || (this.options.maxLatencyMs ?? 0) > 0) await this.#delay();
+    for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) {
+      const piece = next.bytes;
+      if (next.wait > 0) await new Promise((resolve) => setTimeout(resolve, next.wait));
+      else if ((this.options.maxChunk ?? 0) > 0) await new Promise((resolve) => setImmediate(resolve));
       if (this.to.destroyed) break;
       if (this.limit !== undefined && this.#forwarded + piece.length >= this.limit) {
         const last = piece.subarray(0, this.limit - this.#forwarded);
@@ -101,10 +105,9 @@ class Pipe {
     if (this.#ending && this.#queue.length === 0 && !this.to.destroyed) this.to.end();
   }
 
-  #delay(): Promise<void> {
+  #latency(): number {
     const max = this.options.maxLatencyMs ?? 0;
-    const ms = max > 0 ? Math.floor(this.random() * (max + 1)) : 0;
-    return new Promise((resolve) => (ms === 0 ? setImmediate(resolve) : setTimeout(resolve, ms)));
+    return max > 0 ? Math.floor(this.random() * (max + 1)) : 0;
   }
 }
 
@@ -143,7 +146,8 @@ class ProxyImpl implements FaultProxy {
 
   #accept(client: net.Socket): void {
     const id = this.connections++;
-    const random = seededRandom((this.options.seed ?? 1) * 7919 + id);
+    // One PRNG per direction: the pieces of each byte stream depend on the seed alone, not on timing.
+    const seed = (this.options.seed ?? 1) * 7919 + id * 2;
     const upstream = net.connect(this.options.target.port, this.options.target.host);
     this.#track(client);
     this.#track(upstream);
@@ -170,7 +174,7 @@ class ProxyImpl implements FaultProxy {
     const up = new Pipe(
       upstream,
       this.options,
-      random,
+      seededRandom(seed),
       limitFor('upstream'),
       (n) => (this.bytes.upstream += n),
       (last) => cutNow(upstream, last),
@@ -178,7 +182,7 @@ class ProxyImpl implements FaultProxy {
     const down = new Pipe(
       client,
       this.options,
-      random,
+      seededRandom(seed + 1),
       limitFor('downstream'),
       (n) => (this.bytes.downstream += n),
       (last) => cutNow(client, last),

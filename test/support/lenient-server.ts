@@ -33,6 +33,8 @@ export interface LenientConnection {
   /** SNI the client sent (false: none) once TLS is up. */
   readonly servername: string | false | undefined;
   readonly protocol: string | null | undefined;
+  /** Size of every read, in order (decrypted reads after TLS). */
+  readonly readSizes: readonly number[];
   readonly tlsError: Error | undefined;
   readonly isClosed: boolean;
   /** Every application byte received before TLS (or all of them without TLS). */
@@ -67,6 +69,7 @@ function findLenientEnd(data: Buffer): number {
 
 class Connection implements LenientConnection {
   readonly lines: { line: string; secure: boolean }[] = [];
+  readonly readSizes: number[] = [];
   servername: string | false | undefined;
   protocol: string | null | undefined;
   tlsError: Error | undefined;
@@ -126,6 +129,7 @@ class Connection implements LenientConnection {
   }
 
   #handle(chunk: Buffer): void {
+    this.readSizes.push(chunk.length);
     if (!this.#secure) this.#plain.push(Buffer.from(chunk));
     this.#buffer = Buffer.concat([this.#buffer, chunk]);
     while (this.#buffer.length > 0 && !this.isClosed) {
