@@ -5,6 +5,7 @@
 import { GENERIC_PROFILE } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
+import { hasControlCharacter } from '../protocol/address.js';
 import { encodeCommand } from '../protocol/command.js';
 import { DEFAULT_MAX_MESSAGE_OCTETS } from '../protocol/limits.js';
 import type { SessionConfig } from './machine-setup.js';
@@ -23,6 +24,8 @@ export function resolveConfig(options: SessionOptions): SessionConfig {
   if (auth !== undefined) {
     if (typeof auth.user !== 'string' || typeof auth.pass !== 'string')
       throw usage('auth', 'needs user and pass strings');
+    checkCredentialText(auth.user, 'auth.user');
+    checkCredentialText(auth.pass, 'auth.pass');
     if (auth.method !== undefined && !MECHANISMS.includes(auth.method))
       throw usage('auth.method', 'is not supported');
     if (auth.method === 'CRAM-MD5' && options.hmacMd5 === undefined)
@@ -42,6 +45,21 @@ export function resolveConfig(options: SessionOptions): SessionConfig {
     profile: options.profile ?? GENERIC_PROFILE,
     hmacMd5: options.hmacMd5,
   };
+}
+
+/**
+ * No control character in a user name or password: NUL separates PLAIN's fields (RFC 4616 §2), so
+ * `user\0otherpass` would authenticate with a password the caller never gave; SOH separates
+ * XOAUTH2's; SASLprep (RFC 4013 §2.3) prohibits them all. The error names the field, never the value.
+ */
+export function checkCredentialText(value: string, field: 'auth.user' | 'auth.pass'): void {
+  if (hasControlCharacter(value)) {
+    throw new SmtpUsageError({
+      code: ErrorCodes.CONTROL_CHARACTER,
+      field,
+      message: `${field}: contains a control character`,
+    });
+  }
 }
 
 function usage(field: string, problem: string): SmtpUsageError {

@@ -23,6 +23,7 @@ import {
   unexpectedReply,
   withOutcome,
 } from './failures.js';
+import { credentialForms, scrubReply } from './redaction.js';
 import {
   type AuthExchange,
   answerChallenge,
@@ -51,6 +52,12 @@ export interface SessionConfig {
   readonly allowAuthWithoutTls: boolean;
   readonly profile: ProviderProfile;
   readonly hmacMd5: HmacMd5 | undefined;
+}
+
+/** While authenticating, a reply may echo the credentials (`535 … for AKIA…`): scrub them before it reaches an error. */
+function echoSafe(context: SessionContext, reply: Reply, phase: Phase): Reply {
+  const credentials = context.config.credentials;
+  return phase === 'auth' && credentials ? scrubReply(reply, credentialForms(credentials.reveal())) : reply;
 }
 
 export interface SessionContext {
@@ -261,11 +268,16 @@ export const sessionSetup = setup({
 
     // Ends. Each assigns the error; the final states' entry closes, settles and reports.
     refused: enqueueActions(({ enqueue, context, event }, params: { phase: Phase }) =>
-      enqueue.assign(fail(refusal(replyOf(event)!, params.phase, context.config.profile))),
+      enqueue.assign(
+        fail(refusal(echoSafe(context, replyOf(event)!, params.phase), params.phase, context.config.profile)),
+      ),
     ),
-    unexpected: enqueueActions(({ enqueue, event }, params: Where) => {
+    unexpected: enqueueActions(({ enqueue, context, event }, params: Where) => {
       const reply = replyOf(event);
-      if (reply) enqueue.assign(fail(unexpectedReply(reply, params.phase, params.outcome)));
+      if (reply)
+        enqueue.assign(
+          fail(unexpectedReply(echoSafe(context, reply, params.phase), params.phase, params.outcome)),
+        );
     }),
     protocolFailure: enqueueActions(({ enqueue, event }, params: { phase: Phase; code: SmtpError['code'] }) =>
       enqueue.assign(

@@ -13,6 +13,7 @@ import type { Reply } from '../protocol/reply-types.js';
 import { resolveConfig } from './config.js';
 import { asProtocolError, asUsageError, injection, sessionEnded } from './failures.js';
 import type { MachineEffect, SessionEvent } from './machine-setup.js';
+import { credentialForms, scrubText } from './redaction.js';
 import { REDACTED } from './secret.js';
 import { PHASE_OF_STATE, sessionMachine } from './session-machine.js';
 import type {
@@ -42,6 +43,8 @@ export class Session {
   readonly #actor: Actor<typeof sessionMachine>;
   readonly #onEffect: (effect: SessionEffect) => void;
   readonly #onTranscript: ((entry: TranscriptEntry) => void) | undefined;
+  /** Credential forms scrubbed from server lines while authenticating. */
+  readonly #echoForms: readonly string[];
   #parser = new ReplyParser();
   #pending: PendingSend | undefined;
   #quitWaiters: (() => void)[] = [];
@@ -52,6 +55,7 @@ export class Session {
 
   constructor(options: SessionOptions, onEffect: (effect: SessionEffect) => void) {
     const config = resolveConfig(options);
+    this.#echoForms = config.credentials ? credentialForms(config.credentials.reveal()) : [];
     this.#onEffect = onEffect;
     this.#onTranscript = options.onTranscript;
     this.whenReady = new Promise<void>((resolve, reject) => {
@@ -96,7 +100,10 @@ export class Session {
     }
     for (const [index, reply] of replies.entries()) {
       if (this.#ended || this.#parser !== parser) return;
-      this.#transcript({ direction: 'server', text: replyLines(reply), redacted: false });
+      const text = replyLines(reply);
+      // Servers may echo the user name while authenticating (threats.md §5).
+      const shown = this.phase === 'auth' ? scrubText(text, this.#echoForms) : text;
+      this.#transcript({ direction: 'server', text: shown, redacted: shown !== text });
       const trailing = index < replies.length - 1 || parser.bufferedBytes > 0;
       this.#send({ type: 'reply.received', reply, trailing });
     }

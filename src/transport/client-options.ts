@@ -10,6 +10,7 @@ import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
 import { isAddressLiteral, isDomain } from '../protocol/address.js';
 import { encodeCommand } from '../protocol/command.js';
+import { checkCredentialText } from '../session/config.js';
 import { MECHANISMS, type Mechanism } from '../session/sasl.js';
 import { REDACTED, Secret } from '../session/secret.js';
 import { resolveTimeouts, type Timeouts } from '../session/timeouts.js';
@@ -122,6 +123,8 @@ function checkCredentials(value: unknown): Secret<ClientCredentials> | undefined
     throw usage('auth.user', 'must be a non-empty string');
   if (typeof auth.pass !== 'string' || auth.pass === '')
     throw usage('auth.pass', 'must be a non-empty string');
+  checkCredentialText(auth.user, 'auth.user');
+  checkCredentialText(auth.pass, 'auth.pass');
   if (auth.method !== undefined && !MECHANISMS.includes(auth.method)) {
     throw usage('auth.method', `must be one of ${MECHANISMS.join(', ')}`);
   }

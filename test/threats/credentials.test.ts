@@ -33,7 +33,9 @@ function surfaces(events: readonly ClientEvent[], error: SmtpError | undefined, 
       inspect(current, { depth: 10, showHidden: true }),
     );
   }
-  texts.push(JSON.stringify(client), inspect(client, { depth: 10, showHidden: true }), String(client));
+  if (client !== undefined) {
+    texts.push(JSON.stringify(client), inspect(client, { depth: 10, showHidden: true }), String(client));
+  }
   return texts;
 }
 
