@@ -2,7 +2,6 @@
  * One connection of the scripted SMTP server: line and DATA framing (RFC 5321 §4.5.2), replies via
  * the server's overrides, STARTTLS upgrade in place (RFC 3207 §4) and byte-exact recording.
  */
-import { once } from 'node:events';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import { applyReply, type ConnectionState, type ScriptedVerb, verbOf } from './scripted-replies.js';
@@ -78,9 +77,13 @@ export class Connection implements ScriptedConnection {
   ) {
     this.stream = raw;
     raw.setNoDelay(true);
-    this.whenClosed = once(raw, 'close').then(() => {
-      this.isClosed = true;
-    });
+    // Not events.once(): it rejects when 'error' (e.g. ECONNRESET) comes before 'close'.
+    this.whenClosed = new Promise((resolve) =>
+      raw.once('close', () => {
+        this.isClosed = true;
+        resolve();
+      }),
+    );
     raw.on('error', () => {});
     if (server.options.implicitTls) {
       this.upgrade(() => this.greet());
