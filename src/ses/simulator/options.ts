@@ -46,6 +46,11 @@ export interface SesSimulatorOptions {
   readonly tlsPort?: number;
   /** TLS material; default: a fresh test CA and server certificate from createTestCertificates(). */
   readonly certificates?: { readonly ca: PemPair; readonly server: PemPair };
+  /**
+   * Called for each server-side error the simulator survives (a client closing before its TLS
+   * handshake, a reset mid-transaction); they are also counted in `stats.errors`.
+   */
+  readonly onError?: (error: Error, listener: 'starttls' | 'tls') => void;
 }
 
 export interface ResolvedSesSimulatorOptions {

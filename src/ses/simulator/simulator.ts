@@ -14,11 +14,13 @@ import { SmtpUsageError } from '../../errors/smtp-error.js';
 import { createTestCertificates } from '../../testing/certificates.js';
 import { deriveSesSmtpPassword } from '../password.js';
 import { type ForcedReply, SesBehaviour, type SesSimulatorMessage } from './behaviour.js';
+import { listen, type SesSimulatorListener } from './listener.js';
 import { resolveSimulatorOptions, type SesSimulatorOptions } from './options.js';
 import { rejectionReason, SES_REJECTION_REASONS, type SesRejectionReason } from './rejections.js';
 import { rewriteReply, SES_HOST_NAME, SesReplies } from './replies.js';
 
 export type { SesSimulatorMessage } from './behaviour.js';
+export { SesSimulatorListenError, type SesSimulatorListener } from './listener.js';
 export type { SesSimulatorCredential, SesSimulatorOptions } from './options.js';
 export type { SesRejectionReason } from './rejections.js';
 
@@ -31,6 +33,11 @@ export interface SesSimulatorStats {
   accepted: number;
   /** Refusals (4xx/5xx replies) by reason. */
   readonly rejected: Record<SesRejectionReason, number>;
+  /**
+   * Server-side errors survived: clients that vanish mid-handshake ("Socket closed while initiating
+   * TLS"), resets inside a transaction, and the like. Each also goes to the `onError` option.
+   */
+  errors: number;
 }
 
 export interface SesSimulator {
@@ -89,6 +96,7 @@ export async function startSesSimulator(options: SesSimulatorOptions = {}): Prom
     active: 0,
     accepted: 0,
     rejected: rejected as Record<SesRejectionReason, number>,
+    errors: 0,
   };
   const sockets = new Set<Socket>();
 
@@ -168,10 +176,29 @@ export async function startSesSimulator(options: SesSimulatorOptions = {}): Prom
     };
   };
 
-  const starttls = hook(new Server(serverOptions(false)));
-  const implicit = hook(new Server(serverOptions(true)));
-  const starttlsPort = await listen(starttls.server, resolved.starttlsPort);
-  const tlsPort = await listen(implicit.server, resolved.tlsPort);
+  // smtp-server re-emits socket and handshake failures as 'error' on the server: without a listener
+  // one client closing before its TLS handshake would end the whole process.
+  const survive = (smtp: SMTPServer, listener: SesSimulatorListener): SMTPServer =>
+    smtp.on('error', (error: Error & { syscall?: string }) => {
+      if (error.syscall === 'listen') return; // reported by startSesSimulator's rejection
+      stats.errors += 1;
+      try {
+        options.onError?.(error, listener);
+      } catch {
+        // A failing observer must not take the simulator down either.
+      }
+    });
+  const starttls = hook(survive(new Server(serverOptions(false)), 'starttls'));
+  const implicit = hook(survive(new Server(serverOptions(true)), 'tls'));
+  let starttlsPort: number;
+  let tlsPort: number;
+  try {
+    starttlsPort = await listen(starttls.server, resolved.starttlsPort, 'starttls');
+    tlsPort = await listen(implicit.server, resolved.tlsPort, 'tls');
+  } catch (error) {
+    await Promise.all([closeServer(starttls), closeServer(implicit)]);
+    throw error;
+  }
   const caDir = await mkdtemp(join(tmpdir(), 'ses-simulator-'));
   const caFile = join(caDir, 'ca.pem');
   await writeFile(caFile, certificates.ca.cert);
@@ -198,17 +225,7 @@ export async function startSesSimulator(options: SesSimulatorOptions = {}): Prom
   };
 }
 
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve(typeof address === 'object' && address !== null ? address.port : port);
-    });
-  });
-}
-
 function closeServer(internals: ServerInternals): Promise<void> {
+  if (!internals.server.listening) return Promise.resolve();
   return new Promise((resolve) => (internals as unknown as SMTPServer).close(() => resolve()));
 }

@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { deriveSesSmtpPassword, deriveSesSmtpPasswordV2 } from '../../../src/ses
 import { SES_MESSAGE_ID_PATTERN } from '../../../src/ses/simulator/message-id.js';
 import {
   type SesSimulator,
+  SesSimulatorListenError,
   type SesSimulatorOptions,
   startSesSimulator,
 } from '../../../src/ses/simulator/simulator.js';
@@ -228,5 +230,62 @@ describe('accepted messages', () => {
     expect((await sendMessage(probe, 'a@example.com', to)).raw).toBe('451 Temporary service failure');
     expect((await sendMessage(probe, 'a@example.com', to)).code).toBe(250);
     probe.close();
+  });
+});
+
+describe('server errors never crash the process', () => {
+  const until = async (ready: () => boolean, what: string): Promise<void> => {
+    for (let waited = 0; !ready(); waited += 10) {
+      if (waited > 3000) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  it('counts a client that closes the implicit-TLS port before the handshake, and keeps serving', async () => {
+    const errors: { message: string; listener: string }[] = [];
+    const sim = await start({
+      onError: (error, listener) => errors.push({ message: error.message, listener }),
+    });
+    const socket = netConnect({ host: '127.0.0.1', port: sim.tlsPort });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    socket.destroy();
+    await until(() => sim.stats.errors > 0, 'the simulator to see the aborted handshake');
+    expect(sim.stats.errors).toBe(errors.length);
+    expect(errors[0]?.listener).toBe('tls');
+    const probe = await SmtpProbe.open(sim.tlsPort, { tls: { ca: sim.caPem } });
+    expect((await probe.read()).code).toBe(220);
+    probe.close();
+  });
+
+  it('rejects with SesSimulatorListenError when a port is taken, and frees the port it did bind', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const taken = (busy.address() as AddressInfo).port;
+    const spare = createServer();
+    await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
+    const free = (spare.address() as AddressInfo).port;
+    await new Promise((resolve) => spare.close(resolve));
+    try {
+      const failure = await start({ starttlsPort: free, tlsPort: taken }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(SesSimulatorListenError);
+      expect(failure).toMatchObject({ code: 'EADDRINUSE', port: taken, listener: 'tls' });
+      // The STARTTLS listener that did start was closed again: its port can be bound.
+      const again = createServer();
+      await new Promise<void>((resolve, reject) => {
+        again.once('error', reject);
+        again.listen(free, '127.0.0.1', resolve);
+      });
+      await new Promise((resolve) => again.close(resolve));
+      const first = await start({ starttlsPort: taken }).catch((error: unknown) => error);
+      expect(first).toMatchObject({ name: 'SesSimulatorListenError', listener: 'starttls', port: taken });
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
   });
 });
