@@ -1,4 +1,5 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -93,5 +94,21 @@ describe('smtp-machine simulate + send --batch', () => {
     const exit = await sim.exited;
     expect(exit.code).toBe(0);
     expect(sim.stderr()).toContain('stopping: 8 accepted');
+  });
+
+  test('a busy port: exit 69 naming the port and the flag to change (--json: the error document)', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const run = await runCli(['simulate', '--tls-port', String(port), '--json']);
+      expect(run.code).toBe(69);
+      const body = JSON.parse(run.stdout) as { ok: boolean; error: { message: string }; hints: string[] };
+      expect(body.ok).toBe(false);
+      expect(body.error.message).toContain(`port ${port} (EADDRINUSE)`);
+      expect(body.hints.join(' ')).toContain('--tls-port');
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
   });
 });

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { deriveSesSmtpPassword } from '../../ses/password.js';
 import {
   type SesSimulator,
+  SesSimulatorListenError,
   type SesSimulatorOptions,
   startSesSimulator,
 } from '../../ses/simulator/simulator.js';
@@ -139,10 +140,10 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const secret = randomBytes(30).toString('base64');
   const options = simulatorOptions(values, secret, accessKeyId);
   const simulator = await startSesSimulator(options).catch((error: unknown) => {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES') {
-      throw new CliError(ExitCodes.UNAVAILABLE, `cannot listen on the requested port (${code})`, [
-        'pick another --starttls-port / --tls-port, or omit them to use free ports',
+    if (error instanceof SesSimulatorListenError) {
+      const flag = error.listener === 'tls' ? '--tls-port' : '--starttls-port';
+      throw new CliError(ExitCodes.UNAVAILABLE, `cannot listen on port ${error.port} (${error.code})`, [
+        `pick another ${flag}, or omit it to use a free port`,
       ]);
     }
     throw error;
