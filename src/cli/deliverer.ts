@@ -1,20 +1,23 @@
 /**
- * Delivery for the CLI: N connections (createClient each) take messages from one queue, a shared
- * rate limiter paces them (AIMD on SES 454 throttling), and the delivery layer's retry policy decides
- * every retry (RFC 5321 §4.5.4.1; 421 session cap → reconnect at once; 5yz never).
+ * Delivery for the CLI: every message goes through one createPool (src/delivery), which owns the
+ * retries (SES schedule or the --retry-delays list, RFC 5321 §4.5.4.1; 5yz never), the send-rate
+ * limiter, connection recycling and 421/454 handling. This module only turns each settled send and
+ * its attempt history into a result record, and folds the pool's events into a DeliveryTally.
  */
-
-import { RateLimiter } from '../delivery/rate-limiter.js';
-import { decideRetry, type RetryOption } from '../delivery/retry-policy.js';
-import { type Action, classifyReply, type ProviderProfile } from '../errors/classify.js';
+import { setMaxListeners } from 'node:events';
+import { type Attempt, attemptsOf } from '../delivery/attempt-history.js';
+import { createPool } from '../delivery/pool.js';
+import type { PoolEvent } from '../delivery/pool-events.js';
+import type { RetryOption } from '../delivery/retry-policy.js';
+import type { PoolRefusal, PoolSendResult } from '../delivery/send-job.js';
+import { classifyReply, type ProviderProfile } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { isSmtpError, SmtpError } from '../errors/smtp-error.js';
 import { replyText } from '../protocol/reply-parser.js';
 import type { Reply } from '../protocol/reply-types.js';
-import type { SendResult } from '../session/types.js';
-import { createClient, type SmtpClient } from '../transport/client.js';
 import type { ClientOptions } from '../transport/client-options.js';
-import { type ExitCode, ExitCodes, exitCodeForError } from './exit-codes.js';
+import { DeliveryTally } from './delivery-tally.js';
+import { combineExitCodes, type ExitCode, ExitCodes, exitCodeForError } from './exit-codes.js';
 
 export interface Outgoing {
   readonly id: number;
@@ -25,28 +28,54 @@ export interface Outgoing {
 
 export type DeliveryStatus = 'delivered' | 'rejected' | 'failed' | 'unknown';
 
+export interface ReplyJson {
+  readonly code: number;
+  readonly text: string;
+}
+
+export interface RecipientResult {
+  readonly recipient: string;
+  /** The server's reply, when it gave one (a recipient left over when retries stopped may have none). */
+  readonly code?: number;
+  readonly text?: string;
+  readonly errorCode: string;
+  readonly outcome: string;
+}
+
+/** One attempt of the pool's history (a free reconnect after 421 or an idle close is an attempt too). */
+export interface AttemptJson {
+  /** Milliseconds after the message's first attempt started. */
+  readonly atMs: number;
+  readonly connection: string;
+  readonly delayBeforeMs: number;
+  readonly recipients: readonly string[];
+  readonly reply?: ReplyJson;
+  readonly accepted?: readonly string[];
+  readonly messageId?: string;
+  readonly error?: { readonly code: string; readonly outcome: string; readonly phase?: string };
+}
+
 export interface DeliveryResult {
   readonly id: number;
   readonly status: DeliveryStatus;
   readonly exitCode: ExitCode;
+  /** Transactions tried (the pool's attempt history length). */
   readonly attempts: number;
+  /** From the first attempt to the outcome (queue wait before it not included). */
   readonly ms: number;
   readonly messageId?: string;
-  readonly reply?: { readonly code: number; readonly text: string };
+  readonly reply?: ReplyJson;
   readonly accepted?: readonly string[];
-  readonly rejectedRecipients?: readonly {
-    readonly recipient: string;
-    readonly code: number;
-    readonly text: string;
-  }[];
+  readonly rejectedRecipients?: readonly RecipientResult[];
   readonly error?: {
     readonly code: string;
     readonly message: string;
     readonly phase?: string;
     readonly rule?: string;
   };
-  /** Retries this message needed, by cause (rule id or error code). */
+  /** Attempts that were followed by another, by the code of their failure ('recipients': 4xx at RCPT). */
   readonly retries: Readonly<Record<string, number>>;
+  readonly history: readonly AttemptJson[];
 }
 
 export interface DelivererOptions {
@@ -55,21 +84,91 @@ export interface DelivererOptions {
   readonly retry: RetryOption;
   /** Parallel connections (default 1). */
   readonly connections?: number;
-  /** Recipients per second (client-side pacing); undefined = as fast as the server takes them. */
+  /** Recipients per second (the pool's adaptive limiter); undefined = as fast as the server takes them. */
   readonly rate?: number;
-  /** Recipients/s regained per successful send after throttling (default: the limiter's rate / 50). */
-  readonly rateIncreaseStep?: number;
   readonly signal?: AbortSignal;
-  /** Called before each retry wait (for progress and logs). */
-  readonly onRetry?: (cause: string, delayMs: number, action: Action | undefined) => void;
-  /** Called when a connection is (re)opened. */
-  readonly onConnect?: () => void;
+  /** Every pool event, after the tally has counted it. */
+  readonly onEvent?: (event: PoolEvent, tally: DeliveryTally) => void;
 }
 
-const replyJson = (reply: Reply): { code: number; text: string } => ({
-  code: reply.code,
-  text: replyText(reply),
-});
+const replyJson = (reply: Reply): ReplyJson => ({ code: reply.code, text: replyText(reply) });
+
+/** How long close() may wait for QUITs after an interrupt before dropping the connections. */
+const ABORT_CLOSE_DEADLINE_MS = 2_000;
+
+/**
+ * Delivers every message through one pool and calls `onResult` as each settles (completion order).
+ * Returns the tally of the pool's events once the pool has closed.
+ */
+export async function deliverAll(
+  messages: readonly Outgoing[],
+  options: DelivererOptions,
+  onResult: (result: DeliveryResult) => void,
+): Promise<DeliveryTally> {
+  const tally = new DeliveryTally(options.rate);
+  const pool = createPool({
+    ...options.client,
+    profile: options.profile,
+    retry: options.retry,
+    maxConnections: Math.max(1, options.connections ?? 1),
+    // Every message of the batch is queued at once: the pool, not the queue bound, paces them.
+    maxQueue: Math.max(messages.length, 1),
+    ...(options.rate === undefined ? {} : { rateLimit: { perSecond: options.rate } }),
+    onEvent: (event) => {
+      tally.observe(event);
+      options.onEvent?.(event, tally);
+    },
+  });
+  const { signal, dispose } = fanOut(options.signal);
+  try {
+    await Promise.all(
+      messages.map(async (message) => {
+        let result: DeliveryResult;
+        try {
+          const sent = await pool.send({
+            from: message.from,
+            to: message.to,
+            message: message.raw,
+            signal,
+          });
+          result = delivered(message.id, sent);
+        } catch (caught) {
+          result = failed(message.id, asSmtpError(caught), options.profile);
+        }
+        onResult(result);
+      }),
+    );
+  } finally {
+    dispose();
+    await pool.close(signal.aborted ? { deadlineMs: ABORT_CLOSE_DEADLINE_MS } : {});
+  }
+  return tally;
+}
+
+/**
+ * One signal per send means one 'abort' listener per queued message on it: a signal of our own
+ * (no listener limit) follows the caller's, so a large batch does not trip the leak warning.
+ */
+function fanOut(parent: AbortSignal | undefined): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  const follow = (): void => controller.abort(parent?.reason);
+  if (parent?.aborted) follow();
+  else parent?.addEventListener('abort', follow, { once: true });
+  return { signal: controller.signal, dispose: () => parent?.removeEventListener('abort', follow) };
+}
+
+/** The pool rejects with SmtpError; anything else is a bug below, reported without a guess. */
+function asSmtpError(caught: unknown): SmtpError {
+  if (isSmtpError(caught)) return caught;
+  return new SmtpError({
+    code: ErrorCodes.PROTOCOL_ERROR,
+    message: `unexpected failure: ${caught instanceof Error ? caught.message : String(caught)}`,
+    origin: 'local',
+    outcome: 'unknown',
+    cause: caught,
+  });
+}
 
 function statusOf(error: SmtpError): DeliveryStatus {
   if (error.outcome === 'unknown') return 'unknown';
@@ -77,171 +176,37 @@ function statusOf(error: SmtpError): DeliveryStatus {
   return exitCodeForError(error) === ExitCodes.UNAVAILABLE ? 'rejected' : 'failed';
 }
 
-function aborted(signal: AbortSignal | undefined): SmtpError {
-  return new SmtpError({
-    code: ErrorCodes.ABORTED,
-    message: 'interrupted',
-    origin: 'local',
-    outcome: 'not-sent',
-    cause: signal?.reason,
-  });
-}
-
-/** Anything that is not an SmtpError is a bug somewhere below; report it without retrying. */
-function unexpected(caught: unknown): SmtpError {
-  return new SmtpError({
-    code: ErrorCodes.PROTOCOL_ERROR,
-    message: `unexpected failure: ${caught instanceof Error ? caught.message : String(caught)}`,
-    origin: 'local',
-    outcome: 'not-sent',
-    cause: caught,
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(aborted(signal));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-export class Deliverer {
-  readonly #options: DelivererOptions;
-  readonly #limiter: RateLimiter | undefined;
-  readonly #clients: SmtpClient[] = [];
-
-  constructor(options: DelivererOptions) {
-    this.#options = options;
-    this.#limiter =
-      options.rate === undefined
-        ? undefined
-        : new RateLimiter({
-            ratePerSecond: options.rate,
-            ...(options.rateIncreaseStep === undefined ? {} : { increaseStep: options.rateIncreaseStep }),
-          });
-  }
-
-  /** The current client-side send rate (recipients/s) after AIMD adjustments, if pacing. */
-  get currentRate(): number | undefined {
-    return this.#limiter?.currentRate;
-  }
-
-  /** Delivers every message, `connections` at a time; results arrive in completion order. */
-  async deliverAll(messages: readonly Outgoing[], onResult: (result: DeliveryResult) => void): Promise<void> {
-    let next = 0;
-    const worker = async (client: SmtpClient): Promise<void> => {
-      for (let message = messages[next++]; message !== undefined; message = messages[next++]) {
-        onResult(await this.#deliver(client, message));
-      }
-    };
-    const count = Math.max(1, Math.min(this.#options.connections ?? 1, messages.length));
-    for (let i = 0; i < count; i++) this.#clients.push(this.#createClient());
-    await Promise.all(this.#clients.map(worker));
-  }
-
-  async close(): Promise<void> {
-    await Promise.allSettled(this.#clients.map((client) => client.close()));
-  }
-
-  #createClient(): SmtpClient {
-    const { client, onConnect } = this.#options;
-    const logger = client.logger;
-    return createClient({
-      ...client,
-      logger: (event) => {
-        if (event.type === 'connecting') onConnect?.();
-        logger?.(event);
-      },
-    });
-  }
-
-  async #deliver(client: SmtpClient, message: Outgoing): Promise<DeliveryResult> {
-    const { signal, retry, profile } = this.#options;
-    const started = performance.now();
-    const retries: Record<string, number> = {};
-    let attempts = 0;
-    let counted = 1;
-    let reconnects = 0;
-    const finish = (rest: Omit<DeliveryResult, 'id' | 'attempts' | 'ms' | 'retries'>): DeliveryResult => ({
-      id: message.id,
-      attempts,
-      ms: Math.round(performance.now() - started),
-      retries,
-      ...rest,
-    });
-    for (;;) {
-      let error: SmtpError;
-      try {
-        await this.#limiter?.take(Math.max(1, message.to.length), signal);
-        attempts += 1;
-        const result = await client.send({
-          from: message.from,
-          to: message.to,
-          message: message.raw,
-          ...(signal ? { signal } : {}),
-        });
-        this.#limiter?.onSuccess();
-        return finish(delivered(result));
-      } catch (caught) {
-        error = isSmtpError(caught) ? caught : signal?.aborted ? aborted(signal) : unexpected(caught);
-      }
-      const disposition =
-        error.reply === undefined
-          ? undefined
-          : classifyReply(error.reply, error.phase ?? 'data-end', profile);
-      const action = disposition?.action;
-      if (action === 'slow-down') this.#limiter?.onThrottled();
-      // Wrong credentials, TLS mode or certificate trust: no amount of waiting fixes configuration.
-      const decision =
-        signal?.aborted || exitCodeForError(error) === ExitCodes.CONFIG
-          ? ({ retry: false } as const)
-          : decideRetry(retry, {
-              attempt: counted,
-              elapsedMs: performance.now() - started,
-              error: { outcome: error.outcome, retryable: error.retryable, code: error.code, action },
-              reconnects,
-            });
-      if (!decision.retry) return finish(failure(error, disposition?.rule));
-      if (decision.countsAsAttempt) counted += 1;
-      else reconnects += 1;
-      const cause = disposition?.rule ?? error.code;
-      retries[cause] = (retries[cause] ?? 0) + 1;
-      this.#options.onRetry?.(cause, decision.delayMs, action);
-      try {
-        await sleep(decision.delayMs, signal);
-      } catch {
-        return finish(failure(error, disposition?.rule));
-      }
-    }
-  }
-}
-
-function delivered(result: SendResult): Omit<DeliveryResult, 'id' | 'attempts' | 'ms' | 'retries'> {
+function delivered(id: number, result: PoolSendResult): DeliveryResult {
+  const refused = result.rejected.map(recipientJson);
+  // Some recipients did not get it: 69 for refusals, 75 for those left over when retries stopped.
+  const exitCode = combineExitCodes([
+    ExitCodes.OK,
+    ...result.rejected.map((r) => (r.outcome === 'rejected' ? ExitCodes.UNAVAILABLE : ExitCodes.TEMP_FAIL)),
+  ]);
   return {
+    id,
     status: 'delivered',
-    exitCode: ExitCodes.OK,
+    exitCode,
+    ...timing(result.attempts),
     ...(result.messageId === undefined ? {} : { messageId: result.messageId }),
     reply: replyJson(result.reply),
     accepted: result.accepted,
-    rejectedRecipients: result.rejected.map((r) => ({ recipient: r.recipient, ...replyJson(r.reply) })),
+    rejectedRecipients: refused,
+    ...history(result.attempts),
   };
 }
 
-function failure(
-  error: SmtpError,
-  rule: string | undefined,
-): Omit<DeliveryResult, 'id' | 'attempts' | 'ms' | 'retries'> {
+function failed(id: number, error: SmtpError, profile: ProviderProfile): DeliveryResult {
+  const attempts = attemptsOf(error) ?? [];
+  const rule =
+    error.reply === undefined
+      ? undefined
+      : classifyReply(error.reply, error.phase ?? 'data-end', profile).rule;
   return {
+    id,
     status: statusOf(error),
     exitCode: exitCodeForError(error),
+    ...timing(attempts),
     ...(error.reply === undefined ? {} : { reply: replyJson(error.reply) }),
     error: {
       code: error.code,
@@ -249,5 +214,55 @@ function failure(
       ...(error.phase === undefined ? {} : { phase: error.phase }),
       ...(rule === undefined ? {} : { rule }),
     },
+    ...history(attempts),
+  };
+}
+
+function recipientJson(refusal: PoolRefusal): RecipientResult {
+  return {
+    recipient: refusal.recipient,
+    ...(refusal.reply === undefined ? {} : replyJson(refusal.reply)),
+    errorCode: refusal.code,
+    outcome: refusal.outcome,
+  };
+}
+
+function timing(attempts: readonly Attempt[]): { attempts: number; ms: number } {
+  const first = attempts[0];
+  return {
+    attempts: attempts.length,
+    ms: first === undefined ? 0 : Math.max(0, Math.round(performance.now() - first.startedAt)),
+  };
+}
+
+function history(attempts: readonly Attempt[]): { retries: Record<string, number>; history: AttemptJson[] } {
+  const retries: Record<string, number> = {};
+  attempts.slice(0, -1).forEach((attempt) => {
+    const cause = attempt.error?.code ?? 'recipients';
+    retries[cause] = (retries[cause] ?? 0) + 1;
+  });
+  const start = attempts[0]?.startedAt ?? 0;
+  return { retries, history: attempts.map((attempt) => attemptJson(attempt, start)) };
+}
+
+function attemptJson(attempt: Attempt, start: number): AttemptJson {
+  const { error } = attempt;
+  return {
+    atMs: Math.round(attempt.startedAt - start),
+    connection: attempt.connectionId,
+    delayBeforeMs: attempt.delayBeforeMs,
+    recipients: attempt.recipients,
+    ...(attempt.reply === undefined ? {} : { reply: replyJson(attempt.reply) }),
+    ...(attempt.accepted === undefined ? {} : { accepted: attempt.accepted }),
+    ...(attempt.messageId === undefined ? {} : { messageId: attempt.messageId }),
+    ...(error === undefined
+      ? {}
+      : {
+          error: {
+            code: error.code,
+            outcome: error.outcome,
+            ...(error.phase === undefined ? {} : { phase: error.phase }),
+          },
+        }),
   };
 }

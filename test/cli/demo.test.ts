@@ -8,22 +8,44 @@ describe('smtp-machine demo', () => {
       ok: boolean;
       problems: string[];
       expected: { delivered: number; rejected: number };
-      throttled: number;
-      connections: number;
-      results: { status: string; attempts: number; reply?: { code: number }; error?: { code: string } }[];
+      pool: {
+        retriesByCause: Record<string, number>;
+        rateLowered: number;
+        rate: { start: number; lowest: number };
+        connections: { opened: number };
+      };
+      results: {
+        id: number;
+        status: string;
+        attempts: number;
+        reply?: { code: number };
+        error?: { code: string };
+        history: { reply?: { code: number } }[];
+      }[];
       server: { accepted: number; refused: Record<string, number> };
     };
     expect(report.problems).toEqual([]);
     expect(run.code).toBe(0);
-    expect(report.results).toHaveLength(120);
-    expect(report.throttled).toBeGreaterThan(0);
-    expect(report.connections).toBeGreaterThan(3);
+    expect(report.results.map((r) => r.id)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    // Throttling: the pool retried 454s and lowered its rate.
+    expect(report.pool.retriesByCause['slow-down']).toBeGreaterThan(0);
+    expect(report.pool.rateLowered).toBeGreaterThan(0);
+    expect(report.pool.rate.lowest).toBeLessThan(report.pool.rate.start);
+    // Recycling: the session cap ended connections, the pool reconnected at once.
+    expect(report.pool.retriesByCause.reconnect).toBeGreaterThan(0);
+    expect(report.server.refused['session-cap']).toBeGreaterThan(0);
+    expect(report.pool.connections.opened).toBeGreaterThan(3);
     const tooLarge = report.results.filter((r) => r.error?.code === 'SMTP_MESSAGE_TOO_LARGE');
     expect(tooLarge).toHaveLength(1);
+    expect(tooLarge[0]?.attempts).toBe(1);
     expect(report.server.refused['message-too-long']).toBe(0);
     const rejected = report.results.filter((r) => r.reply?.code === 554);
     expect(rejected.length).toBe(report.expected.rejected);
-    expect(rejected.every((r) => r.attempts === 1)).toBe(true);
+    // Never retried: the 554 is the only 554 in the history, and the last attempt.
+    for (const r of rejected) {
+      expect(r.history.filter((a) => a.reply?.code === 554)).toHaveLength(1);
+      expect(r.history.at(-1)?.reply?.code).toBe(554);
+    }
     expect(report.server.accepted).toBe(report.expected.delivered);
   }, 30_000);
 });

@@ -190,9 +190,16 @@ describe('smtp-machine send', () => {
     );
     server.override('DOT', undefined);
     expect(run.code).toBe(0);
-    const result = JSON.parse(run.stdout) as { attempts: number; retries: Record<string, number> };
+    const result = JSON.parse(run.stdout) as {
+      attempts: number;
+      retries: Record<string, number>;
+      history: { delayBeforeMs: number; reply?: { code: number }; error?: { code: string } }[];
+    };
     expect(result.attempts).toBe(2);
-    expect(Object.values(result.retries)).toEqual([1]);
+    expect(result.retries).toEqual({ SMTP_TRANSIENT_FAILURE: 1 });
+    // The pool's attempt history: the 451, then the --retry-delays wait, then the 250.
+    expect(result.history.map((a) => a.reply?.code)).toEqual([451, 250]);
+    expect(result.history[1]?.delayBeforeMs).toBe(100);
   });
 
   test('usage errors: no --to, --pass-stdin without SMTP_USER, bad --security', async () => {

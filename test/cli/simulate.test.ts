@@ -81,10 +81,21 @@ describe('smtp-machine simulate + send --batch', () => {
       const summary = records.at(-1)?.summary as {
         delivered: number;
         retriesByCause: Record<string, number>;
+        retriesByCode: Record<string, number>;
         exitCode: number;
       };
       expect(summary.delivered).toBe(8);
-      expect(summary.retriesByCause['ses.454.max-send-rate']).toBeGreaterThan(0);
+      // The pool's cause for SES 454 "Maximum sending rate exceeded", and the code it was classified as.
+      expect(summary.retriesByCause['slow-down']).toBeGreaterThan(0);
+      expect(summary.retriesByCode.SMTP_THROTTLED).toBe(summary.retriesByCause['slow-down']);
+      // Each throttled message's history shows the 454 and the attempt that delivered it.
+      const throttled = results.filter((r) => (r.attempts as number) > 1);
+      expect(throttled.length).toBeGreaterThan(0);
+      for (const r of throttled) {
+        const history = r.history as { reply?: { code: number }; error?: { code: string } }[];
+        expect(history.at(-1)?.reply?.code).toBe(250);
+        expect(history.slice(0, -1).every((a) => a.reply?.code === 454)).toBe(true);
+      }
       expect(summary.exitCode).toBe(64); // the invalid line
       expect(run.code).toBe(64);
       expect(run.stderr).toContain('8/8');

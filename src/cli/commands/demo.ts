@@ -9,7 +9,7 @@ import { composeMessage } from '../../message/compose.js';
 import { type SesSimulator, startSesSimulator } from '../../ses/simulator/simulator.js';
 import { COMMON_OPTIONS, parseCommandArgs, parseInteger } from '../args.js';
 import { profileFor } from '../client-config.js';
-import { Deliverer, type DeliveryResult, type Outgoing } from '../deliverer.js';
+import { type DeliveryResult, deliverAll, type Outgoing } from '../deliverer.js';
 import { ExitCodes } from '../exit-codes.js';
 import { type CliIo, Output, ProgressBar } from '../output.js';
 import type { CliCommand } from './command.js';
@@ -38,6 +38,7 @@ Exit status: 0 when every outcome matches the expectation, 70 otherwise.`;
 export const DEMO_SETTINGS = {
   sendRate: 40,
   clientRate: 80,
+  retryDelaysMs: [200, 400, 800, 1600],
   sessionCap: 25,
   connections: 3,
   unverified: 5,
@@ -113,30 +114,6 @@ async function deliver(
   progress: boolean | undefined,
 ): Promise<DemoReport> {
   const user = simulator.users[0];
-  let connections = 0;
-  let throttled = 0;
-  const deliverer = new Deliverer({
-    client: {
-      host: '127.0.0.1',
-      port: simulator.starttlsPort,
-      security: 'starttls',
-      tls: { ca: simulator.caPem },
-      ...(user === undefined ? {} : { auth: user }),
-      clientName: 'demo.smtp-machine.local',
-    },
-    profile: profileFor('ses'),
-    retry: { delaysMs: [200, 400, 800, 1600], repeatLast: true, deadlineMs: 30_000 },
-    connections: DEMO_SETTINGS.connections,
-    rate: DEMO_SETTINGS.clientRate,
-    rateIncreaseStep: 0.5,
-    signal: io.signal,
-    onConnect: () => {
-      connections += 1;
-    },
-    onRetry: (_cause, _delay, action) => {
-      if (action === 'slow-down') throttled += 1;
-    },
-  });
   const bar = new ProgressBar(
     io.stderr,
     messages.length,
@@ -144,28 +121,35 @@ async function deliver(
   );
   const results: DeliveryResult[] = [];
   const started = performance.now();
-  try {
-    await deliverer.deliverAll(messages, (result) => {
+  const tally = await deliverAll(
+    messages,
+    {
+      client: {
+        host: '127.0.0.1',
+        port: simulator.starttlsPort,
+        security: 'starttls',
+        tls: { ca: simulator.caPem },
+        ...(user === undefined ? {} : { auth: user }),
+        clientName: 'demo.smtp-machine.local',
+      },
+      profile: profileFor('ses'),
+      retry: { delaysMs: DEMO_SETTINGS.retryDelaysMs, repeatLast: true, deadlineMs: 30_000 },
+      connections: DEMO_SETTINGS.connections,
+      rate: DEMO_SETTINGS.clientRate,
+      signal: io.signal,
+      onEvent: (_event, progress) => bar.update(progress.done, progress.status()),
+    },
+    (result) => {
       results.push(result);
-      const delivered = results.filter((r) => r.status === 'delivered').length;
-      const rate = deliverer.currentRate?.toFixed(0) ?? '-';
-      bar.update(
-        results.length,
-        `delivered ${delivered}  throttled ${throttled}  conns ${connections}  pace ${rate}/s`,
-      );
-    });
-  } finally {
-    bar.finish();
-    await deliverer.close();
-  }
+    },
+  ).finally(() => bar.finish());
   const seconds = (performance.now() - started) / 1000;
+  results.sort((a, b) => a.id - b.id);
   return {
     expected,
     results,
     seconds,
-    connections,
-    throttled,
-    clientRate: { start: DEMO_SETTINGS.clientRate, end: deliverer.currentRate ?? DEMO_SETTINGS.clientRate },
+    pool: tally.snapshot(),
     server: {
       accepted: simulator.stats.accepted,
       connections: simulator.stats.connections,

@@ -1,10 +1,11 @@
-/** Human and JSON summaries of `smtp-machine send` results, with SES advice for failures. */
+/** Human and JSON summaries of `smtp-machine send` results, with SES advice and TLS-mode hints for failures. */
 import { type ErrorCode, ErrorCodes } from '../../errors/codes.js';
 import type { Phase } from '../../errors/smtp-error.js';
 import { sesAdvice } from '../../ses/advice.js';
 import type { Provider } from '../client-config.js';
 import type { ConnectionConfig } from '../connection.js';
 import type { DeliveryResult } from '../deliverer.js';
+import type { TallySnapshot } from '../delivery-tally.js';
 
 export interface SendSummary {
   readonly total: number;
@@ -12,39 +13,119 @@ export interface SendSummary {
   readonly rejected: number;
   readonly failed: number;
   readonly unknown: number;
+  /** Retries the pool scheduled (free reconnects included), by its cause and by error code. */
   readonly retries: number;
   readonly retriesByCause: Readonly<Record<string, number>>;
+  readonly retriesByCode: Readonly<Record<string, number>>;
+  /** Times the send rate was lowered after throttling, and the rate's course (with --rate). */
+  readonly throttled: number;
+  readonly rate?: { readonly start: number; readonly end: number; readonly lowest: number };
+  readonly connections: TallySnapshot['connections'];
 }
 
-export function summarize(results: readonly DeliveryResult[]): SendSummary {
-  const retriesByCause: Record<string, number> = {};
-  let retries = 0;
+export function summarize(results: readonly DeliveryResult[], tally: TallySnapshot): SendSummary {
   const count = { delivered: 0, rejected: 0, failed: 0, unknown: 0 };
-  for (const result of results) {
-    count[result.status] += 1;
-    for (const [cause, n] of Object.entries(result.retries)) {
-      retriesByCause[cause] = (retriesByCause[cause] ?? 0) + n;
-      retries += n;
-    }
-  }
-  return { total: results.length, ...count, retries, retriesByCause };
+  for (const result of results) count[result.status] += 1;
+  return {
+    total: results.length,
+    ...count,
+    retries: tally.retries,
+    retriesByCause: tally.retriesByCause,
+    retriesByCode: tally.retriesByCode,
+    throttled: tally.rateLowered,
+    ...(tally.rate === undefined
+      ? {}
+      : { rate: { start: tally.rate.start, end: tally.rate.current, lowest: tally.rate.lowest } }),
+    connections: tally.connections,
+  };
 }
 
 export function summaryText(summary: SendSummary & { invalid: number }): string {
   const causes = Object.entries(summary.retriesByCause).map(([cause, n]) => `${cause} ×${n}`);
+  const rate = summary.rate;
   return [
     `${summary.delivered}/${summary.total + summary.invalid} delivered, ${summary.rejected} rejected, ` +
       `${summary.failed} failed temporarily, ${summary.unknown} unknown, ${summary.invalid} invalid lines`,
     ...(causes.length > 0 ? [`retries: ${causes.join(', ')}`] : []),
+    ...(rate !== undefined && summary.throttled > 0
+      ? [
+          `throttled: rate lowered ${summary.throttled}× (${rate.start} → ${rate.lowest.toFixed(1)}, ` +
+            `${rate.end.toFixed(1)} recipients/s at the end)`,
+        ]
+      : []),
+    `connections: ${summary.connections.opened} opened`,
   ].join('\n');
 }
 
-export function describeResult(result: DeliveryResult, provider: Provider, config: ConnectionConfig): string {
-  const retries = Object.values(result.retries).reduce((a, b) => a + b, 0);
+const isCertificateProblem = (message: string): boolean =>
+  /certificate|CERT_|SELF_SIGNED|ALTNAME|not signed by a trusted CA/i.test(message);
+
+/**
+ * A greeting that never came on a plaintext/STARTTLS attempt (an implicit-TLS port waits for a
+ * ClientHello), or a TLS handshake that failed without a certificate problem on an implicit-TLS
+ * attempt (a STARTTLS port greets in plaintext): the two faces of the port/TLS-mode mix-up.
+ */
+export function looksLikeTlsModeMixUp(result: DeliveryResult, config: ConnectionConfig): boolean {
+  const { error } = result;
+  if (error === undefined) return false;
+  if (error.code === ErrorCodes.TIMEOUT && error.phase === 'greeting') return config.security !== 'implicit';
+  if (error.code === ErrorCodes.TLS_FAILED && config.security === 'implicit') {
+    return !isCertificateProblem(error.message);
+  }
+  return false;
+}
+
+/** The `check` command line for the same server, flags included (never credentials). */
+export function checkCommandLine(config: ConnectionConfig): string {
+  const target = config.host.includes(':')
+    ? `[${config.host}]:${config.port}`
+    : `${config.host}:${config.port}`;
+  const ca = config.caFile === undefined ? '' : ` --ca ${config.caFile}`;
+  return `smtp-machine check ${target} --security ${config.security}${ca}`;
+}
+
+/** Hints for a failed result: SES advice (SES provider or region), the TLS-mode mix-up and `check`. */
+export function resultHints(result: DeliveryResult, provider: Provider, config: ConnectionConfig): string[] {
+  if (result.status === 'delivered') return [];
+  const hints: string[] = [];
+  const base = {
+    ...(result.error === undefined ? {} : { code: result.error.code as ErrorCode }),
+    ...(result.error?.phase === undefined ? {} : { phase: result.error.phase as Phase }),
+    port: config.port,
+    host: config.host,
+    security: config.security,
+  };
+  if (provider === 'ses' || config.region !== undefined) {
+    hints.push(
+      ...sesAdvice({
+        ...base,
+        ...(result.reply === undefined
+          ? {}
+          : { reply: { code: result.reply.code, lines: result.reply.text.split('\n') } }),
+        ...(config.region === undefined ? {} : { region: config.region }),
+        ...(config.credentials === undefined ? {} : { pass: config.credentials.pass }),
+      }),
+    );
+  }
+  const mixUp = looksLikeTlsModeMixUp(result, config);
+  // The port/mode rows of the advice table hold for any server on the well-known ports.
+  if (mixUp) hints.push(...sesAdvice(base));
+  if (mixUp || result.error?.code === ErrorCodes.TLS_FAILED) {
+    const what = mixUp
+      ? `this looks like a TLS-mode mix-up (implicit TLS vs STARTTLS on port ${config.port})`
+      : 'the TLS handshake failed';
+    hints.push(`${what}: run \`${checkCommandLine(config)}\` to see which mode the port speaks`);
+  }
+  return [...new Set(hints)];
+}
+
+export function describeResult(result: DeliveryResult, hints: readonly string[]): string {
+  const retries = Math.max(0, result.attempts - 1);
   const tries = retries > 0 ? ` after ${retries} ${retries === 1 ? 'retry' : 'retries'}` : '';
   if (result.status === 'delivered') {
     const refused = (result.rejectedRecipients ?? []).map(
-      (r) => `  refused ${r.recipient}: ${r.code} ${r.text}`,
+      (r) =>
+        `  not delivered to ${r.recipient}: ${r.code === undefined ? r.errorCode : `${r.code} ${r.text}`}`,
     );
     const id = result.messageId === undefined ? '' : ` (message id ${result.messageId})`;
     return [`delivered${id}${tries}: ${result.reply?.code} ${result.reply?.text}`, ...refused].join('\n');
@@ -54,23 +135,5 @@ export function describeResult(result: DeliveryResult, provider: Provider, confi
     failed: 'not sent (temporary failure)',
     unknown: 'outcome unknown (may have been delivered)',
   }[result.status];
-  const lines = [`${what}${tries}: ${result.error?.message ?? ''}`];
-  if (provider === 'ses' || config.region !== undefined) {
-    const advice = sesAdvice({
-      ...(result.error === undefined ? {} : { code: result.error.code as ErrorCode }),
-      ...(result.reply === undefined
-        ? {}
-        : { reply: { code: result.reply.code, lines: result.reply.text.split('\n') } }),
-      ...(result.error?.phase === undefined ? {} : { phase: result.error.phase as Phase }),
-      port: config.port,
-      host: config.host,
-      security: config.security,
-      ...(config.region === undefined ? {} : { region: config.region }),
-      ...(config.credentials === undefined ? {} : { pass: config.credentials.pass }),
-    });
-    lines.push(...advice.map((a) => `hint: ${a}`));
-  } else if (result.error?.code === ErrorCodes.TLS_FAILED) {
-    lines.push('hint: run `smtp-machine check` with the same flags to diagnose the connection');
-  }
-  return lines.join('\n');
+  return [`${what}${tries}: ${result.error?.message ?? ''}`, ...hints.map((a) => `hint: ${a}`)].join('\n');
 }

@@ -2,15 +2,24 @@
  * `smtp-machine send`: one message from flags or an .eml file, or a JSON Lines batch, through the
  * client with the delivery layer's retries. Results: text or JSON (batch: JSON Lines); sysexits codes.
  */
+import { ErrorCodes } from '../../errors/codes.js';
+import type { ClientLogger } from '../../transport/client-options.js';
 import { COMMON_OPTIONS, oneOf, parseCommandArgs, parseInteger, parsePositive, usageError } from '../args.js';
 import { clientOptions, type Provider, profileFor, providerFor, retryFor } from '../client-config.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, resolveConnection } from '../connection.js';
-import { Deliverer, type DeliveryResult, type Outgoing } from '../deliverer.js';
+import { type DeliveryResult, deliverAll, type Outgoing } from '../deliverer.js';
 import { combineExitCodes, type ExitCode, ExitCodes } from '../exit-codes.js';
 import { messageFromEml, messageFromFlags, messagesFromBatch } from '../message-input.js';
 import { type CliIo, Output, ProgressBar, type ProgressMode } from '../output.js';
 import type { CliCommand } from './command.js';
-import { describeResult, summarize, summaryText } from './send-report.js';
+import { checkCommandLine, describeResult, resultHints, summarize, summaryText } from './send-report.js';
+
+/** Retried failures that `check` can diagnose (TLS mode, firewall, certificate). */
+const CONNECTION_TROUBLE: ReadonlySet<string> = new Set([
+  ErrorCodes.TIMEOUT,
+  ErrorCodes.TLS_FAILED,
+  ErrorCodes.CONNECTION_FAILED,
+]);
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -140,58 +149,57 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const { list, invalid } = await messages(values);
   const batch = values.batch !== undefined;
 
-  const deliverer = new Deliverer({
-    client: clientOptions(
-      config,
-      maxSize,
-      values.verbose
-        ? (event) => {
-            if (event.type === 'transcript')
-              output.note(`${event.direction === 'client' ? 'C:' : 'S:'} ${event.text}`);
-          }
-        : undefined,
-    ),
-    profile: profileFor(provider),
-    retry: retryFor(provider, values.retry !== false, deadlineMs, delays),
-    connections,
-    ...(rate === undefined ? {} : { rate }),
-    signal: io.signal,
-    onRetry: (cause, delayMs) => {
-      if (!batch && !output.json) output.note(`retrying in ${(delayMs / 1000).toFixed(1)} s (${cause})`);
-    },
-  });
+  const logger: ClientLogger | undefined = values.verbose
+    ? (event) => {
+        if (event.type === 'transcript')
+          output.note(`${event.direction === 'client' ? 'C:' : 'S:'} ${event.text}`);
+      }
+    : undefined;
   const results: DeliveryResult[] = [];
   const codes: ExitCode[] = invalid.map(() => ExitCodes.USAGE);
   const bar = new ProgressBar(io.stderr, list.length, batch ? progressMode(values.progress) : 'never');
   for (const line of invalid)
     output.record({ line: line.id, status: 'invalid', error: { message: line.problem } });
-  try {
-    await deliverer.deliverAll(list, (result) => {
+  const tally = await deliverAll(
+    list,
+    {
+      client: clientOptions(config, maxSize, logger),
+      profile: profileFor(provider),
+      retry: retryFor(provider, values.retry !== false, deadlineMs, delays),
+      connections,
+      ...(rate === undefined ? {} : { rate }),
+      signal: io.signal,
+      onEvent: (event, progress) => {
+        if (event.type === 'retry-scheduled' && !batch && !output.json) {
+          const diagnose = CONNECTION_TROUBLE.has(String(event.code))
+            ? `; if it persists, run \`${checkCommandLine(config)}\``
+            : '';
+          output.note(
+            `retrying in ${(event.delayMs / 1000).toFixed(1)} s (${event.cause}: ${event.code})${diagnose}`,
+          );
+        }
+        bar.update(progress.done, progress.status());
+      },
+    },
+    (result) => {
       results.push(result);
       codes.push(result.exitCode);
       if (batch) output.record({ line: result.id, ...result, id: undefined });
-      const s = summarize(results);
-      bar.update(
-        results.length,
-        `delivered ${s.delivered}  rejected ${s.rejected}  failed ${s.failed + s.unknown}  retries ${s.retries}`,
-      );
-    });
-  } finally {
-    bar.finish();
-    await deliverer.close();
-  }
+    },
+  ).finally(() => bar.finish());
   const exitCode = combineExitCodes(codes);
   if (batch) {
-    const summary = { ...summarize(results), invalid: invalid.length, exitCode };
+    const summary = { ...summarize(results, tally.snapshot()), invalid: invalid.length, exitCode };
     if (output.json) output.record({ summary });
     else output.note(summaryText(summary));
   } else {
     const result = results[0];
     if (result !== undefined) {
-      const data = { ok: result.status === 'delivered', ...result, id: undefined };
+      const hints = resultHints(result, provider, config);
+      const data = { ok: result.status === 'delivered', ...result, id: undefined, hints };
       if (output.json || result.status === 'delivered')
-        output.result(data, () => describeResult(result, provider, config));
-      else output.note(describeResult(result, provider, config));
+        output.result(data, () => describeResult(result, hints));
+      else output.note(describeResult(result, hints));
     }
   }
   return exitCode;
