@@ -21,7 +21,8 @@ export function failureAction(error: SmtpError, profile: ProviderProfile, reused
   if (error.code === ErrorCodes.THROTTLED) return 'slow-down';
   if (error.code === ErrorCodes.TOO_MANY_CONNECTIONS) return 'reduce-connections';
   if (reusedConnection && diedWhileIdle(error)) return 'reconnect';
-  return error.retryable ? 'retry' : 'reject';
+  // A loss after the dot ('unknown') is transient too; decideRetry retries it only under at-least-once.
+  return error.retryable || error.outcome === 'unknown' ? 'retry' : 'reject';
 }
 
 /**
@@ -48,15 +49,30 @@ export function breaksConnection(error: SmtpError, action: Action): boolean {
   return error.phase === undefined || !TRANSACTION_PHASES.has(error.phase);
 }
 
-/** Clients must fail with SmtpError; anything else is a bug whose effect on delivery is unknown. */
+/**
+ * Clients must fail with SmtpError; anything else is a bug in the client (or a custom factory)
+ * whose effect on delivery is unknown: wrapped, with the thrown value as `cause`.
+ */
 export function toSmtpError(thrown: unknown): SmtpError {
   if (thrown instanceof SmtpError) return thrown;
+  return internalError(thrown);
+}
+
+/**
+ * A failure that is not the server's or the network's: outcome 'unknown' because nothing tells
+ * whether the message went out, so it is never retried unless the caller chose at-least-once.
+ * The message names the thrown value's type only (its text may carry data); the value is `cause`.
+ */
+export function internalError(thrown: unknown): SmtpError {
+  const kind = thrown instanceof Error ? thrown.name : thrown === null ? 'null' : typeof thrown;
   return new SmtpError({
     code: ErrorCodes.PROTOCOL_ERROR,
     origin: 'local',
     outcome: 'unknown',
     retryable: false,
-    message: 'The connection failed with an unexpected error; the message may or may not have been sent',
+    message:
+      `The client failed with a ${kind} instead of an SmtpError (a bug; see cause); ` +
+      'the message may or may not have been sent',
     cause: thrown,
   });
 }

@@ -150,7 +150,9 @@ function gateReason(policy: RetryOption, context: RetryContext, opts: DecideOpti
   if (policy === false) return 'disabled';
   if (outcome === 'rejected') return 'rejected';
   if (outcome === 'unknown' && opts.atLeastOnce !== true) return 'unknown-outcome';
-  if (!retryable) return 'not-retryable';
+  // An SmtpError is never `retryable` with an 'unknown' outcome (a resend may duplicate): under
+  // at-least-once the caller has accepted that, so the loss itself is the reason to retry.
+  if (!retryable && outcome !== 'unknown') return 'not-retryable';
   // Daily quota: the next 5-second retry is certain to fail too; the caller learns now and requeues.
   if (action === 'stop-sending') return 'stop-sending';
   if (action === 'reject' || action === 'fix-credentials') return 'not-retryable';

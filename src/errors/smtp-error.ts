@@ -49,6 +49,7 @@ export interface SmtpErrorOptions {
   readonly outcome?: Outcome;
   readonly phase?: Phase;
   readonly reply?: Reply;
+  /** Worth retrying later; forced to false unless the outcome is 'not-sent'. */
   readonly retryable?: boolean;
   /** The field a usage error is about (never its value: values may be secrets or attacks). */
   readonly field?: string;
@@ -75,7 +76,9 @@ export class SmtpError extends Error {
     this.outcome = options.outcome ?? 'not-sent';
     this.phase = options.phase;
     this.reply = options.reply;
-    this.retryable = options.retryable ?? false;
+    // Only a message that was certainly not delivered may be resent: `retryable` on an 'unknown'
+    // or 'rejected' outcome would invite a caller's `if (e.retryable) resend()` to duplicate mail.
+    this.retryable = (options.retryable ?? false) && this.outcome === 'not-sent';
     this.field = options.field;
     this.rejectedRecipients = options.rejectedRecipients;
   }

@@ -199,7 +199,9 @@ describe('safety gates hold for every policy', () => {
   test.prop([policyArb, contextArb(fc.constantFrom('not-sent', 'unknown'))], { numRuns: 300 })(
     'non-retryable errors are never retried',
     (policy, context) => {
-      const c = { ...context, error: { ...context.error, retryable: false } };
+      // 'unknown' is never `retryable` on an SmtpError; under at-least-once the loss itself is retried.
+      const outcome = context.error.outcome === 'unknown' ? 'not-sent' : context.error.outcome;
+      const c = { ...context, error: { ...context.error, outcome, retryable: false } };
       expect(decideRetry(policy, c, { atLeastOnce: true }).retry).toBe(false);
     },
   );

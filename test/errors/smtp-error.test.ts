@@ -44,4 +44,19 @@ describe('SmtpError', () => {
     expect(JSON.stringify(error)).not.toContain('ECONNRESET');
     expect(inspect(error)).toContain('SMTP_CONNECTION_CLOSED');
   });
+
+  it('is never retryable unless the outcome is not-sent (a resend could duplicate mail)', () => {
+    for (const outcome of ['unknown', 'rejected'] as const) {
+      const error = new SmtpConnectionError({
+        code: 'SMTP_CONNECTION_CLOSED',
+        message: 'x',
+        outcome,
+        retryable: true,
+      });
+      expect(error.retryable).toBe(false);
+    }
+    expect(
+      new SmtpConnectionError({ code: 'SMTP_CONNECTION_CLOSED', message: 'x', retryable: true }).retryable,
+    ).toBe(true);
+  });
 });
