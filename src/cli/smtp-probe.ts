@@ -17,22 +17,61 @@ export class ProbeClosed extends Error {
   override readonly name = 'ProbeClosed';
 }
 
-/** Opens TCP to `address:port` within `timeoutMs`; rejects with Node's error or ProbeTimeout. */
-export function connectTcp(address: string, port: number, timeoutMs: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: address, port });
-    const timer = setTimeout(() => {
+/** The caller's signal fired (SIGINT/SIGTERM): the probe stopped and closed its socket. */
+export class ProbeAborted extends Error {
+  override readonly name = 'ProbeAborted';
+  constructor(signal: AbortSignal | undefined) {
+    const reason = signal?.reason;
+    super(`interrupted${reason instanceof Error ? ` (${reason.message})` : ''}`);
+  }
+}
+
+/**
+ * Settles `start`'s promise at most once, with a timeout and the caller's abort: both destroy
+ * `socket` (so nothing lingers) and reject with ProbeTimeout / ProbeAborted.
+ */
+function guarded<T>(
+  socket: net.Socket,
+  timeoutMs: number,
+  timeoutMessage: string,
+  signal: AbortSignal | undefined,
+  start: (resolve: (value: T) => void, reject: (error: unknown) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const finish = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (error: unknown): void => {
+      finish();
       socket.destroy();
-      reject(new ProbeTimeout(`no TCP connection within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (error) => {
-      clearTimeout(timer);
       reject(error);
+    };
+    const onAbort = (): void => fail(new ProbeAborted(signal));
+    const timer = setTimeout(() => fail(new ProbeTimeout(timeoutMessage)), timeoutMs);
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    start((value) => {
+      finish();
+      resolve(value);
+    }, fail);
+  });
+}
+
+/** Opens TCP to `address:port` within `timeoutMs`; rejects with Node's error, ProbeTimeout or ProbeAborted. */
+export function connectTcp(
+  address: string,
+  port: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<net.Socket> {
+  const socket = net.connect({ host: address, port });
+  socket.on('error', () => {}); // reported through the promise; later errors belong to the next owner
+  return guarded(socket, timeoutMs, `no TCP connection within ${timeoutMs} ms`, signal, (resolve, reject) => {
+    socket.once('error', reject);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
     });
   });
 }
@@ -42,22 +81,15 @@ export function startTls(
   socket: net.Socket,
   options: tls.ConnectionOptions,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const secure = tls.connect({ ...options, socket });
-    const timer = setTimeout(() => {
-      secure.destroy();
-      reject(new ProbeTimeout(`no TLS handshake within ${timeoutMs} ms`));
-    }, timeoutMs);
+  const secure = tls.connect({ ...options, socket });
+  secure.on('error', () => {});
+  return guarded(secure, timeoutMs, `no TLS handshake within ${timeoutMs} ms`, signal, (resolve, reject) => {
+    secure.once('error', reject);
     secure.once('secureConnect', () => {
-      clearTimeout(timer);
-      secure.removeAllListeners('error');
+      secure.off('error', reject);
       resolve(secure);
-    });
-    secure.once('error', (error) => {
-      clearTimeout(timer);
-      secure.destroy();
-      reject(error);
     });
   });
 }
@@ -82,9 +114,20 @@ export class Conversation {
     this.#wake();
   };
 
-  constructor(socket: net.Socket) {
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = (): void => {
+    this.#failure = new ProbeAborted(this.#signal);
+    this.close();
+    this.#wake();
+  };
+
+  /** With `signal`, an abort closes the socket and fails the pending and every later reply(). */
+  constructor(socket: net.Socket, signal?: AbortSignal) {
     this.#socket = socket;
+    this.#signal = signal;
     this.#attach();
+    if (signal?.aborted) this.#onAbort();
+    else signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
   get socket(): net.Socket {
@@ -127,13 +170,14 @@ export class Conversation {
   /** Hands the socket to TLS: stops reading plaintext first, so nothing read before the upgrade survives it. */
   async upgrade(options: tls.ConnectionOptions, timeoutMs: number): Promise<tls.TLSSocket> {
     this.#detach();
-    const secure = await startTls(this.#socket, options, timeoutMs);
+    const secure = await startTls(this.#socket, options, timeoutMs, this.#signal);
     this.#socket = secure;
     this.#attach();
     return secure;
   }
 
   close(): void {
+    this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#detach();
     this.#socket.on('error', () => {});
     this.#socket.destroy();

@@ -1,11 +1,11 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
 import { tlsFixtures } from '../support/tls-fixtures.js';
-import { runCli } from './cli-harness.js';
+import { runCli, startCli } from './cli-harness.js';
 
 interface Step {
   step: string;
@@ -166,4 +166,41 @@ describe('smtp-machine check', () => {
     expect(run.stdout).toMatch(/\[ ok \] tls/);
     expect(run.stdout).toContain('All checks passed.');
   });
+
+  test('SIGINT while waiting for a greeting: stops at once, closes its socket, reports the interruption (75)', async () => {
+    const accepted: Socket[] = [];
+    const silent = createServer((socket) => {
+      socket.on('error', () => {});
+      accepted.push(socket);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const cli = startCli([
+        'check',
+        `127.0.0.1:${portOf(silent)}`,
+        '--security',
+        'starttls',
+        '--timeout',
+        '60',
+        '--json',
+      ]);
+      for (let waited = 0; accepted.length === 0; waited += 20) {
+        if (waited > 10_000) throw new Error(`check never connected: ${cli.stderr()}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const socketClosed = new Promise<void>((resolve) => accepted[0]?.once('close', () => resolve()));
+      const interruptedAt = performance.now();
+      cli.child.kill('SIGINT');
+      const exit = await cli.exited;
+      expect(performance.now() - interruptedAt).toBeLessThan(3_000);
+      expect(exit.code).toBe(75);
+      const json = JSON.parse(await cli.firstLine) as CheckJson;
+      expect(json.ok).toBe(false);
+      expect(json.steps.map((s) => s.step)).toEqual(['dns', 'tcp', 'interrupted']);
+      expect(json.steps.at(-1)?.summary).toMatch(/during greeting.*SIGINT/);
+      await socketClosed;
+    } finally {
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 20_000);
 });

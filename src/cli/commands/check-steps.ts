@@ -16,7 +16,7 @@ import { describeTlsFailure } from '../../transport/connect.js';
 import { buildTlsOptions } from '../../transport/tls-options.js';
 import { type ConnectionConfig, defaultClientName } from '../connection.js';
 import { type ExitCode, ExitCodes } from '../exit-codes.js';
-import { Conversation, connectTcp, ProbeTimeout, startTls } from '../smtp-probe.js';
+import { Conversation, connectTcp, ProbeAborted, ProbeTimeout, startTls } from '../smtp-probe.js';
 import { authenticate } from './check-auth.js';
 
 export interface StepReport {
@@ -33,6 +33,8 @@ interface Context {
   readonly config: ConnectionConfig;
   readonly tlsOptions: tls.ConnectionOptions;
   readonly steps: StepReport[];
+  /** SIGINT/SIGTERM: every wait rejects with ProbeAborted and its socket is closed. */
+  readonly signal: AbortSignal;
 }
 
 const PLAINTEXT_REPLY_AS_TLS =
@@ -75,7 +77,7 @@ async function dnsStep(ctx: Context): Promise<string | undefined> {
   }
   const start = performance.now();
   try {
-    const addresses = await lookup(host, { all: true });
+    const addresses = await untilAborted(lookup(host, { all: true }), ctx.signal);
     const list = addresses.map((a) => a.address);
     add(ctx, {
       step: 'dns',
@@ -110,7 +112,7 @@ async function tcpStep(ctx: Context, address: string): Promise<net.Socket | unde
   const { port, timeoutMs } = ctx.config;
   const start = performance.now();
   try {
-    const socket = await connectTcp(address, port, timeoutMs);
+    const socket = await connectTcp(address, port, timeoutMs, ctx.signal);
     add(ctx, {
       step: 'tcp',
       status: 'pass',
@@ -165,7 +167,10 @@ function tlsSummary(socket: tls.TLSSocket): { summary: string; details: string[]
 async function greetsInPlaintext(ctx: Context, address: string): Promise<boolean> {
   let conversation: Conversation | undefined;
   try {
-    conversation = new Conversation(await connectTcp(address, ctx.config.port, ctx.config.timeoutMs));
+    conversation = new Conversation(
+      await connectTcp(address, ctx.config.port, ctx.config.timeoutMs, ctx.signal),
+      ctx.signal,
+    );
     const reply = await conversation.reply(Math.min(2000, ctx.config.timeoutMs));
     return reply.code === 220;
   } catch {
@@ -179,11 +184,12 @@ async function greetsInPlaintext(ctx: Context, address: string): Promise<boolean
 async function speaksTls(ctx: Context, address: string): Promise<boolean> {
   let socket: net.Socket | undefined;
   try {
-    socket = await connectTcp(address, ctx.config.port, ctx.config.timeoutMs);
+    socket = await connectTcp(address, ctx.config.port, ctx.config.timeoutMs, ctx.signal);
     const secure = await startTls(
       socket,
       { ...ctx.tlsOptions, rejectUnauthorized: false },
       ctx.config.timeoutMs,
+      ctx.signal,
     );
     secure.destroy();
     return true;
@@ -228,7 +234,7 @@ async function implicitTlsStep(
 ): Promise<tls.TLSSocket | undefined> {
   const start = performance.now();
   try {
-    const secure = await startTls(socket, ctx.tlsOptions, ctx.config.timeoutMs);
+    const secure = await startTls(socket, ctx.tlsOptions, ctx.config.timeoutMs, ctx.signal);
     add(ctx, { step: 'tls', status: 'pass', ms: elapsed(start), advice: [], ...tlsSummary(secure) });
     return secure;
   } catch (error) {
@@ -483,12 +489,16 @@ async function converse(ctx: Context, conversation: Conversation, address: strin
   await quitStep(ctx, conversation);
 }
 
-export async function runChecks(config: ConnectionConfig, _signal: AbortSignal): Promise<StepReport[]> {
+/**
+ * Runs the steps in order until one fails. When `signal` fires, the step in progress stops at once
+ * (its socket closed) and the steps so far are returned; the caller reports the interruption.
+ */
+export async function runChecks(config: ConnectionConfig, signal: AbortSignal): Promise<StepReport[]> {
   const tlsOptions = buildTlsOptions(
     config.host,
     config.caPem === undefined ? undefined : { ca: config.caPem },
   );
-  const ctx: Context = { config, tlsOptions, steps: [] };
+  const ctx: Context = { config, tlsOptions, steps: [], signal };
   const address = await dnsStep(ctx);
   if (address === undefined) return ctx.steps;
   const socket = await tcpStep(ctx, address);
@@ -502,13 +512,24 @@ export async function runChecks(config: ConnectionConfig, _signal: AbortSignal):
     }
     connected = secure;
   }
-  const conversation = new Conversation(connected);
+  const conversation = new Conversation(connected, signal);
   try {
     await converse(ctx, conversation, address);
   } finally {
     conversation.close();
   }
   return ctx.steps;
+}
+
+/** DNS lookups take no signal: the check stops waiting for one on abort (it finishes in the background). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new ProbeAborted(signal));
+  let onAbort = (): void => {};
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(new ProbeAborted(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 function messageOf(error: unknown): string {

@@ -43,6 +43,25 @@ function human(target: string, steps: readonly StepReport[], exitCode: number): 
   return lines.join('\n');
 }
 
+/**
+ * After SIGINT/SIGTERM the step in progress failed only because it was stopped: it is reported as
+ * an 'interrupted' step instead (exit 75: nothing was concluded, run it again).
+ */
+function interrupted(steps: StepReport[], signal: AbortSignal): StepReport[] {
+  if (!signal.aborted) return steps;
+  const last = steps.at(-1);
+  const during = last?.status === 'fail' ? steps.pop()?.step : undefined;
+  const reason = signal.reason instanceof Error ? `: ${signal.reason.message}` : '';
+  steps.push({
+    step: 'interrupted',
+    status: 'fail',
+    summary: `stopped${during === undefined ? '' : ` during ${during}`}${reason}`,
+    advice: [],
+    exitCode: ExitCodes.TEMP_FAIL,
+  });
+  return steps;
+}
+
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, OPTIONS, 1);
   if (values.help) {
@@ -51,7 +70,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const output = new Output(io, values.json === true);
   const config = await resolveConnection(values, io, positionals[0]);
-  const steps = await runChecks(config, io.signal);
+  const steps = interrupted(await runChecks(config, io.signal), io.signal);
   const failed = steps.find((s) => s.status === 'fail');
   const exitCode = failed?.exitCode ?? ExitCodes.OK;
   const target = `${config.host}:${config.port} (${config.security})`;
