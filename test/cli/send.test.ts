@@ -11,6 +11,7 @@ const PASS = 'correct horse battery staple';
 let dir: string;
 let caFile: string;
 let server: ScriptedServer;
+let implicitServer: ScriptedServer;
 
 beforeAll(async () => {
   const fixtures = await tlsFixtures();
@@ -18,10 +19,11 @@ beforeAll(async () => {
   caFile = join(dir, 'ca.pem');
   await writeFile(caFile, fixtures.ca.cert);
   server = await startScriptedServer({ tls: fixtures.server, credentials: { user: USER, pass: PASS } });
+  implicitServer = await startScriptedServer({ tls: fixtures.server, implicitTls: true });
 });
 
 afterAll(async () => {
-  await server.close();
+  await Promise.all([server.close(), implicitServer.close()]);
 });
 
 const env = { SMTP_USER: USER, SMTP_PASS: PASS };
@@ -227,5 +229,70 @@ describe('smtp-machine send', () => {
         ])
       ).code,
     ).toBe(64);
+  });
+
+  describe('TLS-mode mix-ups suggest `check`', () => {
+    const message = ['--from', 'a@example.com', '--to', 'b@example.org', '--text', 'x'];
+
+    test('STARTTLS on an implicit-TLS port: the greeting never comes (75), hint names the check command', async () => {
+      const target = ['--host', '127.0.0.1', '--port', String(implicitServer.port), '--ca', caFile];
+      const retries = ['--retry-delays', '0.1', '--deadline', '1.5'];
+      const run = await runCli([
+        'send',
+        ...target,
+        '--security',
+        'starttls',
+        '--timeout',
+        '1',
+        ...retries,
+        ...message,
+      ]);
+      expect(run.code).toBe(75);
+      // While retrying, each retry note already points at `check`.
+      expect(run.stderr).toContain(
+        'retrying in 0.1 s (retry: SMTP_TIMEOUT); if it persists, run `smtp-machine check 127.0.0.1:',
+      );
+      expect(run.stderr).toMatch(/not sent \(temporary failure\)/);
+      expect(run.stderr).toContain('TLS-mode mix-up');
+      expect(run.stderr).toContain(
+        `hint: this looks like a TLS-mode mix-up (implicit TLS vs STARTTLS on port ${implicitServer.port}): ` +
+          `run \`smtp-machine check 127.0.0.1:${implicitServer.port} --security starttls --ca ${caFile}\``,
+      );
+    });
+
+    test('implicit TLS on a STARTTLS port: the handshake fails (78), --json carries the hints', async () => {
+      const target = ['--host', '127.0.0.1', '--port', String(server.port), '--ca', caFile];
+      const run = await runCli(
+        ['send', ...target, '--security', 'implicit', '--json', '--no-retry', ...message],
+        {
+          env,
+        },
+      );
+      expect(run.code).toBe(78);
+      const result = JSON.parse(run.stdout) as { ok: boolean; error: { code: string }; hints: string[] };
+      expect(result.ok).toBe(false);
+      expect(result.error.code).toBe('SMTP_TLS_FAILED');
+      expect(result.hints.join('\n')).toContain(
+        `smtp-machine check 127.0.0.1:${server.port} --security implicit --ca ${caFile}`,
+      );
+      expect(result.hints.join('\n')).toContain('TLS-mode mix-up');
+    });
+
+    test('a certificate problem is not called a mix-up (the check hint stays)', async () => {
+      const target = ['--host', '127.0.0.1', '--port', String(implicitServer.port)];
+      const run = await runCli([
+        'send',
+        ...target,
+        '--security',
+        'implicit',
+        '--json',
+        '--no-retry',
+        ...message,
+      ]);
+      expect(run.code).toBe(78);
+      const result = JSON.parse(run.stdout) as { hints: string[] };
+      expect(result.hints.join('\n')).not.toContain('mix-up');
+      expect(result.hints.join('\n')).toContain('smtp-machine check');
+    });
   });
 });
