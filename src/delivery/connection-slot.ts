@@ -88,9 +88,10 @@ export class ConnectionSlots {
 
   /**
    * The same slot if still usable after a wait (send-rate tokens), else a fresh one in its place,
-   * opened once the stale one has closed (so the swap never exceeds the limit).
+   * opened once the stale one has closed (so the swap never exceeds the limit); undefined when
+   * `signal` aborted meanwhile.
    */
-  async refresh(slot: Slot): Promise<Slot> {
+  async refresh(slot: Slot, signal: AbortSignal): Promise<Slot | undefined> {
     const reason = this.#staleReason(slot);
     if (reason === undefined) return slot;
     this.#reserved++;
@@ -99,6 +100,8 @@ export class ConnectionSlots {
     } finally {
       this.#reserved--;
     }
+    // Aborted (or the pool's close deadline passed) during the close: no connection may open now.
+    if (signal.aborted) return undefined;
     return this.#claim(this.#open());
   }
 
@@ -190,6 +193,9 @@ export class ConnectionSlots {
   #staleReason(slot: Slot): RecycleReason | undefined {
     const now = this.#s.clock.now();
     if (slot.client.closed === true) return 'stale';
+    // createClient connects lazily and reconnects by itself: `connected` false after a message means
+    // the connection it used is gone (`closed` only says close() was called).
+    if (slot.messages > 0 && slot.client.connected === false) return 'stale';
     if (slot.messages >= this.#s.maxMessages) return 'max-messages';
     if (now - slot.createdAt >= this.#s.maxAgeMs) return 'max-age';
     // Idle past the limit (its timer had no chance to run, e.g. while waiting for rate tokens).

@@ -83,7 +83,14 @@ export type PoolEvent =
       readonly reason: 'too-many-connections' | 'recovered';
     }
   | { readonly type: 'quota-stopped'; readonly code: ErrorCode | string; readonly reply: Reply | undefined }
-  | { readonly type: 'quota-resumed' };
+  | { readonly type: 'quota-resumed' }
+  /** 530/535 (action 'fix-credentials'): the pool stopped; queued and new sends fail fast until resume(). */
+  | {
+      readonly type: 'credentials-refused';
+      readonly code: ErrorCode | string;
+      readonly reply: Reply | undefined;
+    }
+  | { readonly type: 'credentials-resumed' };
 
 export type PoolEventType = PoolEvent['type'];
 
@@ -111,4 +118,6 @@ export interface PoolStats {
   readonly concurrency: number;
   /** True while the daily quota stopped the pool (until resume()). */
   readonly quotaStopped: boolean;
+  /** True while refused credentials (530/535) stopped the pool (until resume()). */
+  readonly credentialsRefused: boolean;
 }

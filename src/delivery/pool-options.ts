@@ -39,8 +39,14 @@ export interface ClientLike {
   close(): Promise<void>;
   /** Immediate end, used after a close() deadline; close() is used when absent. */
   destroy?(): void;
-  /** When present and true, the connection is gone: the pool replaces it before reuse. */
+  /** When present and true, close() or destroy() was called: the pool replaces the client. */
   readonly closed?: boolean;
+  /**
+   * When present: whether the client holds an open connection now. A client that has sent before
+   * and is no longer connected lost its connection while idle (server idle close, load balancer):
+   * the pool replaces it rather than let it reconnect inside an old slot's message count and age.
+   */
+  readonly connected?: boolean | undefined;
 }
 
 /** The client options the pool itself reads. */

@@ -8,7 +8,14 @@ import type { Outcome, SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import type { MessageInput } from '../transport/message-source.js';
 import type { Attempt } from './attempt-history.js';
-import type { ClientSendRequest, ClientSendResult, QuotaPolicy, RecipientRefusal } from './pool-options.js';
+import { usageError } from './pool-errors.js';
+import {
+  type ClientSendRequest,
+  type ClientSendResult,
+  type QuotaPolicy,
+  quotaPolicy,
+  type RecipientRefusal,
+} from './pool-options.js';
 
 export interface PoolSendRequest {
   /** Envelope sender (MAIL FROM); '' is the null sender. */
@@ -104,6 +111,21 @@ export class SendJob {
     }
   }
 
+  /** Checks the request's shape and makes its job; throws SmtpUsageError naming the field. */
+  static create(
+    id: number,
+    request: PoolSendRequest,
+    defaultPolicy: QuotaPolicy,
+    onCallerAbort: (job: SendJob) => void,
+  ): SendJob {
+    if (request === null || typeof request !== 'object') throw usageError('request', 'must be an object');
+    if (typeof request.to !== 'string' && !Array.isArray(request.to)) {
+      throw usageError('to', 'must be a string or an array');
+    }
+    const policy = quotaPolicy(request.onQuotaExceeded ?? defaultPolicy, 'onQuotaExceeded');
+    return new SendJob(id, request, policy, onCallerAbort);
+  }
+
   get settled(): boolean {
     return this.state === 'settled';
   }
@@ -120,6 +142,20 @@ export class SendJob {
   /** A streamed body can be sent once: after its first read, no attempt may send it again. */
   get replayable(): boolean {
     return !this.#consumed;
+  }
+
+  /** Opens the history entry of an attempt that has its connection and send-rate tokens now. */
+  startAttempt(connectionId: string, now: number): Attempt {
+    this.firstStartedAt ??= now;
+    this.sending = true;
+    const attempt: Attempt = {
+      startedAt: now,
+      connectionId,
+      delayBeforeMs: this.nextDelayMs,
+      recipients: [...this.pending],
+    };
+    this.attempts.push(attempt);
+    return attempt;
   }
 
   /** The client request for the next attempt: the recipients still pending. */

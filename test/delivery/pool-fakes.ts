@@ -82,6 +82,13 @@ export class FakeClient implements ClientLike {
   closeCalls = 0;
   destroyed = false;
   gone = false;
+  /**
+   * Modelled on createClient: undefined = not reported (the pool cannot tell); false after a
+   * transaction = its connection dropped while idle. Like createClient, a send then reconnects by
+   * itself inside this client, counted in `hiddenReconnects`.
+   */
+  connected: boolean | undefined = undefined;
+  hiddenReconnects = 0;
 
   constructor(id: number, server: FakeServer) {
     this.id = id;
@@ -93,6 +100,10 @@ export class FakeClient implements ClientLike {
     if (this.closeCalls > 0 || this.destroyed)
       this.#server.violations.push(`client ${this.id}: send after close`);
     this.busy = true;
+    if (this.connected === false) {
+      this.hiddenReconnects++;
+      this.connected = true;
+    }
     const call: Call = {
       index: this.#server.calls.length,
       clientId: this.id,

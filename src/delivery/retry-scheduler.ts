@@ -1,0 +1,159 @@
+/**
+ * Turns a failed attempt into the send's next step (RFC 5321 §4.5.4.1, SES retry guidance): a
+ * back-off wait then the queue, an immediate fresh connection, a wait for resume() after a daily
+ * quota stop, or giving up. The decision itself is the pure decideRetry (retry-policy.ts).
+ */
+import { type Action, classifyReply } from '../errors/classify.js';
+import type { SmtpError } from '../errors/smtp-error.js';
+import type { Reply } from '../protocol/reply-types.js';
+import type { JobQueue } from './job-queue.js';
+import type { PoolEvent, RetryCause } from './pool-events.js';
+import type { RecipientRefusal, ResolvedPoolSettings } from './pool-options.js';
+import { type DecideOptions, decideRetry, type RetryErrorInfo } from './retry-policy.js';
+import type { SendJob } from './send-job.js';
+
+const RETRY_CAUSES: readonly RetryCause[] = [
+  'retry',
+  'slow-down',
+  'reduce-connections',
+  'reconnect',
+  'stop-sending',
+  'recipients',
+];
+
+export interface RetryHost {
+  readonly settings: ResolvedPoolSettings;
+  readonly queue: JobQueue;
+  emit(event: PoolEvent): void;
+  /** Puts a send back in the queue, or settles it if the pool is stopped or closing. */
+  requeue(job: SendJob): void;
+  /** What the pool does about a server's answer (rate, quota and credential stops). */
+  applyAction(action: Action, reply: Reply | undefined, error: SmtpError | undefined): void;
+  pump(): void;
+}
+
+export class RetryScheduler {
+  readonly retriesByCause = Object.fromEntries(RETRY_CAUSES.map((cause) => [cause, 0])) as Record<
+    RetryCause,
+    number
+  >;
+  readonly #host: RetryHost;
+  readonly #decide: DecideOptions;
+
+  constructor(host: RetryHost) {
+    this.#host = host;
+    const { settings } = host;
+    this.#decide = {
+      random: settings.random,
+      atLeastOnce: settings.atLeastOnce,
+      ...(settings.maxReconnects === undefined ? {} : { maxReconnects: settings.maxReconnects }),
+    };
+  }
+
+  /**
+   * Some recipients got a 4xx at RCPT: they go again in a new transaction (RFC 5321 §4.5.4.1);
+   * when retries stop they are reported as not sent and `finish` settles the send.
+   */
+  retryRecipients(job: SendJob, deferred: readonly RecipientRefusal[], finish: () => void): void {
+    const first = deferred[0];
+    if (!first) {
+      finish();
+      return;
+    }
+    const disposition = classifyReply(first.reply, 'rcpt', this.#host.settings.profile);
+    this.#host.applyAction(disposition.action, first.reply, undefined);
+    const replies = new Map(deferred.map((refusal) => [refusal.recipient, refusal.reply]));
+    const giveUp = (): void => {
+      job.abandonPending((recipient) => ({
+        reply: replies.get(recipient),
+        code: disposition.code,
+        outcome: 'not-sent',
+      }));
+      finish();
+    };
+    const info: RetryErrorInfo = {
+      outcome: 'not-sent',
+      retryable: true,
+      code: disposition.code,
+      action: disposition.action,
+    };
+    this.retry(job, info, 'recipients', first.reply, giveUp);
+  }
+
+  retry(
+    job: SendJob,
+    info: RetryErrorInfo,
+    cause: RetryCause,
+    reply: Reply | undefined,
+    giveUp: () => void,
+  ): void {
+    if (job.callerAborted || job.killed || !job.replayable) {
+      giveUp();
+      return;
+    }
+    if (info.action === 'stop-sending' && job.quotaPolicy === 'wait' && info.outcome === 'not-sent') {
+      this.retriesByCause['stop-sending']++;
+      this.#deferred(job, info, reply);
+      this.#host.requeue(job);
+      return;
+    }
+    const { clock, retry } = this.#host.settings;
+    const elapsedMs = clock.now() - (job.firstStartedAt ?? clock.now());
+    const context = { attempt: job.attempt, elapsedMs, error: info, reconnects: job.reconnects };
+    const decision = decideRetry(retry, context, this.#decide);
+    if (!decision.retry) {
+      giveUp();
+      return;
+    }
+    if (decision.countsAsAttempt) job.attempt++;
+    else job.reconnects++;
+    if (decision.mayDuplicate) job.mayDuplicate = true;
+    const effective: RetryCause = cause === 'reconnect' && decision.countsAsAttempt ? 'retry' : cause;
+    this.retriesByCause[effective]++;
+    job.nextDelayMs = decision.delayMs;
+    this.#deferred(job, info, reply);
+    this.#host.emit({
+      type: 'retry-scheduled',
+      sendId: job.id,
+      delayMs: decision.delayMs,
+      cause: effective,
+      code: info.code,
+      nextAttempt: job.attempt,
+    });
+    this.#wait(job, decision.delayMs);
+  }
+
+  #deferred(job: SendJob, info: RetryErrorInfo, reply: Reply | undefined): void {
+    this.#host.emit({
+      type: 'message-deferred',
+      sendId: job.id,
+      recipients: [...job.pending],
+      code: info.code,
+      reply,
+    });
+  }
+
+  #wait(job: SendJob, delayMs: number): void {
+    if (delayMs <= 0) {
+      this.#host.requeue(job);
+      return;
+    }
+    this.#host.queue.wait(job, delayMs, (due) => {
+      this.#host.requeue(due);
+      this.#host.pump();
+    });
+  }
+}
+
+/** The retry cause a failure's action is counted under. */
+export function causeOf(action: Action): RetryCause {
+  switch (action) {
+    case 'slow-down':
+    case 'reduce-connections':
+    case 'reconnect':
+    case 'stop-sending':
+      return action;
+    default:
+      return 'retry';
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The one way a pooled send ends (threats.md §7: every send settles exactly once): resolved when
+ * some recipient got it, rejected otherwise, with its attempt history, counted and reported.
+ */
+import type { Outcome, SmtpError } from '../errors/smtp-error.js';
+import { asMaybeDelivered, withAttempts } from './attempt-history.js';
+import { internalError } from './failure-action.js';
+import type { JobQueue } from './job-queue.js';
+import type { PoolEvent } from './pool-events.js';
+import type { PoolSendResult, SendJob } from './send-job.js';
+
+export interface SettlementCounters {
+  delivered: number;
+  rejected: number;
+  unknown: number;
+  failed: number;
+}
+
+const COUNTER: Readonly<Record<Outcome, keyof SettlementCounters>> = {
+  'not-sent': 'failed',
+  rejected: 'rejected',
+  unknown: 'unknown',
+};
+
+export class Settlement {
+  readonly counters: SettlementCounters = { delivered: 0, rejected: 0, unknown: 0, failed: 0 };
+  readonly #queue: JobQueue;
+  readonly #emit: (event: PoolEvent) => void;
+  readonly #onSettled: () => void;
+
+  constructor(queue: JobQueue, emit: (event: PoolEvent) => void, onSettled: () => void) {
+    this.#queue = queue;
+    this.#emit = emit;
+    this.#onSettled = onSettled;
+  }
+
+  /** No more attempts: resolve if some recipients got it, else reject with `error`. */
+  giveUp(job: SendJob, error: SmtpError): void {
+    if (job.settled) return;
+    if (job.accepted.length > 0) {
+      job.abandonPending(() => ({ reply: error.reply, code: error.code, outcome: error.outcome }));
+      this.deliver(job);
+      return;
+    }
+    this.fail(job, job.maybeDelivered ? asMaybeDelivered(error) : error);
+  }
+
+  deliver(job: SendJob): void {
+    this.#queue.detach(job);
+    const reply = job.lastReply;
+    if (!reply) {
+      this.fail(job, internalError(new Error('a send was booked as delivered without a reply')));
+      return;
+    }
+    const result: PoolSendResult = {
+      ...(job.messageId === undefined ? {} : { messageId: job.messageId }),
+      accepted: [...job.accepted],
+      rejected: [...job.rejected],
+      reply,
+      attempts: job.attempts,
+      mayDuplicate: job.mayDuplicate,
+    };
+    if (!job.resolve(result)) return;
+    this.counters.delivered++;
+    this.#emit({
+      type: 'message-accepted',
+      sendId: job.id,
+      messageId: job.messageId,
+      accepted: result.accepted,
+      rejected: result.rejected.map((refusal) => refusal.recipient),
+      attempts: job.attempts.length,
+    });
+    this.#onSettled();
+  }
+
+  fail(job: SendJob, error: SmtpError): void {
+    this.#queue.detach(job);
+    if (!job.reject(withAttempts(error, job.attempts))) return;
+    this.counters[COUNTER[error.outcome]]++;
+    this.#emit({
+      type: 'message-rejected',
+      sendId: job.id,
+      code: error.code,
+      outcome: error.outcome,
+      attempts: job.attempts.length,
+    });
+    this.#onSettled();
+  }
+}
