@@ -3,9 +3,11 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CHECK_JSON } from '../../src/cli/json-shapes.js';
 import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
 import { tlsFixtures } from '../support/tls-fixtures.js';
 import { runCli, startCli } from './cli-harness.js';
+import { shapeProblems } from './json-shape-check.js';
 
 interface Step {
   step: string;
@@ -56,7 +58,9 @@ afterAll(async () => {
 
 async function check(args: string[], env: Record<string, string> = {}) {
   const run = await runCli(['check', ...args, '--json', '--timeout', '1'], { env });
-  return { code: run.code, json: JSON.parse(run.stdout) as CheckJson, stderr: run.stderr };
+  const json = JSON.parse(run.stdout) as CheckJson;
+  expect(shapeProblems(json, CHECK_JSON)).toEqual([]);
+  return { code: run.code, json, stderr: run.stderr };
 }
 
 describe('smtp-machine check', () => {
@@ -195,6 +199,7 @@ describe('smtp-machine check', () => {
       expect(performance.now() - interruptedAt).toBeLessThan(3_000);
       expect(exit.code).toBe(75);
       const json = JSON.parse(await cli.firstLine) as CheckJson;
+      expect(shapeProblems(json, CHECK_JSON)).toEqual([]);
       expect(json.ok).toBe(false);
       expect(json.steps.map((s) => s.step)).toEqual(['dns', 'tcp', 'interrupted']);
       expect(json.steps.at(-1)?.summary).toMatch(/during greeting.*SIGINT/);

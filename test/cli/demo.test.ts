@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { DEMO_JSON } from '../../src/cli/json-shapes.js';
 import { runCli } from './cli-harness.js';
+import { shapeProblems } from './json-shape-check.js';
 
 describe('smtp-machine demo', () => {
   test('shows throttling, a 554 rejection, a local size refusal and connection recycling', async () => {
@@ -24,6 +26,7 @@ describe('smtp-machine demo', () => {
       }[];
       server: { accepted: number; refused: Record<string, number> };
     };
+    expect(shapeProblems(report, DEMO_JSON)).toEqual([]);
     expect(report.problems).toEqual([]);
     expect(run.code).toBe(0);
     expect(report.results.map((r) => r.id)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));

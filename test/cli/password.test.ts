@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { PASSWORD_JSON } from '../../src/cli/json-shapes.js';
 import { runCli } from './cli-harness.js';
+import { shapeProblems } from './json-shape-check.js';
 
 // Public vectors (ses-facts.md: terraform-provider-aws, pplu/AWSv4Signer).
 const V4 = [
@@ -32,6 +34,7 @@ describe('smtp-machine password', () => {
       env: { AWS_SECRET_ACCESS_KEY: 'SECRET_KEY', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE' },
     });
     expect(run.code).toBe(0);
+    expect(shapeProblems(JSON.parse(run.stdout), PASSWORD_JSON)).toEqual([]);
     expect(JSON.parse(run.stdout)).toEqual({
       user: 'AKIAEXAMPLE',
       region: 'us-east-1',

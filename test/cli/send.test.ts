@@ -2,9 +2,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { SEND_JSON } from '../../src/cli/json-shapes.js';
 import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
 import { tlsFixtures } from '../support/tls-fixtures.js';
 import { runCli } from './cli-harness.js';
+import { shapeProblems } from './json-shape-check.js';
 
 const USER = 'user@example.com';
 const PASS = 'correct horse battery staple';
@@ -93,6 +95,7 @@ describe('smtp-machine send', () => {
     );
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(shapeProblems(result, SEND_JSON)).toEqual([]);
     expect(result).toMatchObject({
       ok: true,
       status: 'delivered',
@@ -197,6 +200,7 @@ describe('smtp-machine send', () => {
       retries: Record<string, number>;
       history: { delayBeforeMs: number; reply?: { code: number }; error?: { code: string } }[];
     };
+    expect(shapeProblems(result, SEND_JSON)).toEqual([]);
     expect(result.attempts).toBe(2);
     expect(result.retries).toEqual({ SMTP_TRANSIENT_FAILURE: 1 });
     // The pool's attempt history: the 451, then the --retry-delays wait, then the 250.
@@ -270,6 +274,7 @@ describe('smtp-machine send', () => {
       );
       expect(run.code).toBe(78);
       const result = JSON.parse(run.stdout) as { ok: boolean; error: { code: string }; hints: string[] };
+      expect(shapeProblems(result, SEND_JSON)).toEqual([]);
       expect(result.ok).toBe(false);
       expect(result.error.code).toBe('SMTP_TLS_FAILED');
       expect(result.hints.join('\n')).toContain(

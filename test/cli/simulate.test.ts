@@ -3,7 +3,9 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { FAILURE_SHAPE, SEND_BATCH_JSON, SIMULATE_JSON } from '../../src/cli/json-shapes.js';
 import { runCli, startCli } from './cli-harness.js';
+import { shapeProblems } from './json-shape-check.js';
 
 interface SimulatorInfo {
   host: string;
@@ -29,6 +31,7 @@ describe('smtp-machine simulate + send --batch', () => {
     ]);
     try {
       const info = JSON.parse(await sim.firstLine) as SimulatorInfo;
+      expect(shapeProblems(info, SIMULATE_JSON)).toEqual([]);
       expect(info.host).toBe('127.0.0.1');
       expect(info.starttlsPort).toBeGreaterThan(0);
       expect(info.tlsPort).toBeGreaterThan(0);
@@ -75,6 +78,16 @@ describe('smtp-machine simulate + send --batch', () => {
         .split('\n')
         .map((line) => JSON.parse(line) as Record<string, unknown>);
       const results = records.filter((r) => 'line' in r && r.status !== 'invalid');
+      // Every line is one of the three documented kinds.
+      for (const record of records) {
+        const shape =
+          'summary' in record
+            ? SEND_BATCH_JSON.summary
+            : record.status === 'invalid'
+              ? SEND_BATCH_JSON.invalid
+              : SEND_BATCH_JSON.result;
+        expect(shapeProblems(record, shape)).toEqual([]);
+      }
       expect(results).toHaveLength(8);
       expect(results.every((r) => r.status === 'delivered' && typeof r.messageId === 'string')).toBe(true);
       expect(records.filter((r) => r.status === 'invalid').map((r) => r.line)).toEqual([9]);
@@ -115,6 +128,7 @@ describe('smtp-machine simulate + send --batch', () => {
       const run = await runCli(['simulate', '--tls-port', String(port), '--json']);
       expect(run.code).toBe(69);
       const body = JSON.parse(run.stdout) as { ok: boolean; error: { message: string }; hints: string[] };
+      expect(shapeProblems(body, FAILURE_SHAPE)).toEqual([]);
       expect(body.ok).toBe(false);
       expect(body.error.message).toContain(`port ${port} (EADDRINUSE)`);
       expect(body.hints.join(' ')).toContain('--tls-port');

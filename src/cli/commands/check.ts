@@ -5,6 +5,7 @@
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, resolveConnection } from '../connection.js';
 import { ExitCodes } from '../exit-codes.js';
+import { CHECK_JSON, jsonHelp } from '../json-shapes.js';
 import { type CliIo, Output } from '../output.js';
 import { runChecks, type StepReport } from './check-steps.js';
 import type { CliCommand } from './command.js';
@@ -26,7 +27,9 @@ Output:
   -h, --help           show this help
 
 Exit status: 0 when every step passed, else the code of the first failure
-(69 unreachable/refused, 75 temporary, 78 configuration such as TLS mode or credentials).`;
+(69 unreachable/refused, 75 temporary, 78 configuration such as TLS mode or credentials).
+
+${jsonHelp(CHECK_JSON)}`;
 
 const MARK: Record<StepReport['status'], string> = { pass: ' ok ', fail: 'FAIL', skip: 'skip', warn: 'warn' };
 

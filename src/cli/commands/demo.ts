@@ -11,6 +11,7 @@ import { COMMON_OPTIONS, parseCommandArgs, parseInteger } from '../args.js';
 import { profileFor } from '../client-config.js';
 import { type DeliveryResult, deliverAll, type Outgoing } from '../deliverer.js';
 import { ExitCodes } from '../exit-codes.js';
+import { DEMO_JSON, jsonHelp } from '../json-shapes.js';
 import { type CliIo, Output, ProgressBar } from '../output.js';
 import type { CliCommand } from './command.js';
 import { checkExpectations, type DemoReport, demoSummaryText } from './demo-report.js';
@@ -33,7 +34,9 @@ with a live progress bar on stderr. It shows, and checks:
 Retry waits are shortened (0.2 s, 0.4 s, 0.8 s, 1.6 s) so the demo ends in seconds; real SES
 sends use the documented 5 s, 10 s, 30 s, 20 min schedule.
 
-Exit status: 0 when every outcome matches the expectation, 70 otherwise.`;
+Exit status: 0 when every outcome matches the expectation, 70 otherwise.
+
+${jsonHelp(DEMO_JSON)}`;
 
 export const DEMO_SETTINGS = {
   sendRate: 40,

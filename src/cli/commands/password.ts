@@ -6,6 +6,7 @@ import { isSesRegionSyntax } from '../../ses/endpoints.js';
 import { deriveSesSmtpPassword, deriveSesSmtpPasswordV2 } from '../../ses/password.js';
 import { COMMON_OPTIONS, parseCommandArgs, usageError } from '../args.js';
 import { ExitCodes } from '../exit-codes.js';
+import { jsonHelp, PASSWORD_JSON } from '../json-shapes.js';
 import { type CliIo, Output } from '../output.js';
 import { readStdinSecret } from '../secrets.js';
 import type { CliCommand } from './command.js';
@@ -32,7 +33,9 @@ Options:
 
 Examples:
   printf %s "$SECRET" | smtp-machine password --region eu-west-1
-  AWS_SECRET_ACCESS_KEY=... smtp-machine password --region us-east-1 --json`;
+  AWS_SECRET_ACCESS_KEY=... smtp-machine password --region us-east-1 --json
+
+${jsonHelp(PASSWORD_JSON)}`;
 
 async function readSecret(io: CliIo): Promise<string> {
   if (io.stdin.isTTY !== true) {

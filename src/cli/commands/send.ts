@@ -9,6 +9,7 @@ import { clientOptions, type Provider, profileFor, providerFor, retryFor } from 
 import { CONNECTION_HELP, CONNECTION_OPTIONS, resolveConnection } from '../connection.js';
 import { type DeliveryResult, deliverAll, type Outgoing } from '../deliverer.js';
 import { combineExitCodes, type ExitCode, ExitCodes } from '../exit-codes.js';
+import { jsonHelp, SEND_BATCH_JSON, SEND_JSON } from '../json-shapes.js';
 import { messageFromEml, messageFromFlags, messagesFromBatch } from '../message-input.js';
 import { type CliIo, Output, ProgressBar, type ProgressMode } from '../output.js';
 import type { CliCommand } from './command.js';
@@ -89,7 +90,9 @@ Output:
   -h, --help           show this help
 
 Exit status: 0 all delivered, 69 rejected, 75 temporary failure or unknown outcome
-(try again later), 64 usage, 66 unreadable file, 78 configuration (credentials, TLS mode).`;
+(try again later), 64 usage, 66 unreadable file, 78 configuration (credentials, TLS mode).
+
+${jsonHelp(SEND_JSON, SEND_BATCH_JSON.result, SEND_BATCH_JSON.invalid, SEND_BATCH_JSON.summary)}`;
 
 type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
 

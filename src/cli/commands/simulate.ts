@@ -19,6 +19,7 @@ import {
   usageError,
 } from '../args.js';
 import { ExitCodes } from '../exit-codes.js';
+import { jsonHelp, SIMULATE_JSON } from '../json-shapes.js';
 import { type CliIo, Output } from '../output.js';
 import type { CliCommand } from './command.js';
 
@@ -58,7 +59,9 @@ Options:
   -h, --help            show this help
 
 Example:
-  smtp-machine simulate --starttls-port 2587 --verify example.com --rate 14`;
+  smtp-machine simulate --starttls-port 2587 --verify example.com --rate 14
+
+${jsonHelp(SIMULATE_JSON)}`;
 
 type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
 
