@@ -1,7 +1,8 @@
 /**
  * A deliberately simple, step-at-a-time SMTP conversation for `smtp-machine check`: it waits for one
  * reply at a time with a timeout so each step (greeting, EHLO, STARTTLS per RFC 3207, AUTH per
- * RFC 4954, QUIT) can be timed and diagnosed on its own. Sending mail goes through createClient.
+ * RFC 4954, QUIT) can be timed and diagnosed on its own, and stopped by an AbortSignal. Sending mail
+ * goes through createPool.
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
