@@ -112,23 +112,32 @@ function offsetsOf(forwarded: CutProxy['forwarded']): Offsets {
   return { upstream: up.length, downstream: down.length, messages };
 }
 
-/** What each message may end as when the first connection is cut after `n` bytes in `direction`. */
-function oracle(offsets: Offsets, direction: Direction, n: number): { outcome: Outcome; copies: number }[][] {
+type Allowed = { outcome: Outcome; copies: number }[];
+
+/**
+ * What one message may end as when the cut (after `n` bytes in `direction`) falls in its exchange
+ * on the first connection; undefined when its exchange there completed before the cut.
+ */
+function cutIn(m: Offsets['messages'][number], direction: Direction, n: number): Allowed | undefined {
   const delivered = { outcome: 'delivered' as const, copies: 1 };
-  let stillOnFirst = true;
-  return offsets.messages.map((m) => {
-    if (!stillOnFirst) return [delivered];
-    if (direction === 'upstream') {
-      if (n <= m.bodyStart) return ((stillOnFirst = false), [delivered]);
-      if (n < m.dotEnd) return ((stillOnFirst = false), [delivered, { outcome: 'unknown', copies: 0 }]);
-      if (n === m.dotEnd) return ((stillOnFirst = false), [{ outcome: 'unknown', copies: 1 }]);
-      return [delivered];
-    }
-    if (n < m.end354) return ((stillOnFirst = false), [delivered]);
-    if (n === m.end354) return ((stillOnFirst = false), [delivered, { outcome: 'unknown', copies: 0 }]);
-    if (n < m.endReply) return ((stillOnFirst = false), [{ outcome: 'unknown', copies: 1 }]);
-    return [delivered];
-  });
+  if (direction === 'upstream') {
+    if (n <= m.bodyStart) return [delivered]; // before the body: not sent, retried
+    if (n < m.dotEnd) return [delivered, { outcome: 'unknown', copies: 0 }]; // body cut: the server has nothing
+    if (n === m.dotEnd) return [{ outcome: 'unknown', copies: 1 }]; // whole dot arrived, reply lost
+    return undefined;
+  }
+  if (n < m.end354) return [delivered];
+  if (n === m.end354) return [delivered, { outcome: 'unknown', copies: 0 }]; // 354 seen, body dropped
+  if (n < m.endReply) return [{ outcome: 'unknown', copies: 1 }]; // the 250 was cut
+  return undefined;
+}
+
+/** Per message, in order: the cut message as cutIn says; those before it and after it are delivered once. */
+function oracle(offsets: Offsets, direction: Direction, n: number): Allowed[] {
+  const delivered: Allowed = [{ outcome: 'delivered', copies: 1 }];
+  const cuts = offsets.messages.map((m) => cutIn(m, direction, n));
+  const first = cuts.findIndex((allowed) => allowed !== undefined);
+  return cuts.map((allowed, k) => (k === first && allowed ? allowed : delivered));
 }
 
 describe('pool cut-point sweep (retries on, 1 ms back-off)', () => {
