@@ -27,7 +27,8 @@ const HELP = `Usage: smtp-machine demo [--messages N] [--json] [--progress | --n
 Starts the local Amazon SES simulator in-process (sandbox, a send rate of 40 recipients/s,
 25 messages per connection) and sends N composed messages (default 300) through 3 connections,
 with a live progress bar on stderr. It shows, and checks:
-  - throttling: 454 "Maximum sending rate exceeded" → the client halves its rate and retries
+  - throttling: the client paces itself at 50 recipients/s, above the account's 40;
+    454 "Maximum sending rate exceeded" → the delivery pool halves its rate and retries
   - an unverified sender: 554 "Email address is not verified" → rejected, never retried
   - an oversized message (> 10 MB) → refused before upload (MESSAGE_TOO_LARGE; the server saw no MAIL)
   - connection recycling: 421 "Maximum message count per session reached" → reconnect, no message lost
@@ -40,7 +41,7 @@ ${jsonHelp(DEMO_JSON)}`;
 
 export const DEMO_SETTINGS = {
   sendRate: 40,
-  clientRate: 80,
+  clientRate: 50,
   retryDelaysMs: [200, 400, 800, 1600],
   sessionCap: 25,
   connections: 3,
