@@ -66,7 +66,7 @@ export function toSmtpError(thrown: unknown): SmtpError {
 export function internalError(thrown: unknown): SmtpError {
   const kind = thrown instanceof Error ? thrown.name : thrown === null ? 'null' : typeof thrown;
   return new SmtpError({
-    code: ErrorCodes.PROTOCOL_ERROR,
+    code: ErrorCodes.INTERNAL_ERROR,
     origin: 'local',
     outcome: 'unknown',
     retryable: false,

@@ -51,6 +51,9 @@ export const ErrorCodes = {
   DAILY_QUOTA_EXCEEDED: 'SMTP_DAILY_QUOTA_EXCEEDED',
   TOO_MANY_CONNECTIONS: 'SMTP_TOO_MANY_CONNECTIONS',
 
+  /** Something threw that is not an SmtpError: a bug in smtp-machine or an injected component; see `cause`. */
+  INTERNAL_ERROR: 'SMTP_INTERNAL_ERROR',
+
   // Network and time.
   CONNECTION_FAILED: 'SMTP_CONNECTION_FAILED',
   CONNECTION_CLOSED: 'SMTP_CONNECTION_CLOSED',

@@ -131,7 +131,12 @@ describe('failures that are not SmtpErrors', () => {
     const sending = errorOf(pool.send(message(1)));
     await clock.advanceAsync(60_000);
     const error = await sending;
-    expect(error).toMatchObject({ origin: 'local', outcome: 'unknown', retryable: false });
+    expect(error).toMatchObject({
+      code: 'SMTP_INTERNAL_ERROR',
+      origin: 'local',
+      outcome: 'unknown',
+      retryable: false,
+    });
     expect(error.cause).toBe(thrown);
     expect(error.message).toMatch(/TypeError/);
     expect(error.message).not.toMatch(/secret-ish/);
