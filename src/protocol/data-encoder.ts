@@ -1,6 +1,7 @@
 /**
  * Streaming DATA encoder: CRLF normalisation (RFC 5321 §2.3.8), dot-stuffing and the terminator
- * (§4.5.2), the 998-octet line limit (§4.5.3.1.6), NUL rejection and wire-octet counting.
+ * (§4.5.2), the 998-octet line limit (§4.5.3.1.6), NUL rejection and wire-octet counting. Without
+ * stuffing and terminator it encodes BDAT chunk data (RFC 3030 §2: sent as is, no transparency).
  */
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
@@ -11,6 +12,10 @@ export interface DataEncoderOptions {
   lineEndings?: 'normalize' | 'strict';
   /** Longest line in octets, excluding CRLF and any stuffed dot. Default 998; Infinity disables. */
   maxLineOctets?: number;
+  /** Dot-stuff lines that start with '.' (default true). BDAT data is not stuffed (RFC 3030 §2). */
+  dotStuffing?: boolean;
+  /** End with ".\r\n" (default true). BDAT data has no terminator; a missing final CRLF is still added. */
+  terminator?: boolean;
 }
 
 const NUL = 0x00;
@@ -86,6 +91,9 @@ class Sink {
 export class DataEncoder {
   readonly #strict: boolean;
   readonly #maxLine: number;
+  readonly #stuff: boolean;
+  readonly #tail: readonly number[];
+  #stuffed = 0;
   #atLineStart = true;
   #pendingCR = false;
   #lineOctets = 0;
@@ -101,6 +109,13 @@ export class DataEncoder {
     }
     this.#strict = options.lineEndings === 'strict';
     this.#maxLine = max;
+    this.#stuff = options.dotStuffing !== false;
+    this.#tail = options.terminator === false ? [] : TERMINATOR;
+  }
+
+  /** Dots added by stuffing so far: the DATA encoding is this much longer than the BDAT one, plus 3. */
+  get stuffedOctets(): number {
+    return this.#stuffed;
   }
 
   /** Octets returned so far by push() and end(): exactly what goes on the wire. */
@@ -165,7 +180,7 @@ export class DataEncoder {
       out[o++] = CR;
       out[o++] = LF;
     }
-    for (const b of TERMINATOR) out[o++] = b;
+    for (const b of this.#tail) out[o++] = b;
     this.#ended = true;
     return o;
   }
@@ -196,9 +211,12 @@ export class DataEncoder {
         pendingCR = true;
       }
     }
-    if (this.#atLineStart && i < n && chunk[i] === DOT) {
+    const stuff = this.#stuff;
+    let stuffed = 0;
+    if (stuff && this.#atLineStart && i < n && chunk[i] === DOT) {
       sink.runThen(run, i, DOT);
       run = i;
+      stuffed++;
     }
 
     // Whole 4-octet words with no octet below 14 (no NUL, CR or LF) are skipped without a look at each
@@ -258,9 +276,10 @@ export class DataEncoder {
       }
       carried = 0;
       lineStart = next;
-      if (next < n && chunk[next] === DOT) {
+      if (stuff && next < n && chunk[next] === DOT) {
         sink.runThen(run, next, DOT);
         run = next;
+        stuffed++;
       }
       i = next;
     }
@@ -272,18 +291,44 @@ export class DataEncoder {
     this.#atLineStart = lineStart === n && (n > 0 || this.#atLineStart);
     this.#pendingCR = pendingCR;
     this.#bits |= bits;
+    this.#stuffed += stuffed;
     return sink.buf.subarray(0, sink.len);
   }
 }
 
-/** Encodes a whole body: the result ends with the terminator ".\r\n". Throws SmtpUsageError. */
+/**
+ * Encodes a whole body: the result ends with the terminator ".\r\n" (unless `terminator: false`).
+ * `stuffedOctets` is the number of dots stuffing added. Throws SmtpUsageError.
+ */
 export function encodeData(
   body: Uint8Array,
   options?: DataEncoderOptions,
-): { bytes: Uint8Array; has8bit: boolean } {
+): { bytes: Uint8Array; has8bit: boolean; stuffedOctets: number } {
   const encoder = new DataEncoder(options);
   const bytes = encoder.encodeAll(body);
-  return { bytes, has8bit: encoder.has8bit };
+  return { bytes, has8bit: encoder.has8bit, stuffedOctets: encoder.stuffedOctets };
+}
+
+/**
+ * The BDAT form (RFC 3030 §2) of a DATA encoding made by this module: without the terminator and
+ * without the dot stuffing added at line starts. `stuffedOctets` says how many dots to drop.
+ */
+export function unstuffData(data: Uint8Array, stuffedOctets: number): Uint8Array {
+  const end = data.length - TERMINATOR.length;
+  if (stuffedOctets === 0) return data.subarray(0, end);
+  const out = new Uint8Array(end - stuffedOctets);
+  let o = 0;
+  let from = 0;
+  // Every line of a DATA encoding ends in CRLF, so a stuffed dot is one at a line start.
+  for (let i = 0; i < end; i++) {
+    if (data[i] === DOT && (i === 0 || data[i - 1] === LF)) {
+      out.set(data.subarray(from, i), o);
+      o += i - from;
+      from = i + 1;
+    }
+  }
+  out.set(data.subarray(from, end), o);
+  return out;
 }
 
 function usage(code: SmtpUsageError['code'], field: string, message: string): SmtpUsageError {

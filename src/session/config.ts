@@ -41,6 +41,7 @@ export function resolveConfig(options: SessionOptions): SessionConfig {
     maxMessageSize,
     timeouts: resolveTimeouts(options.timeouts),
     pipelining: options.pipelining !== false,
+    chunking: options.chunking !== false,
     allowAuthWithoutTls: options.dangerouslyAllowAuthWithoutTls === true,
     profile: options.profile ?? GENERIC_PROFILE,
     hmacMd5: options.hmacMd5,

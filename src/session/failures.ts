@@ -131,3 +131,40 @@ export function asUsageError(error: unknown): SmtpError {
     message: 'command: refused by the encoder',
   });
 }
+
+export function clientClosed(phase: Phase, outcome: Outcome): SmtpConnectionError {
+  return new SmtpConnectionError({
+    code: ErrorCodes.CLIENT_CLOSED,
+    message: `${phase}: the client closed the session`,
+    outcome,
+    phase,
+    retryable: outcome === 'not-sent',
+  });
+}
+
+export function aborted(phase: Phase, outcome: Outcome): SmtpConnectionError {
+  const detail = outcome === 'unknown' ? ' after the final dot: the message may have been delivered' : '';
+  return new SmtpConnectionError({
+    code: ErrorCodes.ABORTED,
+    message: `${phase}: the send was aborted${detail}`,
+    outcome,
+    phase,
+    retryable: outcome === 'not-sent',
+  });
+}
+
+/**
+ * What the next transaction (held or pipelined behind the previous one's end, RFC 2920 §3.1)
+ * settles with when the session ends before its turn: its body was never written, so 'not-sent'.
+ */
+export function notSentBehind(error: SmtpError): SmtpError {
+  if (error.outcome === 'not-sent') return error;
+  return new SmtpConnectionError({
+    code: ErrorCodes.CONNECTION_CLOSED,
+    message: `mail: the session ended (${error.code}) while the previous message awaited its reply; this one was not sent`,
+    outcome: 'not-sent',
+    phase: 'mail',
+    retryable: true,
+    cause: error,
+  });
+}

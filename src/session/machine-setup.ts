@@ -1,9 +1,9 @@
 /**
- * The vocabulary of the session machine: context, events (facts), effects (emitted imperatives),
- * guards and actions. The table that uses them is session-machine.ts. RFC 5321 §4.2.1 reply classes.
+ * The session machine's setup: delays (RFC 5321 §4.5.3.2), guards (machine-guards.ts) and actions —
+ * writes, capability and AUTH bookkeeping, transactions (RFC 2920 next transaction, RFC 3030 BDAT)
+ * and the ends. The table that uses them is session-machine.ts.
  */
 import { emit, enqueueActions, setup } from 'xstate';
-import type { ProviderProfile } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
 import {
   type Outcome,
@@ -12,121 +12,58 @@ import {
   SmtpError,
   SmtpUsageError,
 } from '../errors/smtp-error.js';
-import { type Capabilities, NO_CAPABILITIES, parseEhloReply } from '../protocol/capabilities.js';
+import { NO_CAPABILITIES, parseEhloReply } from '../protocol/capabilities.js';
 import type { Command } from '../protocol/command.js';
 import type { Reply } from '../protocol/reply-types.js';
 import {
+  aborted,
+  clientClosed,
   connectionLost,
+  notSentBehind,
   protocolError,
   refusal,
   timedOut,
   unexpectedReply,
   withOutcome,
 } from './failures.js';
+import { afterRcpt, guards, MAX_AUTH_CHALLENGES, replyOf, txOf } from './machine-guards.js';
+import type { MachineEffect, SessionConfig, SessionContext, SessionEvent } from './machine-types.js';
 import { credentialForms, scrubReply } from './redaction.js';
-import {
-  type AuthExchange,
-  answerChallenge,
-  CANCEL,
-  type Credentials,
-  chooseMechanism,
-  type HmacMd5,
-  startAuth,
-} from './sasl.js';
+import { answerChallenge, CANCEL, type Credentials, chooseMechanism, startAuth } from './sasl.js';
 import { Secret } from './secret.js';
-import type { Timeouts } from './timeouts.js';
 import * as T from './transaction.js';
-import type { Security, SendRequest, Settlement } from './types.js';
 
-/** RFC 4954 does not bound the exchange; threats.md §6 asks us to. No mechanism here needs more than 2. */
-export const MAX_AUTH_CHALLENGES = 5;
+export { MAX_AUTH_CHALLENGES } from './machine-guards.js';
+export type {
+  DelayName,
+  MachineEffect,
+  SessionConfig,
+  SessionContext,
+  SessionEvent,
+} from './machine-types.js';
 
-/** Options after defaults and validation (the facade builds this). */
-export interface SessionConfig {
-  readonly clientName: string;
-  readonly security: Security;
-  readonly credentials: Secret<Credentials> | undefined;
-  readonly maxMessageSize: number;
-  readonly timeouts: Timeouts;
-  readonly pipelining: boolean;
-  readonly allowAuthWithoutTls: boolean;
-  readonly profile: ProviderProfile;
-  readonly hmacMd5: HmacMd5 | undefined;
-}
+const credentialsOf = (context: SessionContext): Credentials | undefined =>
+  context.config.credentials?.reveal();
+const write = (...commands: Command[]) => ({ type: 'write' as const, commands });
+const fail = (error: SmtpError) => ({ error });
+const settle = (id: number, error: SmtpError) =>
+  ({ type: 'settle', id, settlement: { ok: false, error } }) as const;
+const writeBodyOf = (context: SessionContext, tx: T.Transaction): MachineEffect => ({
+  type: 'writeBody',
+  body: tx.request.body,
+  maxSize: T.messageLimit(context.config.maxMessageSize, context.caps),
+  allow8bit: context.caps.eightBitMime,
+  transfer: tx.transfer,
+});
+/** Once the whole body is on the wire, a loss leaves the outcome open (threats.md §7). */
+const outcomeOf = (context: SessionContext, outcome: Outcome): Outcome =>
+  outcome === 'not-sent' && context.tx?.bodyWritten === true ? 'unknown' : outcome;
 
 /** While authenticating, a reply may echo the credentials (`535 … for AKIA…`): scrub them before it reaches an error. */
 function echoSafe(context: SessionContext, reply: Reply, phase: Phase): Reply {
   const credentials = context.config.credentials;
   return phase === 'auth' && credentials ? scrubReply(reply, credentialForms(credentials.reveal())) : reply;
 }
-
-export interface SessionContext {
-  readonly config: SessionConfig;
-  readonly tls: boolean;
-  /** What the last EHLO said; NO_CAPABILITIES before it, after HELO and right after TLS (RFC 3207 §4.2). */
-  readonly caps: Capabilities;
-  readonly auth: AuthExchange | undefined;
-  readonly tx: T.Transaction | undefined;
-  /** Why the session ended, when it did not end cleanly. */
-  readonly error: SmtpError | undefined;
-  readonly messagesSent: number;
-}
-
-/** Facts reported to the machine. `trailing`: more bytes came in the same read after this reply. */
-export type SessionEvent =
-  | { type: 'connection.opened' }
-  | { type: 'reply.received'; reply: Reply; trailing: boolean }
-  | { type: 'reply.malformed'; error: SmtpError }
-  | { type: 'tls.established' }
-  | { type: 'tls.failed'; error: unknown }
-  | { type: 'body.progress' }
-  | { type: 'body.finished' }
-  | { type: 'body.failed'; error: SmtpError }
-  | { type: 'connection.closed'; error: unknown }
-  | { type: 'send.requested'; request: SendRequest }
-  | { type: 'send.aborted' }
-  | { type: 'quit.requested' }
-  | { type: 'command.refused'; error: SmtpError };
-
-/** Imperatives the machine emits; the facade turns `write`/`writeSecret` into bytes (one write per flight). */
-export type MachineEffect =
-  | { type: 'write'; commands: readonly Command[] }
-  | { type: 'writeSecret'; command: Secret<Command> }
-  | { type: 'upgradeTls' }
-  | { type: 'writeBody'; body: unknown; maxSize: number; allow8bit: boolean }
-  | { type: 'close' }
-  | { type: 'settle'; settlement: Settlement }
-  | { type: 'sessionEnded'; error: SmtpError | undefined };
-
-export type DelayName = keyof Timeouts;
-
-const replyOf = (event: SessionEvent): Reply | undefined =>
-  event.type === 'reply.received' ? event.reply : undefined;
-const classOf = (event: SessionEvent): number => Math.trunc((replyOf(event)?.code ?? 0) / 100);
-const credentialsOf = (context: SessionContext): Credentials | undefined =>
-  context.config.credentials?.reveal();
-const txOf = (context: SessionContext): T.Transaction => context.tx as T.Transaction;
-/** The transaction as it will be once the current RCPT reply is recorded (guards run before actions). */
-const afterRcpt = (context: SessionContext, event: SessionEvent): T.Transaction =>
-  T.recordRecipient(txOf(context), replyOf(event) ?? { code: 0, lines: [] });
-const write = (...commands: Command[]) => ({ type: 'write' as const, commands });
-const fail = (error: SmtpError) => ({ error });
-const clientClosed = (phase: Phase, outcome: Outcome): SmtpError =>
-  new SmtpConnectionError({
-    code: ErrorCodes.CLIENT_CLOSED,
-    message: `${phase}: the client closed the session`,
-    outcome,
-    phase,
-    retryable: outcome === 'not-sent',
-  });
-const aborted = (phase: Phase, outcome: Outcome): SmtpError =>
-  new SmtpConnectionError({
-    code: ErrorCodes.ABORTED,
-    message: `${phase}: the send was aborted${outcome === 'unknown' ? ' after the final dot: the message may have been delivered' : ''}`,
-    outcome,
-    phase,
-    retryable: outcome === 'not-sent',
-  });
 
 type Where = { phase: Phase; outcome: Outcome };
 
@@ -145,41 +82,9 @@ export const sessionSetup = setup({
     dataBlock: ({ context }) => context.config.timeouts.dataBlock,
     dataTermination: ({ context }) => context.config.timeouts.dataTermination,
   },
-  guards: {
-    replyIs: ({ event }, params: { code: number }) => replyOf(event)?.code === params.code,
-    replyClass: ({ event }, params: { class: 2 | 3 | 4 | 5 }) => classOf(event) === params.class,
-    refusal: ({ event }) => classOf(event) === 4 || classOf(event) === 5,
-    serviceClosing: ({ event }) => replyOf(event)?.code === 421,
-    trailingBytes: ({ event }) => event.type === 'reply.received' && event.trailing,
-    heloAllowed: ({ context, event }) =>
-      classOf(event) === 5 &&
-      context.config.credentials === undefined &&
-      (context.config.security === 'none' || context.config.security === 'starttls-opportunistic'),
-    startTlsOffered: ({ context }) =>
-      !context.tls &&
-      context.caps.startTls &&
-      (context.config.security === 'starttls' || context.config.security === 'starttls-opportunistic'),
-    tlsRequiredButMissing: ({ context }) => !context.tls && context.config.security === 'starttls',
-    noAuthConfigured: ({ context }) => context.config.credentials === undefined,
-    authWithoutTls: ({ context }) => !context.tls && !context.config.allowAuthWithoutTls,
-    noUsableMechanism: ({ context }) =>
-      chooseMechanism(context.caps.auth, credentialsOf(context)!, context.config.hmacMd5) === undefined,
-    challengeLimitReached: ({ context, event }) =>
-      replyOf(event)?.code === 334 && (context.auth?.challenges ?? 0) >= MAX_AUTH_CHALLENGES,
-    precheckFails: ({ context, event }) =>
-      event.type === 'send.requested' &&
-      T.precheck(event.request, context.caps, context.config.maxMessageSize) !== undefined,
-    pipelined: ({ context }) => context.tx?.pipelined === true,
-    moreRecipients: ({ context, event }) => T.hasMoreRecipients(afterRcpt(context, event)),
-    moreRecipientsPipelined: ({ context, event }) =>
-      context.tx?.pipelined === true && T.hasMoreRecipients(afterRcpt(context, event)),
-    envelopeWillBeAccepted: ({ context, event }) =>
-      T.envelopeAccepted(T.finishEnvelope(afterRcpt(context, event))),
-    goAheadAfterRefusedEnvelope: ({ context, event }) =>
-      replyOf(event)?.code === 354 && context.tx !== undefined && !T.envelopeAccepted(context.tx),
-  },
+  guards,
   actions: {
-    // Writes (one emitted effect = one socket write).
+    // Writes (one emitted effect = one socket write; the transport joins a flight's writes).
     writeEhlo: emit(({ context }) => write({ verb: 'EHLO', domain: context.config.clientName })),
     writeHelo: emit(({ context }) => write({ verb: 'HELO', domain: context.config.clientName })),
     writeStartTls: emit(() => write({ verb: 'STARTTLS' })),
@@ -188,12 +93,7 @@ export const sessionSetup = setup({
     writeRset: emit(() => write({ verb: 'RSET' })),
     writeQuit: emit(() => write({ verb: 'QUIT' })),
     upgradeTls: emit({ type: 'upgradeTls' }),
-    writeBody: emit(({ context }) => ({
-      type: 'writeBody' as const,
-      body: txOf(context).request.body,
-      maxSize: T.messageLimit(context.config.maxMessageSize, context.caps),
-      allow8bit: context.caps.eightBitMime,
-    })),
+    writeBody: emit(({ context }) => writeBodyOf(context, txOf(context))),
 
     // Capabilities (RFC 3207 §4.2: everything learnt before TLS is forgotten).
     learnCapabilities: enqueueActions(({ enqueue, event }) => {
@@ -229,17 +129,48 @@ export const sessionSetup = setup({
     }),
     authDone: enqueueActions(({ enqueue }) => enqueue.assign({ auth: undefined })),
 
-    // Transactions.
+    // Transactions. A send is pre-checked before anything of it is written (refuseSend).
     refuseSend: enqueueActions(({ enqueue, context, event }) => {
       if (event.type !== 'send.requested') return;
       const error = T.precheck(event.request, context.caps, context.config.maxMessageSize);
-      if (error) enqueue.emit({ type: 'settle', settlement: { ok: false, error } });
+      if (error) enqueue.emit(settle(event.id, error));
     }),
     beginTransaction: enqueueActions(({ enqueue, context, event }) => {
       if (event.type !== 'send.requested') return;
-      const tx = T.beginTransaction(event.request, context.caps, context.config.pipelining);
-      enqueue.assign({ tx });
+      enqueue.assign({ tx: T.createTransaction(event.id, event.request, context.caps, context.config) });
+    }),
+    holdNext: enqueueActions(({ enqueue, context, event }) => {
+      if (event.type !== 'send.requested') return;
+      enqueue.assign({ next: T.createTransaction(event.id, event.request, context.caps, context.config) });
+    }),
+    /** MAIL (+ RCPTs + DATA, or + `BDAT n LAST` and its bytes) of the current transaction. */
+    writeEnvelope: enqueueActions(({ enqueue, context }) => {
+      const tx = txOf(context);
       enqueue.emit(write(...T.envelopeCommands(tx, context.caps)));
+      const rides = T.bodyRidesWithEnvelope(tx);
+      enqueue.assign({ tx: { ...tx, written: true, chunks: rides ? 1 : 0 } });
+      if (rides) enqueue.emit(writeBodyOf(context, tx));
+    }),
+    /** RFC 2920 §3.1: the next envelope right behind the dot, in the same flight. */
+    writeNextEnvelope: enqueueActions(({ enqueue, context }) => {
+      const next = context.next;
+      if (next === undefined || next.transfer !== 'data') return;
+      enqueue.emit(write(...T.envelopeCommands(next, context.caps)));
+      enqueue.assign({ next: { ...next, written: true } });
+    }),
+    promoteNext: enqueueActions(({ enqueue, context }) =>
+      enqueue.assign({ tx: context.next, next: undefined }),
+    ),
+    abortNext: enqueueActions(({ enqueue, context }) => {
+      const next = context.next;
+      if (next === undefined) return;
+      // Written behind the dot: it leaves when its turn comes (the session closes then, see promotion).
+      if (next.written)
+        enqueue.assign({ next: { ...next, failure: next.failure ?? aborted('mail', 'not-sent') } });
+      else {
+        enqueue.emit(settle(next.id, aborted('mail', 'not-sent')));
+        enqueue.assign({ next: undefined });
+      }
     }),
     recordMail: enqueueActions(({ enqueue, context, event }) =>
       enqueue.assign({ tx: T.recordMail(txOf(context), replyOf(event)!, context.config.profile) }),
@@ -250,19 +181,42 @@ export const sessionSetup = setup({
     finishEnvelope: enqueueActions(({ enqueue, context }) =>
       enqueue.assign({ tx: T.finishEnvelope(txOf(context)) }),
     ),
+    /** Lock-step BDAT, or a stream's chunks once the envelope is accepted (RFC 3030 §2). */
+    startChunking: enqueueActions(({ enqueue, context }) => {
+      const tx = txOf(context);
+      const known = tx.request.unstuffedSize !== undefined;
+      if (known) enqueue.emit(write(T.lastChunkCommand(tx)));
+      enqueue.assign({ tx: { ...tx, chunks: known ? 1 : 0 } });
+      enqueue.emit(writeBodyOf(context, tx));
+    }),
+    writeChunk: enqueueActions(({ enqueue, context, event }) => {
+      if (event.type !== 'body.chunk') return;
+      const tx = txOf(context);
+      enqueue.emit(write({ verb: 'BDAT', size: event.size, last: event.last }));
+      enqueue.assign({ tx: { ...tx, chunks: tx.chunks + 1 } });
+    }),
+    bodyWritten: enqueueActions(({ enqueue, context }) =>
+      enqueue.assign({ tx: { ...txOf(context), bodyWritten: true } }),
+    ),
+    recordChunk: enqueueActions(({ enqueue, context, event }, params: { phase: Phase }) => {
+      const reply = replyOf(event)!;
+      const failure = T.isPositive(reply) ? undefined : refusal(reply, params.phase, context.config.profile);
+      enqueue.assign({ tx: T.recordChunkReply(txOf(context), failure) });
+    }),
     refuseTransaction: enqueueActions(({ enqueue, context, event }, params: { phase: Phase }) => {
       const tx = txOf(context);
       const failure = tx.failure ?? refusal(replyOf(event)!, params.phase, context.config.profile);
       enqueue.assign({ tx: { ...tx, failure } });
     }),
     settleRefusal: enqueueActions(({ enqueue, context }) => {
-      const failure = context.tx?.failure;
-      if (failure) enqueue.emit({ type: 'settle', settlement: { ok: false, error: failure } });
+      const tx = context.tx;
+      if (tx?.failure) enqueue.emit(settle(tx.id, tx.failure));
       enqueue.assign({ tx: undefined });
     }),
     delivered: enqueueActions(({ enqueue, context, event }) => {
-      const result = T.sendResult(txOf(context), replyOf(event)!);
-      enqueue.emit({ type: 'settle', settlement: { ok: true, result } });
+      const tx = txOf(context);
+      const result = T.sendResult(tx, replyOf(event)!);
+      enqueue.emit({ type: 'settle', id: tx.id, settlement: { ok: true, result } });
       enqueue.assign({ tx: undefined, messagesSent: context.messagesSent + 1 });
     }),
 
@@ -276,34 +230,28 @@ export const sessionSetup = setup({
       const reply = replyOf(event);
       if (reply)
         enqueue.assign(
-          fail(unexpectedReply(echoSafe(context, reply, params.phase), params.phase, params.outcome)),
+          fail(
+            unexpectedReply(
+              echoSafe(context, reply, params.phase),
+              params.phase,
+              outcomeOf(context, params.outcome),
+            ),
+          ),
         );
     }),
-    protocolFailure: enqueueActions(({ enqueue, event }, params: { phase: Phase; code: SmtpError['code'] }) =>
-      enqueue.assign(
-        fail(
-          protocolError(
-            params.code,
-            `${params.phase}: ${describe(params.code)}`,
-            params.phase,
-            replyOf(event),
-          ),
-        ),
-      ),
-    ),
-    malformed: enqueueActions(({ enqueue, event }, params: Where) => {
+    malformed: enqueueActions(({ enqueue, context, event }, params: Where) => {
       if (event.type === 'reply.malformed')
-        enqueue.assign(fail(withOutcome(event.error, params.phase, params.outcome)));
+        enqueue.assign(fail(withOutcome(event.error, params.phase, outcomeOf(context, params.outcome))));
     }),
-    timedOut: enqueueActions(({ enqueue }, params: Where) =>
-      enqueue.assign(fail(timedOut(params.phase, params.outcome))),
+    timedOut: enqueueActions(({ enqueue, context }, params: Where) =>
+      enqueue.assign(fail(timedOut(params.phase, outcomeOf(context, params.outcome)))),
     ),
-    lost: enqueueActions(({ enqueue, event }, params: Where) =>
+    lost: enqueueActions(({ enqueue, context, event }, params: Where) =>
       enqueue.assign(
         fail(
           connectionLost(
             params.phase,
-            params.outcome,
+            outcomeOf(context, params.outcome),
             event.type === 'connection.closed' ? event.error : undefined,
           ),
         ),
@@ -340,20 +288,24 @@ export const sessionSetup = setup({
       enqueue.assign(fail(error));
     }),
     abandon: enqueueActions(({ enqueue, context }, params: Where) => {
-      if (context.tx && !context.tx.failure)
-        enqueue.assign({ tx: { ...context.tx, failure: clientClosed(params.phase, params.outcome) } });
+      const tx = context.tx;
+      if (tx && !tx.failure)
+        enqueue.assign({
+          tx: { ...tx, failure: clientClosed(params.phase, outcomeOf(context, params.outcome)) },
+        });
     }),
     abort: enqueueActions(({ enqueue, context }, params: Where) => {
-      if (context.tx && !context.tx.failure)
-        enqueue.assign({ tx: { ...context.tx, failure: aborted(params.phase, params.outcome) } });
+      const tx = context.tx;
+      if (tx && !tx.failure)
+        enqueue.assign({ tx: { ...tx, failure: aborted(params.phase, outcomeOf(context, params.outcome)) } });
     }),
     endSession: enqueueActions(({ enqueue, context }) => {
       enqueue.emit({ type: 'close' });
-      if (context.tx) {
-        const error = context.tx.failure ?? context.error ?? clientClosed('closed', 'not-sent');
-        enqueue.emit({ type: 'settle', settlement: { ok: false, error } });
-        enqueue.assign({ tx: undefined });
-      }
+      const { tx, next } = context;
+      const error = context.error ?? clientClosed('closed', 'not-sent');
+      if (tx) enqueue.emit(settle(tx.id, tx.failure ?? error));
+      if (next) enqueue.emit(settle(next.id, next.failure ?? notSentBehind(error)));
+      enqueue.assign({ tx: undefined, next: undefined });
       enqueue.emit({ type: 'sessionEnded', error: context.error });
     }),
   },

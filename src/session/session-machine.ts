@@ -16,7 +16,22 @@
  * - Outcomes (threats.md §7): a loss in `dataEnd` (after the dot, before its reply) is 'unknown';
  *   anywhere earlier 'not-sent'; a refusal is classified by the profile (4xx not-sent, 5xx rejected).
  * - A refused transaction is settled only after RSET is answered, so that the session is ready
- *   again when the caller hears about it. A successful one is settled at once, without RSET.
+ *   again when the caller hears about it. A successful one is settled at once, without RSET, and so
+ *   is one whose final reply (to the dot or the LAST chunk) is a refusal: that reply ends the
+ *   transaction and clears the server's buffers (RFC 5321 §4.1.1.4), so RSET would add nothing.
+ * - Next transaction (RFC 2920 §3.1: message content may be the first "command" of a group): while a
+ *   pipelined transaction is in flight, one more send is accepted and held as `next` (pre-checked
+ *   at once). With DATA its MAIL/RCPT/DATA are written right behind the dot, in the same flight
+ *   (`body.finished` with a next, or a send in `dataEnd`); replies stay matched in order: the dot's
+ *   reply settles `tx`, then `next` is promoted and its replies follow. With BDAT, and after a
+ *   refused envelope, the held next is written when `tx` ends (promotion). A loss before its turn
+ *   settles it 'not-sent'.
+ * - BDAT (RFC 3030): a body of known size goes as one `BDAT n LAST` (behind the pipelined envelope,
+ *   or after the RCPT replies in lock-step); a stream, only with PIPELINING, as chunks the transport
+ *   announces (`body.chunk`), written without waiting for their replies. `bdat` awaits chunk replies
+ *   while the body streams (dataBlock timeout: a refused chunk closes, since RSET cannot follow a
+ *   chunk still being written); `bdatEnd` once LAST is written (dataTermination, 'unknown').
+ *   Outcomes: once the whole body is on the wire (`bodyWritten`) any loss is 'unknown'.
  * - `negotiate` is the only transient state: after each EHLO/HELO it picks STARTTLS, AUTH or ready.
  * - Decisions: an abort before the body closes the connection (RSET cannot undo a pipelined DATA
  *   that may already have its 354); an abort in `dataEnd` settles at once with outcome 'unknown'
@@ -39,8 +54,28 @@ const losses = (phase: Phase, outcome: Outcome = 'not-sent') =>
     'command.refused': { target: '#session.failed', actions: 'localFailure' },
     'quit.requested': { target: '#session.closed', actions: { type: 'abandon', params: { phase, outcome } } },
   }) as const;
+/** Aborts name their send: a held next leaves quietly, the current one closes the session. */
 const abortable = (phase: Phase, outcome: Outcome = 'not-sent') =>
-  ({ target: '#session.closed', actions: { type: 'abort', params: { phase, outcome } } }) as const;
+  [
+    { guard: 'abortsNext', actions: 'abortNext' },
+    {
+      guard: 'abortsCurrent',
+      target: '#session.closed',
+      actions: { type: 'abort', params: { phase, outcome } },
+    },
+  ] as const;
+/** A send while a pipelined transaction is in flight: held as next (pre-checked first). */
+const holdNext = (...write: 'writeNextEnvelope'[]) =>
+  [
+    { guard: 'precheckFails', actions: 'refuseSend' },
+    { guard: 'canHoldNext', actions: ['holdNext', ...write] },
+  ] as const;
+/** Body progress while the envelope replies are still coming (a BDAT chunk that rode with the envelope). */
+const bodyAlongside = {
+  'body.progress': {},
+  'body.finished': { actions: 'bodyWritten' },
+  'body.failed': { target: '#session.failed', actions: 'localFailure' },
+} as const;
 const closing = (phase: Phase) =>
   ({
     guard: 'serviceClosing',
@@ -65,6 +100,7 @@ export const sessionMachine = sessionSetup.createMachine({
     caps: NO_CAPABILITIES,
     auth: undefined,
     tx: undefined,
+    next: undefined,
     error: undefined,
     messagesSent: 0,
   }),
@@ -192,7 +228,7 @@ export const sessionMachine = sessionSetup.createMachine({
         ...losses('ready'),
         'send.requested': [
           { guard: 'precheckFails', actions: 'refuseSend' },
-          { target: 'mail', actions: 'beginTransaction' },
+          { target: 'mail', actions: ['beginTransaction', 'writeEnvelope'] },
         ],
         'quit.requested': { target: 'quit', actions: 'writeQuit' },
         'reply.received': [closing('ready'), unexpected('ready')],
@@ -202,6 +238,8 @@ export const sessionMachine = sessionSetup.createMachine({
       after: { command: timeout('mail') },
       on: {
         ...losses('mail'),
+        ...bodyAlongside,
+        'send.requested': holdNext(),
         'send.aborted': abortable('mail'),
         'reply.received': [
           closing('mail'),
@@ -216,6 +254,8 @@ export const sessionMachine = sessionSetup.createMachine({
       after: { command: timeout('rcpt') },
       on: {
         ...losses('rcpt'),
+        ...bodyAlongside,
+        'send.requested': holdNext(),
         'send.aborted': abortable('rcpt'),
         'reply.received': [
           closing('rcpt'),
@@ -227,7 +267,13 @@ export const sessionMachine = sessionSetup.createMachine({
             reenter: true,
             actions: ['recordRecipient', 'writeRcpt'],
           },
-          { guard: 'pipelined', target: 'data', actions: ['recordRecipient', 'finishEnvelope'] },
+          { guard: 'chunkWritten', target: 'bdatEnd', actions: ['recordRecipient', 'finishEnvelope'] },
+          { guard: 'dataPipelined', target: 'data', actions: ['recordRecipient', 'finishEnvelope'] },
+          {
+            guard: 'chunkingWillGoAhead',
+            target: 'bdat',
+            actions: ['recordRecipient', 'finishEnvelope', 'startChunking'],
+          },
           {
             guard: 'envelopeWillBeAccepted',
             target: 'data',
@@ -241,6 +287,7 @@ export const sessionMachine = sessionSetup.createMachine({
       after: { dataStart: timeout('data') },
       on: {
         ...losses('data'),
+        'send.requested': holdNext(),
         'send.aborted': abortable('data'),
         'reply.received': [
           closing('data'),
@@ -259,9 +306,13 @@ export const sessionMachine = sessionSetup.createMachine({
       after: { dataBlock: timeout('body') },
       on: {
         ...losses('body'),
+        'send.requested': holdNext(),
         'send.aborted': abortable('body'),
         'body.progress': { target: 'body', reenter: true },
-        'body.finished': 'dataEnd',
+        'body.finished': [
+          { guard: 'hasNext', target: 'dataEnd', actions: ['bodyWritten', 'writeNextEnvelope'] },
+          { target: 'dataEnd', actions: 'bodyWritten' },
+        ],
         'body.failed': { target: '#session.failed', actions: 'localFailure' },
         'reply.received': [closing('body'), refused('body'), unexpected('body')],
       },
@@ -270,26 +321,87 @@ export const sessionMachine = sessionSetup.createMachine({
       after: { dataTermination: timeout('data-end', 'unknown') },
       on: {
         ...losses('data-end', 'unknown'),
+        'send.requested': holdNext('writeNextEnvelope'),
         'send.aborted': abortable('data-end', 'unknown'),
         'reply.received': [
           closing('data-end'),
-          { guard: { type: 'replyClass', params: { class: 2 } }, target: 'ready', actions: 'delivered' },
+          {
+            guard: { type: 'replyClass', params: { class: 2 } },
+            target: 'nextTransaction',
+            actions: 'delivered',
+          },
           {
             guard: 'refusal',
-            target: 'rset',
-            actions: [{ type: 'refuseTransaction', params: { phase: 'data-end' } }, 'writeRset'],
+            target: 'nextTransaction',
+            actions: [{ type: 'refuseTransaction', params: { phase: 'data-end' } }, 'settleRefusal'],
           },
           unexpected('data-end', 'unknown'),
         ],
       },
     },
+    bdat: {
+      after: { dataBlock: timeout('body') },
+      on: {
+        ...losses('body'),
+        'send.requested': holdNext(),
+        'send.aborted': abortable('body'),
+        'body.progress': { target: 'bdat', reenter: true },
+        'body.chunk': { target: 'bdat', reenter: true, actions: 'writeChunk' },
+        'body.finished': { target: 'bdatEnd', actions: 'bodyWritten' },
+        'body.failed': { target: '#session.failed', actions: 'localFailure' },
+        'reply.received': [
+          closing('body'),
+          { guard: 'chunkAccepted', actions: { type: 'recordChunk', params: { phase: 'body' } } },
+          refused('body'),
+          unexpected('body'),
+        ],
+      },
+    },
+    bdatEnd: {
+      after: { dataTermination: timeout('data-end', 'unknown') },
+      on: {
+        ...losses('data-end', 'unknown'),
+        'send.requested': holdNext(),
+        'send.aborted': abortable('data-end', 'unknown'),
+        'reply.received': [
+          closing('data-end'),
+          { guard: { type: 'replyClass', params: { class: 3 } }, ...unexpected('data-end', 'unknown') },
+          { guard: 'moreChunkReplies', actions: { type: 'recordChunk', params: { phase: 'data-end' } } },
+          { guard: 'failedBefore', target: 'rset', actions: 'writeRset' },
+          {
+            guard: { type: 'replyClass', params: { class: 2 } },
+            target: 'nextTransaction',
+            actions: 'delivered',
+          },
+          {
+            target: 'nextTransaction',
+            actions: [{ type: 'refuseTransaction', params: { phase: 'data-end' } }, 'settleRefusal'],
+          },
+        ],
+      },
+    },
+    /** The transaction has settled: the next one's replies follow, or it starts now, or none is held. */
+    nextTransaction: {
+      always: [
+        { guard: 'nextAborted', target: '#session.closed', actions: 'promoteNext' },
+        { guard: 'nextWritten', target: 'mail', actions: 'promoteNext' },
+        { guard: 'hasNext', target: 'mail', actions: ['promoteNext', 'writeEnvelope'] },
+        { target: 'ready' },
+      ],
+    },
     rset: {
       after: { command: timeout('rset') },
       on: {
         ...losses('rset'),
+        'send.requested': holdNext(),
+        'send.aborted': { guard: 'abortsNext', actions: 'abortNext' },
         'reply.received': [
           closing('rset'),
-          { guard: { type: 'replyClass', params: { class: 2 } }, target: 'ready', actions: 'settleRefusal' },
+          {
+            guard: { type: 'replyClass', params: { class: 2 } },
+            target: 'nextTransaction',
+            actions: 'settleRefusal',
+          },
           refused('rset'),
           unexpected('rset'),
         ],
@@ -326,6 +438,9 @@ export const PHASE_OF_STATE: Readonly<Record<string, Phase>> = {
   data: 'data',
   body: 'body',
   dataEnd: 'data-end',
+  bdat: 'body',
+  bdatEnd: 'data-end',
+  nextTransaction: 'ready',
   rset: 'rset',
   quit: 'quit',
   closed: 'closed',

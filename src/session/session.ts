@@ -12,7 +12,7 @@ import { ReplyParser } from '../protocol/reply-parser.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { resolveConfig } from './config.js';
 import { asProtocolError, asUsageError, injection, sessionEnded } from './failures.js';
-import type { MachineEffect, SessionEvent } from './machine-setup.js';
+import { acceptsSend, type MachineEffect, type SessionEvent } from './machine-types.js';
 import { credentialForms, scrubText } from './redaction.js';
 import { REDACTED } from './secret.js';
 import { PHASE_OF_STATE, sessionMachine } from './session-machine.js';
@@ -45,8 +45,12 @@ export class Session {
   readonly #onTranscript: ((entry: TranscriptEntry) => void) | undefined;
   /** Credential forms scrubbed from server lines while authenticating. */
   readonly #echoForms: readonly string[];
+  readonly #onSendable: (() => void) | undefined;
   #parser = new ReplyParser();
-  #pending: PendingSend | undefined;
+  /** Sends not yet settled, by id: at most the transaction in flight and the next one. */
+  readonly #pending = new Map<number, PendingSend>();
+  #lastId = 0;
+  #sendable = false;
   #quitWaiters: (() => void)[] = [];
   #readyReached = false;
   #ended = false;
@@ -58,6 +62,7 @@ export class Session {
     this.#echoForms = config.credentials ? credentialForms(config.credentials.reveal()) : [];
     this.#onEffect = onEffect;
     this.#onTranscript = options.onTranscript;
+    this.#onSendable = options.onSendable;
     this.whenReady = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
       this.#rejectReady = reject;
@@ -74,6 +79,7 @@ export class Session {
         this.#readyReached = true;
         this.#resolveReady();
       }
+      this.#checkSendable();
     });
     this.#actor.start();
   }
@@ -122,6 +128,11 @@ export class Session {
     this.#send({ type: 'body.progress' });
   }
 
+  /** A BDAT chunk of `size` octets of a streamed body is next (RFC 3030 §2): its command is written now. */
+  bodyChunk(size: number, last: boolean): void {
+    this.#send({ type: 'body.chunk', size, last });
+  }
+
   bodyFinished(): void {
     this.#send({ type: 'body.finished' });
   }
@@ -137,12 +148,13 @@ export class Session {
   // caller → session
   send(request: SendRequest, signal?: AbortSignal): Promise<SendResult> {
     if (this.#ended) return Promise.reject(sessionEnded(this.phase));
-    if (!this.idle) {
+    if (!this.acceptsSend) {
       return Promise.reject(
         new SmtpUsageError({
           code: ErrorCodes.SESSION_BUSY,
           field: 'session',
-          message: 'session: send() needs an idle session (after whenReady, one transaction at a time)',
+          message:
+            'session: send() needs a session that accepts a send (ready, or one pipelined transaction in flight)',
           phase: this.phase,
         }),
       );
@@ -161,11 +173,16 @@ export class Session {
         }),
       );
     }
+    const id = ++this.#lastId;
     return new Promise<SendResult>((resolve, reject) => {
-      const onAbort = () => this.#send({ type: 'send.aborted' });
+      const onAbort = () => this.#send({ type: 'send.aborted', id });
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#pending = { resolve, reject, cleanup: () => signal?.removeEventListener('abort', onAbort) };
-      this.#send({ type: 'send.requested', request });
+      this.#pending.set(id, {
+        resolve,
+        reject,
+        cleanup: () => signal?.removeEventListener('abort', onAbort),
+      });
+      this.#send({ type: 'send.requested', id, request });
     });
   }
 
@@ -192,7 +209,19 @@ export class Session {
   }
 
   get idle(): boolean {
-    return this.#state === 'ready' && this.#pending === undefined && !this.#ended;
+    return this.#state === 'ready' && this.#pending.size === 0 && !this.#ended;
+  }
+
+  /**
+   * Whether send() would be taken now: when idle, or (RFC 2920 §3.1) while one pipelined transaction
+   * is in flight and no next one is held. A send the machine has not processed yet counts as held.
+   */
+  get acceptsSend(): boolean {
+    if (this.#ended) return false;
+    const snapshot = this.#actor.getSnapshot();
+    const { tx, next } = snapshot.context;
+    for (const id of this.#pending.keys()) if (id !== tx?.id && id !== next?.id) return false;
+    return acceptsSend(String(snapshot.value), snapshot.context);
   }
 
   get ended(): boolean {
@@ -243,13 +272,14 @@ export class Session {
           body: effect.body,
           maxSize: effect.maxSize,
           allow8bit: effect.allow8bit,
+          transfer: effect.transfer,
         });
         break;
       case 'close':
         this.#emit({ type: 'close' });
         break;
       case 'settle':
-        this.#settle(effect.settlement);
+        this.#settle(effect.id, effect.settlement);
         break;
       case 'sessionEnded':
         this.#end(effect.error);
@@ -290,18 +320,34 @@ export class Session {
     }
   }
 
-  #settle(settlement: Settlement): void {
-    const pending = this.#pending;
+  #settle(id: number, settlement: Settlement): void {
+    const pending = this.#pending.get(id);
     if (pending === undefined) return;
-    this.#pending = undefined;
+    this.#pending.delete(id);
     pending.cleanup();
     if (settlement.ok) pending.resolve(settlement.result);
     else pending.reject(settlement.error);
+    this.#checkSendable();
+  }
+
+  /** Tells the owner, synchronously, each time the session starts to accept a send. */
+  #checkSendable(): void {
+    const now = this.acceptsSend;
+    if (now === this.#sendable) return;
+    this.#sendable = now;
+    if (!now || this.#onSendable === undefined) return;
+    try {
+      this.#onSendable();
+    } catch {
+      // The owner's failure must not change the session.
+    }
   }
 
   #end(error: SmtpError | undefined): void {
     this.#ended = true;
-    this.#settle({ ok: false, error: error ?? sessionEnded('closed') });
+    for (const id of [...this.#pending.keys()]) {
+      this.#settle(id, { ok: false, error: error ?? sessionEnded('closed') });
+    }
     this.#rejectReady(error ?? sessionEnded(this.phase));
     for (const resolve of this.#quitWaiters.splice(0)) resolve();
   }

@@ -1,6 +1,7 @@
 /**
  * One mail transaction as data (RFC 5321 §3.3: MAIL, RCPT per recipient, DATA; RFC 2920 pipelining;
- * RFC 1870 SIZE, RFC 6152 8BITMIME, RFC 6531 SMTPUTF8): pre-checks, commands and reply bookkeeping.
+ * RFC 3030 BDAT; RFC 1870 SIZE, RFC 6152 8BITMIME, RFC 6531 SMTPUTF8): pre-checks, commands and
+ * reply bookkeeping.
  */
 import type { ProviderProfile } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
@@ -9,12 +10,15 @@ import type { Capabilities } from '../protocol/capabilities.js';
 import { type Command, isAscii } from '../protocol/command.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { describeReply, refusal } from './failures.js';
-import type { RecipientRefusal, SendRequest, SendResult } from './types.js';
+import type { BodyTransfer, RecipientRefusal, SendRequest, SendResult } from './types.js';
 
 export interface Transaction {
+  /** The facade's number for this send: settle effects and aborts name it. */
+  readonly id: number;
   readonly request: SendRequest;
   /** MAIL, every RCPT and DATA went out in one write (RFC 2920 §3.1); replies are matched in order. */
   readonly pipelined: boolean;
+  readonly transfer: BodyTransfer;
   readonly smtputf8: boolean;
   /** RCPT replies received so far. */
   readonly replied: number;
@@ -22,6 +26,13 @@ export interface Transaction {
   readonly rejected: readonly RecipientRefusal[];
   /** Why the transaction ends unsent; the send settles with it once the session is ready again. */
   readonly failure: SmtpError | undefined;
+  /** Its MAIL (and the rest of its pipelined group) is on the wire; false only for a held next. */
+  readonly written: boolean;
+  /** The whole body (DATA's dot, or the LAST BDAT chunk) was handed to the socket: a loss is 'unknown'. */
+  readonly bodyWritten: boolean;
+  /** BDAT chunks written and their replies received (RFC 3030 §2: one reply per chunk). */
+  readonly chunks: number;
+  readonly chunkReplies: number;
 }
 
 export function needsSmtpUtf8(request: SendRequest): boolean {
@@ -56,35 +67,65 @@ export function precheck(
   return undefined;
 }
 
-export function beginTransaction(
+/**
+ * A new transaction (not yet written). BDAT when CHUNKING is offered and allowed: for a body of known
+ * size always (one `BDAT n LAST`), for a stream only with PIPELINING (its chunks are not waited for).
+ */
+export function createTransaction(
+  id: number,
   request: SendRequest,
   caps: Capabilities,
-  allowPipelining: boolean,
+  options: { readonly pipelining: boolean; readonly chunking: boolean },
 ): Transaction {
+  const pipelined = options.pipelining && caps.pipelining;
+  const chunked = options.chunking && caps.chunking && (request.unstuffedSize !== undefined || pipelined);
   return {
+    id,
     request,
-    pipelined: allowPipelining && caps.pipelining,
+    pipelined,
+    transfer: chunked ? 'bdat' : 'data',
     smtputf8: needsSmtpUtf8(request),
     replied: 0,
     accepted: [],
     rejected: [],
     failure: undefined,
+    written: false,
+    bodyWritten: false,
+    chunks: 0,
+    chunkReplies: 0,
   };
 }
 
-/** MAIL, plus every RCPT and DATA when pipelined (DATA ends the group, RFC 2920 §3.1). */
+/** A body of known size sent as one `BDAT n LAST` right behind the pipelined envelope (RFC 3030 §4.2). */
+export const bodyRidesWithEnvelope = (tx: Transaction): boolean =>
+  tx.pipelined && tx.transfer === 'bdat' && tx.request.unstuffedSize !== undefined;
+
+/** The single chunk of a BDAT body of known size. */
+export const lastChunkCommand = (tx: Transaction): Command => ({
+  verb: 'BDAT',
+  size: tx.request.unstuffedSize ?? 0,
+  last: true,
+});
+
+/**
+ * MAIL, plus when pipelined every RCPT and then DATA (DATA ends the group, RFC 2920 §3.1), or for
+ * BDAT nothing more (a stream's chunks follow the replies) or `BDAT n LAST` (its bytes follow at once).
+ */
 export function envelopeCommands(tx: Transaction, caps: Capabilities): Command[] {
   const mail = mailCommand(tx, caps);
   if (!tx.pipelined) return [mail];
-  return [mail, ...tx.request.to.map((_, index) => rcptCommand(tx, index)), { verb: 'DATA' }];
+  const rcpts = tx.request.to.map((_, index) => rcptCommand(tx, index));
+  if (tx.transfer === 'data') return [mail, ...rcpts, { verb: 'DATA' }];
+  return bodyRidesWithEnvelope(tx) ? [mail, ...rcpts, lastChunkCommand(tx)] : [mail, ...rcpts];
 }
 
 function mailCommand(tx: Transaction, caps: Capabilities): Command {
   const { request } = tx;
+  const size = tx.transfer === 'bdat' ? (request.unstuffedSize ?? request.size) : request.size;
   return {
     verb: 'MAIL',
     from: request.from,
-    ...(caps.size !== undefined && request.size !== undefined ? { size: request.size } : {}),
+    ...(caps.size !== undefined && size !== undefined ? { size } : {}),
     ...(caps.eightBitMime && request.eightBit !== false ? { body: '8BITMIME' as const } : {}),
     ...(tx.smtputf8 ? { smtputf8: true } : {}),
   };
@@ -121,6 +162,15 @@ export function finishEnvelope(tx: Transaction): Transaction {
 
 export const envelopeAccepted = (tx: Transaction): boolean =>
   tx.failure === undefined && tx.accepted.length > 0;
+
+/** RFC 3030 §2: the reply to the LAST chunk is the transaction's final reply. */
+export const isFinalChunkReply = (tx: Transaction): boolean =>
+  tx.bodyWritten && tx.chunkReplies + 1 >= tx.chunks;
+
+/** Counts a BDAT reply; a refusal fails the transaction (its first failure is kept). */
+export function recordChunkReply(tx: Transaction, failure: SmtpError | undefined): Transaction {
+  return { ...tx, chunkReplies: tx.chunkReplies + 1, failure: tx.failure ?? failure };
+}
 
 function allRecipientsRejected(rejected: readonly RecipientRefusal[]): SmtpError {
   const permanent = rejected.every(({ reply }) => reply.code >= 500);

@@ -34,11 +34,19 @@ export interface SessionOptions {
   readonly maxMessageSize?: number;
   readonly timeouts?: Partial<Timeouts>;
   readonly pipelining?: boolean;
+  /** Use BDAT (RFC 3030 CHUNKING) when the server offers it (default true). */
+  readonly chunking?: boolean;
   readonly dangerouslyAllowAuthWithoutTls?: boolean;
   readonly profile?: ProviderProfile;
   readonly hmacMd5?: HmacMd5;
   readonly clock?: Clock;
   readonly onTranscript?: (entry: TranscriptEntry) => void;
+  /**
+   * Called synchronously whenever the session becomes able to take another send (`acceptsSend`
+   * turned true): when ready, or while a pipelined transaction is in flight (RFC 2920 §3.1). The
+   * callee may call send() from inside; a next message handed over in time rides behind the dot.
+   */
+  readonly onSendable?: () => void;
 }
 
 export interface SendRequest {
@@ -46,8 +54,13 @@ export interface SendRequest {
   readonly to: readonly string[];
   readonly size?: number;
   readonly eightBit?: boolean;
+  /** Octets of the body as BDAT sends it (CRLF-normalised, not dot-stuffed, no terminator), when known up front. */
+  readonly unstuffedSize?: number;
   readonly body: unknown;
 }
+
+/** How the body travels: DATA (dot-stuffed, terminated, RFC 5321 §4.5.2) or BDAT chunks (RFC 3030 §2). */
+export type BodyTransfer = 'data' | 'bdat';
 
 export type { RecipientRefusal } from '../errors/smtp-error.js';
 
@@ -66,6 +79,7 @@ export type SessionEffect =
       readonly body: unknown;
       readonly maxSize: number;
       readonly allow8bit: boolean;
+      readonly transfer: BodyTransfer;
     }
   | { readonly type: 'close' };
 

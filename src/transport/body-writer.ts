@@ -1,17 +1,25 @@
 /**
- * Writes one DATA body to the socket (RFC 5321 §4.5.2): pre-encoded bodies in large slices, streams
- * through a DataEncoder while they arrive, with back-pressure, the size limit (RFC 1870) and the
- * 8BITMIME check (RFC 6152) enforced before the bytes that would break them are written.
+ * Writes one message body to the socket, as DATA (RFC 5321 §4.5.2) or BDAT chunk data (RFC 3030 §2):
+ * pre-encoded bodies in large slices, streams through a DataEncoder while they arrive, with
+ * back-pressure, the size limit (RFC 1870) and the 8BITMIME check (RFC 6152) enforced before the
+ * bytes that would break them are written.
  */
 import type * as net from 'node:net';
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
-import { DataEncoder } from '../protocol/data-encoder.js';
+import { DataEncoder, unstuffData } from '../protocol/data-encoder.js';
+import type { BodyTransfer } from '../session/types.js';
 import { chunkBytes, type PreparedBody } from './message-source.js';
 
 export interface BodyHooks {
   readonly maxSize: number;
   readonly allow8bit: boolean;
+  /** 'bdat': no stuffing, no terminator; a stream goes as chunks, each announced through `chunk`. */
+  readonly transfer?: BodyTransfer;
+  /** A BDAT chunk of `size` octets comes next: the session writes its command (RFC 3030 §2). */
+  chunk?(size: number, last: boolean): void;
+  /** Writes one block (the connection joins a flight's writes); default: the socket's write. */
+  write?(bytes: Uint8Array): boolean;
   /** A block was handed to the socket (restarts the session's data-block timer). */
   progress(): void;
   /** The terminator was handed to the socket. */
@@ -22,6 +30,9 @@ export interface BodyHooks {
 
 /** Pre-encoded bodies are written in slices of this size, so progress is reported while large bodies drain. */
 const SLICE_OCTETS = 64 * 1024;
+/** A streamed BDAT body is sent in chunks of at least this much (except the last) and at most BDAT_MAX_OCTETS. */
+const BDAT_MIN_OCTETS = 64 * 1024;
+const BDAT_MAX_OCTETS = 1024 * 1024;
 const NOT_SENT = 'the connection was closed before the terminating dot, so the message was NOT delivered';
 
 function tooLarge(maxSize: number): SmtpUsageError {
@@ -79,7 +90,13 @@ export class BodyWriter {
   async run(body: unknown): Promise<void> {
     try {
       if (!isPreparedBody(body)) throw streamFailed(new TypeError('not a prepared body'));
-      if (body.kind === 'encoded') await this.#writeEncoded(body.bytes, body.has8bit);
+      const bdat = this.hooks.transfer === 'bdat';
+      if (body.kind === 'encoded')
+        await this.#writeEncoded(
+          bdat ? unstuffData(body.bytes, body.stuffedOctets) : body.bytes,
+          body.has8bit,
+        );
+      else if (bdat) await this.#writeChunks(body.source, body.encoderOptions);
       else await this.#writeStream(body.source, body.encoderOptions);
     } catch (error) {
       if (this.#stopped) return;
@@ -91,6 +108,7 @@ export class BodyWriter {
   async #writeEncoded(bytes: Uint8Array, has8bit: boolean): Promise<void> {
     if (has8bit && !this.hooks.allow8bit) throw eightBitRefused();
     if (bytes.length > this.hooks.maxSize) throw tooLarge(this.hooks.maxSize);
+    if (bytes.length === 0) this.#finish(); // an empty BDAT body: `BDAT 0 LAST` alone
     for (let offset = 0; offset < bytes.length; offset += SLICE_OCTETS) {
       const last = offset + SLICE_OCTETS >= bytes.length;
       if (!(await this.#write(bytes.subarray(offset, offset + SLICE_OCTETS), last))) return;
@@ -102,39 +120,90 @@ export class BodyWriter {
     encoderOptions: ConstructorParameters<typeof DataEncoder>[0],
   ): Promise<void> {
     const encoder = new DataEncoder(encoderOptions);
+    await this.#encodeStream(source, encoder, (encoded) => this.#write(encoded, false));
+    if (this.#stopped) return;
+    const tail = encoder.end();
+    this.#check(encoder);
+    await this.#write(tail, true);
+  }
+
+  /** A stream as BDAT chunks (RFC 3030 §2): encoded without stuffing, gathered, each chunk announced. */
+  async #writeChunks(
+    source: AsyncIterable<unknown>,
+    encoderOptions: ConstructorParameters<typeof DataEncoder>[0],
+  ): Promise<void> {
+    const encoder = new DataEncoder({ ...encoderOptions, dotStuffing: false, terminator: false });
+    const pending: Uint8Array[] = [];
+    let pendingOctets = 0;
+    const flush = async (last: boolean): Promise<boolean> => {
+      const data = concat(pending.splice(0), pendingOctets);
+      pendingOctets = 0;
+      let offset = 0;
+      do {
+        const slice = data.subarray(offset, offset + BDAT_MAX_OCTETS);
+        offset += slice.length;
+        const final = last && offset >= data.length;
+        if (this.#stopped || this.socket.destroyed) return false;
+        this.hooks.chunk?.(slice.length, final);
+        if (slice.length === 0) this.#finish();
+        else if (!(await this.#write(slice, final))) return false;
+      } while (offset < data.length);
+      return true;
+    };
+    await this.#encodeStream(source, encoder, async (encoded) => {
+      pending.push(encoded);
+      pendingOctets += encoded.length;
+      return pendingOctets < BDAT_MIN_OCTETS || (await flush(false));
+    });
+    if (this.#stopped) return;
+    pending.push(encoder.end());
+    pendingOctets += pending[pending.length - 1]!.length;
+    this.#check(encoder);
+    await flush(true);
+  }
+
+  #check(encoder: DataEncoder): void {
+    if (encoder.encodedOctets > this.hooks.maxSize) throw tooLarge(this.hooks.maxSize);
+    if (encoder.has8bit && !this.hooks.allow8bit) throw eightBitRefused();
+  }
+
+  /** Feeds the source through the encoder; `sink` gets each non-empty encoding and says whether to go on. */
+  async #encodeStream(
+    source: AsyncIterable<unknown>,
+    encoder: DataEncoder,
+    sink: (encoded: Uint8Array) => Promise<boolean>,
+  ): Promise<void> {
     const iterator = source[Symbol.asyncIterator]();
     this.#iterator = iterator;
-    const check = (): void => {
-      if (encoder.encodedOctets > this.hooks.maxSize) throw tooLarge(this.hooks.maxSize);
-      if (encoder.has8bit && !this.hooks.allow8bit) throw eightBitRefused();
-    };
     try {
       for (;;) {
         const next = await iterator.next().catch((error: unknown) => {
           throw streamFailed(error);
         });
         if (this.#stopped) return;
-        if (next.done) break;
+        if (next.done) return;
         const encoded = encoder.push(chunkBytes(next.value));
-        check();
-        if (encoded.length > 0 && !(await this.#write(encoded, false))) return;
+        this.#check(encoder);
+        if (encoded.length > 0 && !(await sink(encoded))) return;
       }
     } catch (error) {
       await iterator.return?.().catch(() => {});
       throw error;
     }
-    const tail = encoder.end();
-    check();
-    await this.#write(tail, true);
+  }
+
+  #finish(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.hooks.finished();
   }
 
   /** Writes one block; resolves false when stopped. Reports progress, or `finished` for the last block. */
   async #write(block: Uint8Array, last: boolean): Promise<boolean> {
     if (this.#stopped || this.socket.destroyed) return false;
-    const flushed = this.socket.write(block);
+    const flushed = this.hooks.write ? this.hooks.write(block) : this.socket.write(block);
     if (last) {
-      this.#stopped = true;
-      this.hooks.finished();
+      this.#finish();
       return true;
     }
     this.hooks.progress();
@@ -155,4 +224,15 @@ export class BodyWriter {
       this.socket.once('close', done);
     });
   }
+}
+
+function concat(parts: readonly Uint8Array[], octets: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(octets);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }

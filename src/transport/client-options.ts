@@ -58,6 +58,14 @@ export interface ClientOptions {
   readonly logger?: ClientLogger;
   /** Use PIPELINING when the server offers it (default true). */
   readonly pipelining?: boolean;
+  /** Use CHUNKING (BDAT, RFC 3030) when the server offers it (default true). */
+  readonly chunking?: boolean;
+  /**
+   * QUIT a connection left idle this long (ms; default 5000, 0 keeps it open): the next send opens a
+   * fresh one instead of meeting a server's idle close (SES: about 10 s, `451 4.4.2 Timeout waiting
+   * for data from client`).
+   */
+  readonly idleTimeoutMs?: number;
   /** Reply classification profile (default GENERIC_PROFILE; SES_PROFILE for Amazon SES). */
   readonly profile?: ProviderProfile;
   /** Allow AUTH over a connection without TLS. Your password crosses the network in the clear. */
@@ -77,12 +85,17 @@ export interface ResolvedClientOptions {
   readonly timeouts: Timeouts;
   readonly logger: ClientLogger | undefined;
   readonly pipelining: boolean;
+  readonly chunking: boolean;
+  readonly idleTimeoutMs: number;
   readonly profile: ProviderProfile | undefined;
   readonly dangerouslyAllowAuthWithoutTls: boolean;
 }
 
 const SECURITIES: ReadonlySet<unknown> = new Set(['implicit', 'starttls', 'starttls-opportunistic', 'none']);
 const IMPLICIT_TLS_PORTS: ReadonlySet<number> = new Set([465, 2465]);
+export const DEFAULT_IDLE_TIMEOUT_MS = 5_000;
+/** Node's timers overflow above 2^31-1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
 const KNOWN_KEYS = new Set([
   'host',
   'port',
@@ -95,6 +108,8 @@ const KNOWN_KEYS = new Set([
   'timeouts',
   'logger',
   'pipelining',
+  'chunking',
+  'idleTimeoutMs',
   'profile',
   'dangerouslyAllowAuthWithoutTls',
 ]);
@@ -143,6 +158,10 @@ function checkOptional<T>(
   return value as T;
 }
 
+function checkBoolean(value: unknown, field: string): boolean | undefined {
+  return checkOptional<boolean>(value, field, (v) => typeof v === 'boolean', 'must be a boolean');
+}
+
 /** Validates everything createClient is given; throws SmtpUsageError naming the field (never its value). */
 export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
   if (options === null || typeof options !== 'object') throw usage('options', 'must be an object');
@@ -188,6 +207,14 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
         (v) => typeof v === 'boolean',
         'must be a boolean',
       ) ?? true,
+    chunking: checkBoolean(options.chunking, 'chunking') ?? true,
+    idleTimeoutMs:
+      checkOptional<number>(
+        options.idleTimeoutMs,
+        'idleTimeoutMs',
+        (v) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_TIMER_MS,
+        'must be a non-negative integer number of milliseconds (0 disables)',
+      ) ?? DEFAULT_IDLE_TIMEOUT_MS,
     profile: options.profile,
     dangerouslyAllowAuthWithoutTls:
       checkOptional<boolean>(
@@ -233,6 +260,8 @@ export function describeClientOptions(options: ResolvedClientOptions): Record<st
     ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
     timeouts: options.timeouts,
     pipelining: options.pipelining,
+    chunking: options.chunking,
+    idleTimeoutMs: options.idleTimeoutMs,
     ...(options.profile === undefined ? {} : { profile: options.profile.name }),
     ...(options.dangerouslyAllowAuthWithoutTls ? { dangerouslyAllowAuthWithoutTls: true } : {}),
   };

@@ -18,7 +18,7 @@ import {
 } from './client-options.js';
 import { abortError } from './connect.js';
 import { Connection, type ConnectionEvent, type ConnectionParams } from './connection.js';
-import { type MessageInput, prepareMessage } from './message-source.js';
+import { type MessageInput, prepareMessage, unstuffedSize } from './message-source.js';
 import { buildTlsOptions } from './tls-options.js';
 
 export type { SendResult } from '../session/types.js';
@@ -105,7 +105,14 @@ function prepareRequest(options: SendOptions): SendRequest {
   const body = prepareMessage(options.message);
   const request: SendRequest =
     body.kind === 'encoded'
-      ? { from, to: [...to], size: body.bytes.length, eightBit: body.has8bit, body }
+      ? {
+          from,
+          to: [...to],
+          size: body.bytes.length,
+          unstuffedSize: unstuffedSize(body),
+          eightBit: body.has8bit,
+          body,
+        }
       : { from, to: [...to], body };
   validateSendRequest(request); // the session's own checks (e.g. whole MAIL line length)
   return request;
@@ -115,7 +122,13 @@ class Client implements SmtpClient {
   readonly #options: ResolvedClientOptions;
   readonly #queue: Job[] = [];
   #connection: Connection | undefined;
-  #running = false;
+  /** A connection being opened for the job it was opened for. */
+  #opening: Promise<void> | undefined;
+  /** Sends handed to a connection and not yet settled (at most two: RFC 2920 §3.1). */
+  #active = 0;
+  #feeding = false;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #drained: (() => void)[] = [];
   #closing: Promise<void> | undefined;
   /** Aborted by destroy(): cuts a connection attempt short. */
   readonly #lifetime = new AbortController();
@@ -156,7 +169,7 @@ class Client implements SmtpClient {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#queue.push(job);
-      void this.#pump();
+      this.#feed();
     });
   }
 
@@ -171,6 +184,7 @@ class Client implements SmtpClient {
 
   destroy(): void {
     this.#closing ??= Promise.resolve();
+    this.#clearIdle();
     this.#rejectQueued();
     this.#lifetime.abort();
     this.#connection?.destroy();
@@ -194,60 +208,109 @@ class Client implements SmtpClient {
 
   async #shutdown(): Promise<void> {
     this.#rejectQueued();
-    while (this.#running) await this.#idle;
+    this.#clearIdle();
+    while (this.#opening || this.#active > 0) {
+      await (this.#opening ?? new Promise<void>((resolve) => this.#drained.push(resolve)));
+    }
     const connection = this.#connection;
     this.#connection = undefined;
     await connection?.quit();
   }
 
-  #idle: Promise<void> = Promise.resolve();
-
-  async #pump(): Promise<void> {
-    if (this.#running) return;
-    this.#running = true;
-    let done!: () => void;
-    this.#idle = new Promise((resolve) => {
-      done = resolve;
-    });
+  /**
+   * Hands queued sends to the connection while it accepts them: when idle, and while one pipelined
+   * transaction is in flight, so that the next envelope rides behind the dot (RFC 2920 §3.1). Runs
+   * synchronously from the session's `onSendable`, between two replies of one read.
+   */
+  #feed(): void {
+    if (this.#feeding) return;
+    this.#feeding = true;
     try {
-      for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift()) {
-        job.detach();
-        try {
-          job.resolve(await this.#run(job));
-        } catch (error) {
-          job.reject(asSmtpError(error));
+      for (let job = this.#queue[0]; job !== undefined; job = this.#queue[0]) {
+        const connection = this.#connection;
+        if (connection?.open) {
+          if (!connection.acceptsSend) break;
+          this.#queue.shift();
+          this.#start(job, connection);
+        } else {
+          if (this.#opening || this.#closing) break;
+          this.#queue.shift();
+          this.#openFor(job);
         }
       }
     } finally {
-      this.#running = false;
-      done();
+      this.#feeding = false;
     }
+    this.#armIdle();
   }
 
-  async #run(job: Job): Promise<SendResult> {
-    if (job.signal?.aborted) throw abortError(job.signal, 'ready');
-    const connection = await this.#ready(job.signal);
-    return connection.send(job.request, job.signal);
+  #start(job: Job, connection: Connection): void {
+    job.detach();
+    if (job.signal?.aborted) {
+      job.reject(abortError(job.signal, 'ready'));
+      return;
+    }
+    this.#clearIdle();
+    this.#active++;
+    connection
+      .send(job.request, job.signal)
+      .then(job.resolve, (error: unknown) => job.reject(asSmtpError(error)))
+      .finally(() => {
+        this.#active--;
+        if (this.#active === 0) for (const resolve of this.#drained.splice(0)) resolve();
+        this.#feed();
+      });
   }
 
-  /** The current connection when it can take a send; otherwise a fresh one. */
-  async #ready(signal: AbortSignal | undefined): Promise<Connection> {
-    const current = this.#connection;
-    if (current?.usable) return current;
+  /** Opens a fresh connection for `job` (its signal can cut the attempt short); the rest follow on it. */
+  #openFor(job: Job): void {
+    job.detach();
+    const stale = this.#connection;
     this.#connection = undefined;
-    current?.destroy();
+    stale?.destroy();
     const lifetime = this.#lifetime.signal;
-    if (lifetime.aborted) throw clientClosed();
-    try {
-      const connection = await Connection.open(
-        this.#connectionParams(),
-        signal ? AbortSignal.any([signal, lifetime]) : lifetime,
-      );
-      this.#connection = connection;
-      return connection;
-    } catch (error) {
-      throw lifetime.aborted ? clientClosed() : error;
-    }
+    this.#opening = (async () => {
+      try {
+        if (lifetime.aborted) throw clientClosed();
+        if (job.signal?.aborted) throw abortError(job.signal, 'ready');
+        const connection = await Connection.open(
+          this.#connectionParams(),
+          job.signal ? AbortSignal.any([job.signal, lifetime]) : lifetime,
+        );
+        if (lifetime.aborted) {
+          connection.destroy();
+          throw clientClosed();
+        }
+        this.#connection = connection;
+        this.#start(job, connection);
+      } catch (error) {
+        job.reject(lifetime.aborted ? clientClosed() : asSmtpError(error));
+      } finally {
+        this.#opening = undefined;
+        if (this.#active === 0) for (const resolve of this.#drained.splice(0)) resolve();
+        this.#feed();
+      }
+    })();
+  }
+
+  /** SES closes a connection idle for about 10 s (ses-facts.md): QUIT first, reconnect on the next send. */
+  #armIdle(): void {
+    const ms = this.#options.idleTimeoutMs;
+    if (ms === 0 || this.#idleTimer || this.#closing || this.#opening) return;
+    if (this.#active > 0 || this.#queue.length > 0 || this.#connection?.open !== true) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      const connection = this.#connection;
+      if (this.#active > 0 || this.#queue.length > 0 || this.#opening || !connection?.idle) return;
+      this.#connection = undefined;
+      void connection.quit();
+    }, ms);
+    this.#idleTimer.unref?.();
+  }
+
+  #clearIdle(): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
   }
 
   #connectionParams(): ConnectionParams {
@@ -272,6 +335,8 @@ class Client implements SmtpClient {
         ...(o.maxMessageSize === undefined ? {} : { maxMessageSize: o.maxMessageSize }),
         timeouts: o.timeouts,
         pipelining: o.pipelining,
+        chunking: o.chunking,
+        onSendable: () => this.#feed(),
         dangerouslyAllowAuthWithoutTls: o.dangerouslyAllowAuthWithoutTls,
         ...(o.profile === undefined ? {} : { profile: o.profile }),
         ...(o.logger === undefined

@@ -50,6 +50,8 @@ export class Connection {
   #body: BodyWriter | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #upgrading: AbortController | undefined;
+  /** The socket corked for the current flight (uncorked on the next tick). */
+  #corked: net.Socket | undefined;
   #isClosed = false;
   #resolveClosed!: () => void;
 
@@ -96,9 +98,14 @@ export class Connection {
     return !this.#isClosed && !this.session.ended;
   }
 
-  /** True while the session can take another send on this socket. */
-  get usable(): boolean {
-    return !this.#isClosed && !this.session.ended && this.session.idle;
+  /** True while the session can take another send on this socket (idle, or one pipelined in flight). */
+  get acceptsSend(): boolean {
+    return !this.#isClosed && this.session.acceptsSend;
+  }
+
+  /** True when nothing is in flight on this socket. */
+  get idle(): boolean {
+    return !this.#isClosed && this.session.idle;
   }
 
   send(request: SendRequest, signal?: AbortSignal): Promise<SendResult> {
@@ -179,13 +186,13 @@ export class Connection {
   #onEffect(effect: SessionEffect): void {
     switch (effect.type) {
       case 'write':
-        if (!this.#socket.destroyed) this.#socket.write(effect.bytes);
+        this.#write(effect.bytes);
         return;
       case 'upgradeTls':
         this.#upgradeTls();
         return;
       case 'writeBody':
-        this.#writeBody(effect.body, effect.maxSize, effect.allow8bit);
+        this.#writeBody(effect);
         return;
       case 'close':
         this.#close();
@@ -226,16 +233,38 @@ export class Connection {
     );
   }
 
-  #writeBody(body: unknown, maxSize: number, allow8bit: boolean): void {
+  /**
+   * Everything written in one tick leaves as one flight (one writev, no small segment waiting on
+   * Nagle or on a delayed ACK): e.g. the dot and the next envelope (RFC 2920 §3.1), or MAIL, RCPT,
+   * `BDAT n LAST` and the chunk's bytes.
+   */
+  readonly #write = (bytes: Uint8Array): boolean => {
+    const socket = this.#socket;
+    if (socket.destroyed) return false;
+    if (this.#corked !== socket) {
+      this.#corked = socket;
+      socket.cork();
+      process.nextTick(() => {
+        if (this.#corked === socket) this.#corked = undefined;
+        socket.uncork();
+      });
+    }
+    return socket.write(bytes);
+  };
+
+  #writeBody(effect: Extract<SessionEffect, { type: 'writeBody' }>): void {
     const writer = new BodyWriter(this.#socket, {
-      maxSize,
-      allow8bit,
+      maxSize: effect.maxSize,
+      allow8bit: effect.allow8bit,
+      transfer: effect.transfer,
+      write: this.#write,
+      chunk: (size, last) => this.session.bodyChunk(size, last),
       progress: () => this.session.bodyProgress(),
       finished: () => this.session.bodyFinished(),
       failed: (error: SmtpError) => this.session.bodyFailed(error),
     });
     this.#body = writer;
-    writer.run(body).finally(() => {
+    writer.run(effect.body).finally(() => {
       if (this.#body === writer) this.#body = undefined;
     });
   }

@@ -9,12 +9,17 @@ import { type DataEncoderOptions, encodeData } from '../protocol/data-encoder.js
 
 export type MessageInput = string | Uint8Array | AsyncIterable<Uint8Array | string>;
 
-/** A body already dot-stuffed and terminated: written as is. */
+/** A body already dot-stuffed and terminated: written as is for DATA, unstuffed for BDAT (RFC 3030). */
 export interface EncodedBody {
   readonly kind: 'encoded';
   readonly bytes: Uint8Array;
   readonly has8bit: boolean;
+  /** Dots added by stuffing: the BDAT form is `bytes.length - 3 - stuffedOctets` octets. */
+  readonly stuffedOctets: number;
 }
+
+/** Octets of an encoded body's BDAT form: no terminator, no stuffing. */
+export const unstuffedSize = (body: EncodedBody): number => body.bytes.length - 3 - body.stuffedOctets;
 
 /** A body encoded chunk by chunk while it is written. */
 export interface StreamBody {
@@ -44,14 +49,9 @@ function badMessage(message: string): SmtpUsageError {
  * anything async-iterable for streaming. Anything else is refused before a connection is used.
  */
 export function prepareMessage(message: unknown, encoderOptions: DataEncoderOptions = {}): PreparedBody {
-  if (typeof message === 'string') {
-    const { bytes, has8bit } = encodeData(utf8.encode(message), encoderOptions);
-    return { kind: 'encoded', bytes, has8bit };
-  }
-  if (message instanceof Uint8Array) {
-    const { bytes, has8bit } = encodeData(message, encoderOptions);
-    return { kind: 'encoded', bytes, has8bit };
-  }
+  if (typeof message === 'string')
+    return { kind: 'encoded', ...encodeData(utf8.encode(message), encoderOptions) };
+  if (message instanceof Uint8Array) return { kind: 'encoded', ...encodeData(message, encoderOptions) };
   if (isAsyncIterable(message)) return { kind: 'stream', source: message, encoderOptions };
   throw badMessage('message must be a string, a Uint8Array or an async iterable of Uint8Array chunks');
 }

@@ -123,7 +123,9 @@ describe('client lifecycle against the scripted server', () => {
   });
 
   it('destroy() ends at once: the send in flight fails, queued ones get CLIENT_CLOSED', async () => {
-    const { server, client } = await harness({ overrides: { DOT: null } });
+    // Without PIPELINING the second send stays queued (with it, it would ride behind the dot).
+    const capabilities = ['8BITMIME', 'STARTTLS', 'ENHANCEDSTATUSCODES'];
+    const { server, client } = await harness({ overrides: { DOT: null }, capabilities });
     const inFlight = rejection(client.send(envelope));
     const queued = rejection(client.send(envelope));
     await server.waitFor(() => server.transactions.length === 1);

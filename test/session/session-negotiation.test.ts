@@ -45,6 +45,7 @@ describe('Session negotiation', () => {
       body: 'BODY',
       maxSize: 10_485_760,
       allow8bit: true,
+      transfer: 'data',
     });
     h.session.bodyProgress();
     h.session.bodyFinished();

@@ -1,0 +1,78 @@
+/**
+ * The session machine's guards: pure questions about the reply (RFC 5321 §4.2.1 classes), the
+ * configuration and the transactions in flight (RFC 2920 pipelining, RFC 3030 BDAT).
+ */
+import type { Reply } from '../protocol/reply-types.js';
+import type { SessionContext, SessionEvent } from './machine-types.js';
+import { chooseMechanism } from './sasl.js';
+import * as T from './transaction.js';
+
+/** RFC 4954 does not bound the exchange; threats.md §6 asks us to. No mechanism here needs more than 2. */
+export const MAX_AUTH_CHALLENGES = 5;
+
+type Args = { context: SessionContext; event: SessionEvent };
+
+export const replyOf = (event: SessionEvent): Reply | undefined =>
+  event.type === 'reply.received' ? event.reply : undefined;
+export const classOf = (event: SessionEvent): number => Math.trunc((replyOf(event)?.code ?? 0) / 100);
+export const txOf = (context: SessionContext): T.Transaction => context.tx as T.Transaction;
+/** The transaction as it will be once the current RCPT reply is recorded (guards run before actions). */
+export const afterRcpt = (context: SessionContext, event: SessionEvent): T.Transaction =>
+  T.recordRecipient(txOf(context), replyOf(event) ?? { code: 0, lines: [] });
+const lastRcpt = (context: SessionContext, event: SessionEvent): T.Transaction =>
+  T.finishEnvelope(afterRcpt(context, event));
+const idOf = (event: SessionEvent): number | undefined =>
+  event.type === 'send.aborted' ? event.id : undefined;
+
+export const guards = {
+  replyIs: ({ event }: Args, params: { code: number }) => replyOf(event)?.code === params.code,
+  replyClass: ({ event }: Args, params: { class: 2 | 3 | 4 | 5 }) => classOf(event) === params.class,
+  refusal: ({ event }: Args) => classOf(event) === 4 || classOf(event) === 5,
+  serviceClosing: ({ event }: Args) => replyOf(event)?.code === 421,
+  trailingBytes: ({ event }: Args) => event.type === 'reply.received' && event.trailing,
+  heloAllowed: ({ context, event }: Args) =>
+    classOf(event) === 5 &&
+    context.config.credentials === undefined &&
+    (context.config.security === 'none' || context.config.security === 'starttls-opportunistic'),
+  startTlsOffered: ({ context }: Args) =>
+    !context.tls &&
+    context.caps.startTls &&
+    (context.config.security === 'starttls' || context.config.security === 'starttls-opportunistic'),
+  tlsRequiredButMissing: ({ context }: Args) => !context.tls && context.config.security === 'starttls',
+  noAuthConfigured: ({ context }: Args) => context.config.credentials === undefined,
+  authWithoutTls: ({ context }: Args) => !context.tls && !context.config.allowAuthWithoutTls,
+  noUsableMechanism: ({ context }: Args) =>
+    chooseMechanism(context.caps.auth, context.config.credentials!.reveal(), context.config.hmacMd5) ===
+    undefined,
+  challengeLimitReached: ({ context, event }: Args) =>
+    replyOf(event)?.code === 334 && (context.auth?.challenges ?? 0) >= MAX_AUTH_CHALLENGES,
+
+  // Transactions.
+  precheckFails: ({ context, event }: Args) =>
+    event.type === 'send.requested' &&
+    T.precheck(event.request, context.caps, context.config.maxMessageSize) !== undefined,
+  /** RFC 2920 §3.1: a pipelined transaction in flight may have one next transaction behind it. */
+  canHoldNext: ({ context }: Args) => context.tx?.pipelined === true && context.next === undefined,
+  hasNext: ({ context }: Args) => context.next !== undefined,
+  nextWritten: ({ context }: Args) => context.next?.written === true,
+  nextAborted: ({ context }: Args) => context.next?.written === true && context.next.failure !== undefined,
+  abortsNext: ({ context, event }: Args) => idOf(event) !== undefined && idOf(event) === context.next?.id,
+  abortsCurrent: ({ context, event }: Args) => idOf(event) !== undefined && idOf(event) === context.tx?.id,
+  pipelined: ({ context }: Args) => context.tx?.pipelined === true,
+  moreRecipients: ({ context, event }: Args) => T.hasMoreRecipients(afterRcpt(context, event)),
+  moreRecipientsPipelined: ({ context, event }: Args) =>
+    context.tx?.pipelined === true && T.hasMoreRecipients(afterRcpt(context, event)),
+  /** After the last RCPT reply of a pipelined BDAT group whose only chunk is already on the wire. */
+  chunkWritten: ({ context }: Args) => context.tx?.bodyWritten === true,
+  dataPipelined: ({ context }: Args) => context.tx?.pipelined === true && context.tx.transfer === 'data',
+  envelopeWillBeAccepted: ({ context, event }: Args) => T.envelopeAccepted(lastRcpt(context, event)),
+  chunkingWillGoAhead: ({ context, event }: Args) =>
+    context.tx?.transfer === 'bdat' && T.envelopeAccepted(lastRcpt(context, event)),
+  goAheadAfterRefusedEnvelope: ({ context, event }: Args) =>
+    replyOf(event)?.code === 354 && context.tx !== undefined && !T.envelopeAccepted(context.tx),
+  /** A 2xx to a chunk that was written (a reply nobody asked for is unexpected). */
+  chunkAccepted: ({ context, event }: Args) =>
+    classOf(event) === 2 && context.tx !== undefined && context.tx.chunkReplies < context.tx.chunks,
+  moreChunkReplies: ({ context }: Args) => context.tx !== undefined && !T.isFinalChunkReply(context.tx),
+  failedBefore: ({ context }: Args) => context.tx?.failure !== undefined,
+};

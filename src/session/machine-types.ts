@@ -1,0 +1,95 @@
+/**
+ * The vocabulary of the session machine (RFC 5321 §3.3, §4.2): its configuration, context, the
+ * events it hears (facts) and the effects it emits (imperatives). Guards, actions and the table use it.
+ */
+import type { ProviderProfile } from '../errors/classify.js';
+import type { SmtpError } from '../errors/smtp-error.js';
+import type { Capabilities } from '../protocol/capabilities.js';
+import type { Command } from '../protocol/command.js';
+import type { Reply } from '../protocol/reply-types.js';
+import type { AuthExchange, Credentials, HmacMd5 } from './sasl.js';
+import type { Secret } from './secret.js';
+import type { Timeouts } from './timeouts.js';
+import type { Transaction } from './transaction.js';
+import type { BodyTransfer, Security, SendRequest, Settlement } from './types.js';
+
+/** Options after defaults and validation (the facade builds this). */
+export interface SessionConfig {
+  readonly clientName: string;
+  readonly security: Security;
+  readonly credentials: Secret<Credentials> | undefined;
+  readonly maxMessageSize: number;
+  readonly timeouts: Timeouts;
+  readonly pipelining: boolean;
+  /** Use BDAT (RFC 3030 CHUNKING) when offered. */
+  readonly chunking: boolean;
+  readonly allowAuthWithoutTls: boolean;
+  readonly profile: ProviderProfile;
+  readonly hmacMd5: HmacMd5 | undefined;
+}
+
+export interface SessionContext {
+  readonly config: SessionConfig;
+  readonly tls: boolean;
+  /** What the last EHLO said; NO_CAPABILITIES before it, after HELO and right after TLS (RFC 3207 §4.2). */
+  readonly caps: Capabilities;
+  readonly auth: AuthExchange | undefined;
+  /** The transaction whose replies come next. */
+  readonly tx: Transaction | undefined;
+  /** The next transaction, accepted while `tx` is in flight (PIPELINING, RFC 2920 §3.1). */
+  readonly next: Transaction | undefined;
+  /** Why the session ended, when it did not end cleanly. */
+  readonly error: SmtpError | undefined;
+  readonly messagesSent: number;
+}
+
+/** Facts reported to the machine. `trailing`: more bytes came in the same read after this reply. */
+export type SessionEvent =
+  | { type: 'connection.opened' }
+  | { type: 'reply.received'; reply: Reply; trailing: boolean }
+  | { type: 'reply.malformed'; error: SmtpError }
+  | { type: 'tls.established' }
+  | { type: 'tls.failed'; error: unknown }
+  | { type: 'body.progress' }
+  /** A BDAT chunk of a streamed body is about to be written (RFC 3030 §2). */
+  | { type: 'body.chunk'; size: number; last: boolean }
+  | { type: 'body.finished' }
+  | { type: 'body.failed'; error: SmtpError }
+  | { type: 'connection.closed'; error: unknown }
+  | { type: 'send.requested'; id: number; request: SendRequest }
+  | { type: 'send.aborted'; id: number }
+  | { type: 'quit.requested' }
+  | { type: 'command.refused'; error: SmtpError };
+
+/** Imperatives the machine emits; the facade turns `write`/`writeSecret` into bytes (one write per flight). */
+export type MachineEffect =
+  | { type: 'write'; commands: readonly Command[] }
+  | { type: 'writeSecret'; command: Secret<Command> }
+  | { type: 'upgradeTls' }
+  | { type: 'writeBody'; body: unknown; maxSize: number; allow8bit: boolean; transfer: BodyTransfer }
+  | { type: 'close' }
+  | { type: 'settle'; id: number; settlement: Settlement }
+  | { type: 'sessionEnded'; error: SmtpError | undefined };
+
+export type DelayName = keyof Timeouts;
+
+/** The states in which a transaction is in flight. */
+export const TRANSACTION_STATES: ReadonlySet<string> = new Set([
+  'mail',
+  'rcpt',
+  'data',
+  'body',
+  'dataEnd',
+  'bdat',
+  'bdatEnd',
+  'rset',
+]);
+
+/**
+ * Whether the session can take a send now: when ready, or (RFC 2920 §3.1) while a pipelined
+ * transaction is in flight and no next one is held yet.
+ */
+export function acceptsSend(state: string, context: SessionContext): boolean {
+  if (state === 'ready') return true;
+  return TRANSACTION_STATES.has(state) && context.tx?.pipelined === true && context.next === undefined;
+}
