@@ -4,7 +4,7 @@
  */
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
-import { applyReply, type ConnectionState, type ScriptedVerb, verbOf } from './scripted-replies.js';
+import { applyReply, bdatOf, type ConnectionState, type ScriptedVerb, verbOf } from './scripted-replies.js';
 import type {
   ReceivedChunk,
   ReceivedCommand,
@@ -68,6 +68,10 @@ export class Connection implements ScriptedConnection {
   private stream: net.Socket;
   private lineBuffer = Buffer.alloc(0);
   private dataMode = false;
+  /** A BDAT chunk being read (RFC 3030 §2): its command line, octets still owed, data so far. */
+  private bdat: { line: string; remaining: number; parts: Buffer[] } | undefined;
+  /** Every chunk of the current BDAT transaction. */
+  private bdatParts: Buffer[] = [];
   private readonly onData = (chunk: Buffer): void => this.handleChunk(chunk);
 
   constructor(
@@ -117,8 +121,15 @@ export class Connection implements ScriptedConnection {
 
   private respond(verb: ScriptedVerb, line: string): string | null {
     const reply = this.server.replyFor(verb, line, this);
-    if (reply !== null) this.write(withCrlf(reply));
+    if (reply !== null) this.later(() => this.write(withCrlf(reply)), verb);
     return reply;
+  }
+
+  /** Runs `action` now, or after `replyDelayMs` (in order) for anything but the greeting and STARTTLS. */
+  private later(action: () => void, verb: ScriptedVerb): void {
+    const delay = this.server.options.replyDelayMs ?? 0;
+    if (delay <= 0 || verb === 'GREETING' || verb === 'STARTTLS') action();
+    else setTimeout(action, delay);
   }
 
   private handleChunk(chunk: Buffer): void {
@@ -128,6 +139,10 @@ export class Connection implements ScriptedConnection {
     while (rest.length > 0 && !this.isClosed) {
       if (this.dataMode) {
         rest = this.consumeData(rest);
+        continue;
+      }
+      if (this.bdat) {
+        rest = this.consumeChunk(rest);
         continue;
       }
       const lines = Buffer.concat([this.lineBuffer, rest]);
@@ -149,11 +164,16 @@ export class Connection implements ScriptedConnection {
   private handleLine(line: string, chunk: number): 'upgraded' | undefined {
     const verb = verbOf(line, this.state);
     this.commands.push({ line, verb, chunk, secure: this.state.secure });
+    if (verb === 'BDAT') {
+      this.bdat = { line, remaining: bdatOf(line)?.size ?? 0, parts: [] };
+      if (this.bdat.remaining === 0) this.consumeChunk(Buffer.alloc(0));
+      return undefined;
+    }
     const reply = this.respond(verb, line);
     applyReply(verb, line, reply, this.state);
     if (verb === 'DATA' && reply?.startsWith('354')) this.dataMode = true;
-    if (verb === 'QUIT' && reply?.startsWith('221')) this.close();
-    if (verb === 'MAIL' && reply?.startsWith('421')) this.close();
+    if (verb === 'QUIT' && reply?.startsWith('221')) this.later(() => this.close(), verb);
+    if (verb === 'MAIL' && reply?.startsWith('421')) this.later(() => this.close(), verb);
     if (verb === 'STARTTLS' && reply?.startsWith('220')) {
       this.upgrade(() => {});
       return 'upgraded';
@@ -185,6 +205,37 @@ export class Connection implements ScriptedConnection {
     });
     applyReply('DOT', '.', reply, this.state);
     return Buffer.from(rest);
+  }
+
+  /** Reads a BDAT chunk's octets (no stuffing, no terminator), then answers it; LAST ends the message. */
+  private consumeChunk(chunk: Buffer): Buffer {
+    const bdat = this.bdat!;
+    const take = Math.min(bdat.remaining, chunk.length);
+    bdat.parts.push(Buffer.from(chunk.subarray(0, take)));
+    bdat.remaining -= take;
+    if (bdat.remaining > 0) return Buffer.alloc(0);
+    this.bdat = undefined;
+    this.bdatParts.push(...bdat.parts);
+    const data = Buffer.concat(this.bdatParts);
+    this.server.dataOctets = data.length;
+    const reply = this.respond('BDAT', bdat.line);
+    const last = bdatOf(bdat.line)?.last === true;
+    if (last) {
+      const { from = '', mailParams, to } = this.state;
+      this.server.transactions.push({
+        connection: this.id,
+        via: 'BDAT',
+        from,
+        mailParams: [...mailParams],
+        to: [...to],
+        raw: data,
+        content: data,
+        reply,
+      });
+    }
+    if (last || !reply?.startsWith('2')) this.bdatParts = [];
+    applyReply('BDAT', bdat.line, reply, this.state);
+    return Buffer.from(chunk.subarray(take));
   }
 
   private upgrade(onSecure: () => void): void {

@@ -15,6 +15,7 @@ export type ScriptedVerb =
   | 'RCPT'
   | 'DATA'
   | 'DOT'
+  | 'BDAT'
   | 'RSET'
   | 'NOOP'
   | 'QUIT'
@@ -63,11 +64,19 @@ export function verbOf(line: string, state: ConnectionState): ScriptedVerb {
       return word;
     case 'MAIL':
       return /^MAIL FROM:/i.test(line) ? 'MAIL' : 'UNKNOWN';
+    case 'BDAT':
+      return bdatOf(line) ? 'BDAT' : 'UNKNOWN';
     case 'RCPT':
       return /^RCPT TO:/i.test(line) ? 'RCPT' : 'UNKNOWN';
     default:
       return 'UNKNOWN';
   }
+}
+
+/** RFC 3030 §2: `BDAT <size> [LAST]`. */
+export function bdatOf(line: string): { size: number; last: boolean } | undefined {
+  const match = /^BDAT ([0-9]{1,15})( LAST)?$/i.exec(line);
+  return match ? { size: Number(match[1]), last: match[2] !== undefined } : undefined;
 }
 
 function ehloReply(context: ReplyContext): string {
@@ -162,6 +171,14 @@ export function defaultReply(verb: ScriptedVerb, line: string, context: ReplyCon
         return '552 5.3.4 Message size exceeds fixed limit';
       }
       return `250 Ok ${context.messageId()}`;
+    case 'BDAT': {
+      if (state.to.length === 0) return '503 5.5.1 Error: need RCPT command';
+      if (context.sizeLimit !== undefined && context.dataOctets > context.sizeLimit) {
+        return '552 5.3.4 Message size exceeds fixed limit';
+      }
+      const chunk = bdatOf(line);
+      return chunk?.last ? `250 Ok ${context.messageId()}` : `250 2.0.0 ${chunk?.size ?? 0} octets received`;
+    }
     case 'RSET':
     case 'NOOP':
       return '250 2.0.0 Ok';
@@ -212,6 +229,14 @@ export function applyReply(
       return;
     case 'RCPT':
       if (positive) state.to.push(pathOf(line)?.path ?? '');
+      return;
+    case 'BDAT':
+      // RFC 3030 §2: the LAST chunk ends the transaction, as the dot does; a refused chunk fails it.
+      if (bdatOf(line)?.last !== true && positive) return;
+      state.from = undefined;
+      state.mailParams = [];
+      state.to = [];
+      if (positive) state.messages += 1;
       return;
     case 'DOT':
     case 'RSET':

@@ -42,6 +42,11 @@ export interface ScriptedServerOptions {
   /** After this many accepted messages on a connection, the next MAIL gets 421 and the connection closes (SES style). */
   readonly maxMessagesPerConnection?: number;
   readonly overrides?: Partial<Record<ScriptedVerb, ScriptedOverride>>;
+  /**
+   * Delay every reply after the greeting by this many ms (a round trip's worth of latency; replies
+   * keep their order). Not for STARTTLS sessions. Default 0: replies are written at once.
+   */
+  readonly replyDelayMs?: number;
 }
 
 export interface ReceivedChunk {
@@ -59,6 +64,8 @@ export interface ReceivedCommand {
 
 export interface ScriptedTransaction {
   readonly connection: number;
+  /** 'BDAT' when the message came in BDAT chunks (RFC 3030): `raw` and `content` are then the chunk data. */
+  readonly via?: 'DATA' | 'BDAT';
   readonly from: string;
   readonly mailParams: readonly string[];
   readonly to: readonly string[];

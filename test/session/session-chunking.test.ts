@@ -1,0 +1,199 @@
+/**
+ * BDAT / CHUNKING (RFC 3030 §2, §4.2): one `BDAT n LAST` for a body of known size (lock-step, or
+ * behind the pipelined envelope), chunks announced by the transport for a stream, one reply per
+ * chunk, and the outcomes when a chunk is refused or the connection is lost.
+ */
+import { describe, expect, test } from 'vitest';
+import { ErrorCodes } from '../../src/errors/codes.js';
+import { flush, Harness } from './harness.js';
+
+const CHUNKING = '250-mx.example\n250-8BITMIME\n250-CHUNKING\n250 SIZE 1000';
+const BOTH = '250-mx.example\n250-PIPELINING\n250-8BITMIME\n250-CHUNKING\n250 SIZE 1000';
+const KNOWN = { size: 13, unstuffedSize: 10, eightBit: false };
+
+describe('BDAT', () => {
+  test('lock-step, known size: MAIL, RCPT, then BDAT n LAST with the body in the same flight', async () => {
+    const h = new Harness().ready(CHUNKING);
+    const sent = h.send(KNOWN);
+    expect(h.lastWrite).toBe('MAIL FROM:<a@example.com> SIZE=10\r\n');
+    h.server('250 ok');
+    expect(h.lastWrite).toBe('RCPT TO:<b@example.org>\r\n');
+    h.server('250 ok');
+    expect(h.lastWrite).toBe('BDAT 10 LAST\r\n');
+    expect(h.effects.at(-1)).toMatchObject({ type: 'writeBody', transfer: 'bdat' });
+    expect(h.session.state).toBe('bdat');
+    h.session.bodyFinished();
+    expect(h.session.state).toBe('bdatEnd');
+    h.server('250 2.0.0 Ok: queued as ABC123');
+    await flush();
+    expect(sent.result).toMatchObject({ ok: true, value: { messageId: 'ABC123' } });
+    expect(h.writes.some((w) => w.includes('DATA'))).toBe(false);
+    expect(h.session.idle).toBe(true);
+  });
+
+  test('pipelined, known size: MAIL + RCPTs + BDAT n LAST in one write, then the body', async () => {
+    const h = new Harness().ready(BOTH);
+    const sent = h.send({ ...KNOWN, to: ['b@example.org', 'c@example.org'] });
+    expect(h.lastWrite).toBe(
+      'MAIL FROM:<a@example.com> SIZE=10\r\nRCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\nBDAT 10 LAST\r\n',
+    );
+    expect(h.effects.at(-1)).toMatchObject({ type: 'writeBody', transfer: 'bdat' });
+    h.session.bodyFinished();
+    h.server('250 ok\n550 5.1.1 no such user\n250 ok\n250 Ok id-1');
+    await flush();
+    expect(sent.result).toMatchObject({
+      ok: true,
+      value: { accepted: ['c@example.org'], messageId: 'id-1' },
+    });
+    expect(h.writes).toHaveLength(2);
+  });
+
+  test('pipelined, known size: a loss before any reply is "unknown" (the LAST chunk is on the wire)', async () => {
+    const h = new Harness().ready(BOTH);
+    const sent = h.send(KNOWN);
+    h.session.bodyFinished();
+    h.server('250 ok');
+    h.session.closed();
+    await flush();
+    expect(sent.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.CONNECTION_CLOSED, outcome: 'unknown' },
+    });
+  });
+
+  test('pipelined, MAIL refused: the BDAT reply is drained, RSET, SENDER_REJECTED', async () => {
+    const h = new Harness().ready(BOTH);
+    const sent = h.send(KNOWN);
+    h.session.bodyFinished();
+    h.server('550 5.7.1 no\n503 5.5.1 need MAIL\n503 5.5.1 no transaction');
+    expect(h.lastWrite).toBe('RSET\r\n');
+    h.server('250 ok');
+    await flush();
+    expect(sent.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.SENDER_REJECTED, outcome: 'rejected' },
+    });
+    expect(h.session.idle).toBe(true);
+  });
+
+  test('LAST refused (nothing failed before): settled at once, no RSET; 421 ends the session', async () => {
+    const h = new Harness().ready(BOTH);
+    const sent = h.send(KNOWN);
+    h.session.bodyFinished();
+    h.server('250 ok\n250 ok\n552 5.3.4 too big');
+    await flush();
+    expect(sent.result).toMatchObject({ ok: false, error: { outcome: 'rejected', phase: 'data-end' } });
+    expect(h.writes.some((w) => w.startsWith('RSET'))).toBe(false);
+    expect(h.session.idle).toBe(true);
+    const again = h.send(KNOWN);
+    h.session.bodyFinished();
+    h.server('250 ok\n250 ok\n421 4.3.2 shutting down');
+    await flush();
+    expect(again.result).toMatchObject({ ok: false, error: { code: ErrorCodes.SERVICE_UNAVAILABLE } });
+    expect(h.closed).toBe(true);
+  });
+
+  test('stream (pipelined): envelope first, then chunks announced by the transport, one reply each', async () => {
+    const h = new Harness().ready(BOTH);
+    const sent = h.send({ eightBit: undefined });
+    expect(h.lastWrite).toBe('MAIL FROM:<a@example.com> BODY=8BITMIME\r\nRCPT TO:<b@example.org>\r\n');
+    h.server('250 ok\n250 ok');
+    expect(h.effects.at(-1)).toMatchObject({ type: 'writeBody', transfer: 'bdat' });
+    h.session.bodyChunk(65536, false);
+    expect(h.lastWrite).toBe('BDAT 65536\r\n');
+    h.session.bodyChunk(100, false);
+    h.server('250 2.0.0 65536 octets');
+    h.session.bodyChunk(0, true);
+    expect(h.lastWrite).toBe('BDAT 0 LAST\r\n');
+    h.session.bodyFinished();
+    expect(h.session.state).toBe('bdatEnd');
+    h.server('250 ok 100');
+    await flush();
+    expect(sent.result).toBeUndefined(); // two replies of three
+    h.server('250 Ok id-9');
+    await flush();
+    expect(sent.result).toMatchObject({ ok: true, value: { messageId: 'id-9' } });
+  });
+
+  test('stream: a chunk refused while the body still streams → close (no RSET mid-chunk), not-sent', async () => {
+    const h = new Harness().ready(BOTH);
+    const sent = h.send();
+    h.server('250 ok\n250 ok');
+    h.session.bodyChunk(65536, false);
+    h.server('452 4.3.1 insufficient storage');
+    await flush();
+    expect(sent.result).toMatchObject({ ok: false, error: { outcome: 'not-sent', phase: 'body' } });
+    expect(h.closed).toBe(true);
+  });
+
+  test('stream: a middle chunk refused after LAST was written → drain, RSET, settled with that refusal', async () => {
+    const h = new Harness().ready(BOTH);
+    const sent = h.send();
+    h.server('250 ok\n250 ok');
+    h.session.bodyChunk(10, false);
+    h.session.bodyChunk(5, true);
+    h.session.bodyFinished();
+    h.server('554 5.6.0 chunk refused');
+    expect(sent.result).toBeUndefined();
+    h.server('503 5.5.1 no transaction');
+    expect(h.lastWrite).toBe('RSET\r\n');
+    h.server('250 ok');
+    await flush();
+    expect(sent.result).toMatchObject({ ok: false, error: { outcome: 'rejected', reply: { code: 554 } } });
+    expect(h.session.idle).toBe(true);
+  });
+
+  test('stream: a loss after LAST is written is "unknown"; before it "not-sent"', async () => {
+    const after = new Harness().ready(BOTH);
+    const a = after.send();
+    after.server('250 ok\n250 ok');
+    after.session.bodyChunk(5, true);
+    after.session.bodyFinished();
+    after.session.closed();
+    const before = new Harness().ready(BOTH);
+    const b = before.send();
+    before.server('250 ok\n250 ok');
+    before.session.bodyChunk(5, false);
+    before.session.closed();
+    await flush();
+    expect(a.result).toMatchObject({ ok: false, error: { outcome: 'unknown' } });
+    expect(b.result).toMatchObject({ ok: false, error: { outcome: 'not-sent' } });
+  });
+
+  test('stream without PIPELINING goes with DATA; chunking: false keeps DATA', () => {
+    const lockStep = new Harness().ready(CHUNKING);
+    lockStep.send();
+    lockStep.server('250 ok\n250 ok');
+    expect(lockStep.lastWrite).toBe('DATA\r\n');
+    const off = new Harness({ chunking: false }).ready(BOTH);
+    off.send(KNOWN);
+    expect(off.lastWrite).toContain('DATA\r\n');
+  });
+
+  test('a reply to no chunk in bdat is unexpected', async () => {
+    const h = new Harness().ready(BOTH);
+    const sent = h.send();
+    h.server('250 ok\n250 ok\n250 surprise');
+    await flush();
+    expect(sent.result).toMatchObject({ ok: false, error: { code: ErrorCodes.REPLY_UNEXPECTED } });
+  });
+
+  test('a next send is held during a BDAT transaction and written when it ends', async () => {
+    const h = new Harness().ready(BOTH);
+    const first = h.send(KNOWN);
+    h.session.bodyFinished();
+    const second = h.send({ ...KNOWN, to: ['c@example.org'] });
+    const writes = h.writes.length;
+    h.server('250 ok\n250 ok');
+    expect(h.writes).toHaveLength(writes);
+    h.server('250 Ok id1');
+    expect(h.lastWrite).toBe(
+      'MAIL FROM:<a@example.com> SIZE=10\r\nRCPT TO:<c@example.org>\r\nBDAT 10 LAST\r\n',
+    );
+    h.session.bodyFinished();
+    h.server('250 ok\n250 ok\n250 Ok id2');
+    await flush();
+    expect(first.result).toMatchObject({ ok: true });
+    expect(second.result).toMatchObject({ ok: true, value: { messageId: 'id2' } });
+  });
+});
