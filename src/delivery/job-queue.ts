@@ -42,6 +42,11 @@ export class JobQueue {
     return [...this.#queued];
   }
 
+  /** Sends waiting out a retry back-off. */
+  waiting(): SendJob[] {
+    return [...this.#waiting];
+  }
+
   /** Sends not holding a connection: queued, then waiting for their back-off. */
   notInFlight(): SendJob[] {
     return [...this.#queued, ...this.#waiting];

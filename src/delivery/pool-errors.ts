@@ -5,16 +5,21 @@
 import { ErrorCodes } from '../errors/codes.js';
 import { type Outcome, SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
 
-export function closedError(outcome: Outcome): SmtpError {
+/**
+ * CLIENT_CLOSED: the pool's close ended this send. `during` is the failure its aborted transaction
+ * reported, whose outcome and phase are the exact ones (not-sent before the dot, unknown after it).
+ */
+export function closedError(outcome: Outcome, during?: SmtpError): SmtpError {
   return new SmtpError({
     code: ErrorCodes.CLIENT_CLOSED,
     origin: 'local',
     outcome,
-    phase: 'closed',
+    phase: during?.phase ?? 'closed',
     message:
       outcome === 'unknown'
         ? 'The pool was closed while this message was being sent; it may have been delivered'
         : 'The pool was closed before this message was sent',
+    ...(during === undefined ? {} : { cause: during }),
   });
 }
 

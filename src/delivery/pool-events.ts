@@ -90,7 +90,20 @@ export type PoolEvent =
       readonly code: ErrorCode | string;
       readonly reply: Reply | undefined;
     }
-  | { readonly type: 'credentials-resumed' };
+  | { readonly type: 'credentials-resumed' }
+  /** close() was called (once per pool): no send is taken from now on. */
+  | {
+      readonly type: 'pool-closing';
+      readonly deadlineMs: number | undefined;
+      readonly waitForRetries: boolean;
+    }
+  /**
+   * The close deadline passed: `notSent` sends (queued, waiting, or not yet in a transaction) failed
+   * CLIENT_CLOSED not-sent; `sending` transactions were aborted and settle with the outcome they report.
+   */
+  | { readonly type: 'close-deadline'; readonly sending: number; readonly notSent: number }
+  /** Every send has settled and every connection has closed: close() resolves. */
+  | { readonly type: 'pool-closed' };
 
 export type PoolEventType = PoolEvent['type'];
 

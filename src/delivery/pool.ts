@@ -2,10 +2,12 @@
  * createPool: N connections, one transaction each at a time (RFC 5321 §3.3), a bounded FIFO queue,
  * retries on the SES schedule or generic back-off (RFC 5321 §4.5.4.1), per-recipient retry of 4xx
  * recipients, send-rate and connection-count adaptation, daily-quota and credential stops, and a
- * graceful close. Every send settles exactly once with its attempt history (threats.md §7).
+ * graceful close (pool-drain.ts: queued and in-flight sends finish, retry back-offs are not waited
+ * unless asked). Every send settles exactly once with its attempt history (threats.md §7).
  * This file dispatches and interprets attempts; queue, retries, settlement and close live beside it.
  */
 import { type Action, classifyReply } from '../errors/classify.js';
+import { ErrorCodes } from '../errors/codes.js';
 import type { SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { createClient } from '../transport/client.js';
@@ -33,11 +35,16 @@ import { type PoolSendRequest, type PoolSendResult, SendJob } from './send-job.j
 import { type PoolStopReason, quotaError, SendingGate } from './sending-gate.js';
 import { Settlement } from './settlement.js';
 
-export type { PoolCloseOptions } from './pool-drain.js';
+export { CLOSE_SETTLE_GRACE_MS, type PoolCloseOptions } from './pool-drain.js';
 
 export interface Pool {
   send(request: PoolSendRequest): Promise<PoolSendResult>;
-  /** Stops taking sends, delivers what is queued (within the deadline), then QUITs every connection. */
+  /**
+   * Stops taking sends (later ones reject CLIENT_CLOSED); in-flight and queued sends go out; sends
+   * waiting out a retry back-off settle now with their last failure unless `waitForRetries`; then
+   * every connection QUITs. Idempotent: later calls return the same promise (and may only tighten
+   * it: a shorter deadline, `waitForRetries: false`).
+   */
   close(options?: PoolCloseOptions): Promise<void>;
   /** Restarts sending after a stop (daily quota exhausted, or credentials refused). */
   resume(): void;
@@ -95,14 +102,20 @@ class DeliveryPool implements Pool {
       queue: this.#queue,
       slots: this.#slots,
       giveUp: (job, error) => this.#settle.giveUp(job, error),
+      abandonRetries: () => this.#retry.abandonWaiting(),
+      emit,
       get stopped() {
         return gate.stopped;
       },
     });
+    const drain = this.#drain;
     this.#retry = new RetryScheduler({
       settings,
       queue: this.#queue,
       emit,
+      get waitsForRetries() {
+        return drain.waitsForRetries;
+      },
       requeue: (job) => this.#requeue(job),
       applyAction: (action, reply, error) => this.#applyAction(action, reply, error),
       pump: () => this.#pump(),
@@ -240,8 +253,11 @@ class DeliveryPool implements Pool {
     this.#retry.retryRecipients(job, deferred, () => this.#settle.deliver(job));
   }
 
-  #onFailure(job: SendJob, slot: Slot, attempt: Attempt, error: SmtpError, reused: boolean): void {
+  #onFailure(job: SendJob, slot: Slot, attempt: Attempt, failure: SmtpError, reused: boolean): void {
     job.sending = false;
+    // Aborted by the close deadline: the client's outcome is exact (the dot written or not).
+    const error =
+      job.killed && failure.code === ErrorCodes.ABORTED ? closedError(failure.outcome, failure) : failure;
     if (!job.settled) {
       attempt.error = summarizeError(error);
       if (error.reply) attempt.reply = error.reply;

@@ -1,7 +1,8 @@
 /**
  * Turns a failed attempt into the send's next step (RFC 5321 §4.5.4.1, SES retry guidance): a
  * back-off wait then the queue, an immediate fresh connection, a wait for resume() after a daily
- * quota stop, or giving up. The decision itself is the pure decideRetry (retry-policy.ts).
+ * quota stop, or giving up. The decision itself is the pure decideRetry (retry-policy.ts). While
+ * the pool closes (without waitForRetries) no back-off is waited: the send settles with its failure.
  */
 import { type Action, classifyReply } from '../errors/classify.js';
 import type { SmtpError } from '../errors/smtp-error.js';
@@ -27,6 +28,8 @@ export interface RetryHost {
   emit(event: PoolEvent): void;
   /** Puts a send back in the queue, or settles it if the pool is stopped or closing. */
   requeue(job: SendJob): void;
+  /** False once close() was called without waitForRetries: a back-off would hold the close up. */
+  readonly waitsForRetries: boolean;
   /** What the pool does about a server's answer (rate, quota and credential stops). */
   applyAction(action: Action, reply: Reply | undefined, error: SmtpError | undefined): void;
   pump(): void;
@@ -101,7 +104,8 @@ export class RetryScheduler {
     const elapsedMs = clock.now() - (job.firstStartedAt ?? clock.now());
     const context = { attempt: job.attempt, elapsedMs, error: info, reconnects: job.reconnects };
     const decision = decideRetry(retry, context, this.#decide);
-    if (!decision.retry) {
+    // An immediate retry (a fresh connection) still goes during a close; a back-off does not.
+    if (!decision.retry || (decision.delayMs > 0 && !this.#host.waitsForRetries)) {
       giveUp();
       return;
     }
@@ -120,7 +124,16 @@ export class RetryScheduler {
       code: info.code,
       nextAttempt: job.attempt,
     });
-    this.#wait(job, decision.delayMs);
+    this.#wait(job, decision.delayMs, giveUp);
+  }
+
+  /** close() without waitForRetries: every send waiting out a back-off settles now with its last failure. */
+  abandonWaiting(): void {
+    for (const job of this.#host.queue.waiting()) {
+      const giveUp = job.abandonRetry;
+      job.abandonRetry = undefined;
+      giveUp?.(); // settling takes it off its timer
+    }
   }
 
   #deferred(job: SendJob, info: RetryErrorInfo, reply: Reply | undefined): void {
@@ -133,12 +146,14 @@ export class RetryScheduler {
     });
   }
 
-  #wait(job: SendJob, delayMs: number): void {
+  #wait(job: SendJob, delayMs: number, giveUp: () => void): void {
     if (delayMs <= 0) {
       this.#host.requeue(job);
       return;
     }
+    job.abandonRetry = giveUp;
     this.#host.queue.wait(job, delayMs, (due) => {
+      due.abandonRetry = undefined;
       this.#host.requeue(due);
       this.#host.pump();
     });

@@ -78,6 +78,8 @@ export class SendJob {
   /** A transaction for it is running on a connection (client.send called, not yet settled). */
   sending = false;
   timer: unknown;
+  /** While waiting out a back-off: settles the send with its last failure (close() does not wait). */
+  abandonRetry: (() => void) | undefined;
   #consumed = false;
   #resolve!: (result: PoolSendResult) => void;
   #reject!: (error: unknown) => void;

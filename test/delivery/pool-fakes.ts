@@ -4,7 +4,7 @@
  * Outcomes are built the way the real client builds them (classifyReply with the SES profile).
  */
 
-import { createPool, type Pool } from '../../src/delivery/pool.js';
+import { createPool } from '../../src/delivery/pool.js';
 import type { PoolEvent } from '../../src/delivery/pool-events.js';
 import type {
   ClientLike,
@@ -23,13 +23,15 @@ import {
   SmtpReplyError,
 } from '../../src/errors/smtp-error.js';
 import type { Reply } from '../../src/protocol/reply-types.js';
-import { flushPromises, ManualClock } from '../support/manual-clock.js';
+import { ManualClock } from '../support/manual-clock.js';
 
 export type Behaviour =
   | { readonly kind: 'ok'; readonly rejected?: readonly { recipient: string; code: number; text: string }[] }
   | { readonly kind: 'error'; readonly error: SmtpError }
   /** Never settles until the signal aborts (then fails with ABORTED, outcome `outcome`). */
-  | { readonly kind: 'hang'; readonly outcome?: Outcome };
+  | { readonly kind: 'hang'; readonly outcome?: Outcome }
+  /** Never settles, whatever happens to the signal (a client that ignores its abort). */
+  | { readonly kind: 'stuck' };
 
 export interface Call {
   readonly index: number;
@@ -141,6 +143,7 @@ export class FakeClient implements ClientLike {
   async #perform(behaviour: Behaviour, request: ClientSendRequest): Promise<ClientSendResult> {
     if (behaviour.kind === 'error') throw behaviour.error;
     if (behaviour.kind === 'hang') return this.#hang(request.signal, behaviour.outcome ?? 'not-sent');
+    if (behaviour.kind === 'stuck') return new Promise<never>(() => undefined);
     // Streams are read as the real client reads them, once, during DATA.
     const message = request.message as unknown;
     if (typeof message === 'object' && message !== null && Symbol.asyncIterator in message) {
@@ -271,14 +274,4 @@ export function ofType<T extends PoolEvent['type']>(events: PoolEvent[], type: T
 /** Scripted per call index; calls beyond the list succeed. */
 export function sequence(...behaviours: Behaviour[]): Script {
   return (call) => behaviours[call.index] ?? ok;
-}
-
-export async function drainPool(pool: Pool, clock: ManualClock): Promise<void> {
-  const closing = pool.close();
-  for (let i = 0; i < 200; i++) {
-    await clock.advanceAsync(60_000);
-    const done = await Promise.race([closing.then(() => true), flushPromises().then(() => false)]);
-    if (done) return;
-  }
-  throw new Error('pool did not drain');
 }

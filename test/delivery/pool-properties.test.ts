@@ -27,7 +27,12 @@ const KINDS = [
   'reject',
   'closed-not-sent',
   'closed-unknown',
+  'hang-not-sent', // in a transaction until aborted; the abort comes before the dot
+  'hang-unknown', // in a transaction until aborted; the dot was already written
+  'stuck', // never settles, not even on abort
 ] as const;
+/** What may leave a send's outcome unknown: a transaction that lost its final reply. */
+const MAY_BE_UNKNOWN: ReadonlySet<Kind> = new Set(['closed-unknown', 'hang-unknown', 'stuck']);
 type Kind = (typeof KINDS)[number];
 
 function behaviour(kind: Kind, call: Call): Behaviour {
@@ -58,6 +63,12 @@ function behaviour(kind: Kind, call: Call): Behaviour {
       return fail(closedError('not-sent', 'mail'));
     case 'closed-unknown':
       return fail(closedError('unknown', 'data-end'));
+    case 'hang-not-sent':
+      return { kind: 'hang', outcome: 'not-sent' };
+    case 'hang-unknown':
+      return { kind: 'hang', outcome: 'unknown' };
+    case 'stuck':
+      return { kind: 'stuck' };
   }
 }
 
@@ -72,6 +83,7 @@ const scenario = fc.record({
     fc.record({
       at: fc.integer({ min: 0, max: 10_000 }),
       deadlineMs: fc.option(fc.integer({ min: 0, max: 5_000 }), { nil: undefined }),
+      waitForRetries: fc.option(fc.boolean(), { nil: undefined }),
     }),
     { nil: undefined },
   ),
@@ -93,12 +105,21 @@ describe('pool properties', () => {
   test.prop([scenario], { numRuns: 150 })(
     'every send settles exactly once; no 5xx or unknown (without atLeastOnce) is retried; limits hold',
     async (s) => {
+      const kindsByFrom = new Map<string, Kind[]>();
       const { pool, clock, server, events } = setup(
         (call) => {
           const outcome = s.outcomes[call.index % s.outcomes.length] ?? { kind: 'ok' as const, delayMs: 0 };
-          return new Promise((resolve) =>
-            clock.setTimeout(() => resolve(behaviour(outcome.kind, call)), outcome.delayMs),
-          );
+          kindsByFrom.set(call.request.from, [...(kindsByFrom.get(call.request.from) ?? []), outcome.kind]);
+          // An abort during the delay is answered as the client answers it: exactly (the delay is
+          // before the dot, except for the kinds that lose the final reply); 'stuck' never answers.
+          return new Promise((resolve) => {
+            const timer = clock.setTimeout(() => resolve(behaviour(outcome.kind, call)), outcome.delayMs);
+            if (outcome.kind === 'stuck') return;
+            call.request.signal?.addEventListener('abort', () => {
+              clock.clearTimeout(timer);
+              resolve({ kind: 'hang', outcome: MAY_BE_UNKNOWN.has(outcome.kind) ? 'unknown' : 'not-sent' });
+            });
+          });
         },
         {
           host: SES_HOST,
@@ -124,10 +145,11 @@ describe('pool properties', () => {
       });
       const close = s.close;
       if (close) {
-        clock.setTimeout(
-          () => void pool.close(close.deadlineMs === undefined ? {} : { deadlineMs: close.deadlineMs }),
-          close.at,
-        );
+        const options = {
+          ...(close.deadlineMs === undefined ? {} : { deadlineMs: close.deadlineMs }),
+          ...(close.waitForRetries === undefined ? {} : { waitForRetries: close.waitForRetries }),
+        };
+        clock.setTimeout(() => void pool.close(options), close.at);
       }
       const allSettled = () => s.sends.every((_, n) => (records[n]?.settled.length ?? 0) > 0);
       for (let i = 0; i < 100 && !allSettled(); i++) {
@@ -135,7 +157,8 @@ describe('pool properties', () => {
         pool.resume();
       }
       let closed = false;
-      void pool.close().then(() => {
+      // Transactions that hang are only ended by a deadline (a later close may shorten one).
+      void pool.close({ deadlineMs: 5_000 }).then(() => {
         closed = true;
       });
       for (let i = 0; i < 20 && !closed; i++) await clock.advanceAsync(1_000);
@@ -177,6 +200,10 @@ describe('pool properties', () => {
           expect(deliveredTo).toEqual([]);
           const unknownEarlier = attempts.some((a) => a.error?.outcome === 'unknown');
           if (unknownEarlier) expect(settled.error.outcome).toBe('unknown');
+          // Unknown only when some transaction of this send may have lost its final reply.
+          const kinds = kindsByFrom.get(message(n).from) ?? [];
+          if (settled.error.outcome === 'unknown')
+            expect(kinds.some((k) => MAY_BE_UNKNOWN.has(k))).toBe(true);
         }
       });
     },

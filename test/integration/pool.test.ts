@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { attemptsOf } from '../../src/delivery/attempt-history.js';
-import { createPool, type Pool } from '../../src/delivery/pool.js';
+import { CLOSE_SETTLE_GRACE_MS, createPool, type Pool } from '../../src/delivery/pool.js';
 import type { PoolEvent } from '../../src/delivery/pool-events.js';
 import type { PoolSettings } from '../../src/delivery/pool-options.js';
 import { SES_PROFILE } from '../../src/errors/classify.js';
@@ -205,5 +205,40 @@ describe('pool against the scripted server', () => {
     await sleep(20);
     expect(server.connections.every((c) => c.isClosed && c.commands.at(-1)?.verb === 'QUIT')).toBe(true);
     await expect(pool.send(message(6))).rejects.toMatchObject({ code: ErrorCodes.CLIENT_CLOSED });
+  });
+  it('close deadline: a transaction stalled at MAIL is not-sent, one stalled after its dot unknown (real clients)', async () => {
+    const { pool, server, events } = await poolHarness(
+      {
+        // One command at a time, so a silent MAIL leaves the session waiting at MAIL.
+        capabilitiesAfterTls: ['8BITMIME', 'ENHANCEDSTATUSCODES'],
+        overrides: {
+          MAIL: (line) => (line.includes('stall@') ? null : undefined),
+          DOT: null,
+        },
+      },
+      { maxConnections: 2 },
+    );
+    const atMail = pool.send({ ...message(1), from: 'stall@example.test' }).catch((error: unknown) => error);
+    const afterDot = pool.send(message(2)).catch((error: unknown) => error);
+    await server.waitFor(
+      () =>
+        server.transactions.length === 1 &&
+        server.connections.some((c) => c.commands.some((cmd) => cmd.line.includes('stall@'))),
+    );
+    const started = Date.now();
+    await pool.close({ deadlineMs: 0 });
+    // Both clients answered their abort at once: nobody waited for the grace.
+    expect(Date.now() - started).toBeLessThan(CLOSE_SETTLE_GRACE_MS);
+    expect(await atMail).toMatchObject({
+      code: ErrorCodes.CLIENT_CLOSED,
+      outcome: 'not-sent',
+      phase: 'mail',
+    });
+    expect(await afterDot).toMatchObject({ code: ErrorCodes.CLIENT_CLOSED, outcome: 'unknown' });
+    expect(events.find((e) => e.type === 'close-deadline')).toEqual({
+      type: 'close-deadline',
+      sending: 2,
+      notSent: 0,
+    });
   });
 });
