@@ -3,6 +3,7 @@
  * (RFC 3030) with exact bytes, the lock-step minimum without PIPELINING, and the idle close. Round
  * trips are counted as the server's TCP reads: each flight of the client arrives as one read.
  */
+import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { harness, MESSAGE } from '../support/client-harness.js';
 import type { ScriptedConnection } from '../support/scripted-server.js';
@@ -48,6 +49,32 @@ describe('round trips per message', () => {
     expect(texts).toHaveLength(1 + 3 * 4 + 1);
     expect(texts.filter((t) => t.startsWith('MAIL FROM:'))).toHaveLength(3);
     expect(texts.every((t) => t.split('\r\n').length <= 2 || t.endsWith('\r\n.\r\n'))).toBe(true);
+  });
+});
+
+describe('one socket write per flight', () => {
+  it('the dot and the next envelope leave in ONE write (writev), never a small trailing write', async () => {
+    const { server, client } = await harness({}, { security: 'none' });
+    const proto = net.Socket.prototype as unknown as Record<
+      '_write' | '_writev',
+      (...a: unknown[]) => unknown
+    >;
+    const original = { _write: proto._write, _writev: proto._writev };
+    let clientWrites = 0;
+    for (const name of ['_write', '_writev'] as const) {
+      proto[name] = function (this: net.Socket, ...args: unknown[]) {
+        if (this.remotePort === server.port) clientWrites++;
+        return original[name].apply(this, args);
+      };
+    }
+    try {
+      await Promise.all(Array.from({ length: N }, () => client.send(envelope)));
+      await client.close();
+    } finally {
+      Object.assign(proto, original);
+    }
+    // EHLO, the first envelope, N × (body + dot + next envelope), QUIT.
+    expect(clientWrites).toBeLessThanOrEqual(N + 3);
   });
 });
 

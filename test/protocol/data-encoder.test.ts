@@ -4,7 +4,12 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { SmtpUsageError } from '../../src/errors/smtp-error.js';
-import { DataEncoder, type DataEncoderOptions, encodeData } from '../../src/protocol/data-encoder.js';
+import {
+  DataEncoder,
+  type DataEncoderOptions,
+  encodeData,
+  unstuffData,
+} from '../../src/protocol/data-encoder.js';
 
 const te = new TextEncoder();
 const td = new TextDecoder('latin1');
@@ -305,6 +310,52 @@ describe('DataEncoder properties', () => {
       const unlimited = { maxLineOctets: Number.POSITIVE_INFINITY };
       expect(codeOf(() => encodeData(b, unlimited))).toBe(ErrorCodes.BODY_NUL);
       expect(codeOf(() => encodeChunked(b, withCuts(b, raw), unlimited))).toBe(ErrorCodes.BODY_NUL);
+    },
+  );
+});
+
+/** Model: the DATA encoding with the dots stuffing added at line starts, and the terminator, taken out. */
+function dataMinusStuffing(wire: string): string {
+  const content = wire.slice(0, -3);
+  return content.replace(/(^|\r\n)\./g, '$1');
+}
+
+const BDAT: DataEncoderOptions = { dotStuffing: false, terminator: false };
+
+describe('BDAT mode (RFC 3030 §2: no stuffing, no terminator)', () => {
+  it.each([
+    ['', ''],
+    ['.', '.\r\n'],
+    ['a\n.b\r..c', 'a\r\n.b\r\n..c\r\n'],
+    ['x\r\n', 'x\r\n'],
+  ])('%j → %j', (body, wire) => {
+    expect(encode(body, BDAT)).toBe(wire);
+    expect(text(encodeChunked(bytes(body), [1], BDAT).bytes)).toBe(wire);
+  });
+
+  test.prop([anyBody, cuts], { numRuns: 500 })(
+    'equals the DATA encoding minus stuffing and terminator, however chunked',
+    (b, raw) => {
+      const data = encodeData(b);
+      const bdat = encodeChunked(b, withCuts(b, raw), BDAT);
+      expect(text(bdat.bytes)).toBe(dataMinusStuffing(text(data.bytes)));
+      expect(bdat.bytes.length).toBe(data.bytes.length - 3 - data.stuffedOctets);
+      expect(bdat.has8bit).toBe(data.has8bit);
+    },
+  );
+
+  test.prop([anyBody], { numRuns: 500 })('unstuffData(DATA encoding) is the BDAT encoding', (b) => {
+    const data = encodeData(b);
+    expect(text(unstuffData(data.bytes, data.stuffedOctets))).toBe(text(encodeData(b, BDAT).bytes));
+  });
+
+  test.prop([body(true), cuts, options], { numRuns: 300 })(
+    'the same checks as DATA: NUL, line length and strict line endings fail alike',
+    (b, raw, opts) => {
+      const verdict = (o: string) => (o.startsWith('ok:') ? 'ok' : o);
+      expect(verdict(outcome(() => encodeChunked(b, withCuts(b, raw), { ...opts, ...BDAT })))).toBe(
+        verdict(outcome(() => encodeData(b, opts))),
+      );
     },
   );
 });

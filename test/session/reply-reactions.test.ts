@@ -24,6 +24,7 @@ const table: { states: Row[] } = JSON.parse(
 const LOCKSTEP = '250-mx.example\n250 8BITMIME';
 const PIPELINED = '250-mx.example\n250 PIPELINING';
 const AUTH = { user: 'user', pass: 'pass' };
+const CHUNKED = '250-mx.example\n250-PIPELINING\n250 CHUNKING';
 
 /** Drives a fresh session into the row's state; returns the harness and the send in flight, if any. */
 const REACH: Record<string, () => { h: Harness; sent?: { readonly result: Settled } }> = {
@@ -61,6 +62,30 @@ const REACH: Record<string, () => { h: Harness; sent?: { readonly result: Settle
     const reached = REACH.body!();
     reached.h.session.bodyFinished();
     return reached;
+  },
+  dataEndNext: () => {
+    const reached = step(REACH.mailPipelined!(), '250 ok\n250 ok\n354 go');
+    reached.h.session.send({ from: 'a@example.com', to: ['c@example.org'], body: 'NEXT' }).catch(() => {});
+    reached.h.session.bodyFinished();
+    return reached;
+  },
+  bdat: () => {
+    const h = new Harness().ready(CHUNKED);
+    const sent = h.send();
+    h.server('250 ok\n250 ok');
+    h.session.bodyChunk(10, false);
+    return { h, sent };
+  },
+  bdatEnd: () => {
+    const reached = REACH.mailChunked!();
+    reached.h.server('250 ok\n250 ok');
+    return reached;
+  },
+  mailChunked: () => {
+    const h = new Harness().ready(CHUNKED);
+    const sent = h.send({ size: 8, unstuffedSize: 5 });
+    h.session.bodyFinished();
+    return { h, sent };
   },
   rset: () => step(REACH.mail!(), '550 5.7.1 no'),
   quit: () => {

@@ -95,7 +95,7 @@ describe('BDAT', () => {
 
   test('stream (pipelined): envelope first, then chunks announced by the transport, one reply each', async () => {
     const h = new Harness().ready(BOTH);
-    const sent = h.send({ eightBit: undefined });
+    const sent = h.send();
     expect(h.lastWrite).toBe('MAIL FROM:<a@example.com> BODY=8BITMIME\r\nRCPT TO:<b@example.org>\r\n');
     h.server('250 ok\n250 ok');
     expect(h.effects.at(-1)).toMatchObject({ type: 'writeBody', transfer: 'bdat' });

@@ -1,0 +1,53 @@
+/**
+ * Transition templates shared by the session machine's states (RFC 5321 §3.8 421, §4.2.1 reply
+ * classes, §4.5.3.2 timeouts): the losses every waiting state has, refusals, aborts, the next send.
+ */
+import type { ErrorCodes } from '../errors/codes.js';
+import type { Outcome, Phase } from '../errors/smtp-error.js';
+
+export const losses = (phase: Phase, outcome: Outcome = 'not-sent') =>
+  ({
+    'connection.closed': { target: '#session.failed', actions: { type: 'lost', params: { phase, outcome } } },
+    'reply.malformed': {
+      target: '#session.failed',
+      actions: { type: 'malformed', params: { phase, outcome } },
+    },
+    'command.refused': { target: '#session.failed', actions: 'localFailure' },
+    'quit.requested': { target: '#session.closed', actions: { type: 'abandon', params: { phase, outcome } } },
+  }) as const;
+/** Aborts name their send: a held next leaves quietly, the current one closes the session. */
+export const abortable = (phase: Phase, outcome: Outcome = 'not-sent') =>
+  [
+    { guard: 'abortsNext', actions: 'abortNext' },
+    {
+      guard: 'abortsCurrent',
+      target: '#session.closed',
+      actions: { type: 'abort', params: { phase, outcome } },
+    },
+  ] as const;
+/** A send while a pipelined transaction is in flight: held as next (pre-checked first). */
+export const holdNext = (...write: 'writeNextEnvelope'[]) =>
+  [
+    { guard: 'precheckFails', actions: 'refuseSend' },
+    { guard: 'canHoldNext', actions: ['holdNext', ...write] },
+  ] as const;
+/** Body progress while the envelope replies are still coming (a BDAT chunk that rode with the envelope). */
+export const bodyAlongside = {
+  'body.progress': {},
+  'body.finished': { actions: 'bodyWritten' },
+  'body.failed': { target: '#session.failed', actions: 'localFailure' },
+} as const;
+export const closing = (phase: Phase) =>
+  ({
+    guard: 'serviceClosing',
+    target: '#session.failed',
+    actions: { type: 'refused', params: { phase } },
+  }) as const;
+export const refused = (phase: Phase) =>
+  ({ guard: 'refusal', target: '#session.failed', actions: { type: 'refused', params: { phase } } }) as const;
+export const unexpected = (phase: Phase, outcome: Outcome = 'not-sent') =>
+  ({ target: '#session.failed', actions: { type: 'unexpected', params: { phase, outcome } } }) as const;
+export const timeout = (phase: Phase, outcome: Outcome = 'not-sent') =>
+  ({ target: '#session.failed', actions: { type: 'timedOut', params: { phase, outcome } } }) as const;
+export const endWith = (phase: Phase, code: (typeof ErrorCodes)[keyof typeof ErrorCodes]) =>
+  ({ target: '#session.failed', actions: { type: 'sessionRefused', params: { phase, code } } }) as const;

@@ -1,0 +1,193 @@
+/**
+ * The transaction states of the session machine (RFC 5321 §3.3 MAIL/RCPT/DATA, §4.1.1.4; RFC 2920
+ * §3.1 pipelining and the next transaction; RFC 3030 BDAT), as one table; see session-machine.ts.
+ */
+
+import { ErrorCodes } from '../errors/codes.js';
+import {
+  abortable,
+  bodyAlongside,
+  closing,
+  endWith,
+  holdNext,
+  losses,
+  refused,
+  timeout,
+  unexpected,
+} from './machine-transitions.js';
+
+export const transactionStates = {
+  mail: {
+    after: { command: timeout('mail') },
+    on: {
+      ...losses('mail'),
+      ...bodyAlongside,
+      'send.requested': holdNext(),
+      'send.aborted': abortable('mail'),
+      'reply.received': [
+        closing('mail'),
+        { guard: { type: 'replyClass', params: { class: 3 } }, ...unexpected('mail') },
+        { guard: 'pipelined', target: 'rcpt', actions: 'recordMail' },
+        { guard: { type: 'replyClass', params: { class: 2 } }, target: 'rcpt', actions: 'writeRcpt' },
+        { target: 'rset', actions: ['recordMail', 'writeRset'] },
+      ],
+    },
+  },
+  rcpt: {
+    after: { command: timeout('rcpt') },
+    on: {
+      ...losses('rcpt'),
+      ...bodyAlongside,
+      'send.requested': holdNext(),
+      'send.aborted': abortable('rcpt'),
+      'reply.received': [
+        closing('rcpt'),
+        { guard: { type: 'replyClass', params: { class: 3 } }, ...unexpected('rcpt') },
+        { guard: 'moreRecipientsPipelined', target: 'rcpt', reenter: true, actions: 'recordRecipient' },
+        {
+          guard: 'moreRecipients',
+          target: 'rcpt',
+          reenter: true,
+          actions: ['recordRecipient', 'writeRcpt'],
+        },
+        { guard: 'chunkWritten', target: 'bdatEnd', actions: ['recordRecipient', 'finishEnvelope'] },
+        { guard: 'dataPipelined', target: 'data', actions: ['recordRecipient', 'finishEnvelope'] },
+        {
+          guard: 'chunkingWillGoAhead',
+          target: 'bdat',
+          actions: ['recordRecipient', 'finishEnvelope', 'startChunking'],
+        },
+        {
+          guard: 'envelopeWillBeAccepted',
+          target: 'data',
+          actions: ['recordRecipient', 'finishEnvelope', 'writeData'],
+        },
+        { target: 'rset', actions: ['recordRecipient', 'finishEnvelope', 'writeRset'] },
+      ],
+    },
+  },
+  data: {
+    after: { dataStart: timeout('data') },
+    on: {
+      ...losses('data'),
+      'send.requested': holdNext(),
+      'send.aborted': abortable('data'),
+      'reply.received': [
+        closing('data'),
+        { guard: 'goAheadAfterRefusedEnvelope', ...endWith('data', ErrorCodes.PROTOCOL_ERROR) },
+        { guard: { type: 'replyIs', params: { code: 354 } }, target: 'body', actions: 'writeBody' },
+        {
+          guard: 'refusal',
+          target: 'rset',
+          actions: [{ type: 'refuseTransaction', params: { phase: 'data' } }, 'writeRset'],
+        },
+        unexpected('data'),
+      ],
+    },
+  },
+  body: {
+    after: { dataBlock: timeout('body') },
+    on: {
+      ...losses('body'),
+      'send.requested': holdNext(),
+      'send.aborted': abortable('body'),
+      'body.progress': { target: 'body', reenter: true },
+      'body.finished': [
+        { guard: 'hasNext', target: 'dataEnd', actions: ['bodyWritten', 'writeNextEnvelope'] },
+        { target: 'dataEnd', actions: 'bodyWritten' },
+      ],
+      'body.failed': { target: '#session.failed', actions: 'localFailure' },
+      'reply.received': [closing('body'), refused('body'), unexpected('body')],
+    },
+  },
+  dataEnd: {
+    after: { dataTermination: timeout('data-end', 'unknown') },
+    on: {
+      ...losses('data-end', 'unknown'),
+      'send.requested': holdNext('writeNextEnvelope'),
+      'send.aborted': abortable('data-end', 'unknown'),
+      'reply.received': [
+        closing('data-end'),
+        {
+          guard: { type: 'replyClass', params: { class: 2 } },
+          target: 'nextTransaction',
+          actions: 'delivered',
+        },
+        {
+          guard: 'refusal',
+          target: 'nextTransaction',
+          actions: [{ type: 'refuseTransaction', params: { phase: 'data-end' } }, 'settleRefusal'],
+        },
+        unexpected('data-end', 'unknown'),
+      ],
+    },
+  },
+  bdat: {
+    after: { dataBlock: timeout('body') },
+    on: {
+      ...losses('body'),
+      'send.requested': holdNext(),
+      'send.aborted': abortable('body'),
+      'body.progress': { target: 'bdat', reenter: true },
+      'body.chunk': { target: 'bdat', reenter: true, actions: 'writeChunk' },
+      'body.finished': { target: 'bdatEnd', actions: 'bodyWritten' },
+      'body.failed': { target: '#session.failed', actions: 'localFailure' },
+      'reply.received': [
+        closing('body'),
+        { guard: 'chunkAccepted', actions: { type: 'recordChunk', params: { phase: 'body' } } },
+        refused('body'),
+        unexpected('body'),
+      ],
+    },
+  },
+  bdatEnd: {
+    after: { dataTermination: timeout('data-end', 'unknown') },
+    on: {
+      ...losses('data-end', 'unknown'),
+      'send.requested': holdNext(),
+      'send.aborted': abortable('data-end', 'unknown'),
+      'reply.received': [
+        closing('data-end'),
+        { guard: { type: 'replyClass', params: { class: 3 } }, ...unexpected('data-end', 'unknown') },
+        { guard: 'moreChunkReplies', actions: { type: 'recordChunk', params: { phase: 'data-end' } } },
+        { guard: 'failedBefore', target: 'rset', actions: 'writeRset' },
+        {
+          guard: { type: 'replyClass', params: { class: 2 } },
+          target: 'nextTransaction',
+          actions: 'delivered',
+        },
+        {
+          target: 'nextTransaction',
+          actions: [{ type: 'refuseTransaction', params: { phase: 'data-end' } }, 'settleRefusal'],
+        },
+      ],
+    },
+  },
+  /** The transaction has settled: the next one's replies follow, or it starts now, or none is held. */
+  nextTransaction: {
+    always: [
+      { guard: 'nextAborted', target: '#session.closed', actions: 'promoteNext' },
+      { guard: 'nextWritten', target: 'mail', actions: 'promoteNext' },
+      { guard: 'hasNext', target: 'mail', actions: ['promoteNext', 'writeEnvelope'] },
+      { target: 'ready' },
+    ],
+  },
+  rset: {
+    after: { command: timeout('rset') },
+    on: {
+      ...losses('rset'),
+      'send.requested': holdNext(),
+      'send.aborted': { guard: 'abortsNext', actions: 'abortNext' },
+      'reply.received': [
+        closing('rset'),
+        {
+          guard: { type: 'replyClass', params: { class: 2 } },
+          target: 'nextTransaction',
+          actions: 'settleRefusal',
+        },
+        refused('rset'),
+        unexpected('rset'),
+      ],
+    },
+  },
+} as const;
