@@ -10,7 +10,7 @@ export { attemptsOf } from './delivery/attempt-history.js';
 export type { Clock } from './delivery/clock.js';
 export { systemClock } from './delivery/clock.js';
 export type { Pool, PoolCloseOptions } from './delivery/pool.js';
-export { createPool } from './delivery/pool.js';
+export { CLOSE_SETTLE_GRACE_MS, createPool } from './delivery/pool.js';
 export type { CloseReason, PoolEvent, PoolStats, RecycleReason, RetryCause } from './delivery/pool-events.js';
 export type {
   ClientLike,
