@@ -119,16 +119,18 @@ describe('smtp-server', () => {
   });
 });
 
-describe('CHUNKING offered (scripted server)', () => {
-  test('the client ignores CHUNKING and BINARYMIME and sends with DATA, never BDAT', async () => {
+describe('CHUNKING offered (scripted server: none of the real servers here offers it)', () => {
+  test('the client sends the message with BDAT n LAST (RFC 3030), not DATA, and the bytes arrive unstuffed', async () => {
     const server = await startScriptedServer({
       capabilities: ['PIPELINING', '8BITMIME', 'CHUNKING', 'BINARYMIME', 'SIZE 100000'],
     });
     cleanups.push(() => server.close());
     const { client, verbs } = clientFor(server.port);
-    success(await settle(client, { ...envelope, message: 'Subject: c\r\n\r\nbody\r\n' }));
-    expect(verbs()).toContain('DATA');
-    expect(verbs()).not.toContain('BDAT');
-    expect(server.transactions[0]?.content.toString()).toBe('Subject: c\r\n\r\nbody\r\n');
+    const message = 'Subject: c\r\n\r\n.leading dot stays single\r\nbody\r\n';
+    success(await settle(client, { ...envelope, message }));
+    expect(verbs()).toContain('BDAT');
+    expect(verbs()).not.toContain('DATA');
+    expect(server.transactions[0]?.via).toBe('BDAT');
+    expect(server.transactions[0]?.content.toString()).toBe(message);
   });
 });
