@@ -66,6 +66,7 @@ function guardLabel(guard: unknown): string {
   const { type, params } = guard as { type?: string; params?: Record<string, unknown> };
   if (type === 'replyIs') return String(params?.code);
   if (type === 'replyClass') return `${String(params?.class)}xx`;
+  if (type === 'settles') return `${String(params?.reply)}, next ${String(params?.next)}`;
   return type ?? '';
 }
 

@@ -12,6 +12,17 @@ export const MAX_AUTH_CHALLENGES = 5;
 
 type Args = { context: SessionContext; event: SessionEvent };
 
+export interface SettlesParams {
+  readonly reply: 'positive' | 'refusal' | 'any';
+  readonly next: 'aborted' | 'written' | 'held' | 'none';
+}
+const NEXT_IS: Record<SettlesParams['next'], (next: T.Transaction | undefined) => boolean> = {
+  aborted: (next) => next?.written === true && next.failure !== undefined,
+  written: (next) => next?.written === true && next.failure === undefined,
+  held: (next) => next !== undefined && !next.written,
+  none: (next) => next === undefined,
+};
+
 export const replyOf = (event: SessionEvent): Reply | undefined =>
   event.type === 'reply.received' ? event.reply : undefined;
 export const classOf = (event: SessionEvent): number => Math.trunc((replyOf(event)?.code ?? 0) / 100);
@@ -54,8 +65,6 @@ export const guards = {
   /** RFC 2920 §3.1: a pipelined transaction in flight may have one next transaction behind it. */
   canHoldNext: ({ context }: Args) => context.tx?.pipelined === true && context.next === undefined,
   hasNext: ({ context }: Args) => context.next !== undefined,
-  nextWritten: ({ context }: Args) => context.next?.written === true,
-  nextAborted: ({ context }: Args) => context.next?.written === true && context.next.failure !== undefined,
   abortsNext: ({ context, event }: Args) => idOf(event) !== undefined && idOf(event) === context.next?.id,
   abortsCurrent: ({ context, event }: Args) => idOf(event) !== undefined && idOf(event) === context.tx?.id,
   pipelined: ({ context }: Args) => context.tx?.pipelined === true,
@@ -68,6 +77,9 @@ export const guards = {
   envelopeWillBeAccepted: ({ context, event }: Args) => T.envelopeAccepted(lastRcpt(context, event)),
   chunkingWillGoAhead: ({ context, event }: Args) =>
     context.tx?.transfer === 'bdat' && T.envelopeAccepted(lastRcpt(context, event)),
+  /** The 354 for a small body of known size: it is written at once and the dot follows in this flight. */
+  goAheadInline: ({ context, event }: Args) =>
+    replyOf(event)?.code === 354 && context.tx !== undefined && T.bodyInline(context.tx),
   goAheadAfterRefusedEnvelope: ({ context, event }: Args) =>
     replyOf(event)?.code === 354 && context.tx !== undefined && !T.envelopeAccepted(context.tx),
   /** A 2xx to a chunk that was written (a reply nobody asked for is unexpected). */
@@ -75,4 +87,9 @@ export const guards = {
     classOf(event) === 2 && context.tx !== undefined && context.tx.chunkReplies < context.tx.chunks,
   moreChunkReplies: ({ context }: Args) => context.tx !== undefined && !T.isFinalChunkReply(context.tx),
   failedBefore: ({ context }: Args) => context.tx?.failure !== undefined,
+  /** A reply that ends the transaction (2xx, 4xx/5xx or any), and what is held behind it (exclusive cases). */
+  settles: ({ context, event }: Args, params: SettlesParams) =>
+    (params.reply === 'any' ||
+      (params.reply === 'positive' ? classOf(event) === 2 : classOf(event) === 4 || classOf(event) === 5)) &&
+    NEXT_IS[params.next](context.next),
 };

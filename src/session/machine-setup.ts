@@ -3,7 +3,7 @@
  * writes, capability and AUTH bookkeeping, transactions (RFC 2920 next transaction, RFC 3030 BDAT)
  * and the ends. The table that uses them is session-machine.ts.
  */
-import { emit, enqueueActions, setup } from 'xstate';
+import { assign, emit, enqueueActions, setup } from 'xstate';
 import { ErrorCodes } from '../errors/codes.js';
 import {
   type Outcome,
@@ -48,12 +48,13 @@ const write = (...commands: Command[]) => ({ type: 'write' as const, commands })
 const fail = (error: SmtpError) => ({ error });
 const settle = (id: number, error: SmtpError) =>
   ({ type: 'settle', id, settlement: { ok: false, error } }) as const;
-const writeBodyOf = (context: SessionContext, tx: T.Transaction): MachineEffect => ({
+const writeBodyOf = (context: SessionContext, tx: T.Transaction, inline: boolean): MachineEffect => ({
   type: 'writeBody',
   body: tx.request.body,
   maxSize: T.messageLimit(context.config.maxMessageSize, context.caps),
   allow8bit: context.caps.eightBitMime,
   transfer: tx.transfer,
+  inline,
 });
 /** Once the whole body is on the wire, a loss leaves the outcome open (threats.md §7). */
 const outcomeOf = (context: SessionContext, outcome: Outcome): Outcome =>
@@ -66,6 +67,12 @@ function echoSafe(context: SessionContext, reply: Reply, phase: Phase): Reply {
 }
 
 type Where = { phase: Phase; outcome: Outcome };
+
+function newTransaction(context: SessionContext, event: SessionEvent): T.Transaction | undefined {
+  return event.type === 'send.requested'
+    ? T.createTransaction(event.id, event.request, context.caps, context.config)
+    : undefined;
+}
 
 export const sessionSetup = setup({
   types: {} as {
@@ -93,15 +100,27 @@ export const sessionSetup = setup({
     writeRset: emit(() => write({ verb: 'RSET' })),
     writeQuit: emit(() => write({ verb: 'QUIT' })),
     upgradeTls: emit({ type: 'upgradeTls' }),
-    writeBody: emit(({ context }) => writeBodyOf(context, txOf(context))),
+    writeBody: emit(({ context }) => writeBodyOf(context, txOf(context), false)),
+    /** A small body of known size, in this flight; `bodyWritten` follows in the same transition. */
+    writeBodyInline: emit(({ context }) => writeBodyOf(context, txOf(context), true)),
+
+    // Replies: all replies of one read arrive as one event; each is then reacted to on its own.
+    raiseReplies: enqueueActions(({ enqueue, event }) => {
+      if (event.type !== 'replies.received') return;
+      const last = event.replies.length - 1;
+      for (let index = 0; index <= last; index++) {
+        const reply = event.replies[index]!;
+        enqueue.raise({ type: 'reply.received', reply, trailing: index < last || event.trailing });
+      }
+    }),
 
     // Capabilities (RFC 3207 §4.2: everything learnt before TLS is forgotten).
     learnCapabilities: enqueueActions(({ enqueue, event }) => {
       const reply = replyOf(event);
       if (reply) enqueue.assign({ caps: parseEhloReply(reply) });
     }),
-    forgetCapabilities: enqueueActions(({ enqueue }) => enqueue.assign({ caps: NO_CAPABILITIES })),
-    tlsUp: enqueueActions(({ enqueue }) => enqueue.assign({ tls: true, caps: NO_CAPABILITIES })),
+    forgetCapabilities: assign({ caps: NO_CAPABILITIES }),
+    tlsUp: assign({ tls: true, caps: NO_CAPABILITIES }),
 
     // AUTH (RFC 4954 §4): every line goes out as a Secret.
     beginAuth: enqueueActions(({ enqueue, context }) => {
@@ -127,7 +146,7 @@ export const sessionSetup = setup({
       enqueue.assign({ auth: { ...exchange, challenges: exchange.challenges + 1 } });
       enqueue.emit({ type: 'writeSecret', command: new Secret<Command>({ verb: 'AUTH_RESPONSE', data }) });
     }),
-    authDone: enqueueActions(({ enqueue }) => enqueue.assign({ auth: undefined })),
+    authDone: assign({ auth: undefined }),
 
     // Transactions. A send is pre-checked before anything of it is written (refuseSend).
     refuseSend: enqueueActions(({ enqueue, context, event }) => {
@@ -135,21 +154,16 @@ export const sessionSetup = setup({
       const error = T.precheck(event.request, context.caps, context.config.maxMessageSize);
       if (error) enqueue.emit(settle(event.id, error));
     }),
-    beginTransaction: enqueueActions(({ enqueue, context, event }) => {
-      if (event.type !== 'send.requested') return;
-      enqueue.assign({ tx: T.createTransaction(event.id, event.request, context.caps, context.config) });
-    }),
-    holdNext: enqueueActions(({ enqueue, context, event }) => {
-      if (event.type !== 'send.requested') return;
-      enqueue.assign({ next: T.createTransaction(event.id, event.request, context.caps, context.config) });
-    }),
+    beginTransaction: assign({ tx: ({ context, event }) => newTransaction(context, event) ?? context.tx }),
+    holdNext: assign({ next: ({ context, event }) => newTransaction(context, event) ?? context.next }),
     /** MAIL (+ RCPTs + DATA, or + `BDAT n LAST` and its bytes) of the current transaction. */
     writeEnvelope: enqueueActions(({ enqueue, context }) => {
       const tx = txOf(context);
       enqueue.emit(write(...T.envelopeCommands(tx, context.caps)));
       const rides = T.bodyRidesWithEnvelope(tx);
-      enqueue.assign({ tx: { ...tx, written: true, chunks: rides ? 1 : 0 } });
-      if (rides) enqueue.emit(writeBodyOf(context, tx));
+      const inline = rides && T.bodyInline(tx);
+      enqueue.assign({ tx: { ...tx, written: true, chunks: rides ? 1 : 0, bodyWritten: inline } });
+      if (rides) enqueue.emit(writeBodyOf(context, tx, inline));
     }),
     /** RFC 2920 §3.1: the next envelope right behind the dot, in the same flight. */
     writeNextEnvelope: enqueueActions(({ enqueue, context }) => {
@@ -158,9 +172,7 @@ export const sessionSetup = setup({
       enqueue.emit(write(...T.envelopeCommands(next, context.caps)));
       enqueue.assign({ next: { ...next, written: true } });
     }),
-    promoteNext: enqueueActions(({ enqueue, context }) =>
-      enqueue.assign({ tx: context.next, next: undefined }),
-    ),
+    promoteNext: assign({ tx: ({ context }) => context.next, next: undefined }),
     abortNext: enqueueActions(({ enqueue, context }) => {
       const next = context.next;
       if (next === undefined) return;
@@ -172,22 +184,19 @@ export const sessionSetup = setup({
         enqueue.assign({ next: undefined });
       }
     }),
-    recordMail: enqueueActions(({ enqueue, context, event }) =>
-      enqueue.assign({ tx: T.recordMail(txOf(context), replyOf(event)!, context.config.profile) }),
-    ),
-    recordRecipient: enqueueActions(({ enqueue, context, event }) =>
-      enqueue.assign({ tx: afterRcpt(context, event) }),
-    ),
-    finishEnvelope: enqueueActions(({ enqueue, context }) =>
-      enqueue.assign({ tx: T.finishEnvelope(txOf(context)) }),
-    ),
+    recordMail: assign({
+      tx: ({ context, event }) => T.recordMail(txOf(context), replyOf(event)!, context.config.profile),
+    }),
+    recordRecipient: assign({ tx: ({ context, event }) => afterRcpt(context, event) }),
+    /** The last RCPT reply: records it and closes the envelope (no accepted recipient fails it). */
+    recordLastRecipient: assign({ tx: ({ context, event }) => T.finishEnvelope(afterRcpt(context, event)) }),
     /** Lock-step BDAT, or a stream's chunks once the envelope is accepted (RFC 3030 §2). */
     startChunking: enqueueActions(({ enqueue, context }) => {
       const tx = txOf(context);
       const known = tx.request.unstuffedSize !== undefined;
       if (known) enqueue.emit(write(T.lastChunkCommand(tx)));
       enqueue.assign({ tx: { ...tx, chunks: known ? 1 : 0 } });
-      enqueue.emit(writeBodyOf(context, tx));
+      enqueue.emit(writeBodyOf(context, tx, false));
     }),
     writeChunk: enqueueActions(({ enqueue, context, event }) => {
       if (event.type !== 'body.chunk') return;
@@ -195,9 +204,7 @@ export const sessionSetup = setup({
       enqueue.emit(write({ verb: 'BDAT', size: event.size, last: event.last }));
       enqueue.assign({ tx: { ...tx, chunks: tx.chunks + 1 } });
     }),
-    bodyWritten: enqueueActions(({ enqueue, context }) =>
-      enqueue.assign({ tx: { ...txOf(context), bodyWritten: true } }),
-    ),
+    bodyWritten: assign({ tx: ({ context }) => ({ ...txOf(context), bodyWritten: true }) }),
     recordChunk: enqueueActions(({ enqueue, context, event }, params: { phase: Phase }) => {
       const reply = replyOf(event)!;
       const failure = T.isPositive(reply) ? undefined : refusal(reply, params.phase, context.config.profile);
@@ -213,6 +220,7 @@ export const sessionSetup = setup({
       if (tx?.failure) enqueue.emit(settle(tx.id, tx.failure));
       enqueue.assign({ tx: undefined });
     }),
+    /** The final reply accepted the message: settle it, and forget the transaction (promoteNext may follow). */
     delivered: enqueueActions(({ enqueue, context, event }) => {
       const tx = txOf(context);
       const result = T.sendResult(tx, replyOf(event)!);

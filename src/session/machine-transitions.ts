@@ -51,3 +51,33 @@ export const timeout = (phase: Phase, outcome: Outcome = 'not-sent') =>
   ({ target: '#session.failed', actions: { type: 'timedOut', params: { phase, outcome } } }) as const;
 export const endWith = (phase: Phase, code: (typeof ErrorCodes)[keyof typeof ErrorCodes]) =>
   ({ target: '#session.failed', actions: { type: 'sessionRefused', params: { phase, code } } }) as const;
+
+type SettleAction =
+  | 'delivered'
+  | 'settleRefusal'
+  | { readonly type: 'refuseTransaction'; readonly params: { readonly phase: Phase } };
+
+/**
+ * The reply that ends a transaction (`reply`), its settlement (`settle`), and what comes next in the
+ * same step: the held next's replies follow (it was written behind the dot), or it is written now,
+ * or the session is ready. A next aborted after it was written closes the session.
+ */
+export const settled = (reply: 'positive' | 'refusal' | 'any', settle: readonly SettleAction[]) =>
+  [
+    {
+      guard: { type: 'settles', params: { reply, next: 'aborted' } },
+      target: '#session.closed',
+      actions: [...settle, 'promoteNext'],
+    },
+    {
+      guard: { type: 'settles', params: { reply, next: 'written' } },
+      target: 'mail',
+      actions: [...settle, 'promoteNext'],
+    },
+    {
+      guard: { type: 'settles', params: { reply, next: 'held' } },
+      target: 'mail',
+      actions: [...settle, 'promoteNext', 'writeEnvelope'],
+    },
+    { guard: { type: 'settles', params: { reply, next: 'none' } }, target: 'ready', actions: settle },
+  ] as const;

@@ -47,6 +47,8 @@ export interface SessionContext {
 export type SessionEvent =
   | { type: 'connection.opened' }
   | { type: 'reply.received'; reply: Reply; trailing: boolean }
+  /** Every reply of one read, in order: the machine raises one `reply.received` per reply (one macrostep). */
+  | { type: 'replies.received'; replies: readonly Reply[]; trailing: boolean }
   | { type: 'reply.malformed'; error: SmtpError }
   | { type: 'tls.established' }
   | { type: 'tls.failed'; error: unknown }
@@ -66,7 +68,15 @@ export type MachineEffect =
   | { type: 'write'; commands: readonly Command[] }
   | { type: 'writeSecret'; command: Secret<Command> }
   | { type: 'upgradeTls' }
-  | { type: 'writeBody'; body: unknown; maxSize: number; allow8bit: boolean; transfer: BodyTransfer }
+  | {
+      type: 'writeBody';
+      body: unknown;
+      maxSize: number;
+      allow8bit: boolean;
+      transfer: BodyTransfer;
+      /** Write it all now, in this flight; the machine already counts it as written (see bodyInline). */
+      inline: boolean;
+    }
   | { type: 'close' }
   | { type: 'settle'; id: number; settlement: Settlement }
   | { type: 'sessionEnded'; error: SmtpError | undefined };

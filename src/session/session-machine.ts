@@ -59,6 +59,8 @@ export const sessionMachine = sessionSetup.createMachine({
     error: undefined,
     messagesSent: 0,
   }),
+  // All replies of one read: one macrostep that raises `reply.received` per reply (handled below).
+  on: { 'replies.received': { actions: 'raiseReplies' } },
   states: {
     connecting: {
       after: { connect: timeout('connect') },
@@ -223,7 +225,6 @@ export const PHASE_OF_STATE: Readonly<Record<string, Phase>> = {
   dataEnd: 'data-end',
   bdat: 'body',
   bdatEnd: 'data-end',
-  nextTransaction: 'ready',
   rset: 'rset',
   quit: 'quit',
   closed: 'closed',

@@ -104,14 +104,27 @@ export class Session {
       this.#send({ type: 'reply.malformed', error: asProtocolError(error, this.phase) });
       return;
     }
+    if (replies.length === 0) return;
+    const trailing = parser.bufferedBytes > 0;
+    if (this.#onTranscript !== undefined) {
+      this.#receiveLogged(replies, trailing);
+      return;
+    }
+    // One event for the whole read: the machine reacts to each reply within one macrostep.
+    if (replies.length === 1) this.#send({ type: 'reply.received', reply: replies[0]!, trailing });
+    else this.#send({ type: 'replies.received', replies, trailing });
+  }
+
+  /** With a transcript, one event per reply, so that each server line is logged right before its effects. */
+  #receiveLogged(replies: readonly Reply[], trailing: boolean): void {
+    const parser = this.#parser;
     for (const [index, reply] of replies.entries()) {
       if (this.#ended || this.#parser !== parser) return;
       const text = replyLines(reply);
       // Servers may echo the user name while authenticating (threats.md §5).
       const shown = this.phase === 'auth' ? scrubText(text, this.#echoForms) : text;
       this.#transcript({ direction: 'server', text: shown, redacted: shown !== text });
-      const trailing = index < replies.length - 1 || parser.bufferedBytes > 0;
-      this.#send({ type: 'reply.received', reply, trailing });
+      this.#send({ type: 'reply.received', reply, trailing: index < replies.length - 1 || trailing });
     }
   }
 
@@ -267,13 +280,8 @@ export class Session {
         this.#emit({ type: 'upgradeTls' });
         break;
       case 'writeBody':
-        this.#emit({
-          type: 'writeBody',
-          body: effect.body,
-          maxSize: effect.maxSize,
-          allow8bit: effect.allow8bit,
-          transfer: effect.transfer,
-        });
+        // The machine's effect has exactly the transport's fields.
+        this.#emit(effect);
         break;
       case 'close':
         this.#emit({ type: 'close' });
@@ -296,9 +304,11 @@ export class Session {
       this.#send({ type: 'command.refused', error: asUsageError(error) });
       return;
     }
-    for (const line of lines) {
-      const text = secret ? REDACTED : decoder.decode(line.subarray(0, line.length - 2));
-      this.#transcript({ direction: 'client', text, redacted: secret });
+    if (this.#onTranscript !== undefined) {
+      for (const line of lines) {
+        const text = secret ? REDACTED : decoder.decode(line.subarray(0, line.length - 2));
+        this.#transcript({ direction: 'client', text, redacted: secret });
+      }
     }
     this.#emit({ type: 'write', bytes: concat(lines) });
   }

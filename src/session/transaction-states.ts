@@ -12,6 +12,7 @@ import {
   holdNext,
   losses,
   refused,
+  settled,
   timeout,
   unexpected,
 } from './machine-transitions.js';
@@ -50,19 +51,11 @@ export const transactionStates = {
           reenter: true,
           actions: ['recordRecipient', 'writeRcpt'],
         },
-        { guard: 'chunkWritten', target: 'bdatEnd', actions: ['recordRecipient', 'finishEnvelope'] },
-        { guard: 'dataPipelined', target: 'data', actions: ['recordRecipient', 'finishEnvelope'] },
-        {
-          guard: 'chunkingWillGoAhead',
-          target: 'bdat',
-          actions: ['recordRecipient', 'finishEnvelope', 'startChunking'],
-        },
-        {
-          guard: 'envelopeWillBeAccepted',
-          target: 'data',
-          actions: ['recordRecipient', 'finishEnvelope', 'writeData'],
-        },
-        { target: 'rset', actions: ['recordRecipient', 'finishEnvelope', 'writeRset'] },
+        { guard: 'chunkWritten', target: 'bdatEnd', actions: 'recordLastRecipient' },
+        { guard: 'dataPipelined', target: 'data', actions: 'recordLastRecipient' },
+        { guard: 'chunkingWillGoAhead', target: 'bdat', actions: ['recordLastRecipient', 'startChunking'] },
+        { guard: 'envelopeWillBeAccepted', target: 'data', actions: ['recordLastRecipient', 'writeData'] },
+        { target: 'rset', actions: ['recordLastRecipient', 'writeRset'] },
       ],
     },
   },
@@ -75,6 +68,11 @@ export const transactionStates = {
       'reply.received': [
         closing('data'),
         { guard: 'goAheadAfterRefusedEnvelope', ...endWith('data', ErrorCodes.PROTOCOL_ERROR) },
+        {
+          guard: 'goAheadInline',
+          target: 'dataEnd',
+          actions: ['writeBodyInline', 'bodyWritten', 'writeNextEnvelope'],
+        },
         { guard: { type: 'replyIs', params: { code: 354 } }, target: 'body', actions: 'writeBody' },
         {
           guard: 'refusal',
@@ -106,18 +104,15 @@ export const transactionStates = {
       ...losses('data-end', 'unknown'),
       'send.requested': holdNext('writeNextEnvelope'),
       'send.aborted': abortable('data-end', 'unknown'),
+      // Only an inline body (written with the transition into dataEnd) can fail here: nothing of it went out.
+      'body.failed': { target: '#session.failed', actions: 'localFailure' },
       'reply.received': [
         closing('data-end'),
-        {
-          guard: { type: 'replyClass', params: { class: 2 } },
-          target: 'nextTransaction',
-          actions: 'delivered',
-        },
-        {
-          guard: 'refusal',
-          target: 'nextTransaction',
-          actions: [{ type: 'refuseTransaction', params: { phase: 'data-end' } }, 'settleRefusal'],
-        },
+        ...settled('positive', ['delivered']),
+        ...settled('refusal', [
+          { type: 'refuseTransaction', params: { phase: 'data-end' } },
+          'settleRefusal',
+        ]),
         unexpected('data-end', 'unknown'),
       ],
     },
@@ -151,26 +146,10 @@ export const transactionStates = {
         { guard: { type: 'replyClass', params: { class: 3 } }, ...unexpected('data-end', 'unknown') },
         { guard: 'moreChunkReplies', actions: { type: 'recordChunk', params: { phase: 'data-end' } } },
         { guard: 'failedBefore', target: 'rset', actions: 'writeRset' },
-        {
-          guard: { type: 'replyClass', params: { class: 2 } },
-          target: 'nextTransaction',
-          actions: 'delivered',
-        },
-        {
-          target: 'nextTransaction',
-          actions: [{ type: 'refuseTransaction', params: { phase: 'data-end' } }, 'settleRefusal'],
-        },
+        ...settled('positive', ['delivered']),
+        ...settled('any', [{ type: 'refuseTransaction', params: { phase: 'data-end' } }, 'settleRefusal']),
       ],
     },
-  },
-  /** The transaction has settled: the next one's replies follow, or it starts now, or none is held. */
-  nextTransaction: {
-    always: [
-      { guard: 'nextAborted', target: '#session.closed', actions: 'promoteNext' },
-      { guard: 'nextWritten', target: 'mail', actions: 'promoteNext' },
-      { guard: 'hasNext', target: 'mail', actions: ['promoteNext', 'writeEnvelope'] },
-      { target: 'ready' },
-    ],
   },
   rset: {
     after: { command: timeout('rset') },
@@ -180,11 +159,7 @@ export const transactionStates = {
       'send.aborted': { guard: 'abortsNext', actions: 'abortNext' },
       'reply.received': [
         closing('rset'),
-        {
-          guard: { type: 'replyClass', params: { class: 2 } },
-          target: 'nextTransaction',
-          actions: 'settleRefusal',
-        },
+        ...settled('positive', ['settleRefusal']),
         refused('rset'),
         unexpected('rset'),
       ],

@@ -96,6 +96,16 @@ export function createTransaction(
   };
 }
 
+/**
+ * Bodies of known size up to this many octets are written inline: in the same flight as the command
+ * before them and counted as written at once, without a `body.finished` round through the machine.
+ * Larger ones go through `body` so that the data-block timeout restarts per block (RFC 5321 §4.5.3.2).
+ */
+export const INLINE_BODY_OCTETS = 64 * 1024;
+
+export const bodyInline = (tx: Transaction): boolean =>
+  tx.request.size !== undefined && tx.request.size <= INLINE_BODY_OCTETS;
+
 /** A body of known size sent as one `BDAT n LAST` right behind the pipelined envelope (RFC 3030 §4.2). */
 export const bodyRidesWithEnvelope = (tx: Transaction): boolean =>
   tx.pipelined && tx.transfer === 'bdat' && tx.request.unstuffedSize !== undefined;

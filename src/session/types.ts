@@ -80,6 +80,13 @@ export type SessionEffect =
       readonly maxSize: number;
       readonly allow8bit: boolean;
       readonly transfer: BodyTransfer;
+      /**
+       * A whole, small body (SendRequest.size ≤ INLINE_BODY_OCTETS): write all of it synchronously,
+       * inside this effect and in the same flight as the writes around it; call neither bodyProgress()
+       * nor bodyFinished() (the session already counts it as written), only bodyFailed() if it cannot be
+       * written (then nothing of it may be written).
+       */
+      readonly inline: boolean;
     }
   | { readonly type: 'close' };
 

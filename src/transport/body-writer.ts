@@ -9,7 +9,7 @@ import { ErrorCodes } from '../errors/codes.js';
 import { SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
 import { DataEncoder, unstuffData } from '../protocol/data-encoder.js';
 import type { BodyTransfer } from '../session/types.js';
-import { chunkBytes, type PreparedBody } from './message-source.js';
+import { chunkBytes, type EncodedBody, type PreparedBody } from './message-source.js';
 
 export interface BodyHooks {
   readonly maxSize: number;
@@ -68,6 +68,40 @@ function isPreparedBody(body: unknown): body is PreparedBody {
   return kind === 'encoded' || kind === 'stream';
 }
 
+/** The bytes an encoded body puts on the wire: as encoded for DATA, unstuffed for BDAT (RFC 3030 §2). */
+function wireBytes(body: EncodedBody, transfer: BodyTransfer | undefined): Uint8Array {
+  return transfer === 'bdat' ? unstuffData(body.bytes, body.stuffedOctets) : body.bytes;
+}
+
+function checkEncoded(bytes: Uint8Array, has8bit: boolean, limits: InlineLimits): void {
+  if (has8bit && !limits.allow8bit) throw eightBitRefused();
+  if (bytes.length > limits.maxSize) throw tooLarge(limits.maxSize);
+}
+
+type InlineLimits = Pick<BodyHooks, 'maxSize' | 'allow8bit' | 'transfer'>;
+
+/**
+ * An inline body (a small encoded one, see the session's `writeBody` effect): checked, then written
+ * in one piece, synchronously, in the current flight. Returns the error instead when it may not be
+ * written; then nothing was written.
+ */
+export function writeInline(
+  body: unknown,
+  limits: InlineLimits,
+  write: (bytes: Uint8Array) => unknown,
+): SmtpError | undefined {
+  try {
+    if (!isPreparedBody(body) || body.kind !== 'encoded')
+      throw streamFailed(new TypeError('an inline body must be an encoded body'));
+    const bytes = wireBytes(body, limits.transfer);
+    checkEncoded(bytes, body.has8bit, limits);
+    if (bytes.length > 0) write(bytes);
+    return undefined;
+  } catch (error) {
+    return error instanceof SmtpError ? error : streamFailed(error);
+  }
+}
+
 export class BodyWriter {
   #stopped = false;
   #wake: (() => void) | undefined;
@@ -92,10 +126,7 @@ export class BodyWriter {
       if (!isPreparedBody(body)) throw streamFailed(new TypeError('not a prepared body'));
       const bdat = this.hooks.transfer === 'bdat';
       if (body.kind === 'encoded')
-        await this.#writeEncoded(
-          bdat ? unstuffData(body.bytes, body.stuffedOctets) : body.bytes,
-          body.has8bit,
-        );
+        await this.#writeEncoded(wireBytes(body, this.hooks.transfer), body.has8bit);
       else if (bdat) await this.#writeChunks(body.source, body.encoderOptions);
       else await this.#writeStream(body.source, body.encoderOptions);
     } catch (error) {
@@ -106,8 +137,7 @@ export class BodyWriter {
   }
 
   async #writeEncoded(bytes: Uint8Array, has8bit: boolean): Promise<void> {
-    if (has8bit && !this.hooks.allow8bit) throw eightBitRefused();
-    if (bytes.length > this.hooks.maxSize) throw tooLarge(this.hooks.maxSize);
+    checkEncoded(bytes, has8bit, this.hooks);
     if (bytes.length === 0) this.#finish(); // an empty BDAT body: `BDAT 0 LAST` alone
     for (let offset = 0; offset < bytes.length; offset += SLICE_OCTETS) {
       const last = offset + SLICE_OCTETS >= bytes.length;

@@ -9,7 +9,7 @@ import type * as tls from 'node:tls';
 import type { SmtpError } from '../errors/smtp-error.js';
 import { Session } from '../session/session.js';
 import type { SendRequest, SendResult, SessionEffect, SessionOptions } from '../session/types.js';
-import { BodyWriter } from './body-writer.js';
+import { BodyWriter, writeInline } from './body-writer.js';
 import { abortError, dial, upgrade } from './connect.js';
 
 export interface ConnectionParams {
@@ -253,6 +253,15 @@ export class Connection {
   };
 
   #writeBody(effect: Extract<SessionEffect, { type: 'writeBody' }>): void {
+    if (effect.inline) {
+      const error = writeInline(effect.body, effect, this.#write);
+      if (error) {
+        // Nothing of the body went out: nothing after it may either (the next envelope would be body text).
+        this.session.bodyFailed(error);
+        this.#socket.destroy();
+      }
+      return;
+    }
     const writer = new BodyWriter(this.#socket, {
       maxSize: effect.maxSize,
       allow8bit: effect.allow8bit,

@@ -42,6 +42,7 @@ describe('Session negotiation', () => {
     h.server('354 End data with <CR><LF>.<CR><LF>');
     expect(h.effects.at(-1)).toEqual({
       type: 'writeBody',
+      inline: false,
       body: 'BODY',
       maxSize: 10_485_760,
       allow8bit: true,
