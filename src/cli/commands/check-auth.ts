@@ -3,14 +3,52 @@
  * LOGIN. The credentials go only to the socket; results and errors never contain them.
  */
 import type { Capabilities } from '../../protocol/capabilities.js';
+import { replyText } from '../../protocol/reply-parser.js';
 import type { Reply } from '../../protocol/reply-types.js';
+import { messageOf } from '../error-text.js';
+import { ExitCodes } from '../exit-codes.js';
 import type { Conversation } from '../smtp-probe.js';
+import {
+  add,
+  advise,
+  type CheckContext,
+  elapsed,
+  fail,
+  pass,
+  type StepReport,
+  skip,
+} from './check-context.js';
 
 export type AuthResult =
   | { readonly ok: true; readonly mechanism: string }
   | { readonly ok: false; readonly problem: string; readonly reply?: Reply };
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+
+/** AUTH with the configured credentials, only over an encrypted connection; true when the next step may run. */
+export async function authStep(
+  ctx: CheckContext,
+  conversation: Conversation,
+  caps: Capabilities,
+  encrypted: boolean,
+): Promise<boolean> {
+  const { credentials } = ctx.config;
+  if (credentials === undefined) {
+    return add(ctx, skip('auth', 'no credentials (set SMTP_USER and SMTP_PASS to test them)'));
+  }
+  if (!encrypted) return add(ctx, skip('auth', 'not sending credentials over a plaintext connection'));
+  const start = performance.now();
+  const result = await authenticate(conversation, caps, credentials, ctx.config.timeoutMs);
+  return add(ctx, authReport(ctx, result, elapsed(start)));
+}
+
+function authReport(ctx: CheckContext, result: AuthResult, ms: number): StepReport {
+  if (result.ok) return pass('auth', `authenticated (${result.mechanism})`, ms);
+  if (result.reply === undefined) return fail('auth', result.problem, ExitCodes.CONFIG, [], ms);
+  const exitCode = result.reply.code >= 500 ? ExitCodes.CONFIG : ExitCodes.TEMP_FAIL;
+  const summary = `${result.reply.code} ${replyText(result.reply)}`;
+  return fail('auth', summary, exitCode, advise(ctx, { reply: result.reply, phase: 'auth' }), ms);
+}
 
 export async function authenticate(
   conversation: Conversation,
@@ -36,7 +74,7 @@ export async function authenticate(
       return reply.code === 235 ? { ok: true, mechanism: 'LOGIN' } : refused(reply);
     }
   } catch (error) {
-    return { ok: false, problem: `AUTH failed: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, problem: `AUTH failed: ${messageOf(error)}` };
   }
   const offered = caps.auth.length > 0 ? caps.auth.join(' ') : 'nothing';
   return {

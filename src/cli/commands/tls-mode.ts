@@ -1,0 +1,98 @@
+/**
+ * Telling implicit-TLS ports (465, 2465) from STARTTLS ports (587, 2587, 25, RFC 3207) when `check`
+ * used the wrong mode: two independent probes of the port, and the report that names the right mode.
+ */
+import type * as net from 'node:net';
+import { errorCodeOf } from '../error-text.js';
+import { ExitCodes } from '../exit-codes.js';
+import { Conversation, connectTcp, ProbeTimeout, startTls } from '../smtp-probe.js';
+import { type CheckContext, fail, SES_PORTS_NOTE, type StepReport } from './check-context.js';
+
+/** OpenSSL's words for a plaintext SMTP greeting read as a TLS record. */
+const PLAINTEXT_REPLY_AS_TLS =
+  /wrong version number|packet length too long|http request|unknown protocol|record layer/i;
+
+export function isCertificateError(error: unknown): boolean {
+  return /CERT|SIGNATURE|ISSUER|SELF_SIGNED|ALTNAME/.test(errorCodeOf(error) ?? '');
+}
+
+/** A failed implicit-TLS handshake on a port that speaks plaintext SMTP (a STARTTLS port). */
+export async function isPlaintextPort(ctx: CheckContext, error: unknown, address: string): Promise<boolean> {
+  const message = error instanceof Error ? error.message : '';
+  if (PLAINTEXT_REPLY_AS_TLS.test(message)) return true;
+  return !isCertificateError(error) && (await greetsInPlaintext(ctx, address));
+}
+
+/** A missing plaintext greeting on a port that completes a TLS handshake (an implicit-TLS port). */
+export async function isImplicitTlsPort(
+  ctx: CheckContext,
+  error: unknown,
+  address: string,
+): Promise<boolean> {
+  return (
+    error instanceof ProbeTimeout && ctx.config.security !== 'implicit' && (await speaksTls(ctx, address))
+  );
+}
+
+export function plaintextPortReport(ctx: CheckContext, ms: number): StepReport {
+  const { port } = ctx.config;
+  return fail(
+    'tls-mode',
+    `port ${port} answered in plaintext (an SMTP greeting), not with TLS: it is a STARTTLS port, not implicit TLS`,
+    ExitCodes.CONFIG,
+    [
+      `use --security starttls on port ${port}, or an implicit-TLS port with --security implicit (${SES_PORTS_NOTE})`,
+    ],
+    ms,
+  );
+}
+
+export function implicitTlsPortReport(ctx: CheckContext, ms: number): StepReport {
+  const { port } = ctx.config;
+  return fail(
+    'tls-mode',
+    `port ${port} stays silent in plaintext and completes a TLS handshake: it expects implicit TLS (TLS from the first byte), not STARTTLS`,
+    ExitCodes.CONFIG,
+    [
+      `use --security implicit on port ${port}, or a STARTTLS port with --security starttls (${SES_PORTS_NOTE})`,
+    ],
+    ms,
+  );
+}
+
+/** A second, independent look at the port: does it greet in plaintext within 2 s? */
+async function greetsInPlaintext(ctx: CheckContext, address: string): Promise<boolean> {
+  let conversation: Conversation | undefined;
+  try {
+    conversation = new Conversation(
+      await connectTcp(address, ctx.config.port, ctx.config.timeoutMs, ctx.signal),
+      ctx.signal,
+    );
+    const reply = await conversation.reply(Math.min(2000, ctx.config.timeoutMs));
+    return reply.code === 220;
+  } catch {
+    return false;
+  } finally {
+    conversation?.close();
+  }
+}
+
+/** And the other way round: does it complete a TLS handshake from the first byte (any certificate)? */
+async function speaksTls(ctx: CheckContext, address: string): Promise<boolean> {
+  let socket: net.Socket | undefined;
+  try {
+    socket = await connectTcp(address, ctx.config.port, ctx.config.timeoutMs, ctx.signal);
+    const secure = await startTls(
+      socket,
+      { ...ctx.tlsOptions, rejectUnauthorized: false },
+      ctx.config.timeoutMs,
+      ctx.signal,
+    );
+    secure.destroy();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    socket?.destroy();
+  }
+}

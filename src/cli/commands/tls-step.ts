@@ -1,0 +1,59 @@
+/**
+ * The TLS side of `smtp-machine check`: the implicit-TLS handshake step, what a verified connection
+ * shows (protocol, cipher, certificate), and the advice for a failed handshake (CA, host name).
+ */
+import type * as net from 'node:net';
+import type * as tls from 'node:tls';
+import { ErrorCodes } from '../../errors/codes.js';
+import { describeTlsFailure } from '../../transport/connect.js';
+import { errorCodeOf } from '../error-text.js';
+import { ExitCodes } from '../exit-codes.js';
+import { ProbeTimeout, startTls } from '../smtp-probe.js';
+import { add, advise, type CheckContext, elapsed, fail, type StepReport } from './check-context.js';
+import { isCertificateError, isPlaintextPort, plaintextPortReport } from './tls-mode.js';
+
+/** TLS from the first byte; returns the secure socket (undefined: stop). */
+export async function implicitTlsStep(
+  ctx: CheckContext,
+  socket: net.Socket,
+  address: string,
+): Promise<tls.TLSSocket | undefined> {
+  const start = performance.now();
+  try {
+    const secure = await startTls(socket, ctx.tlsOptions, ctx.config.timeoutMs, ctx.signal);
+    add(ctx, { step: 'tls', status: 'pass', ms: elapsed(start), advice: [], ...tlsSummary(secure) });
+    return secure;
+  } catch (error) {
+    const ms = elapsed(start);
+    if (await isPlaintextPort(ctx, error, address)) add(ctx, plaintextPortReport(ctx, ms));
+    else if (error instanceof ProbeTimeout) add(ctx, fail('tls', error.message, ExitCodes.TEMP_FAIL, [], ms));
+    else add(ctx, tlsFailureReport(ctx, 'tls', error, ms));
+    return undefined;
+  }
+}
+
+export function tlsSummary(socket: tls.TLSSocket): { summary: string; details: string[] } {
+  const cipher = socket.getCipher();
+  const cert = socket.getPeerCertificate();
+  const details: string[] = [];
+  if (cert.subject !== undefined) {
+    details.push(
+      `certificate: ${cert.subject.CN ?? '(no CN)'}, issued by ${cert.issuer?.CN ?? cert.issuer?.O ?? '?'}`,
+    );
+    details.push(`valid ${cert.valid_from} to ${cert.valid_to}`);
+  }
+  return { summary: `${socket.getProtocol() ?? 'TLS'} (${cipher.name}), certificate verified`, details };
+}
+
+export function tlsFailureReport(ctx: CheckContext, step: string, error: unknown, ms: number): StepReport {
+  const { host } = ctx.config;
+  const advice = advise(ctx, { code: ErrorCodes.TLS_FAILED, phase: 'tls' });
+  if (isCertificateError(error)) {
+    advice.unshift(
+      errorCodeOf(error) === 'ERR_TLS_CERT_ALTNAME_INVALID'
+        ? `connect with the name the certificate was issued for (not ${host})`
+        : 'pass --ca FILE with the CA certificate that signed the server certificate (`smtp-machine simulate` prints its CA file)',
+    );
+  }
+  return fail(step, describeTlsFailure(error, host), ExitCodes.CONFIG, [...new Set(advice)], ms);
+}
