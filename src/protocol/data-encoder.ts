@@ -309,6 +309,71 @@ export function encodeData(
   return { bytes, has8bit: encoder.has8bit, stuffedOctets: encoder.stuffedOctets };
 }
 
+const TAIL_TERMINATOR = new Uint8Array([DOT, CR, LF]);
+const TAIL_CRLF_TERMINATOR = new Uint8Array([CR, LF, DOT, CR, LF]);
+
+/** What the scan-only path found: `tail` is what follows the unchanged body on the wire. */
+export interface CleanScan {
+  readonly tail: Uint8Array;
+  readonly has8bit: boolean;
+}
+
+/**
+ * Scan only, no output: when `body` needs no change for DATA — no NUL, no bare CR or LF, no line
+ * starting with '.', no line longer than `maxLineOctets` (default 998) — its encoding is the body
+ * itself followed by `tail` (CRLF if the last line lacks one, then ".\r\n"), exactly what
+ * encodeData returns. Otherwise undefined: the full encoder decides (it normalises, stuffs or throws).
+ * Same 4-octet-word skip as the encoder.
+ */
+export function scanCleanData(body: Uint8Array, maxLineOctets = MAX_TEXT_LINE_OCTETS): CleanScan | undefined {
+  const n = body.length;
+  if (n > 0 && body[0] === DOT) return undefined;
+  const wordBase = (4 - (body.byteOffset & 3)) & 3;
+  const words =
+    n >= wordBase + 4
+      ? new Int32Array(body.buffer, body.byteOffset + wordBase, (n - wordBase) >> 2)
+      : NO_WORDS;
+  const wordCount = words.length;
+  let bits = 0;
+  let lineStart = 0;
+  let i = 0;
+  while (i < n) {
+    if (i >= wordBase && ((i - wordBase) & 3) === 0) {
+      let k = (i - wordBase) >> 2;
+      while (k < wordCount) {
+        const x = words[k]!;
+        if (((x - 0x0e0e0e0e) & ~x & 0x80808080) !== 0) break;
+        bits |= x;
+        k++;
+      }
+      i = wordBase + (k << 2);
+      if (i >= n) break;
+    }
+    const b = body[i]!;
+    bits |= b;
+    if (b > CR) {
+      i++;
+      continue;
+    }
+    if (b === CR) {
+      // Only CRLF may end a line; the line before it must fit, the one after it must not start with '.'.
+      if (body[i + 1] !== LF || i - lineStart > maxLineOctets) return undefined;
+      i += 2;
+      lineStart = i;
+      if (i < n && body[i] === DOT) return undefined;
+    } else if (b === LF || b === NUL) {
+      return undefined;
+    } else {
+      i++;
+    }
+  }
+  if (n - lineStart > maxLineOctets) return undefined;
+  return {
+    tail: lineStart === n ? TAIL_TERMINATOR : TAIL_CRLF_TERMINATOR,
+    has8bit: (bits & 0x80808080) !== 0,
+  };
+}
+
 /**
  * The BDAT form (RFC 3030 §2) of a DATA encoding made by this module: without the terminator and
  * without the dot stuffing added at line starts. `stuffedOctets` says how many dots to drop.

@@ -7,9 +7,9 @@
 import type * as net from 'node:net';
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
-import { DataEncoder, unstuffData } from '../protocol/data-encoder.js';
+import { DataEncoder } from '../protocol/data-encoder.js';
 import type { BodyTransfer } from '../session/types.js';
-import { chunkBytes, type EncodedBody, type PreparedBody } from './message-source.js';
+import { chunkBytes, type EncodedBody, type PreparedBody, wireParts } from './message-source.js';
 
 export interface BodyHooks {
   readonly maxSize: number;
@@ -68,14 +68,14 @@ function isPreparedBody(body: unknown): body is PreparedBody {
   return kind === 'encoded' || kind === 'stream';
 }
 
-/** The bytes an encoded body puts on the wire: as encoded for DATA, unstuffed for BDAT (RFC 3030 §2). */
-function wireBytes(body: EncodedBody, transfer: BodyTransfer | undefined): Uint8Array {
-  return transfer === 'bdat' ? unstuffData(body.bytes, body.stuffedOctets) : body.bytes;
-}
-
-function checkEncoded(bytes: Uint8Array, has8bit: boolean, limits: InlineLimits): void {
-  if (has8bit && !limits.allow8bit) throw eightBitRefused();
-  if (bytes.length > limits.maxSize) throw tooLarge(limits.maxSize);
+/** The parts an encoded body puts on the wire (see wireParts), once its 8-bit data and size are allowed. */
+function checkedParts(body: EncodedBody, limits: InlineLimits): Uint8Array[] {
+  const parts = wireParts(body, limits.transfer === 'bdat');
+  if (body.has8bit && !limits.allow8bit) throw eightBitRefused();
+  let octets = 0;
+  for (const part of parts) octets += part.length;
+  if (octets > limits.maxSize) throw tooLarge(limits.maxSize);
+  return parts;
 }
 
 type InlineLimits = Pick<BodyHooks, 'maxSize' | 'allow8bit' | 'transfer'>;
@@ -93,9 +93,7 @@ export function writeInline(
   try {
     if (!isPreparedBody(body) || body.kind !== 'encoded')
       throw streamFailed(new TypeError('an inline body must be an encoded body'));
-    const bytes = wireBytes(body, limits.transfer);
-    checkEncoded(bytes, body.has8bit, limits);
-    if (bytes.length > 0) write(bytes);
+    for (const part of checkedParts(body, limits)) if (part.length > 0) write(part);
     return undefined;
   } catch (error) {
     return error instanceof SmtpError ? error : streamFailed(error);
@@ -125,8 +123,7 @@ export class BodyWriter {
     try {
       if (!isPreparedBody(body)) throw streamFailed(new TypeError('not a prepared body'));
       const bdat = this.hooks.transfer === 'bdat';
-      if (body.kind === 'encoded')
-        await this.#writeEncoded(wireBytes(body, this.hooks.transfer), body.has8bit);
+      if (body.kind === 'encoded') await this.#writeEncoded(checkedParts(body, this.hooks));
       else if (bdat) await this.#writeChunks(body.source, body.encoderOptions);
       else await this.#writeStream(body.source, body.encoderOptions);
     } catch (error) {
@@ -136,12 +133,16 @@ export class BodyWriter {
     }
   }
 
-  async #writeEncoded(bytes: Uint8Array, has8bit: boolean): Promise<void> {
-    checkEncoded(bytes, has8bit, this.hooks);
-    if (bytes.length === 0) this.#finish(); // an empty BDAT body: `BDAT 0 LAST` alone
-    for (let offset = 0; offset < bytes.length; offset += SLICE_OCTETS) {
-      const last = offset + SLICE_OCTETS >= bytes.length;
-      if (!(await this.#write(bytes.subarray(offset, offset + SLICE_OCTETS), last))) return;
+  async #writeEncoded(parts: readonly Uint8Array[]): Promise<void> {
+    const slices: Uint8Array[] = [];
+    for (const part of parts) {
+      for (let offset = 0; offset < part.length; offset += SLICE_OCTETS) {
+        slices.push(part.subarray(offset, offset + SLICE_OCTETS));
+      }
+    }
+    if (slices.length === 0) this.#finish(); // an empty BDAT body: `BDAT 0 LAST` alone
+    for (let index = 0; index < slices.length; index++) {
+      if (!(await this.#write(slices[index]!, index === slices.length - 1))) return;
     }
   }
 

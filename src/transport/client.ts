@@ -18,7 +18,7 @@ import {
 } from './client-options.js';
 import { abortError } from './connect.js';
 import { Connection, type ConnectionEvent, type ConnectionParams } from './connection.js';
-import { type MessageInput, prepareMessage, unstuffedSize } from './message-source.js';
+import { encodedSize, type MessageInput, prepareMessage, unstuffedSize } from './message-source.js';
 import { buildTlsOptions } from './tls-options.js';
 
 export type { SendResult } from '../session/types.js';
@@ -108,7 +108,7 @@ function prepareRequest(options: SendOptions): SendRequest {
       ? {
           from,
           to: [...to],
-          size: body.bytes.length,
+          size: encodedSize(body),
           unstuffedSize: unstuffedSize(body),
           eightBit: body.has8bit,
           body,

@@ -5,21 +5,34 @@
  */
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
-import { type DataEncoderOptions, encodeData } from '../protocol/data-encoder.js';
+import { type DataEncoderOptions, encodeData, scanCleanData, unstuffData } from '../protocol/data-encoder.js';
+import { MAX_TEXT_LINE_OCTETS } from '../protocol/limits.js';
 
 export type MessageInput = string | Uint8Array | AsyncIterable<Uint8Array | string>;
 
-/** A body already dot-stuffed and terminated: written as is for DATA, unstuffed for BDAT (RFC 3030). */
+/**
+ * A body already dot-stuffed and terminated: `bytes` then `tail` on the wire for DATA, unstuffed for
+ * BDAT (RFC 3030). A body that needed no change is not copied: `bytes` is the caller's own array and
+ * `tail` the final CRLF (if missing) and ".\r\n" (see scanCleanData).
+ */
 export interface EncodedBody {
   readonly kind: 'encoded';
   readonly bytes: Uint8Array;
+  readonly tail: Uint8Array;
   readonly has8bit: boolean;
-  /** Dots added by stuffing: the BDAT form is `bytes.length - 3 - stuffedOctets` octets. */
+  /** Dots added by stuffing: the BDAT form is `size - 3 - stuffedOctets` octets. */
   readonly stuffedOctets: number;
+  /** `bytes` is the caller's Uint8Array, not a copy: it is scanned again right before it is written. */
+  readonly borrowed: boolean;
+  /** The line limit it was encoded (or scanned) with. */
+  readonly maxLineOctets: number;
 }
 
+/** Octets of an encoded body's DATA form (terminator included). */
+export const encodedSize = (body: EncodedBody): number => body.bytes.length + body.tail.length;
+
 /** Octets of an encoded body's BDAT form: no terminator, no stuffing. */
-export const unstuffedSize = (body: EncodedBody): number => body.bytes.length - 3 - body.stuffedOctets;
+export const unstuffedSize = (body: EncodedBody): number => encodedSize(body) - 3 - body.stuffedOctets;
 
 /** A body encoded chunk by chunk while it is written. */
 export interface StreamBody {
@@ -49,11 +62,43 @@ function badMessage(message: string): SmtpUsageError {
  * anything async-iterable for streaming. Anything else is refused before a connection is used.
  */
 export function prepareMessage(message: unknown, encoderOptions: DataEncoderOptions = {}): PreparedBody {
-  if (typeof message === 'string')
-    return { kind: 'encoded', ...encodeData(utf8.encode(message), encoderOptions) };
-  if (message instanceof Uint8Array) return { kind: 'encoded', ...encodeData(message, encoderOptions) };
+  if (typeof message === 'string') return encodeWhole(utf8.encode(message), encoderOptions, false);
+  if (message instanceof Uint8Array) return encodeWhole(message, encoderOptions, true);
   if (isAsyncIterable(message)) return { kind: 'stream', source: message, encoderOptions };
   throw badMessage('message must be a string, a Uint8Array or an async iterable of Uint8Array chunks');
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Scan only when nothing needs to change (no copy); otherwise the full encoder (normalise, stuff, or throw). */
+function encodeWhole(bytes: Uint8Array, options: DataEncoderOptions, borrowed: boolean): EncodedBody {
+  const scannable = options.dotStuffing !== false && options.terminator !== false;
+  const maxLineOctets = options.maxLineOctets ?? MAX_TEXT_LINE_OCTETS;
+  const clean = scannable ? scanCleanData(bytes, maxLineOctets) : undefined;
+  if (clean) {
+    const { tail, has8bit } = clean;
+    return { kind: 'encoded', bytes, tail, has8bit, stuffedOctets: 0, borrowed, maxLineOctets };
+  }
+  return { kind: 'encoded', ...encodeData(bytes, options), tail: EMPTY, borrowed: false, maxLineOctets };
+}
+
+/**
+ * The octets of an encoded body as they go on the wire (DATA: stuffed and terminated; BDAT: neither).
+ * A borrowed body is scanned again first: a caller that changed its array after send() gets an error,
+ * never unchecked bytes on the wire.
+ */
+export function wireParts(body: EncodedBody, bdat: boolean): Uint8Array[] {
+  if (body.borrowed) {
+    const again = scanCleanData(body.bytes, body.maxLineOctets);
+    if (again?.tail !== body.tail || again.has8bit !== body.has8bit) {
+      throw badMessage(
+        'message: the Uint8Array was changed after send(); it must stay unchanged until send() settles',
+      );
+    }
+  }
+  if (body.tail.length === 0) return [bdat ? unstuffData(body.bytes, body.stuffedOctets) : body.bytes];
+  // Nothing was stuffed: BDAT drops only the terminator (".\r\n") at the end of the tail.
+  return [body.bytes, bdat ? body.tail.subarray(0, body.tail.length - 3) : body.tail];
 }
 
 /** One chunk of a streamed body as bytes: Uint8Array as is, strings (setEncoding) as UTF-8. */

@@ -2,8 +2,9 @@ import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { ErrorCodes } from '../../src/errors/codes.js';
 import type { SmtpError } from '../../src/errors/smtp-error.js';
-import { BodyWriter } from '../../src/transport/body-writer.js';
+import { BodyWriter, writeInline } from '../../src/transport/body-writer.js';
 import { prepareMessage } from '../../src/transport/message-source.js';
 
 /** A socket whose buffer is "full" after every write until the test emits 'drain'. */
@@ -47,9 +48,10 @@ describe('BodyWriter', () => {
     const body = prepareMessage(`${'a'.repeat(100)}\r\n`.repeat(1500)); // ~150 KiB
     const { socket, log, done } = run(body);
     await done;
-    expect(socket.written.map((w) => w.length).slice(0, 2)).toEqual([65536, 65536]);
-    expect(log).toEqual(['progress', 'progress', 'finished']);
-    expect(socket.text().endsWith('\r\n.\r\n')).toBe(true);
+    // The body needed no change: its own bytes in slices, then the terminator (one flight with the last slice).
+    expect(socket.written.map((w) => w.length)).toEqual([65536, 65536, 21928, 3]);
+    expect(log).toEqual(['progress', 'progress', 'progress', 'finished']);
+    expect(socket.text()).toBe(`${`${'a'.repeat(100)}\r\n`.repeat(1500)}.\r\n`);
   });
 
   it('waits for drain before the next block (back-pressure)', async () => {
@@ -60,6 +62,8 @@ describe('BodyWriter', () => {
     socket.emit('drain');
     await tick();
     expect(socket.written).toHaveLength(2);
+    socket.emit('drain');
+    await tick();
     socket.emit('drain');
     await done;
     expect(log.at(-1)).toBe('finished');
@@ -125,5 +129,36 @@ describe('BodyWriter', () => {
     const { failure, done } = run(prepareMessage(Readable.from([Buffer.from('a\0b')])));
     await done;
     expect(failure()?.code).toBe('SMTP_BODY_NUL');
+  });
+
+  it('a Uint8Array changed after it was prepared is refused before any byte of it is written', async () => {
+    const bytes = Buffer.from(`${'a'.repeat(100)}\r\n`.repeat(1500));
+    const body = prepareMessage(bytes);
+    bytes.write('\r\n.\r\nMAIL FROM:<x@y>\r\n', 500, 'latin1'); // would smuggle a second message
+    const { socket, log, done, failure } = run(body);
+    await done;
+    expect(socket.written).toEqual([]);
+    expect(log).toEqual(['failed']);
+    expect(failure()?.code).toBe(ErrorCodes.INVALID_ARGUMENT);
+  });
+
+  it('writeInline: a small body in one piece with its tail, or an error and nothing written', () => {
+    const bytes = new TextEncoder().encode('Subject: x\r\n\r\nhello');
+    const body = prepareMessage(bytes);
+    const written: Uint8Array[] = [];
+    const limits = { maxSize: 1000, allow8bit: false, transfer: 'data' as const };
+    expect(writeInline(body, limits, (b) => written.push(b))).toBeUndefined();
+    expect(written[0]).toBe(bytes); // not copied
+    expect(Buffer.concat(written).toString('latin1')).toBe('Subject: x\r\n\r\nhello\r\n.\r\n');
+    written.length = 0;
+    expect(writeInline(body, { ...limits, transfer: 'bdat' }, (b) => written.push(b))).toBeUndefined();
+    expect(Buffer.concat(written).toString('latin1')).toBe('Subject: x\r\n\r\nhello\r\n');
+    written.length = 0;
+    expect(writeInline(body, { ...limits, maxSize: 10 }, (b) => written.push(b))?.code).toBe(
+      ErrorCodes.MESSAGE_TOO_LARGE,
+    );
+    bytes[0] = 0x2e; // a leading dot now: the borrowed bytes no longer pass
+    expect(writeInline(body, limits, (b) => written.push(b))?.code).toBe(ErrorCodes.INVALID_ARGUMENT);
+    expect(written).toEqual([]);
   });
 });

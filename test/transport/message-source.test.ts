@@ -17,7 +17,21 @@ describe('prepareMessage', () => {
   it('encodes bytes and reports 7-bit bodies', () => {
     const body = prepareMessage(new TextEncoder().encode('a\r\nb'));
     expect(body).toMatchObject({ kind: 'encoded', has8bit: false });
-    if (body.kind === 'encoded') expect(text(body.bytes)).toBe('a\r\nb\r\n.\r\n');
+    if (body.kind !== 'encoded') return;
+    expect(text(body.bytes) + text(body.tail)).toBe('a\r\nb\r\n.\r\n');
+  });
+
+  it("does not copy bytes that need no change: the caller's array, then the tail", () => {
+    const bytes = new TextEncoder().encode('a\r\nb\r\n');
+    const body = prepareMessage(bytes);
+    if (body.kind !== 'encoded') throw new Error('expected an encoded body');
+    expect(body.bytes).toBe(bytes);
+    expect(body).toMatchObject({ borrowed: true, stuffedOctets: 0 });
+    expect(text(body.tail)).toBe('.\r\n');
+    const changed = prepareMessage(new TextEncoder().encode('.a\nb'));
+    if (changed.kind !== 'encoded') throw new Error('expected an encoded body');
+    expect(changed).toMatchObject({ borrowed: false, stuffedOctets: 1 });
+    expect(text(changed.bytes) + text(changed.tail)).toBe('..a\r\nb\r\n.\r\n');
   });
 
   it('refuses a NUL up front as a usage error about the message', () => {
