@@ -3,6 +3,7 @@
  * code 64, and messages name the offending option but never echo a value (it might be a secret).
  */
 import { parseArgs } from 'node:util';
+import { errorCodeOf, messageOf } from './error-text.js';
 import { type ExitCode, ExitCodes } from './exit-codes.js';
 
 /** A failure the CLI reports in one line (plus hints) and turns into an exit code. */
@@ -82,8 +83,8 @@ export function parseCommandArgs<S extends OptionSpecs>(
 }
 
 function describeParseError(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
+  const code = errorCodeOf(error);
+  const message = messageOf(error);
   const option = /'(-{1,2}[A-Za-z0-9-]+)/.exec(message)?.[1] ?? 'an option';
   switch (code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':

@@ -17,6 +17,7 @@ import { replyText } from '../protocol/reply-parser.js';
 import type { Reply } from '../protocol/reply-types.js';
 import type { ClientOptions } from '../transport/client-options.js';
 import { DeliveryTally } from './delivery-tally.js';
+import { messageOf } from './error-text.js';
 import { combineExitCodes, type ExitCode, ExitCodes, exitCodeForError } from './exit-codes.js';
 
 export interface Outgoing {
@@ -163,7 +164,7 @@ function asSmtpError(caught: unknown): SmtpError {
   if (isSmtpError(caught)) return caught;
   return new SmtpError({
     code: ErrorCodes.PROTOCOL_ERROR,
-    message: `unexpected failure: ${caught instanceof Error ? caught.message : String(caught)}`,
+    message: `unexpected failure: ${messageOf(caught)}`,
     origin: 'local',
     outcome: 'unknown',
     cause: caught,

@@ -4,6 +4,7 @@
  */
 import { ErrorCodes } from '../errors/codes.js';
 import { isSmtpError, type SmtpError } from '../errors/smtp-error.js';
+import { errorCodeOf } from './error-text.js';
 
 export const ExitCodes = {
   OK: 0, // everything delivered / every check passed
@@ -53,8 +54,8 @@ function exitCodeForSmtpError(error: SmtpError): ExitCode {
 }
 
 function isRefused(error: SmtpError): boolean {
-  const cause = error.cause as { code?: unknown } | undefined;
-  return cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND';
+  const code = errorCodeOf(error.cause);
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND';
 }
 
 /** The exit code of a run with several outcomes: any temporary failure wins (a retry may help), then rejection. */

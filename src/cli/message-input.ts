@@ -8,6 +8,7 @@ import { type Attachment, type ComposeOptions, composeMessage } from '../message
 import { usageError } from './args.js';
 import { readInput, readInputBytes } from './connection.js';
 import type { Outgoing } from './deliverer.js';
+import { messageOf } from './error-text.js';
 
 export interface MessageFlags {
   readonly from?: string | undefined;
@@ -180,7 +181,7 @@ export async function messagesFromBatch(
     try {
       messages.push(batchLine(lineText, index + 1, defaultFrom));
     } catch (error) {
-      invalid.push({ id: index + 1, problem: error instanceof Error ? error.message : String(error) });
+      invalid.push({ id: index + 1, problem: messageOf(error) });
     }
   });
   return { messages, invalid };
