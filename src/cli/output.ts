@@ -5,6 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { isSmtpError } from '../errors/smtp-error.js';
 import { CliError } from './args.js';
+import { messageOf } from './error-text.js';
 
 export interface CliStream extends Writable {
   isTTY?: boolean;
@@ -65,14 +66,14 @@ export class Output {
 
 export function errorMessage(error: unknown): string {
   if (isSmtpError(error)) return `${error.message} [${error.code}]`;
-  return error instanceof Error ? error.message : String(error);
+  return messageOf(error);
 }
 
 export function errorJson(error: unknown): Record<string, unknown> {
   if (isSmtpError(error)) return error.toJSON();
   if (error instanceof CliError)
     return { name: error.name, message: error.message, exitCode: error.exitCode };
-  return { name: 'Error', message: error instanceof Error ? error.message : String(error) };
+  return { name: 'Error', message: messageOf(error) };
 }
 
 function ensureNewline(text: string): string {
@@ -80,6 +81,11 @@ function ensureNewline(text: string): string {
 }
 
 export type ProgressMode = 'auto' | 'always' | 'never';
+
+/** From --progress / --no-progress: forced on, forced off, or only on a terminal. */
+export function progressMode(flag: boolean | undefined): ProgressMode {
+  return flag === undefined ? 'auto' : flag ? 'always' : 'never';
+}
 
 /** A one-line progress bar redrawn in place on stderr, at most every `intervalMs`. */
 export class ProgressBar {

@@ -8,7 +8,7 @@ import { ExitCodes } from '../exit-codes.js';
 import { CHECK_JSON, jsonHelp } from '../json-shapes.js';
 import { type CliIo, Output } from '../output.js';
 import { runChecks, type StepReport } from './check-steps.js';
-import type { CliCommand } from './command.js';
+import { type CliCommand, printedHelp } from './command.js';
 
 const OPTIONS = { ...COMMON_OPTIONS, ...CONNECTION_OPTIONS } as const;
 
@@ -67,10 +67,7 @@ function interrupted(steps: StepReport[], signal: AbortSignal): StepReport[] {
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, OPTIONS, 1);
-  if (values.help) {
-    io.stdout.write(`${HELP}\n`);
-    return ExitCodes.OK;
-  }
+  if (printedHelp(values.help, HELP, io)) return ExitCodes.OK;
   const output = new Output(io, values.json === true);
   const config = await resolveConnection(values, io, positionals[0]);
   const steps = interrupted(await runChecks(config, io.signal), io.signal);

@@ -9,11 +9,12 @@ import { composeMessage } from '../../message/compose.js';
 import { type SesSimulator, startSesSimulator } from '../../ses/simulator/simulator.js';
 import { COMMON_OPTIONS, parseCommandArgs, parseInteger } from '../args.js';
 import { profileFor } from '../client-config.js';
-import { type DeliveryResult, deliverAll, type Outgoing } from '../deliverer.js';
+import type { DelivererOptions, Outgoing } from '../deliverer.js';
+import { deliverWithProgress } from '../delivery-run.js';
 import { ExitCodes } from '../exit-codes.js';
 import { DEMO_JSON, jsonHelp } from '../json-shapes.js';
-import { type CliIo, Output, ProgressBar } from '../output.js';
-import type { CliCommand } from './command.js';
+import { type CliIo, Output, ProgressBar, progressMode } from '../output.js';
+import { type CliCommand, printedHelp } from './command.js';
 import { checkExpectations, type DemoReport, demoSummaryText } from './demo-report.js';
 
 const OPTIONS = {
@@ -81,10 +82,7 @@ function buildMessages(total: number): { messages: Outgoing[]; expected: DemoRep
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(argv, OPTIONS);
-  if (values.help) {
-    io.stdout.write(`${HELP}\n`);
-    return ExitCodes.OK;
-  }
+  if (printedHelp(values.help, HELP, io)) return ExitCodes.OK;
   const output = new Output(io, values.json === true);
   const total = values.messages === undefined ? 300 : parseInteger(values.messages, '--messages', 10, 5000);
   const simulator = await startSesSimulator({
@@ -117,36 +115,9 @@ async function deliver(
   io: CliIo,
   progress: boolean | undefined,
 ): Promise<DemoReport> {
-  const user = simulator.users[0];
-  const bar = new ProgressBar(
-    io.stderr,
-    messages.length,
-    progress === undefined ? 'auto' : progress ? 'always' : 'never',
-  );
-  const results: DeliveryResult[] = [];
+  const bar = new ProgressBar(io.stderr, messages.length, progressMode(progress));
   const started = performance.now();
-  const tally = await deliverAll(
-    messages,
-    {
-      client: {
-        host: '127.0.0.1',
-        port: simulator.starttlsPort,
-        security: 'starttls',
-        tls: { ca: simulator.caPem },
-        ...(user === undefined ? {} : { auth: user }),
-        clientName: 'demo.smtp-machine.local',
-      },
-      profile: profileFor('ses'),
-      retry: { delaysMs: DEMO_SETTINGS.retryDelaysMs, repeatLast: true, deadlineMs: 30_000 },
-      connections: DEMO_SETTINGS.connections,
-      rate: DEMO_SETTINGS.clientRate,
-      signal: io.signal,
-      onEvent: (_event, progress) => bar.update(progress.done, progress.status()),
-    },
-    (result) => {
-      results.push(result);
-    },
-  ).finally(() => bar.finish());
+  const { results, tally } = await deliverWithProgress(messages, demoOptions(simulator, io.signal), bar);
   const seconds = (performance.now() - started) / 1000;
   results.sort((a, b) => a.id - b.id);
   return {
@@ -160,6 +131,26 @@ async function deliver(
       refused: { ...simulator.stats.rejected },
     },
     tooLargeCode: ErrorCodes.MESSAGE_TOO_LARGE,
+  };
+}
+
+/** The simulator's STARTTLS port with its first user, SES reply rules and the shortened retry waits. */
+function demoOptions(simulator: SesSimulator, signal: AbortSignal): DelivererOptions {
+  const user = simulator.users[0];
+  return {
+    client: {
+      host: '127.0.0.1',
+      port: simulator.starttlsPort,
+      security: 'starttls',
+      tls: { ca: simulator.caPem },
+      ...(user === undefined ? {} : { auth: user }),
+      clientName: 'demo.smtp-machine.local',
+    },
+    profile: profileFor('ses'),
+    retry: { delaysMs: DEMO_SETTINGS.retryDelaysMs, repeatLast: true, deadlineMs: 30_000 },
+    connections: DEMO_SETTINGS.connections,
+    rate: DEMO_SETTINGS.clientRate,
+    signal,
   };
 }
 

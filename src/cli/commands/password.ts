@@ -9,7 +9,7 @@ import { ExitCodes } from '../exit-codes.js';
 import { jsonHelp, PASSWORD_JSON } from '../json-shapes.js';
 import { type CliIo, Output } from '../output.js';
 import { readStdinSecret } from '../secrets.js';
-import type { CliCommand } from './command.js';
+import { type CliCommand, printedHelp } from './command.js';
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -51,11 +51,8 @@ async function readSecret(io: CliIo): Promise<string> {
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(argv, OPTIONS);
+  if (printedHelp(values.help, HELP, io)) return ExitCodes.OK;
   const output = new Output(io, values.json === true);
-  if (values.help) {
-    io.stdout.write(`${HELP}\n`);
-    return ExitCodes.OK;
-  }
   const v2 = values.v2 === true;
   const region = values.region;
   if (!v2 && region === undefined) throw usageError('--region is required (SMTP passwords are per region)');

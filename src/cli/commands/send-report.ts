@@ -5,7 +5,9 @@ import { sesAdvice } from '../../ses/advice.js';
 import type { Provider } from '../client-config.js';
 import type { ConnectionConfig } from '../connection.js';
 import type { DeliveryResult } from '../deliverer.js';
-import type { TallySnapshot } from '../delivery-tally.js';
+import type { DeliveryTally, TallySnapshot } from '../delivery-tally.js';
+import type { ExitCode } from '../exit-codes.js';
+import type { Output } from '../output.js';
 
 export interface SendSummary {
   readonly total: number;
@@ -21,6 +23,33 @@ export interface SendSummary {
   readonly throttled: number;
   readonly rate?: { readonly start: number; readonly end: number; readonly lowest: number };
   readonly connections: TallySnapshot['connections'];
+}
+
+/** `--batch`: the summary as the last JSON line (--json) or as text on stderr. */
+export function printBatchSummary(
+  output: Output,
+  results: readonly DeliveryResult[],
+  tally: DeliveryTally,
+  invalid: number,
+  exitCode: ExitCode,
+): void {
+  const summary = { ...summarize(results, tally.snapshot()), invalid, exitCode };
+  if (output.json) output.record({ summary });
+  else output.note(summaryText(summary));
+}
+
+/** One message: the result on stdout (JSON, or text when delivered), a failure in text on stderr. */
+export function printResult(
+  output: Output,
+  result: DeliveryResult | undefined,
+  provider: Provider,
+  config: ConnectionConfig,
+): void {
+  if (result === undefined) return;
+  const hints = resultHints(result, provider, config);
+  const data = { ok: result.status === 'delivered', ...result, id: undefined, hints };
+  if (output.json || result.status === 'delivered') output.result(data, () => describeResult(result, hints));
+  else output.note(describeResult(result, hints));
 }
 
 export function summarize(results: readonly DeliveryResult[], tally: TallySnapshot): SendSummary {

@@ -6,14 +6,20 @@ import { ErrorCodes } from '../../errors/codes.js';
 import type { ClientLogger } from '../../transport/client-options.js';
 import { COMMON_OPTIONS, oneOf, parseCommandArgs, parseInteger, parsePositive, usageError } from '../args.js';
 import { clientOptions, type Provider, profileFor, providerFor, retryFor } from '../client-config.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, resolveConnection } from '../connection.js';
-import { type DeliveryResult, deliverAll, type Outgoing } from '../deliverer.js';
-import { combineExitCodes, type ExitCode, ExitCodes } from '../exit-codes.js';
+import {
+  CONNECTION_HELP,
+  CONNECTION_OPTIONS,
+  type ConnectionConfig,
+  resolveConnection,
+} from '../connection.js';
+import type { DelivererOptions, Outgoing } from '../deliverer.js';
+import { deliverWithProgress } from '../delivery-run.js';
+import { combineExitCodes, ExitCodes } from '../exit-codes.js';
 import { jsonHelp, SEND_BATCH_JSON, SEND_JSON } from '../json-shapes.js';
 import { messageFromEml, messageFromFlags, messagesFromBatch } from '../message-input.js';
-import { type CliIo, Output, ProgressBar, type ProgressMode } from '../output.js';
-import type { CliCommand } from './command.js';
-import { checkCommandLine, describeResult, resultHints, summarize, summaryText } from './send-report.js';
+import { type CliIo, Output, ProgressBar, progressMode } from '../output.js';
+import { type CliCommand, printedHelp } from './command.js';
+import { checkCommandLine, printBatchSummary, printResult } from './send-report.js';
 
 /** Retried failures that `check` can diagnose (TLS mode, firewall, certificate). */
 const CONNECTION_TROUBLE: ReadonlySet<string> = new Set([
@@ -121,18 +127,36 @@ function parseNonNegative(text: string, flag: string): number {
   return text === '0' ? 0 : parsePositive(text, flag);
 }
 
-function progressMode(flag: boolean | undefined): ProgressMode {
-  return flag === undefined ? 'auto' : flag ? 'always' : 'never';
-}
-
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(argv, OPTIONS);
-  if (values.help) {
-    io.stdout.write(`${HELP}\n`);
-    return ExitCodes.OK;
-  }
+  if (printedHelp(values.help, HELP, io)) return ExitCodes.OK;
   const output = new Output(io, values.json === true);
   const config = await resolveConnection(values, io);
+  const { provider, options } = deliveryOptions(values, config, output, io.signal);
+  const { list, invalid } = await messages(values);
+  const batch = values.batch !== undefined;
+  const bar = new ProgressBar(io.stderr, list.length, batch ? progressMode(values.progress) : 'never');
+  for (const line of invalid)
+    output.record({ line: line.id, status: 'invalid', error: { message: line.problem } });
+  const { results, tally } = await deliverWithProgress(list, options, bar, (result) => {
+    if (batch) output.record({ line: result.id, ...result, id: undefined });
+  });
+  const exitCode = combineExitCodes([
+    ...invalid.map(() => ExitCodes.USAGE),
+    ...results.map((r) => r.exitCode),
+  ]);
+  if (batch) printBatchSummary(output, results, tally, invalid.length, exitCode);
+  else printResult(output, results[0], provider, config);
+  return exitCode;
+}
+
+/** The delivery flags as pool options, each checked before any message file is read. */
+function deliveryOptions(
+  values: Values,
+  config: ConnectionConfig,
+  output: Output,
+  signal: AbortSignal,
+): { provider: Provider; options: DelivererOptions } {
   const provider = providerFor(
     config,
     values.provider === undefined
@@ -149,63 +173,37 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     values.connections === undefined ? 1 : parseInteger(values.connections, '--connections', 1, 64);
   const rate = values.rate === undefined ? undefined : parsePositive(values.rate, '--rate');
   const delays = values['retry-delays'] === undefined ? undefined : parseDelays(values['retry-delays']);
-  const { list, invalid } = await messages(values);
-  const batch = values.batch !== undefined;
+  const options: DelivererOptions = {
+    client: clientOptions(config, maxSize, values.verbose ? transcriptLogger(output) : undefined),
+    profile: profileFor(provider),
+    retry: retryFor(provider, values.retry !== false, deadlineMs, delays),
+    connections,
+    ...(rate === undefined ? {} : { rate }),
+    signal,
+    ...(values.batch !== undefined || output.json ? {} : { onEvent: retryNotes(output, config) }),
+  };
+  return { provider, options };
+}
 
-  const logger: ClientLogger | undefined = values.verbose
-    ? (event) => {
-        if (event.type === 'transcript')
-          output.note(`${event.direction === 'client' ? 'C:' : 'S:'} ${event.text}`);
-      }
-    : undefined;
-  const results: DeliveryResult[] = [];
-  const codes: ExitCode[] = invalid.map(() => ExitCodes.USAGE);
-  const bar = new ProgressBar(io.stderr, list.length, batch ? progressMode(values.progress) : 'never');
-  for (const line of invalid)
-    output.record({ line: line.id, status: 'invalid', error: { message: line.problem } });
-  const tally = await deliverAll(
-    list,
-    {
-      client: clientOptions(config, maxSize, logger),
-      profile: profileFor(provider),
-      retry: retryFor(provider, values.retry !== false, deadlineMs, delays),
-      connections,
-      ...(rate === undefined ? {} : { rate }),
-      signal: io.signal,
-      onEvent: (event, progress) => {
-        if (event.type === 'retry-scheduled' && !batch && !output.json) {
-          const diagnose = CONNECTION_TROUBLE.has(String(event.code))
-            ? `; if it persists, run \`${checkCommandLine(config)}\``
-            : '';
-          output.note(
-            `retrying in ${(event.delayMs / 1000).toFixed(1)} s (${event.cause}: ${event.code})${diagnose}`,
-          );
-        }
-        bar.update(progress.done, progress.status());
-      },
-    },
-    (result) => {
-      results.push(result);
-      codes.push(result.exitCode);
-      if (batch) output.record({ line: result.id, ...result, id: undefined });
-    },
-  ).finally(() => bar.finish());
-  const exitCode = combineExitCodes(codes);
-  if (batch) {
-    const summary = { ...summarize(results, tally.snapshot()), invalid: invalid.length, exitCode };
-    if (output.json) output.record({ summary });
-    else output.note(summaryText(summary));
-  } else {
-    const result = results[0];
-    if (result !== undefined) {
-      const hints = resultHints(result, provider, config);
-      const data = { ok: result.status === 'delivered', ...result, id: undefined, hints };
-      if (output.json || result.status === 'delivered')
-        output.result(data, () => describeResult(result, hints));
-      else output.note(describeResult(result, hints));
-    }
-  }
-  return exitCode;
+/** -v: the SMTP transcript on stderr (the client hands over lines already redacted). */
+function transcriptLogger(output: Output): ClientLogger {
+  return (event) => {
+    if (event.type === 'transcript')
+      output.note(`${event.direction === 'client' ? 'C:' : 'S:'} ${event.text}`);
+  };
+}
+
+/** One message in text mode: each scheduled retry is told on stderr, with `check` for connection trouble. */
+function retryNotes(output: Output, config: ConnectionConfig): NonNullable<DelivererOptions['onEvent']> {
+  return (event) => {
+    if (event.type !== 'retry-scheduled') return;
+    const diagnose = CONNECTION_TROUBLE.has(String(event.code))
+      ? `; if it persists, run \`${checkCommandLine(config)}\``
+      : '';
+    output.note(
+      `retrying in ${(event.delayMs / 1000).toFixed(1)} s (${event.cause}: ${event.code})${diagnose}`,
+    );
+  };
 }
 
 export const sendCommand: CliCommand = {

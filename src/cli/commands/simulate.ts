@@ -21,7 +21,7 @@ import {
 import { ExitCodes } from '../exit-codes.js';
 import { jsonHelp, SIMULATE_JSON } from '../json-shapes.js';
 import { type CliIo, Output } from '../output.js';
-import type { CliCommand } from './command.js';
+import { type CliCommand, printedHelp } from './command.js';
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -131,10 +131,7 @@ function humanDescription(info: ReturnType<typeof describe>): string {
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(argv, OPTIONS);
-  if (values.help) {
-    io.stdout.write(`${HELP}\n`);
-    return ExitCodes.OK;
-  }
+  if (printedHelp(values.help, HELP, io)) return ExitCodes.OK;
   if (values.sandbox === false && values.verify !== undefined && values.verify.length > 0) {
     throw usageError('--verify only matters in the sandbox; drop it or drop --no-sandbox');
   }

@@ -1,0 +1,37 @@
+/**
+ * One delivery run as `send` and `demo` show it: every message through deliverAll with the progress
+ * bar kept up to date on stderr, the results collected in completion order, and the pool's tally.
+ */
+import { type DelivererOptions, type DeliveryResult, deliverAll, type Outgoing } from './deliverer.js';
+import type { DeliveryTally } from './delivery-tally.js';
+import type { ProgressBar } from './output.js';
+
+export interface DeliveryRun {
+  readonly results: DeliveryResult[];
+  readonly tally: DeliveryTally;
+}
+
+/** `onResult` sees each result as it settles; the bar is finished however the run ends. */
+export async function deliverWithProgress(
+  messages: readonly Outgoing[],
+  options: DelivererOptions,
+  bar: ProgressBar,
+  onResult: (result: DeliveryResult) => void = () => {},
+): Promise<DeliveryRun> {
+  const results: DeliveryResult[] = [];
+  const tally = await deliverAll(
+    messages,
+    {
+      ...options,
+      onEvent: (event, progress) => {
+        options.onEvent?.(event, progress);
+        bar.update(progress.done, progress.status());
+      },
+    },
+    (result) => {
+      results.push(result);
+      onResult(result);
+    },
+  ).finally(() => bar.finish());
+  return { results, tally };
+}
