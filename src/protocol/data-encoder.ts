@@ -131,7 +131,7 @@ export class DataEncoder {
   /** Encodes the next chunk; the result may be empty. Throws SmtpUsageError; afterwards always throws. */
   push(chunk: Uint8Array): Uint8Array {
     return this.#guard(() => {
-      const out = this.#encode(chunk, 0);
+      const out = this.#unchanged(chunk) ?? this.#encode(chunk, 0);
       this.#encoded += out.length;
       return out;
     });
@@ -168,6 +168,24 @@ export class DataEncoder {
       if (error instanceof SmtpUsageError) this.#failure = error;
       throw error;
     }
+  }
+
+  /**
+   * The chunk itself when it needs no change (scan only, no copy: keeps a streamed body's memory flat),
+   * with the state it leaves; undefined when the full encoder must run.
+   */
+  #unchanged(chunk: Uint8Array): Uint8Array | undefined {
+    if (this.#pendingCR || chunk.length === 0) return undefined;
+    const carried = this.#lineOctets;
+    // A line may start at the chunk's first octet: a dot there is stuffed by the full encoder.
+    if (this.#stuff && this.#atLineStart && chunk[0] === DOT) return undefined;
+    const lastLine = scanClean(chunk, this.#maxLine, this.#atLineStart ? 0 : carried, this.#stuff);
+    if (lastLine < 0) return undefined;
+    const n = chunk.length;
+    this.#lineOctets = lastLine === 0 ? carried + n : n - lastLine;
+    this.#atLineStart = lastLine === n;
+    this.#bits |= scannedBits;
+    return chunk;
   }
 
   /** Writes the tail at out[at]; returns the new length. */
@@ -323,11 +341,27 @@ export interface CleanScan {
  * starting with '.', no line longer than `maxLineOctets` (default 998) — its encoding is the body
  * itself followed by `tail` (CRLF if the last line lacks one, then ".\r\n"), exactly what
  * encodeData returns. Otherwise undefined: the full encoder decides (it normalises, stuffs or throws).
- * Same 4-octet-word skip as the encoder.
  */
 export function scanCleanData(body: Uint8Array, maxLineOctets = MAX_TEXT_LINE_OCTETS): CleanScan | undefined {
+  const lastLine = scanClean(body, maxLineOctets, 0, true);
+  if (lastLine < 0) return undefined;
+  return {
+    tail: lastLine === body.length ? TAIL_TERMINATOR : TAIL_CRLF_TERMINATOR,
+    has8bit: (scannedBits & 0x80808080) !== 0,
+  };
+}
+
+/** The OR of the octets seen by the last successful scanClean (8-bit detection). */
+let scannedBits = 0;
+
+/**
+ * The scan behind scanCleanData and DataEncoder's no-copy push: the start of the chunk's last line
+ * when the chunk needs no change (given `carried` octets of an open line before it), otherwise -1.
+ * Same 4-octet-word skip as the encoder.
+ */
+function scanClean(body: Uint8Array, max: number, carried: number, stuff: boolean): number {
   const n = body.length;
-  if (n > 0 && body[0] === DOT) return undefined;
+  if (stuff && carried === 0 && n > 0 && body[0] === DOT) return -1;
   const wordBase = (4 - (body.byteOffset & 3)) & 3;
   const words =
     n >= wordBase + 4
@@ -336,6 +370,7 @@ export function scanCleanData(body: Uint8Array, maxLineOctets = MAX_TEXT_LINE_OC
   const wordCount = words.length;
   let bits = 0;
   let lineStart = 0;
+  let open = carried;
   let i = 0;
   while (i < n) {
     if (i >= wordBase && ((i - wordBase) & 3) === 0) {
@@ -357,21 +392,20 @@ export function scanCleanData(body: Uint8Array, maxLineOctets = MAX_TEXT_LINE_OC
     }
     if (b === CR) {
       // Only CRLF may end a line; the line before it must fit, the one after it must not start with '.'.
-      if (body[i + 1] !== LF || i - lineStart > maxLineOctets) return undefined;
+      if (body[i + 1] !== LF || open + i - lineStart > max) return -1;
       i += 2;
       lineStart = i;
-      if (i < n && body[i] === DOT) return undefined;
+      open = 0;
+      if (stuff && i < n && body[i] === DOT) return -1;
     } else if (b === LF || b === NUL) {
-      return undefined;
+      return -1;
     } else {
       i++;
     }
   }
-  if (n - lineStart > maxLineOctets) return undefined;
-  return {
-    tail: lineStart === n ? TAIL_TERMINATOR : TAIL_CRLF_TERMINATOR,
-    has8bit: (bits & 0x80808080) !== 0,
-  };
+  if (open + n - lineStart > max) return -1;
+  scannedBits = bits;
+  return lineStart;
 }
 
 /**

@@ -3,7 +3,12 @@
 // every body the full encoder leaves unchanged (exact in both directions, at any alignment).
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { encodeData, scanCleanData } from '../../src/protocol/data-encoder.js';
+import {
+  DataEncoder,
+  type DataEncoderOptions,
+  encodeData,
+  scanCleanData,
+} from '../../src/protocol/data-encoder.js';
 
 const bytes = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
@@ -15,9 +20,9 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /** The full encoder's answer, or the error code it threw. */
-function full(body: Uint8Array, maxLineOctets: number) {
+function full(body: Uint8Array, maxLineOctets: number, options: DataEncoderOptions = { maxLineOctets }) {
   try {
-    return encodeData(body, { maxLineOctets });
+    return encodeData(body, options);
   } catch (error) {
     return { error: (error as { code: string }).code };
   }
@@ -77,5 +82,43 @@ describe('scanCleanData', () => {
       backing[offset + 80 * 6000] = 0x2e; // a line now starts with '.'
       expect(scanCleanData(backing.subarray(offset))).toBeUndefined();
     }
+  });
+
+  // The encoder's push returns a chunk that needs no change as is (no copy); chunked output must
+  // still equal the one-shot encoding, for DATA and for BDAT data (no stuffing, no terminator).
+  const mostlyClean = fc
+    .array(
+      fc.oneof(
+        { weight: 8, arbitrary: fc.constantFrom('abc\r\n', 'xyz', '\r\n', 'long line here ') },
+        { weight: 1, arbitrary: fc.constantFrom('.', '\r', '\n', '\r\n.', '\x80') },
+      ),
+      { maxLength: 30 },
+    )
+    .map((parts) => bytes(parts.join('')));
+  test.prop(
+    [mostlyClean, fc.array(fc.nat(), { maxLength: 6 }), fc.integer({ min: 4, max: 30 }), fc.boolean()],
+    { numRuns: 1000 },
+  )('push in any chunks equals the one-shot encoding (no-copy chunks included)', (input, cuts, max, bdat) => {
+    const options = bdat
+      ? { maxLineOctets: max, dotStuffing: false, terminator: false }
+      : { maxLineOctets: max };
+    const once = full(input, max, options);
+    const points = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
+    const encoder = new DataEncoder(options);
+    let streamed: { bytes: Uint8Array; has8bit: boolean } | { error: string };
+    try {
+      const parts: Uint8Array[] = [];
+      let from = 0;
+      for (const at of [...points, input.length]) {
+        parts.push(Uint8Array.from(encoder.push(input.subarray(from, at))));
+        from = at;
+      }
+      parts.push(encoder.end());
+      streamed = { bytes: Buffer.concat(parts), has8bit: encoder.has8bit };
+    } catch (error) {
+      streamed = { error: (error as { code: string }).code };
+    }
+    if ('error' in once) expect(streamed).toEqual(once);
+    else expect(streamed).toEqual({ bytes: Buffer.from(once.bytes), has8bit: once.has8bit });
   });
 });

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import type { SmtpError } from '../../src/errors/smtp-error.js';
-import { BodyWriter, writeInline } from '../../src/transport/body-writer.js';
+import { BodyWriter, PROGRESS_INTERVAL_MS, writeInline } from '../../src/transport/body-writer.js';
 import { prepareMessage } from '../../src/transport/message-source.js';
 
 /** A socket whose buffer is "full" after every write until the test emits 'drain'. */
@@ -26,11 +26,14 @@ class FakeSocket extends EventEmitter {
 function run(body: unknown, options: { full?: boolean; maxSize?: number; allow8bit?: boolean } = {}) {
   const socket = new FakeSocket(options.full ?? false);
   const log: string[] = [];
+  let clock = 0;
   let failure: SmtpError | undefined;
   const writer = new BodyWriter(socket as unknown as net.Socket, {
     maxSize: options.maxSize ?? 1_000_000,
     allow8bit: options.allow8bit ?? true,
     progress: () => log.push('progress'),
+    // A clock that moves a progress interval per look: every block is reported.
+    now: () => (clock += PROGRESS_INTERVAL_MS),
     finished: () => log.push('finished'),
     failed: (error) => {
       log.push('failed');
@@ -160,5 +163,24 @@ describe('BodyWriter', () => {
     bytes[0] = 0x2e; // a leading dot now: the borrowed bytes no longer pass
     expect(writeInline(body, limits, (b) => written.push(b))?.code).toBe(ErrorCodes.INVALID_ARGUMENT);
     expect(written).toEqual([]);
+  });
+
+  it('reports progress at most once per interval, not per block', async () => {
+    const body = prepareMessage(`${'a'.repeat(100)}\r\n`.repeat(15_000)); // ~1.5 MB: 24 blocks
+    const socket = new FakeSocket(false);
+    const log: string[] = [];
+    let clock = 0;
+    const writer = new BodyWriter(socket as unknown as net.Socket, {
+      maxSize: 10_000_000,
+      allow8bit: true,
+      progress: () => log.push(`progress@${clock}`),
+      finished: () => log.push('finished'),
+      failed: () => log.push('failed'),
+      now: () => (clock += PROGRESS_INTERVAL_MS / 4),
+    });
+    await writer.run(body);
+    expect(socket.written.length).toBeGreaterThan(20);
+    expect(log.at(-1)).toBe('finished');
+    expect(log.length - 1).toBe(Math.floor(socket.written.length / 4));
   });
 });
