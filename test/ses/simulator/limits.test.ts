@@ -1,28 +1,9 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type SesSimulator,
-  type SesSimulatorOptions,
-  startSesSimulator,
-} from '../../../src/ses/simulator/simulator.js';
-import { createTestCertificates, type TestCertificates } from '../../../src/testing/certificates.js';
+import { describe, expect, it } from 'vitest';
+import { useSimulators } from './simulator-fixture.js';
 import { authenticatedProbe, SmtpProbe, sendMessage } from './smtp-probe.js';
 
 const SUCCESS = 'success@simulator.amazonses.com';
-let certificates: TestCertificates;
-const running: SesSimulator[] = [];
-
-beforeAll(async () => {
-  certificates = await createTestCertificates();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((sim) => sim.close()));
-});
-
-async function start(options: SesSimulatorOptions = {}): Promise<SesSimulator> {
-  const sim = await startSesSimulator({ certificates, verifiedIdentities: ['example.com'], ...options });
-  running.push(sim);
-  return sim;
-}
+const start = useSimulators({ verifiedIdentities: ['example.com'] });
 
 function recipients(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `success+${i}@simulator.amazonses.com`);

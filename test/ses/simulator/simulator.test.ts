@@ -2,39 +2,15 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { type AddressInfo, createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deriveSesSmtpPassword, deriveSesSmtpPasswordV2 } from '../../../src/ses/password.js';
 import { SES_MESSAGE_ID_PATTERN } from '../../../src/ses/simulator/message-id.js';
-import {
-  type SesSimulator,
-  SesSimulatorListenError,
-  type SesSimulatorOptions,
-  startSesSimulator,
-} from '../../../src/ses/simulator/simulator.js';
-import { createTestCertificates, type TestCertificates } from '../../../src/testing/certificates.js';
-import { authenticatedProbe, b64, plain, SmtpProbe, sendMessage } from './smtp-probe.js';
+import { SesSimulatorListenError } from '../../../src/ses/simulator/simulator.js';
+import { useSimulators } from './simulator-fixture.js';
+import { authenticatedProbe, b64, greetedTlsProbe, plain, SmtpProbe, sendMessage } from './smtp-probe.js';
 
 const KEY = { accessKeyId: 'AKIAEXAMPLE000000001', secretAccessKey: 'some+secret+key' };
-let certificates: TestCertificates;
-const running: SesSimulator[] = [];
-
-beforeAll(async () => {
-  certificates = await createTestCertificates();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((sim) => sim.close()));
-});
-
-async function start(options: SesSimulatorOptions = {}): Promise<SesSimulator> {
-  const sim = await startSesSimulator({
-    certificates,
-    credentials: [KEY],
-    verifiedIdentities: ['example.com'],
-    ...options,
-  });
-  running.push(sim);
-  return sim;
-}
+const start = useSimulators({ credentials: [KEY], verifiedIdentities: ['example.com'] });
 
 describe('greeting and EHLO', () => {
   it('greets like SES with a fresh banner per connection', async () => {
@@ -106,9 +82,7 @@ describe('authentication', () => {
 
   it('answers a good AUTH with SES text', async () => {
     const sim = await start();
-    const probe = await SmtpProbe.open(sim.tlsPort, { tls: { ca: sim.caPem } });
-    await probe.read();
-    await probe.command('EHLO client.test');
+    const probe = await greetedTlsProbe(sim);
     const reply = await probe.command(`AUTH PLAIN ${plain(KEY.accessKeyId, sim.users[0]!.pass)}`);
     expect(reply.raw).toBe('235 Authentication successful.');
     probe.close();
@@ -133,9 +107,7 @@ describe('authentication', () => {
     ],
   ])('refuses AUTH PLAIN with %s: 535', async (_name, user, pass) => {
     const sim = await start();
-    const probe = await SmtpProbe.open(sim.tlsPort, { tls: { ca: sim.caPem } });
-    await probe.read();
-    await probe.command('EHLO client.test');
+    const probe = await greetedTlsProbe(sim);
     expect((await probe.command(`AUTH PLAIN ${plain(user, pass)}`)).raw).toBe(
       '535 Authentication Credentials Invalid',
     );
@@ -145,9 +117,7 @@ describe('authentication', () => {
 
   it('accepts V2 passwords when asked to', async () => {
     const sim = await start({ acceptV2Passwords: true });
-    const probe = await SmtpProbe.open(sim.tlsPort, { tls: { ca: sim.caPem } });
-    await probe.read();
-    await probe.command('EHLO client.test');
+    const probe = await greetedTlsProbe(sim);
     const pass = deriveSesSmtpPasswordV2(KEY.secretAccessKey);
     expect((await probe.command(`AUTH PLAIN ${plain(KEY.accessKeyId, pass)}`)).code).toBe(235);
     probe.close();
@@ -159,9 +129,7 @@ describe('authentication', () => {
       [sim.users[0]!.pass, '235 Authentication successful.'],
       ['wrong', '535 Authentication Credentials Invalid'],
     ] as const) {
-      const probe = await SmtpProbe.open(sim.tlsPort, { tls: { ca: sim.caPem } });
-      await probe.read();
-      await probe.command('EHLO client.test');
+      const probe = await greetedTlsProbe(sim);
       expect((await probe.command('AUTH LOGIN')).raw).toBe('334 VXNlcm5hbWU6');
       expect((await probe.command(b64(KEY.accessKeyId))).raw).toBe('334 UGFzc3dvcmQ6');
       expect((await probe.command(b64(pass))).raw).toBe(expected);
@@ -171,9 +139,7 @@ describe('authentication', () => {
 
   it('refuses MAIL before AUTH with 530 Authentication required', async () => {
     const sim = await start();
-    const probe = await SmtpProbe.open(sim.tlsPort, { tls: { ca: sim.caPem } });
-    await probe.read();
-    await probe.command('EHLO client.test');
+    const probe = await greetedTlsProbe(sim);
     expect((await probe.command('MAIL FROM:<a@example.com>')).raw).toBe('530 Authentication required');
     expect(sim.stats.rejected['auth-required']).toBe(1);
     probe.close();

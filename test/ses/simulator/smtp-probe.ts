@@ -150,6 +150,14 @@ export async function authenticatedProbe(sim: SimulatorLike): Promise<SmtpProbe>
   return probe;
 }
 
+/** Implicit TLS, the greeting read and EHLO sent (neither checked): ready for AUTH. */
+export async function greetedTlsProbe(sim: SimulatorLike): Promise<SmtpProbe> {
+  const probe = await SmtpProbe.open(sim.tlsPort, { tls: { ca: sim.caPem } });
+  await probe.read();
+  await probe.command('EHLO client.test');
+  return probe;
+}
+
 /** One transaction; returns the reply to the final dot (or the first refusal before it). */
 export async function sendMessage(
   probe: SmtpProbe,
