@@ -29,6 +29,8 @@ afterAll(async () => {
 });
 
 const env = { SMTP_USER: USER, SMTP_PASS: PASS };
+/** The smallest message the tests send (text mode, one recipient). */
+const MESSAGE = ['--from', 'a@example.com', '--to', 'b@example.org', '--text', 'x'];
 const connection = () => [
   '--host',
   '127.0.0.1',
@@ -125,35 +127,16 @@ describe('smtp-machine send', () => {
   test('exit codes: 554 → 69 (not retried), 451 with --no-retry → 75, 535 → 78, missing file → 66', async () => {
     server.override('DOT', '554 5.7.1 Message rejected');
     const before = server.transactions.length;
-    const rejected = await runCli(
-      ['send', ...connection(), '--from', 'a@example.com', '--to', 'b@example.org', '--text', 'x'],
-      { env },
-    );
+    const rejected = await runCli(['send', ...connection(), ...MESSAGE], { env });
     expect(rejected.code).toBe(69);
     expect(server.transactions.length - before).toBe(1);
     server.override('DOT', '451 4.3.0 Try later');
-    const temporary = await runCli(
-      [
-        'send',
-        ...connection(),
-        '--no-retry',
-        '--from',
-        'a@example.com',
-        '--to',
-        'b@example.org',
-        '--text',
-        'x',
-      ],
-      { env },
-    );
+    const temporary = await runCli(['send', ...connection(), '--no-retry', ...MESSAGE], { env });
     expect(temporary.code).toBe(75);
     server.override('DOT', undefined);
-    const badAuth = await runCli(
-      ['send', ...connection(), '--from', 'a@example.com', '--to', 'b@example.org', '--text', 'x'],
-      {
-        env: { SMTP_USER: USER, SMTP_PASS: 'wrong' },
-      },
-    );
+    const badAuth = await runCli(['send', ...connection(), ...MESSAGE], {
+      env: { SMTP_USER: USER, SMTP_PASS: 'wrong' },
+    });
     expect(badAuth.code).toBe(78);
     expect(badAuth.stderr).not.toContain('wrong');
     const missing = await runCli(
@@ -177,22 +160,9 @@ describe('smtp-machine send', () => {
     server.override('DOT', (_line, _connection, fallback) =>
       refused++ === 0 ? '451 4.3.0 Try later' : fallback(),
     );
-    const run = await runCli(
-      [
-        'send',
-        ...connection(),
-        '--retry-delays',
-        '0.1',
-        '--from',
-        'a@example.com',
-        '--to',
-        'b@example.org',
-        '--text',
-        'x',
-        '--json',
-      ],
-      { env },
-    );
+    const run = await runCli(['send', ...connection(), '--retry-delays', '0.1', ...MESSAGE, '--json'], {
+      env,
+    });
     server.override('DOT', undefined);
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout) as {
@@ -236,8 +206,6 @@ describe('smtp-machine send', () => {
   });
 
   describe('TLS-mode mix-ups suggest `check`', () => {
-    const message = ['--from', 'a@example.com', '--to', 'b@example.org', '--text', 'x'];
-
     test('STARTTLS on an implicit-TLS port: the greeting never comes (75), hint names the check command', async () => {
       const target = ['--host', '127.0.0.1', '--port', String(implicitServer.port), '--ca', caFile];
       const retries = ['--retry-delays', '0.1', '--deadline', '1.5'];
@@ -249,7 +217,7 @@ describe('smtp-machine send', () => {
         '--timeout',
         '1',
         ...retries,
-        ...message,
+        ...MESSAGE,
       ]);
       expect(run.code).toBe(75);
       // While retrying, each retry note already points at `check`.
@@ -267,7 +235,7 @@ describe('smtp-machine send', () => {
     test('implicit TLS on a STARTTLS port: the handshake fails (78), --json carries the hints', async () => {
       const target = ['--host', '127.0.0.1', '--port', String(server.port), '--ca', caFile];
       const run = await runCli(
-        ['send', ...target, '--security', 'implicit', '--json', '--no-retry', ...message],
+        ['send', ...target, '--security', 'implicit', '--json', '--no-retry', ...MESSAGE],
         {
           env,
         },
@@ -292,7 +260,7 @@ describe('smtp-machine send', () => {
         'implicit',
         '--json',
         '--no-retry',
-        ...message,
+        ...MESSAGE,
       ]);
       expect(run.code).toBe(78);
       const result = JSON.parse(run.stdout) as { hints: string[] };
