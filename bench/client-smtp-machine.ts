@@ -35,7 +35,13 @@ async function openPool(setup: ClientSetup): Promise<Sender | undefined> {
   };
   if (typeof module.createPool !== 'function') return undefined;
   poolMode = 'createPool';
-  return module.createPool({ ...clientOptions(setup), maxConnections: setup.connections });
+  // Like nodemailer's `maxMessages: Infinity`: no recycling after 100 messages (the pool's default,
+  // meant for SES's load balancer) inside a timed run; the age limit (5 min) is never reached here.
+  return module.createPool({
+    ...clientOptions(setup),
+    maxConnections: setup.connections,
+    maxMessagesPerConnection: Number.MAX_SAFE_INTEGER,
+  });
 }
 
 function roundRobin(clients: SmtpClient[]): Sender {

@@ -104,6 +104,13 @@ async function main(): Promise<void> {
   const messages = Number(process.argv[2] ?? 20000);
   await run(2000, 1, undefined); // warm-up (JIT)
   await run(2000, 2, INERT_CLOCK);
+  if (process.env.BEHIND_ONLY) {
+    // Best of 7: the least disturbed run on a shared machine.
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 7; i++) min = Math.min(min, (await run(messages, 2, undefined)).cpuUsPerMsg);
+    console.log(`behind dot best of 7: ${min.toFixed(1)} µs/msg CPU`);
+    return;
+  }
   const socket = await discardSocket();
   for (let round = 0; round < Number(process.env.ROUNDS ?? 3); round++) {
     for (const [name, window, clock, out] of [

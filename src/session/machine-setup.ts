@@ -101,8 +101,6 @@ export const sessionSetup = setup({
     writeQuit: emit(() => write({ verb: 'QUIT' })),
     upgradeTls: emit({ type: 'upgradeTls' }),
     writeBody: emit(({ context }) => writeBodyOf(context, txOf(context), false)),
-    /** A small body of known size, in this flight; `bodyWritten` follows in the same transition. */
-    writeBodyInline: emit(({ context }) => writeBodyOf(context, txOf(context), true)),
 
     // Replies: all replies of one read arrive as one event; each is then reacted to on its own.
     raiseReplies: enqueueActions(({ enqueue, event }) => {
@@ -155,7 +153,23 @@ export const sessionSetup = setup({
       if (error) enqueue.emit(settle(event.id, error));
     }),
     beginTransaction: assign({ tx: ({ context, event }) => newTransaction(context, event) ?? context.tx }),
-    holdNext: assign({ next: ({ context, event }) => newTransaction(context, event) ?? context.next }),
+    /** A send while a pipelined transaction is in flight; `behindDot`: the dot is out, write its envelope now. */
+    holdNext: enqueueActions(({ enqueue, context, event }, params: { behindDot: boolean }) => {
+      const next = newTransaction(context, event);
+      if (next === undefined) return;
+      const behind = params.behindDot && next.transfer === 'data';
+      if (behind) enqueue.emit(write(...T.envelopeCommands(next, context.caps)));
+      enqueue.assign({ next: behind ? { ...next, written: true } : next });
+    }),
+    /** The body in this flight, and right behind its dot the held next envelope (RFC 2920 §3.1). */
+    writeBodyInline: enqueueActions(({ enqueue, context }) => {
+      const tx = txOf(context);
+      enqueue.emit(writeBodyOf(context, tx, true));
+      const next = context.next;
+      const behind = next !== undefined && next.transfer === 'data';
+      if (behind) enqueue.emit(write(...T.envelopeCommands(next, context.caps)));
+      enqueue.assign({ tx: { ...tx, bodyWritten: true }, next: behind ? { ...next, written: true } : next });
+    }),
     /** MAIL (+ RCPTs + DATA, or + `BDAT n LAST` and its bytes) of the current transaction. */
     writeEnvelope: enqueueActions(({ enqueue, context }) => {
       const tx = txOf(context);
@@ -172,7 +186,6 @@ export const sessionSetup = setup({
       enqueue.emit(write(...T.envelopeCommands(next, context.caps)));
       enqueue.assign({ next: { ...next, written: true } });
     }),
-    promoteNext: assign({ tx: ({ context }) => context.next, next: undefined }),
     abortNext: enqueueActions(({ enqueue, context }) => {
       const next = context.next;
       if (next === undefined) return;
@@ -215,17 +228,18 @@ export const sessionSetup = setup({
       const failure = tx.failure ?? refusal(replyOf(event)!, params.phase, context.config.profile);
       enqueue.assign({ tx: { ...tx, failure } });
     }),
+    /** The refused transaction settles; the held next (if any) becomes the one whose replies come next. */
     settleRefusal: enqueueActions(({ enqueue, context }) => {
       const tx = context.tx;
       if (tx?.failure) enqueue.emit(settle(tx.id, tx.failure));
-      enqueue.assign({ tx: undefined });
+      enqueue.assign({ tx: context.next, next: undefined });
     }),
-    /** The final reply accepted the message: settle it, and forget the transaction (promoteNext may follow). */
+    /** The final reply accepted the message: it settles; the held next (if any) becomes current. */
     delivered: enqueueActions(({ enqueue, context, event }) => {
       const tx = txOf(context);
       const result = T.sendResult(tx, replyOf(event)!);
       enqueue.emit({ type: 'settle', id: tx.id, settlement: { ok: true, result } });
-      enqueue.assign({ tx: undefined, messagesSent: context.messagesSent + 1 });
+      enqueue.assign({ tx: context.next, next: undefined, messagesSent: context.messagesSent + 1 });
     }),
 
     // Ends. Each assigns the error; the final states' entry closes, settles and reports.

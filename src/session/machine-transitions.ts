@@ -25,11 +25,11 @@ export const abortable = (phase: Phase, outcome: Outcome = 'not-sent') =>
       actions: { type: 'abort', params: { phase, outcome } },
     },
   ] as const;
-/** A send while a pipelined transaction is in flight: held as next (pre-checked first). */
-export const holdNext = (...write: 'writeNextEnvelope'[]) =>
+/** A send while a pipelined transaction is in flight: held as next (pre-checked first); its envelope goes at once when the dot is out. */
+export const holdNext = (behindDot = false) =>
   [
     { guard: 'precheckFails', actions: 'refuseSend' },
-    { guard: 'canHoldNext', actions: ['holdNext', ...write] },
+    { guard: 'canHoldNext', actions: { type: 'holdNext', params: { behindDot } } },
   ] as const;
 /** Body progress while the envelope replies are still coming (a BDAT chunk that rode with the envelope). */
 export const bodyAlongside = {
@@ -58,8 +58,8 @@ type SettleAction =
   | { readonly type: 'refuseTransaction'; readonly params: { readonly phase: Phase } };
 
 /**
- * The reply that ends a transaction (`reply`), its settlement (`settle`), and what comes next in the
- * same step: the held next's replies follow (it was written behind the dot), or it is written now,
+ * The reply that ends a transaction (`reply`), its settlement (`settle`: the held next, if any, becomes
+ * the current transaction), and what comes next in the same step: the held next's replies follow (it was written behind the dot), or it is written now,
  * or the session is ready. A next aborted after it was written closes the session.
  */
 export const settled = (reply: 'positive' | 'refusal' | 'any', settle: readonly SettleAction[]) =>
@@ -67,17 +67,17 @@ export const settled = (reply: 'positive' | 'refusal' | 'any', settle: readonly 
     {
       guard: { type: 'settles', params: { reply, next: 'aborted' } },
       target: '#session.closed',
-      actions: [...settle, 'promoteNext'],
+      actions: settle,
     },
     {
       guard: { type: 'settles', params: { reply, next: 'written' } },
       target: 'mail',
-      actions: [...settle, 'promoteNext'],
+      actions: settle,
     },
     {
       guard: { type: 'settles', params: { reply, next: 'held' } },
       target: 'mail',
-      actions: [...settle, 'promoteNext', 'writeEnvelope'],
+      actions: [...settle, 'writeEnvelope'],
     },
     { guard: { type: 'settles', params: { reply, next: 'none' } }, target: 'ready', actions: settle },
   ] as const;

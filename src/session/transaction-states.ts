@@ -71,7 +71,7 @@ export const transactionStates = {
         {
           guard: 'goAheadInline',
           target: 'dataEnd',
-          actions: ['writeBodyInline', 'bodyWritten', 'writeNextEnvelope'],
+          actions: 'writeBodyInline',
         },
         { guard: { type: 'replyIs', params: { code: 354 } }, target: 'body', actions: 'writeBody' },
         {
@@ -102,7 +102,7 @@ export const transactionStates = {
     after: { dataTermination: timeout('data-end', 'unknown') },
     on: {
       ...losses('data-end', 'unknown'),
-      'send.requested': holdNext('writeNextEnvelope'),
+      'send.requested': holdNext(true),
       'send.aborted': abortable('data-end', 'unknown'),
       // Only an inline body (written with the transition into dataEnd) can fail here: nothing of it went out.
       'body.failed': { target: '#session.failed', actions: 'localFailure' },
