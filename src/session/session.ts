@@ -24,7 +24,7 @@ import type {
   Settlement,
   TranscriptEntry,
 } from './types.js';
-import { validateSendRequest } from './validation.js';
+import { isValidatedRequest, validateSendRequest } from './validation.js';
 
 export { DEFAULT_TIMEOUTS } from './timeouts.js';
 export type * from './types.js';
@@ -173,7 +173,7 @@ export class Session {
       );
     }
     try {
-      validateSendRequest(request);
+      if (!isValidatedRequest(request)) validateSendRequest(request);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -34,6 +34,24 @@ export function validateSendRequest(request: SendRequest): void {
   for (const to of request.to) validateCommand({ verb: 'RCPT', to, smtputf8 });
 }
 
+/** Requests that passed validateSendRequest and were frozen: nothing in them can have changed since. */
+const checked = new WeakSet<SendRequest>();
+
+/**
+ * validateSendRequest, then freezes the request and its recipient list so that the check stays true:
+ * Session.send() does not repeat it for such a request (every command is still validated again when
+ * encoded, right before it is written).
+ */
+export function validatedRequest(request: SendRequest): SendRequest {
+  validateSendRequest(request);
+  Object.freeze(request.to);
+  checked.add(Object.freeze(request));
+  return request;
+}
+
+/** Whether `request` came out of validatedRequest (and so is frozen and already checked). */
+export const isValidatedRequest = (request: SendRequest): boolean => checked.has(request);
+
 function usage(code: SmtpUsageError['code'], field: string, problem: string): SmtpUsageError {
   return new SmtpUsageError({ code, field, message: `${field}: ${problem}` });
 }

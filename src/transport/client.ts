@@ -7,7 +7,7 @@ import { ErrorCodes } from '../errors/codes.js';
 import { SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
 import { validateAddress } from '../protocol/address.js';
 import type { SendRequest, SendResult } from '../session/types.js';
-import { validateSendRequest } from '../session/validation.js';
+import { validatedRequest } from '../session/validation.js';
 import {
   type ClientEvent,
   type ClientOptions,
@@ -114,8 +114,7 @@ function prepareRequest(options: SendOptions): SendRequest {
           body,
         }
       : { from, to: [...to], body };
-  validateSendRequest(request); // the session's own checks (e.g. whole MAIL line length)
-  return request;
+  return validatedRequest(request); // the session's own checks (e.g. whole MAIL line length), once
 }
 
 class Client implements SmtpClient {
