@@ -69,6 +69,30 @@ export async function resolveConnection(
   io: CliIo,
   positionalHost?: string,
 ): Promise<ConnectionConfig> {
+  const { host, port, security, region } = resolveTarget(values, positionalHost);
+  const caFile = values.ca as string | undefined;
+  const timeoutMs =
+    values.timeout === undefined
+      ? 10_000
+      : Math.round(parsePositive(values.timeout as string, '--timeout') * 1000);
+  return {
+    host,
+    port,
+    security,
+    region: region ?? regionFromHost(host),
+    caFile,
+    caPem: caFile === undefined ? undefined : await readInput(caFile, '--ca'),
+    clientName: values['client-name'] as string | undefined,
+    timeoutMs,
+    credentials: await readCredentials(io, values['pass-stdin'] === true),
+  };
+}
+
+/** Host and port from HOST[:PORT], --host, --port or --region; the security mode defaults by port. */
+function resolveTarget(
+  values: ConnectionValues,
+  positionalHost: string | undefined,
+): { host: string; port: number; security: Security; region: string | undefined } {
   const region = values.region as string | undefined;
   if (region !== undefined && !isSesRegionSyntax(region)) {
     throw usageError('--region must be an AWS region name such as eu-west-1');
@@ -92,23 +116,7 @@ export async function resolveConnection(
       : securityFlag === 'implicit'
         ? 465
         : 587;
-  const security = securityFlag ?? defaultSecurityForPort(port);
-  const caFile = values.ca as string | undefined;
-  const timeoutMs =
-    values.timeout === undefined
-      ? 10_000
-      : Math.round(parsePositive(values.timeout as string, '--timeout') * 1000);
-  return {
-    host,
-    port,
-    security,
-    region: region ?? regionFromHost(host),
-    caFile,
-    caPem: caFile === undefined ? undefined : await readInput(caFile, '--ca'),
-    clientName: values['client-name'] as string | undefined,
-    timeoutMs,
-    credentials: await readCredentials(io, values['pass-stdin'] === true),
-  };
+  return { host, port, security: securityFlag ?? defaultSecurityForPort(port), region };
 }
 
 async function readCredentials(io: CliIo, passStdin: boolean): Promise<ConnectionConfig['credentials']> {

@@ -2,7 +2,13 @@
  * One delivery run as `send` and `demo` show it: every message through deliverAll with the progress
  * bar kept up to date on stderr, the results collected in completion order, and the pool's tally.
  */
-import { type DelivererOptions, type DeliveryResult, deliverAll, type Outgoing } from './deliverer.js';
+import {
+  type DelivererOptions,
+  type DeliveryResult,
+  type DeliveryStatus,
+  deliverAll,
+  type Outgoing,
+} from './deliverer.js';
 import type { DeliveryTally } from './delivery-tally.js';
 import type { ProgressBar } from './output.js';
 
@@ -34,4 +40,11 @@ export async function deliverWithProgress(
     },
   ).finally(() => bar.finish());
   return { results, tally };
+}
+
+/** How many results ended in each status. */
+export function countByStatus(results: readonly DeliveryResult[]): Record<DeliveryStatus, number> {
+  const count = { delivered: 0, rejected: 0, failed: 0, unknown: 0 };
+  for (const result of results) count[result.status] += 1;
+  return count;
 }

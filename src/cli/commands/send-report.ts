@@ -5,24 +5,22 @@ import { sesAdvice } from '../../ses/advice.js';
 import type { Provider } from '../client-config.js';
 import type { ConnectionConfig } from '../connection.js';
 import type { DeliveryResult } from '../deliverer.js';
+import { countByStatus } from '../delivery-run.js';
 import type { DeliveryTally, TallySnapshot } from '../delivery-tally.js';
 import type { ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
-export interface SendSummary {
+/** The retry and connection counts are the tally's (free reconnects included); the rest is per message. */
+export interface SendSummary
+  extends Pick<TallySnapshot, 'retries' | 'retriesByCause' | 'retriesByCode' | 'connections'> {
   readonly total: number;
   readonly delivered: number;
   readonly rejected: number;
   readonly failed: number;
   readonly unknown: number;
-  /** Retries the pool scheduled (free reconnects included), by its cause and by error code. */
-  readonly retries: number;
-  readonly retriesByCause: Readonly<Record<string, number>>;
-  readonly retriesByCode: Readonly<Record<string, number>>;
   /** Times the send rate was lowered after throttling, and the rate's course (with --rate). */
   readonly throttled: number;
   readonly rate?: { readonly start: number; readonly end: number; readonly lowest: number };
-  readonly connections: TallySnapshot['connections'];
 }
 
 /** `--batch`: the summary as the last JSON line (--json) or as text on stderr. */
@@ -53,11 +51,9 @@ export function printResult(
 }
 
 export function summarize(results: readonly DeliveryResult[], tally: TallySnapshot): SendSummary {
-  const count = { delivered: 0, rejected: 0, failed: 0, unknown: 0 };
-  for (const result of results) count[result.status] += 1;
   return {
     total: results.length,
-    ...count,
+    ...countByStatus(results),
     retries: tally.retries,
     retriesByCause: tally.retriesByCause,
     retriesByCode: tally.retriesByCode,
