@@ -9,7 +9,13 @@ import { ErrorCodes } from '../errors/codes.js';
 import { SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
 import { DataEncoder } from '../protocol/data-encoder.js';
 import type { BodyTransfer } from '../session/types.js';
-import { chunkBytes, type EncodedBody, type PreparedBody, wireParts } from './message-source.js';
+import {
+  blockVerifier,
+  chunkBytes,
+  type EncodedBody,
+  type PreparedBody,
+  wireParts,
+} from './message-source.js';
 
 export interface BodyHooks {
   readonly maxSize: number;
@@ -19,7 +25,7 @@ export interface BodyHooks {
   /** A BDAT chunk of `size` octets comes next: the session writes its command (RFC 3030 §2). */
   chunk?(size: number, last: boolean): void;
   /** Writes one block (the connection joins a flight's writes); default: the socket's write. */
-  write?(bytes: Uint8Array): boolean;
+  write?(bytes: Uint8Array, last: boolean): boolean;
   /** A block was handed to the socket (restarts the session's data-block timer). */
   progress(): void;
   /** Milliseconds, monotonic (default performance.now): paces progress reports. */
@@ -76,8 +82,8 @@ function isPreparedBody(body: unknown): body is PreparedBody {
 }
 
 /** The parts an encoded body puts on the wire (see wireParts), once its 8-bit data and size are allowed. */
-function checkedParts(body: EncodedBody, limits: InlineLimits): Uint8Array[] {
-  const parts = wireParts(body, limits.transfer === 'bdat');
+function checkedParts(body: EncodedBody, limits: InlineLimits, rescan: boolean): Uint8Array[] {
+  const parts = wireParts(body, limits.transfer === 'bdat', { rescan });
   if (body.has8bit && !limits.allow8bit) throw eightBitRefused();
   let octets = 0;
   for (const part of parts) octets += part.length;
@@ -100,7 +106,7 @@ export function writeInline(
   try {
     if (!isPreparedBody(body) || body.kind !== 'encoded')
       throw streamFailed(new TypeError('an inline body must be an encoded body'));
-    for (const part of checkedParts(body, limits)) if (part.length > 0) write(part);
+    for (const part of checkedParts(body, limits, true)) if (part.length > 0) write(part);
     return undefined;
   } catch (error) {
     return error instanceof SmtpError ? error : streamFailed(error);
@@ -134,7 +140,7 @@ export class BodyWriter {
     try {
       if (!isPreparedBody(body)) throw streamFailed(new TypeError('not a prepared body'));
       const bdat = this.hooks.transfer === 'bdat';
-      if (body.kind === 'encoded') await this.#writeEncoded(checkedParts(body, this.hooks));
+      if (body.kind === 'encoded') await this.#writeEncoded(body);
       else if (bdat) await this.#writeChunks(body.source, body.encoderOptions);
       else await this.#writeStream(body.source, body.encoderOptions);
     } catch (error) {
@@ -144,16 +150,28 @@ export class BodyWriter {
     }
   }
 
-  async #writeEncoded(parts: readonly Uint8Array[]): Promise<void> {
+  /** A borrowed body (the caller's array) is verified block by block, each just before it is written. */
+  async #writeEncoded(body: EncodedBody): Promise<void> {
+    const parts = checkedParts(body, this.hooks, false);
+    const verifier = blockVerifier(body);
     const slices: Uint8Array[] = [];
     for (const part of parts) {
       for (let offset = 0; offset < part.length; offset += SLICE_OCTETS) {
         slices.push(part.subarray(offset, offset + SLICE_OCTETS));
       }
     }
+    // The caller's bytes are the first part; what follows them (the tail) is ours.
+    let unverified = verifier ? parts[0]!.length : 0;
+    if (verifier && unverified === 0) verifier.end();
     if (slices.length === 0) this.#finish(); // an empty BDAT body: `BDAT 0 LAST` alone
     for (let index = 0; index < slices.length; index++) {
-      if (!(await this.#write(slices[index]!, index === slices.length - 1))) return;
+      const slice = slices[index]!;
+      if (verifier && unverified > 0) {
+        verifier.block(slice);
+        unverified -= slice.length;
+        if (unverified === 0) verifier.end();
+      }
+      if (!(await this.#write(slice, index === slices.length - 1))) return;
     }
   }
 
@@ -243,7 +261,7 @@ export class BodyWriter {
   /** Writes one block; resolves false when stopped. Reports progress, or `finished` for the last block. */
   async #write(block: Uint8Array, last: boolean): Promise<boolean> {
     if (this.#stopped || this.socket.destroyed) return false;
-    const flushed = this.hooks.write ? this.hooks.write(block) : this.socket.write(block);
+    const flushed = this.hooks.write ? this.hooks.write(block, last) : this.socket.write(block);
     if (last) {
       this.#finish();
       return true;

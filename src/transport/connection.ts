@@ -252,6 +252,12 @@ export class Connection {
     return socket.write(bytes);
   };
 
+  /** A write that does not start a flight of its own (it still joins one already corked in this tick). */
+  #writeNow(bytes: Uint8Array): boolean {
+    const socket = this.#socket;
+    return !socket.destroyed && socket.write(bytes);
+  }
+
   #writeBody(effect: Extract<SessionEffect, { type: 'writeBody' }>): void {
     if (effect.inline) {
       const error = writeInline(effect.body, effect, this.#write);
@@ -266,7 +272,9 @@ export class Connection {
       maxSize: effect.maxSize,
       allow8bit: effect.allow8bit,
       transfer: effect.transfer,
-      write: this.#write,
+      // Blocks go out as they come (a corked block would wait a tick, and its drain with it); the last
+      // one joins the flight of whatever follows it (the next envelope behind the dot).
+      write: (bytes, last) => (last ? this.#write(bytes) : this.#writeNow(bytes)),
       chunk: (size, last) => this.session.bodyChunk(size, last),
       progress: () => this.session.bodyProgress(),
       finished: () => this.session.bodyFinished(),

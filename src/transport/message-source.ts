@@ -5,7 +5,13 @@
  */
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
-import { type DataEncoderOptions, encodeData, scanCleanData, unstuffData } from '../protocol/data-encoder.js';
+import {
+  DataEncoder,
+  type DataEncoderOptions,
+  encodeData,
+  scanCleanData,
+  unstuffData,
+} from '../protocol/data-encoder.js';
 import { MAX_TEXT_LINE_OCTETS } from '../protocol/limits.js';
 
 export type MessageInput = string | Uint8Array | AsyncIterable<Uint8Array | string>;
@@ -87,18 +93,56 @@ function encodeWhole(bytes: Uint8Array, options: DataEncoderOptions, borrowed: b
  * A borrowed body is scanned again first: a caller that changed its array after send() gets an error,
  * never unchecked bytes on the wire.
  */
-export function wireParts(body: EncodedBody, bdat: boolean): Uint8Array[] {
-  if (body.borrowed) {
+export function wireParts(body: EncodedBody, bdat: boolean, options: { rescan: boolean }): Uint8Array[] {
+  if (body.borrowed && options.rescan) {
     const again = scanCleanData(body.bytes, body.maxLineOctets);
-    if (again?.tail !== body.tail || again.has8bit !== body.has8bit) {
-      throw badMessage(
-        'message: the Uint8Array was changed after send(); it must stay unchanged until send() settles',
-      );
-    }
+    if (again?.tail !== body.tail || again.has8bit !== body.has8bit) throw bodyChanged();
   }
   if (body.tail.length === 0) return [bdat ? unstuffData(body.bytes, body.stuffedOctets) : body.bytes];
   // Nothing was stuffed: BDAT drops only the terminator (".\r\n") at the end of the tail.
   return [body.bytes, bdat ? body.tail.subarray(0, body.tail.length - 3) : body.tail];
+}
+
+export function bodyChanged(): SmtpUsageError {
+  return badMessage(
+    'message: the Uint8Array was changed after send(); it must stay unchanged until send() settles',
+  );
+}
+
+/**
+ * Checks a borrowed body block by block, each right before it is written (the scan then overlaps
+ * the socket's draining): every block must encode to itself, and the end to the same tail.
+ * Returns undefined for bodies that are not borrowed.
+ */
+export function blockVerifier(
+  body: EncodedBody,
+): { block(bytes: Uint8Array): void; end(): void } | undefined {
+  if (!body.borrowed) return undefined;
+  const encoder = new DataEncoder({ maxLineOctets: body.maxLineOctets });
+  const check = (encoded: Uint8Array, expected: Uint8Array): void => {
+    if (encoded !== expected && !sameOctets(encoded, expected)) throw bodyChanged();
+  };
+  return {
+    block: (bytes) => {
+      let encoded: Uint8Array;
+      try {
+        encoded = encoder.push(bytes);
+      } catch {
+        throw bodyChanged(); // a NUL or an over-long line now: changed too
+      }
+      check(encoded, bytes);
+    },
+    end: () => {
+      check(encoder.end(), body.tail);
+      if (encoder.has8bit !== body.has8bit) throw bodyChanged();
+    },
+  };
+}
+
+function sameOctets(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** One chunk of a streamed body as bytes: Uint8Array as is, strings (setEncoding) as UTF-8. */

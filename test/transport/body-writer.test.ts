@@ -183,4 +183,28 @@ describe('BodyWriter', () => {
     expect(log.at(-1)).toBe('finished');
     expect(log.length - 1).toBe(Math.floor(socket.written.length / 4));
   });
+
+  it('a borrowed body is verified block by block: a CRLF split across blocks is fine', async () => {
+    const head = `${'x'.repeat(98)}\r\n`.repeat(655); // 65,500 octets
+    const text = `${head}${'y'.repeat(35)}\r\nlast line\r\n`; // its CR is octet 65,535, its LF the first of block 2
+    expect(text.indexOf('\r', 65_500)).toBe(65_535);
+    const body = prepareMessage(Buffer.from(text, 'latin1'));
+    const { socket, log, done } = run(body);
+    await done;
+    expect(log.at(-1)).toBe('finished');
+    expect(socket.text()).toBe(`${text}.\r\n`);
+  });
+
+  it('a borrowed body changed while it is being written: the rest is refused and no terminator follows', async () => {
+    const bytes = Buffer.from(`${'a'.repeat(100)}\r\n`.repeat(1500));
+    const { socket, log, done, failure } = run(prepareMessage(bytes), { full: true });
+    await tick();
+    expect(socket.written).toHaveLength(1);
+    bytes.write('\r\n.\r\n', 100_000, 'latin1'); // in the second block, not yet written
+    socket.emit('drain');
+    await done;
+    expect(log.at(-1)).toBe('failed');
+    expect(failure()?.code).toBe(ErrorCodes.INVALID_ARGUMENT);
+    expect(socket.written).toHaveLength(1);
+  });
 });
