@@ -232,6 +232,7 @@ class DeliveryPool implements Pool {
 
   #startAttempt(job: SendJob, slot: Slot): Attempt {
     const attempt = job.startAttempt(slot.id, this.#s.clock.now());
+    if (this.#s.onEvent === undefined) return attempt; // no listener: no event to build
     this.#emit({
       type: 'attempt-started',
       sendId: job.id,

@@ -166,9 +166,11 @@ class Client implements SmtpClient {
         job.detach();
         reject(abortError(signal as AbortSignal, 'ready'));
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
       this.#queue.push(job);
       this.#feed();
+      // Handed to a connection at once (the usual case), the session watches the signal from there.
+      // Still queued, it is the last job (#feed only takes from the front): watch the signal meanwhile.
+      if (signal && this.#queue.at(-1) === job) signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
