@@ -102,16 +102,6 @@ export const sessionSetup = setup({
     upgradeTls: emit({ type: 'upgradeTls' }),
     writeBody: emit(({ context }) => writeBodyOf(context, txOf(context), false)),
 
-    // Replies: all replies of one read arrive as one event; each is then reacted to on its own.
-    raiseReplies: enqueueActions(({ enqueue, event }) => {
-      if (event.type !== 'replies.received') return;
-      const last = event.replies.length - 1;
-      for (let index = 0; index <= last; index++) {
-        const reply = event.replies[index]!;
-        enqueue.raise({ type: 'reply.received', reply, trailing: index < last || event.trailing });
-      }
-    }),
-
     // Capabilities (RFC 3207 §4.2: everything learnt before TLS is forgotten).
     learnCapabilities: enqueueActions(({ enqueue, event }) => {
       const reply = replyOf(event);

@@ -47,8 +47,6 @@ export interface SessionContext {
 export type SessionEvent =
   | { type: 'connection.opened' }
   | { type: 'reply.received'; reply: Reply; trailing: boolean }
-  /** Every reply of one read, in order: the machine raises one `reply.received` per reply (one macrostep). */
-  | { type: 'replies.received'; replies: readonly Reply[]; trailing: boolean }
   | { type: 'reply.malformed'; error: SmtpError }
   | { type: 'tls.established' }
   | { type: 'tls.failed'; error: unknown }

@@ -59,8 +59,6 @@ export const sessionMachine = sessionSetup.createMachine({
     error: undefined,
     messagesSent: 0,
   }),
-  // All replies of one read: one macrostep that raises `reply.received` per reply (handled below).
-  on: { 'replies.received': { actions: 'raiseReplies' } },
   states: {
     connecting: {
       after: { connect: timeout('connect') },

@@ -1,7 +1,6 @@
 /**
  * Small bodies of known size are written inline with the 354 (RFC 5321 §4.5.2; RFC 2920 §3.1: the
- * next envelope in the same flight) and all replies of one read are one machine event: the same
- * outcomes as the step-by-step path, with and without a transcript.
+ * next envelope in the same flight), with the same outcomes with and without a transcript.
  */
 import { describe, expect, test } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
@@ -65,7 +64,7 @@ describe('inline bodies', () => {
 
   test('one read with several replies gives the same effects and results with or without a transcript', async () => {
     const run = async (transcript: boolean) => {
-      // Without a transcript the session takes a whole read as one event.
+      // Without a transcript the session skips the logging work.
       const h = new Harness(
         transcript ? {} : ({ onTranscript: undefined } as unknown as Partial<SessionOptions>),
       );
