@@ -5,11 +5,12 @@
  */
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import { checkProfile, type ProviderProfile } from '../errors/classify.js';
+import { checkProfile, type ProviderProfile, SES_PROFILE } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
 import { isAddressLiteral, isDomain } from '../protocol/address.js';
 import { encodeCommand } from '../protocol/command.js';
+import { regionFromHost } from '../ses/endpoints.js';
 import { checkCredentialText } from '../session/config.js';
 import { MECHANISMS, type Mechanism } from '../session/sasl.js';
 import { REDACTED, Secret } from '../session/secret.js';
@@ -66,7 +67,7 @@ export interface ClientOptions {
    * for data from client`).
    */
   readonly idleTimeoutMs?: number;
-  /** Reply classification profile (default GENERIC_PROFILE; SES_PROFILE for Amazon SES). */
+  /** Reply classification profile (default: SES_PROFILE for an Amazon SES host name, else GENERIC_PROFILE). */
   readonly profile?: ProviderProfile;
   /** Allow AUTH over a connection without TLS. Your password crosses the network in the clear. */
   readonly dangerouslyAllowAuthWithoutTls?: boolean;
@@ -215,7 +216,8 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
         (v) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_TIMER_MS,
         'must be a non-negative integer number of milliseconds (0 disables)',
       ) ?? DEFAULT_IDLE_TIMEOUT_MS,
-    profile: options.profile,
+    // An SES endpoint gets SES's reply table (its 454/421/451 texts mean specific things).
+    profile: options.profile ?? (regionFromHost(host) === undefined ? undefined : SES_PROFILE),
     dangerouslyAllowAuthWithoutTls:
       checkOptional<boolean>(
         options.dangerouslyAllowAuthWithoutTls,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { GENERIC_PROFILE, SES_PROFILE } from '../../src/errors/classify.js';
 import {
   defaultClientName,
   describeClientOptions,
@@ -31,5 +32,18 @@ describe('describeClientOptions', () => {
     expect(text).not.toContain('p4ss');
     expect(text).not.toContain('PRIVATE KEY');
     expect(JSON.stringify(resolved)).not.toContain('p4ss');
+  });
+});
+
+describe('reply profile', () => {
+  it('is SES_PROFILE for an Amazon SES endpoint (standard or FIPS), generic elsewhere, and a given one wins', () => {
+    expect(resolveClientOptions({ host: 'email-smtp.eu-west-1.amazonaws.com' }).profile).toBe(SES_PROFILE);
+    expect(resolveClientOptions({ host: 'email-smtp-fips.us-east-1.amazonaws.com' }).profile).toBe(
+      SES_PROFILE,
+    );
+    expect(resolveClientOptions({ host: 'smtp.example.test' }).profile).toBeUndefined();
+    expect(
+      resolveClientOptions({ host: 'email-smtp.eu-west-1.amazonaws.com', profile: GENERIC_PROFILE }).profile,
+    ).toBe(GENERIC_PROFILE);
   });
 });
