@@ -4,9 +4,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { stateChart } from '../src/session/chart.js';
-import { replyReactionsMarkdown } from '../src/session/reactions-doc.js';
 import { sessionMachine } from '../src/session/session-machine.js';
+import { stateChart } from './spec/chart.js';
+import { replyReactionsMarkdown } from './spec/reactions-doc.js';
 
 const spec = (name: string) => fileURLToPath(new URL(`../spec/${name}`, import.meta.url));
 

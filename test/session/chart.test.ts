@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { stateChart } from '../../src/session/chart.js';
-import { replyReactionsMarkdown } from '../../src/session/reactions-doc.js';
+import { stateChart } from '../../scripts/spec/chart.js';
+import { replyReactionsMarkdown } from '../../scripts/spec/reactions-doc.js';
 import { sessionMachine } from '../../src/session/session-machine.js';
 
 const spec = (name: string) => readFileSync(new URL(`../../spec/${name}`, import.meta.url), 'utf8');
@@ -31,5 +31,20 @@ describe('generated specs', () => {
         expect(chart, `${key}: ${event}`).toContain(label);
       }
     }
+  });
+});
+
+describe('published tree', () => {
+  test('every src/session module is used by src/ itself (spec generators live in scripts/, not in dist/)', () => {
+    const src = new URL('../../src/', import.meta.url);
+    const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const text = new Map(files.map((f) => [f, readFileSync(new URL(f, src), 'utf8')]));
+    const unused = files
+      .filter((f) => f.startsWith('session/'))
+      .map((f) => f.slice('session/'.length, -'.ts'.length))
+      .filter(
+        (name) => ![...text].some(([f, t]) => f !== `session/${name}.ts` && t.includes(`/${name}.js'`)),
+      );
+    expect(unused).toEqual([]);
   });
 });
