@@ -35,7 +35,6 @@ import * as T from './transaction.js';
 
 export { MAX_AUTH_CHALLENGES } from './machine-guards.js';
 export type {
-  DelayName,
   MachineEffect,
   SessionConfig,
   SessionContext,
@@ -82,7 +81,6 @@ export const sessionSetup = setup({
     input: SessionConfig;
   },
   delays: {
-    connect: ({ context }) => context.config.timeouts.connect,
     greeting: ({ context }) => context.config.timeouts.greeting,
     command: ({ context }) => context.config.timeouts.command,
     dataStart: ({ context }) => context.config.timeouts.dataStart,

@@ -79,8 +79,6 @@ export type MachineEffect =
   | { type: 'settle'; id: number; settlement: Settlement }
   | { type: 'sessionEnded'; error: SmtpError | undefined };
 
-export type DelayName = keyof Timeouts;
-
 /** The states in which a transaction is in flight. */
 export const TRANSACTION_STATES: ReadonlySet<string> = new Set([
   'mail',

@@ -8,7 +8,7 @@
  *   emitted effects (`write`, `writeSecret`, `upgradeTls`, `writeBody`, `close`, `settle`,
  *   `sessionEnded`). Bytes, lines and body chunks never enter: the facade parses replies and the
  *   transport streams bodies, reporting only progress.
- * - Every waiting state has a named timeout (`after`, delays from context: RFC 5321 §4.5.3.2) and
+ * - Every state that waits for the server has a named timeout (`after`, delays from context: RFC 5321 §4.5.3.2) and
  *   the same losses: `connection.closed`, `reply.malformed`, a 421 (RFC 5321 §3.8), a refused
  *   command. All end in `failed`, whose entry emits `close`, settles the send in flight (exactly once:
  *   the transaction leaves the context when it settles) and emits `sessionEnded`. `closed` is the
@@ -60,8 +60,9 @@ export const sessionMachine = sessionSetup.createMachine({
     messagesSent: 0,
   }),
   states: {
+    // No timer here: the transport dials under its own connect timeout (Timeouts.connect), creates the
+    // Session once the socket is up and calls connected() at once.
     connecting: {
-      after: { connect: timeout('connect') },
       on: { ...losses('connect'), 'connection.opened': 'greeting', 'reply.received': unexpected('connect') },
     },
     greeting: {
