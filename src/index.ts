@@ -26,6 +26,7 @@ export type {
   ExponentialBackoff,
   RetryContext,
   RetryDecision,
+  RetryErrorInfo,
   RetryOption,
   RetryPolicy,
   RetrySchedule,
@@ -68,7 +69,13 @@ export { ReplyParser, replyText } from './protocol/reply-parser.js';
 export type { EnhancedStatus, Reply } from './protocol/reply-types.js';
 export type { SesAdviceInput } from './ses/advice.js';
 export { sesAdvice } from './ses/advice.js';
-export { defaultSecurityForPort, regionFromHost, SES_PORTS, sesSmtpHost } from './ses/endpoints.js';
+export {
+  defaultSecurityForPort,
+  regionFromHost,
+  SES_FIPS_REGIONS,
+  SES_PORTS,
+  sesSmtpHost,
+} from './ses/endpoints.js';
 export type { SesHeader } from './ses/headers.js';
 export { sesConfigurationSetHeader, sesMessageTagsHeader } from './ses/headers.js';
 // Amazon SES toolkit
@@ -79,6 +86,7 @@ export {
   looksLikeSesSmtpPassword,
 } from './ses/password.js';
 export { checkSesRecipientCount, SES_MAX_RECIPIENTS } from './ses/recipients.js';
+export type { Mechanism } from './session/sasl.js';
 export type {
   Security,
   SendRequest,
@@ -102,3 +110,4 @@ export type {
 } from './transport/client.js';
 // Clients
 export { createClient } from './transport/client.js';
+export type { TlsVersion } from './transport/tls-options.js';
