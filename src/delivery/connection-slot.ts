@@ -5,6 +5,7 @@
  * after idling below the server's idle limit (SES closes after ~10 s: ses-facts.md).
  */
 import type { Clock } from './clock.js';
+import { clientCreationError } from './pool-errors.js';
 import type { CloseReason, PoolEvent, RecycleReason } from './pool-events.js';
 import type { ClientLike } from './pool-options.js';
 
@@ -167,11 +168,18 @@ export class ConnectionSlots {
     }
   }
 
+  /** Throws the SmtpError the transaction fails with when the factory throws (nothing opened). */
   #open(): Slot {
     const now = this.#s.clock.now();
+    let client: ClientLike;
+    try {
+      client = this.#s.create();
+    } catch (error) {
+      throw clientCreationError(error);
+    }
     const slot: Slot = {
       id: `c${this.#nextId++}`,
-      client: this.#s.create(),
+      client,
       createdAt: now,
       messages: 0,
       lastActivity: now,

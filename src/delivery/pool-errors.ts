@@ -47,3 +47,20 @@ export function queueFullError(): SmtpError {
 export function usageError(field: string, problem: string): SmtpUsageError {
   return new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, field, message: `${field}: ${problem}` });
 }
+
+/**
+ * The client factory threw: no connection exists, so nothing was sent. An SmtpError (e.g. a usage
+ * error from a custom factory) is the send's failure as is; anything else is a factory bug.
+ */
+export function clientCreationError(thrown: unknown): SmtpError {
+  if (thrown instanceof SmtpError) return thrown;
+  const kind = thrown instanceof Error ? thrown.name : thrown === null ? 'null' : typeof thrown;
+  return new SmtpError({
+    code: ErrorCodes.INTERNAL_ERROR,
+    origin: 'local',
+    outcome: 'not-sent',
+    retryable: false,
+    message: `The client factory failed with a ${kind} (a bug; see cause); nothing was sent`,
+    cause: thrown,
+  });
+}

@@ -11,7 +11,7 @@ import { ErrorCodes } from '../errors/codes.js';
 import type { SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { createClient } from '../transport/client.js';
-import type { ClientOptions } from '../transport/client-options.js';
+import { type ClientOptions, resolveClientOptions } from '../transport/client-options.js';
 import { type Attempt, summarizeError } from './attempt-history.js';
 import { ConnectionSlots, type Slot } from './connection-slot.js';
 import { breaksConnection, failureAction, internalError, toSmtpError } from './failure-action.js';
@@ -60,11 +60,17 @@ export function createPool<O extends PoolClientOptions>(
 export function createPool<O extends PoolClientOptions>(options: PoolOptions<O>): Pool {
   const { settings, clientOptions } = resolvePoolOptions(options);
   // The client classifies with the same profile, so its error codes name SES's replies too.
-  const forClient =
+  const withProfile =
     options.profile === undefined ? { ...clientOptions, profile: settings.profile } : clientOptions;
-  const factory =
-    options.createClient ?? ((o: O): ClientLike => createClient(o as PoolClientOptions as ClientOptions));
-  return new DeliveryPool(settings, () => factory(forClient));
+  if (options.createClient !== undefined) {
+    const custom = options.createClient;
+    return new DeliveryPool(settings, () => custom(withProfile));
+  }
+  // The pool ends idle connections itself (idleTimeoutMs above): the client's own idle QUIT is off,
+  // or its 5 s default would close first. Checked now, so a bad option fails here, not in send().
+  const forClient = { ...(withProfile as PoolClientOptions as ClientOptions), idleTimeoutMs: 0 };
+  resolveClientOptions(forClient);
+  return new DeliveryPool(settings, () => createClient(forClient));
 }
 
 class DeliveryPool implements Pool {
@@ -187,7 +193,14 @@ class DeliveryPool implements Pool {
 
   #dispatch(): void {
     for (let job = this.#queue.head; job && !this.#gate.stopped; job = this.#queue.head) {
-      const slot = this.#slots.acquire({ fresh: job.needsFreshConnection, limit: this.#adapt.concurrency });
+      let slot: Slot | undefined;
+      try {
+        slot = this.#slots.acquire({ fresh: job.needsFreshConnection, limit: this.#adapt.concurrency });
+      } catch (error) {
+        // The factory threw: this send fails with it (never a throw out of send(), never an orphan).
+        this.#settle.giveUp(job, toSmtpError(error));
+        continue;
+      }
       if (!slot) return;
       this.#queue.start();
       job.needsFreshConnection = false;

@@ -178,6 +178,13 @@ describe('smtp-machine send', () => {
     expect(result.history[1]?.delayBeforeMs).toBe(100);
   });
 
+  test('a bad --client-name is a usage error (64) naming the option, before any connection', async () => {
+    const run = await runCli(['send', ...connection(), '--client-name', 'a b', ...MESSAGE], { env });
+    expect(run.code).toBe(64);
+    expect(run.stderr).toMatch(/clientName|client-name|EHLO/i);
+    expect(run.stderr).not.toContain('a b');
+  });
+
   test('usage errors: no --to, --pass-stdin without SMTP_USER, bad --security', async () => {
     expect((await runCli(['send', ...connection(), '--from', 'a@example.com'])).code).toBe(64);
     expect(

@@ -1,0 +1,80 @@
+/**
+ * createPool checks its options before anything connects: the default factory's client options
+ * (transport validation), the retry option, durations; a client factory that throws settles the
+ * send with that error instead of throwing from send() or orphaning the send.
+ */
+import { describe, expect, it } from 'vitest';
+import { createPool } from '../../src/delivery/pool.js';
+import { ErrorCodes } from '../../src/errors/codes.js';
+import { SmtpError, SmtpUsageError } from '../../src/errors/smtp-error.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { errorOf, message } from './pool-fakes.js';
+
+function usageOf(run: () => unknown): SmtpUsageError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof SmtpUsageError) return error;
+    throw error;
+  }
+  throw new Error('expected an SmtpUsageError');
+}
+
+describe('client options with the default factory', () => {
+  it.each([
+    ['bogus', { bogus: 1 }],
+    ['clientName', { clientName: 'a b' }],
+    ['port', { port: 0 }],
+    ['security', { security: 'tls' }],
+  ])('a bad %s throws SmtpUsageError from createPool itself', (field, extra) => {
+    const error = usageOf(() => createPool({ host: '127.0.0.1', ...(extra as object) }));
+    expect(error.code).toBe(ErrorCodes.INVALID_ARGUMENT);
+    expect(error.field).toBe(field);
+  });
+
+  it('good options create a pool without connecting', async () => {
+    const pool = createPool({ host: '127.0.0.1', port: 2525, clientName: 'client.example.test' });
+    await pool.close();
+  });
+});
+
+describe('a client factory that throws', () => {
+  const boom = new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, field: 'x', message: 'x: bad' });
+
+  it('send() rejects with the SmtpError (no synchronous throw), and close() resolves', async () => {
+    const clock = new ManualClock(0);
+    const pool = createPool({
+      host: 'mail.example.test',
+      clock,
+      createClient: () => {
+        throw boom;
+      },
+    });
+    let sending: Promise<unknown> | undefined;
+    expect(() => {
+      sending = pool.send(message(1));
+    }).not.toThrow();
+    const second = pool.send(message(2));
+    expect(await errorOf(sending as Promise<unknown>)).toBe(boom);
+    expect(await errorOf(second)).toBe(boom);
+    expect(pool.stats()).toMatchObject({ queued: 0, inFlight: 0, waitingRetry: 0, failed: 2 });
+    await pool.close();
+  });
+
+  it('a non-SmtpError is wrapped as SMTP_INTERNAL_ERROR, outcome not-sent (no connection existed)', async () => {
+    const thrown = new TypeError('factory bug');
+    const pool = createPool({
+      host: 'mail.example.test',
+      clock: new ManualClock(0),
+      createClient: () => {
+        throw thrown;
+      },
+    });
+    const error = await errorOf(pool.send(message(1)));
+    expect(error).toBeInstanceOf(SmtpError);
+    expect(error.code).toBe(ErrorCodes.INTERNAL_ERROR);
+    expect(error.outcome).toBe('not-sent');
+    expect(error.cause).toBe(thrown);
+    await pool.close({ deadlineMs: 10 });
+  });
+});
