@@ -168,3 +168,16 @@ export function notSentBehind(error: SmtpError): SmtpError {
     cause: error,
   });
 }
+
+/** An action threw (a bug, or an injected clock that throws): the machine stopped mid-step. */
+export function internalFailure(cause: unknown, phase: Phase, outcome: Outcome): SmtpError {
+  const detail = outcome === 'unknown' ? '; the message may have been delivered' : '';
+  return new SmtpError({
+    code: ErrorCodes.INTERNAL_ERROR,
+    message: `${phase}: the session machine failed${detail}`,
+    origin: 'local',
+    outcome,
+    phase,
+    cause,
+  });
+}

@@ -3,7 +3,7 @@
  * reply parser (RFC 5321 §4.2), encodes the machine's commands (RFC 5321 §4.1.1) into one write per
  * flight, keeps the transcript (redacted while authenticating) and settles each send exactly once.
  */
-import { type Actor, createActor } from 'xstate';
+import { type Actor, createActor, type SnapshotFrom } from 'xstate';
 import { ErrorCodes } from '../errors/codes.js';
 import { type Phase, type SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
 import type { Capabilities } from '../protocol/capabilities.js';
@@ -11,7 +11,7 @@ import { type Command, encodeCommand } from '../protocol/command.js';
 import { ReplyParser } from '../protocol/reply-parser.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { resolveConfig } from './config.js';
-import { asProtocolError, asUsageError, injection, sessionEnded } from './failures.js';
+import { asProtocolError, asUsageError, injection, internalFailure, sessionEnded } from './failures.js';
 import { acceptsSend, type MachineEffect, type SessionEvent } from './machine-types.js';
 import { credentialForms, scrubText } from './redaction.js';
 import { REDACTED } from './secret.js';
@@ -32,6 +32,8 @@ export type * from './types.js';
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const decoder = new TextDecoder();
 
+type MachineSnapshot = SnapshotFrom<typeof sessionMachine>;
+
 interface PendingSend {
   resolve(result: SendResult): void;
   reject(error: SmtpError): void;
@@ -41,6 +43,8 @@ interface PendingSend {
 export class Session {
   readonly whenReady: Promise<void>;
   readonly #actor: Actor<typeof sessionMachine>;
+  /** The last snapshot with a context: what the getters read once an action threw (see #crashed). */
+  #lastGood!: MachineSnapshot;
   readonly #onEffect: (effect: SessionEffect) => void;
   readonly #onTranscript: ((entry: TranscriptEntry) => void) | undefined;
   /** Credential forms scrubbed from server lines while authenticating. */
@@ -74,12 +78,16 @@ export class Session {
       ...(options.clock ? { clock: options.clock } : {}),
     });
     this.#actor.on('*', (effect) => this.#apply(effect));
-    this.#actor.subscribe((snapshot) => {
-      if (snapshot.value === 'ready' && !this.#readyReached) {
-        this.#readyReached = true;
-        this.#resolveReady();
-      }
-      this.#checkSendable();
+    this.#lastGood = this.#actor.getSnapshot();
+    this.#actor.subscribe({
+      next: (snapshot) => {
+        if (snapshot.value === 'ready' && !this.#readyReached) {
+          this.#readyReached = true;
+          this.#resolveReady();
+        }
+        this.#checkSendable();
+      },
+      error: (error) => this.#crashed(error),
     });
     this.#actor.start();
   }
@@ -225,7 +233,7 @@ export class Session {
    */
   get acceptsSend(): boolean {
     if (this.#ended) return false;
-    const snapshot = this.#actor.getSnapshot();
+    const snapshot = this.#snapshot;
     const { tx, next } = snapshot.context;
     for (const id of this.#pending.keys()) if (id !== tx?.id && id !== next?.id) return false;
     return acceptsSend(String(snapshot.value), snapshot.context);
@@ -236,11 +244,11 @@ export class Session {
   }
 
   get capabilities(): Capabilities {
-    return this.#actor.getSnapshot().context.caps;
+    return this.#snapshot.context.caps;
   }
 
   get messagesSent(): number {
-    return this.#actor.getSnapshot().context.messagesSent;
+    return this.#snapshot.context.messagesSent;
   }
 
   toJSON(): Record<string, unknown> {
@@ -252,12 +260,40 @@ export class Session {
   }
 
   get #state(): string {
-    return String(this.#actor.getSnapshot().value);
+    return String(this.#snapshot.value);
+  }
+
+  /** The machine's snapshot; after an action threw, the last one that had a context. */
+  get #snapshot(): MachineSnapshot {
+    const snapshot = this.#actor.getSnapshot();
+    if (snapshot.status !== 'error' && snapshot.context !== undefined) this.#lastGood = snapshot;
+    return this.#lastGood;
   }
 
   #send(event: SessionEvent): void {
-    if (this.#ended) return;
+    // Once the machine is done (or stopped by an error) it hears nothing more: xstate would only
+    // warn "sent to stopped actor", burying the warnings that matter.
+    if (this.#ended || this.#actor.getSnapshot().status !== 'active') return;
     this.#actor.send(event);
+  }
+
+  /**
+   * An action threw (actions must not; an injected clock may) and xstate stopped the machine: end
+   * the session here, since no final state will. Sends not known to be body-less on the wire are 'unknown'.
+   */
+  #crashed(cause: unknown): void {
+    if (this.#ended) return;
+    const { value, context } = this.#lastGood;
+    const { tx, next } = context;
+    const notSent = new Set<number>();
+    // Only the envelope is out in mail/rcpt (unless a BDAT chunk rides with it); a held next has no body out.
+    if ((value === 'mail' || value === 'rcpt') && tx !== undefined && tx.chunks === 0) notSent.add(tx.id);
+    if (next !== undefined) notSent.add(next.id);
+    this.#emit({ type: 'close' });
+    const unknown = internalFailure(cause, this.phase, 'unknown');
+    for (const id of [...this.#pending.keys()])
+      if (!notSent.has(id)) this.#settle(id, { ok: false, error: unknown });
+    this.#end(internalFailure(cause, this.phase, 'not-sent'));
   }
 
   #apply(effect: MachineEffect): void {

@@ -1,0 +1,136 @@
+/**
+ * The end of a Session (session.ts): once the machine has stopped, the facade sends it nothing more
+ * (xstate would warn "Event … was sent to stopped actor"), and an action that throws ends the session
+ * instead of leaving it hanging over a stopped actor.
+ */
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { ErrorCodes } from '../../src/errors/codes.js';
+import { SmtpUsageError } from '../../src/errors/smtp-error.js';
+import { EHLO_PLAIN, flush, Harness, wire } from './harness.js';
+
+const BODY_ERROR = new SmtpUsageError({ code: ErrorCodes.BODY_NUL, field: 'body', message: 'body: NUL' });
+let warn: ReturnType<typeof vi.spyOn>;
+beforeEach(() => {
+  warn = vi.spyOn(console, 'warn');
+});
+afterEach(() => {
+  warn.mockRestore();
+});
+const stoppedActorWarnings = () =>
+  warn.mock.calls.filter((args: unknown[]) => String(args[0]).includes('stopped actor')).length;
+
+/** Everything a transport and a caller could still do to a session that has ended. */
+async function poke(h: Harness): Promise<void> {
+  h.server('250 late').server('354 later');
+  h.session.receive(wire('250-partial'));
+  h.session.closed(new Error('reset'));
+  h.session.connected();
+  h.session.tlsEstablished();
+  h.session.tlsFailed(new Error('handshake'));
+  h.session.bodyProgress();
+  h.session.bodyChunk(3, true);
+  h.session.bodyFinished();
+  h.session.bodyFailed(BODY_ERROR);
+  await h.session.send({ from: 'a@example.com', to: ['b@example.org'], body: 'x' }).catch(() => {});
+  await h.session.quit();
+  await flush();
+}
+
+const ENDINGS: Record<string, () => Harness> = {
+  '421 greeting': () => new Harness().connect('421 busy'),
+  'quit answered': () => {
+    const h = new Harness().ready(EHLO_PLAIN);
+    void h.session.quit();
+    return h.server('221 bye');
+  },
+  'greeting timeout': () => {
+    const h = new Harness();
+    h.session.connected();
+    h.clock.increment(10 ** 7);
+    return h;
+  },
+  'connection closed during a send': () => {
+    const h = new Harness().ready(EHLO_PLAIN);
+    h.send();
+    h.session.closed();
+    return h;
+  },
+};
+
+describe('a session that ended', () => {
+  for (const [name, end] of Object.entries(ENDINGS)) {
+    test(`${name}: later bytes, closes and calls reach no stopped actor`, async () => {
+      const h = end();
+      expect(h.session.ended).toBe(true);
+      await poke(h);
+      expect(stoppedActorWarnings()).toBe(0);
+      expect(h.effectsAfterClose).toEqual([]);
+    });
+  }
+
+  test('a transport that reports the close from inside the close effect is not an error', async () => {
+    const h = new Harness();
+    const session = h.session;
+    const original = h.effects.push.bind(h.effects);
+    h.effects.push = (...effects) => {
+      if (effects.some((e) => e.type === 'close')) {
+        session.closed(new Error('reset'));
+        session.receive(wire('250 late'));
+      }
+      return original(...effects);
+    };
+    h.connect('421 busy');
+    await poke(h);
+    expect(stoppedActorWarnings()).toBe(0);
+  });
+});
+
+/** A clock whose setTimeout throws from the `breakAt`-th call on (an injected dependency gone bad). */
+function breakingClock(breakAt: number): SimulatedClock {
+  const clock = new SimulatedClock();
+  const setTimeout = clock.setTimeout.bind(clock);
+  let calls = 0;
+  clock.setTimeout = (fn, ms) => {
+    if (++calls >= breakAt) throw new Error('clock broke');
+    return setTimeout(fn, ms);
+  };
+  return clock;
+}
+
+describe('an action that throws', () => {
+  test('ends the session (close, whenReady rejects with INTERNAL_ERROR) instead of stopping the machine under it', async () => {
+    const h = new Harness({ clock: breakingClock(2) });
+    h.connect(); // entering ehlo schedules the second timer
+    expect(h.session.ended).toBe(true);
+    expect(h.closed).toBe(true);
+    await expect(h.session.whenReady).rejects.toMatchObject({ code: ErrorCodes.INTERNAL_ERROR });
+    await poke(h);
+    expect(stoppedActorWarnings()).toBe(0);
+    expect(h.effectsAfterClose).toEqual([]);
+  });
+
+  test('settles the send in flight: not-sent before its body, unknown once the body may be out', async () => {
+    const early = new Harness({ clock: breakingClock(4) });
+    early.ready(EHLO_PLAIN);
+    const before = early.send({ to: ['b@example.org'] }); // timers: greeting, ehlo, mail (ready has none)
+    early.server('250 ok'); // rcpt's timer breaks: only the envelope is out
+    await flush();
+    expect(before.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.INTERNAL_ERROR, outcome: 'not-sent' },
+    });
+
+    const late = new Harness({ clock: breakingClock(7) });
+    late.ready(EHLO_PLAIN);
+    const after = late.send({ to: ['b@example.org'] }); // mail 3, rcpt 4, data 5, body 6, dataEnd 7
+    late.server('250 ok\n250 ok\n354 go');
+    late.session.bodyFinished();
+    await flush();
+    expect(after.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.INTERNAL_ERROR, outcome: 'unknown' },
+    });
+    expect(stoppedActorWarnings()).toBe(0);
+  });
+});
