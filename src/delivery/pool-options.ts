@@ -11,7 +11,8 @@ import { regionFromHost } from '../ses/endpoints.js';
 import type { MessageInput } from '../transport/message-source.js';
 import { type Clock, systemClock } from './clock.js';
 import type { PoolEvent } from './pool-events.js';
-import { defaultRetryOption, type RetryOption } from './retry-policy.js';
+import { resolveRetryOption } from './retry-option.js';
+import type { RetryOption } from './retry-policy.js';
 
 export interface ClientSendRequest {
   readonly from: string;
@@ -72,7 +73,11 @@ export interface PoolSettings<O> {
   readonly idleTimeoutMs?: number;
   /** Sends waiting (for a connection or a retry) beyond which send() fails with SMTP_QUEUE_FULL. */
   readonly maxQueue?: number;
-  /** Default: SES schedule for SES hosts, generic exponential back-off otherwise; false = never. */
+  /**
+   * Default: SES schedule for SES hosts, generic exponential back-off otherwise; false = never.
+   * A partial object is completed from that default (retry-option.ts): `{ maxAttempts: 5 }` is the
+   * default schedule with 5 attempts; a missing deadlineMs is one hour.
+   */
   readonly retry?: RetryOption;
   /** Retry 'unknown' outcomes (lost final reply): duplicates become possible (result.mayDuplicate). */
   readonly atLeastOnce?: boolean;
@@ -159,7 +164,7 @@ export function resolvePoolOptions<O extends PoolClientOptions>(
     ),
     idleTimeoutMs: duration(options.idleTimeoutMs, POOL_DEFAULTS.idleTimeoutMs, 'idleTimeoutMs'),
     maxQueue: integer(options.maxQueue, POOL_DEFAULTS.maxQueue, 0, 'maxQueue'),
-    retry: options.retry ?? defaultRetryOption(ses ? 'ses' : 'generic'),
+    retry: resolveRetryOption(options.retry, ses ? 'ses' : 'generic'),
     atLeastOnce: options.atLeastOnce === true,
     maxReconnects:
       options.maxReconnects === undefined ? undefined : integer(options.maxReconnects, 0, 0, 'maxReconnects'),

@@ -159,6 +159,15 @@ function gateReason(policy: RetryOption, context: RetryContext, opts: DecideOpti
   return undefined;
 }
 
+/** Node's timers fire at once above 2^31−1 ms: longer waits are cut to that. */
+const MAX_DELAY_MS = 2_147_483_647;
+
+/** A wait the scheduler can arm: NaN and negatives are 0, overflowing values the timer maximum. */
+function safeDelay(delay: number): number {
+  if (Number.isNaN(delay) || delay < 0) return 0;
+  return Math.min(delay, MAX_DELAY_MS);
+}
+
 function nextDelay(
   policy: Exclude<RetryOption, false>,
   context: RetryContext,
@@ -169,7 +178,7 @@ function nextDelay(
     if (delay === undefined) return 'policy';
     if (Number.isNaN(delay)) return 'policy';
     if (delay === Number.POSITIVE_INFINITY) return 'deadline';
-    return Math.max(0, delay);
+    return safeDelay(delay);
   }
   if (policy.maxAttempts !== undefined && context.attempt >= policy.maxAttempts) return 'attempts-exhausted';
   if ('delaysMs' in policy) return scheduleDelay(policy, context.attempt);
@@ -180,9 +189,9 @@ function scheduleDelay(schedule: RetrySchedule, attempt: number): number | StopR
   const { delaysMs } = schedule;
   if (delaysMs.length === 0) return 'attempts-exhausted';
   const index = attempt - 1;
-  if (index < delaysMs.length) return Math.max(0, delaysMs[index] ?? 0);
-  if (schedule.cycle) return Math.max(0, delaysMs[index % delaysMs.length] ?? 0);
-  if (schedule.repeatLast) return Math.max(0, delaysMs[delaysMs.length - 1] ?? 0);
+  if (index < delaysMs.length) return safeDelay(delaysMs[index] ?? 0);
+  if (schedule.cycle) return safeDelay(delaysMs[index % delaysMs.length] ?? 0);
+  if (schedule.repeatLast) return safeDelay(delaysMs[delaysMs.length - 1] ?? 0);
   return 'attempts-exhausted';
 }
 
@@ -190,8 +199,9 @@ function backoffDelay(backoff: ExponentialBackoff, attempt: number, random: () =
   const exponent = Math.max(0, attempt - 1);
   const raw = backoff.baseMs * backoff.factor ** exponent; // 0 × Infinity is NaN for huge attempts
   const ceiling = Number.isNaN(raw) ? 0 : Math.min(backoff.capMs, raw);
-  const r = Math.min(Math.max(random(), 0), 1);
-  return Math.floor(r * Math.max(0, ceiling));
+  const jitter = random();
+  const r = Number.isNaN(jitter) ? 0 : Math.min(Math.max(jitter, 0), 1);
+  return safeDelay(Math.floor(r * safeDelay(ceiling)));
 }
 
 function stop(reason: StopReason): RetryDecision {
