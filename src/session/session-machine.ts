@@ -8,9 +8,9 @@
  *   emitted effects (`write`, `writeSecret`, `upgradeTls`, `writeBody`, `close`, `settle`,
  *   `sessionEnded`). Bytes, lines and body chunks never enter: the facade parses replies and the
  *   transport streams bodies, reporting only progress.
- * - Every state that waits for the server has a named timeout (`after`, delays from context: RFC 5321 §4.5.3.2) and
- *   the same losses: `connection.closed`, `reply.malformed`, a 421 (RFC 5321 §3.8), a refused
- *   command. All end in `failed`, whose entry emits `close`, settles the send in flight (exactly once:
+ * - Every state that waits for the server has a named timeout (`after`, delays from context: RFC 5321
+ *   §4.5.3.2) and the same losses: `connection.closed`, `reply.malformed`, a 421 (RFC 5321 §3.8),
+ *   a refused command. All end in `failed`, whose entry emits `close`, settles the send in flight (exactly once:
  *   the transaction leaves the context when it settles) and emits `sessionEnded`. `closed` is the
  *   clean end (221, quit, abort). Both are final: nothing can be written after them.
  * - Outcomes (threats.md §7): a loss in `dataEnd` (after the dot, before its reply) is 'unknown';
@@ -33,6 +33,11 @@
  *   chunk still being written); `bdatEnd` once LAST is written (dataTermination, 'unknown').
  *   Outcomes: once the whole body is on the wire (`bodyWritten`) any loss is 'unknown'.
  * - `negotiate` is the only transient state: after each EHLO/HELO it picks STARTTLS, AUTH or ready.
+ * - STARTTLS refused (RFC 3207 §4.1 lets the client go on): with 'starttls-opportunistic' and no AUTH
+ *   configured the session continues in plaintext, with the plaintext EHLO's capabilities (nothing
+ *   changed on the connection). With AUTH configured it fails (never AUTH without TLS, threats.md §1),
+ *   and 'starttls' (required) fails. A 421, or a handshake that fails after the 220, always fails:
+ *   the connection's state is then unknown.
  * - Decisions: an abort before the body closes the connection (RSET cannot undo a pipelined DATA
  *   that may already have its 354); an abort in `dataEnd` settles at once with outcome 'unknown'
  *   and closes. A 354 after an envelope with no accepted recipient closes instead of sending a body
@@ -130,6 +135,9 @@ export const sessionMachine = sessionSetup.createMachine({
             target: 'tlsHandshake',
             actions: 'upgradeTls',
           },
+          closing('starttls'),
+          // Nothing changed on the connection: the plaintext EHLO's capabilities still hold.
+          { guard: 'startTlsRefusedOptional', target: 'ready' },
           refused('starttls'),
           unexpected('starttls'),
         ],

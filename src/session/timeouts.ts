@@ -6,7 +6,7 @@ import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
 
 export interface Timeouts {
-  /** Dialing (TCP, and the handshake for implicit TLS): enforced by the transport before the Session exists (not an RFC value: 30 s). */
+  /** Dialing (TCP, and implicit TLS's handshake): the transport's, before the Session exists (not an RFC value: 30 s). */
   readonly connect: number;
   /** RFC 5321 §4.5.3.2.1: initial 220 message, 5 minutes. */
   readonly greeting: number;

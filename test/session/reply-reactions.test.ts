@@ -37,6 +37,14 @@ const REACH: Record<string, () => { h: Harness; sent?: { readonly result: Settle
   ehloTlsRequired: () => ({ h: new Harness({ security: 'starttls' }).connect() }),
   helo: () => ({ h: new Harness().connect().server('500 what') }),
   starttls: () => ({ h: new Harness({ security: 'starttls' }).connect().server('250-mx\n250 STARTTLS') }),
+  starttlsOpportunistic: () => ({
+    h: new Harness({ security: 'starttls-opportunistic' }).connect().server('250-mx\n250 STARTTLS'),
+  }),
+  starttlsOpportunisticAuth: () => ({
+    h: new Harness({ security: 'starttls-opportunistic', auth: AUTH })
+      .connect()
+      .server('250-mx\n250-AUTH PLAIN\n250 STARTTLS'),
+  }),
   tlsHandshake: () => ({ h: REACH.starttls!().h.server('220 go') }),
   ehloAfterTls: () => {
     const { h } = REACH.tlsHandshake!();

@@ -106,17 +106,66 @@ describe('Session negotiation', () => {
     expect(h.writes).toEqual(['EHLO client.example\r\n']);
   });
 
-  test.each(['starttls', 'starttls-opportunistic'] as const)(
-    '%s: 454 to STARTTLS fails, never plaintext',
-    async (security) => {
-      const h = new Harness({ security })
+  test.each([
+    ['starttls', undefined, '454 4.7.0 TLS not available'],
+    ['starttls', undefined, '502 5.5.1 not implemented'],
+    ['starttls-opportunistic', AUTH, '454 4.7.0 TLS not available'],
+    ['starttls-opportunistic', AUTH, '502 5.5.1 not implemented'],
+  ] as const)('%s (auth: %o): %s to STARTTLS fails, never plaintext', async (security, auth, refusal) => {
+    const h = new Harness({ security, ...(auth ? { auth } : {}) })
+      .connect()
+      .server('250-mx\n250-AUTH PLAIN\n250 STARTTLS')
+      .server(refusal);
+    expect(await endError(h)).toMatchObject({ phase: 'starttls' });
+    if (refusal.startsWith('454')) expect(await endError(h)).toMatchObject({ code: ErrorCodes.TLS_REQUIRED });
+    expect(h.writes).toEqual(['EHLO client.example\r\n', 'STARTTLS\r\n']);
+    expect(h.closed).toBe(true);
+  });
+
+  test.each(['454 4.7.0 TLS not available', '502 5.5.1 not implemented', '554 5.7.0 no TLS for you'])(
+    'starttls-opportunistic without auth: %s to STARTTLS → plaintext, ready with the EHLO capabilities (RFC 3207 §4.1)',
+    async (refusal) => {
+      const h = new Harness({ security: 'starttls-opportunistic' })
         .connect()
-        .server('250-mx\n250 STARTTLS')
-        .server('454 4.7.0 TLS not available');
-      expect(await endError(h)).toMatchObject({ code: ErrorCodes.TLS_REQUIRED, phase: 'starttls' });
-      expect(h.writes).toEqual(['EHLO client.example\r\n', 'STARTTLS\r\n']);
+        .server('250-mx\n250-PIPELINING\n250 STARTTLS')
+        .server(refusal);
+      await h.session.whenReady;
+      expect(h.session.state).toBe('ready');
+      expect(h.session.capabilities.pipelining).toBe(true);
+      expect(h.effects.some((effect) => effect.type === 'upgradeTls')).toBe(false);
+      const sent = h.send();
+      h.server('250 ok\n250 ok\n354 go');
+      h.session.bodyFinished();
+      h.server('250 queued');
+      await flush();
+      expect(sent.result).toMatchObject({ ok: true });
+      expect(h.writes.slice(0, 3)).toEqual([
+        'EHLO client.example\r\n',
+        'STARTTLS\r\n',
+        'MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n',
+      ]);
     },
   );
+
+  test('starttls-opportunistic: 421 to STARTTLS still ends the session', async () => {
+    const h = new Harness({ security: 'starttls-opportunistic' })
+      .connect()
+      .server('250-mx\n250 STARTTLS')
+      .server('421 4.3.2 shutting down');
+    expect(await endError(h)).toMatchObject({ phase: 'starttls' });
+    expect(h.closed).toBe(true);
+  });
+
+  test('starttls-opportunistic: a failed handshake after the 220 fails (the connection state is unknown)', async () => {
+    const h = new Harness({ security: 'starttls-opportunistic' })
+      .connect()
+      .server('250-mx\n250 STARTTLS')
+      .server('220 go');
+    h.session.tlsFailed(new Error('bad certificate'));
+    expect(await endError(h)).toMatchObject({ code: ErrorCodes.TLS_FAILED, phase: 'tls' });
+    expect(h.closed).toBe(true);
+    expect(h.writes).toEqual(['EHLO client.example\r\n', 'STARTTLS\r\n']);
+  });
 
   test('handshake failure → TLS_FAILED', async () => {
     const h = new Harness({ security: 'starttls' }).connect().server('250-mx\n250 STARTTLS').server('220 go');
