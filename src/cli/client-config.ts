@@ -3,7 +3,7 @@
  * host or region says so) and the retry policy (the delivery layer's schedule, bounded by --deadline).
  */
 
-import { defaultRetryOption, type RetryOption } from '../delivery/retry-policy.js';
+import { DEFAULT_RETRY_DEADLINE_MS, defaultRetryOption, type RetryOption } from '../delivery/retry-policy.js';
 import { GENERIC_PROFILE, type ProviderProfile, SES_PROFILE } from '../errors/classify.js';
 import type { ClientLogger, ClientOptions } from '../transport/client-options.js';
 import type { ConnectionConfig } from './connection.js';
@@ -21,7 +21,14 @@ export function clientOptions(
     ...(config.credentials === undefined ? {} : { auth: config.credentials }),
     ...(config.clientName === undefined ? {} : { clientName: config.clientName }),
     maxMessageSize,
-    timeouts: { connect: config.timeoutMs, greeting: config.timeoutMs },
+    // --timeout bounds every reply wait but the one after the final dot, which RFC 5321 §4.5.3.2.6
+    // sets at 10 minutes because the server may be processing the message then.
+    timeouts: {
+      connect: config.timeoutMs,
+      greeting: config.timeoutMs,
+      command: config.timeoutMs,
+      dataStart: config.timeoutMs,
+    },
     ...(logger === undefined ? {} : { logger }),
   };
 }
@@ -36,7 +43,10 @@ export function profileFor(provider: Provider): ProviderProfile {
   return provider === 'ses' ? SES_PROFILE : GENERIC_PROFILE;
 }
 
-/** The provider's retry schedule; `deadlineMs` caps how long retries may go on; `false` disables. */
+/**
+ * The provider's retry schedule, or `delaysMs` with its last wait repeated; `deadlineMs` (default
+ * one hour, as --help says) caps how long retries may go on; `false` disables.
+ */
 export function retryFor(
   provider: Provider,
   enabled: boolean,
@@ -45,5 +55,5 @@ export function retryFor(
 ): RetryOption {
   if (!enabled) return false;
   const base = delaysMs === undefined ? defaultRetryOption(provider) : { delaysMs, repeatLast: true };
-  return deadlineMs === undefined ? base : { ...base, deadlineMs };
+  return { ...base, deadlineMs: deadlineMs ?? DEFAULT_RETRY_DEADLINE_MS };
 }

@@ -30,7 +30,8 @@ export const CONNECTION_HELP = `Connection:
                        (default: implicit on 465/2465, starttls elsewhere)
   --ca FILE            trust this CA certificate (PEM) instead of the system roots
   --client-name NAME   the name sent in EHLO (default: this machine's host name)
-  --timeout SECONDS    connect/reply timeout (default 10)
+  --timeout SECONDS    connect, greeting and command-reply timeout (default 10; the reply
+                       to the final dot may take up to 10 minutes, RFC 5321 4.5.3.2.6)
 Credentials (never as flags):
   SMTP_USER, SMTP_PASS environment variables, or --pass-stdin to read the password from stdin`;
 
