@@ -23,6 +23,19 @@ const NEXT_IS: Record<SettlesParams['next'], (next: T.Transaction | undefined) =
   none: (next) => next === undefined,
 };
 
+/** Where exactly one reply is outstanding (lock-step), anything behind it answers nothing we asked. */
+export type Outstanding = 'one' | 'lockStep' | 'dot' | 'chunk';
+const ONE_OUTSTANDING: Record<Outstanding, (context: SessionContext) => boolean> = {
+  /** greeting, EHLO/HELO, AUTH, DATA's 354 (the last of any group), RSET. */
+  one: () => true,
+  /** MAIL/RCPT written one at a time (no PIPELINING group). */
+  lockStep: (context) => context.tx?.pipelined !== true,
+  /** The dot, unless the next envelope was written behind it (RFC 2920 §3.1). */
+  dot: (context) => context.next?.written !== true,
+  /** The only BDAT chunk not answered yet. */
+  chunk: (context) => context.tx !== undefined && context.tx.chunks - context.tx.chunkReplies === 1,
+};
+
 export const replyOf = (event: SessionEvent): Reply | undefined =>
   event.type === 'reply.received' ? event.reply : undefined;
 export const classOf = (event: SessionEvent): number => Math.trunc((replyOf(event)?.code ?? 0) / 100);
@@ -41,6 +54,9 @@ export const guards = {
   refusal: ({ event }: Args) => classOf(event) === 4 || classOf(event) === 5,
   serviceClosing: ({ event }: Args) => replyOf(event)?.code === 421,
   trailingBytes: ({ event }: Args) => event.type === 'reply.received' && event.trailing,
+  /** threats.md §6: more replies or bytes behind the only reply outstanding (the facade's `trailing`). */
+  unaskedBehind: ({ context, event }: Args, params: { outstanding: Outstanding }) =>
+    event.type === 'reply.received' && event.trailing && ONE_OUTSTANDING[params.outstanding](context),
   heloAllowed: ({ context, event }: Args) =>
     classOf(event) === 5 &&
     context.config.credentials === undefined &&

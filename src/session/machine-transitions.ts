@@ -4,6 +4,7 @@
  */
 import type { ErrorCodes } from '../errors/codes.js';
 import type { Outcome, Phase } from '../errors/smtp-error.js';
+import type { Outstanding } from './machine-guards.js';
 
 export const losses = (phase: Phase, outcome: Outcome = 'not-sent') =>
   ({
@@ -47,6 +48,9 @@ export const refused = (phase: Phase) =>
   ({ guard: 'refusal', target: '#session.failed', actions: { type: 'refused', params: { phase } } }) as const;
 export const unexpected = (phase: Phase, outcome: Outcome = 'not-sent') =>
   ({ target: '#session.failed', actions: { type: 'unexpected', params: { phase, outcome } } }) as const;
+/** threats.md §6: a reply nobody asked for, behind the one that was (lock-step only: see Outstanding). */
+export const unasked = (phase: Phase, outstanding: Outstanding, outcome: Outcome = 'not-sent') =>
+  ({ guard: { type: 'unaskedBehind', params: { outstanding } }, ...unexpected(phase, outcome) }) as const;
 export const timeout = (phase: Phase, outcome: Outcome = 'not-sent') =>
   ({ target: '#session.failed', actions: { type: 'timedOut', params: { phase, outcome } } }) as const;
 export const endWith = (phase: Phase, code: (typeof ErrorCodes)[keyof typeof ErrorCodes]) =>

@@ -32,6 +32,10 @@
  *   while the body streams (dataBlock timeout: a refused chunk closes, since RSET cannot follow a
  *   chunk still being written); `bdatEnd` once LAST is written (dataTermination, 'unknown').
  *   Outcomes: once the whole body is on the wire (`bodyWritten`) any loss is 'unknown'.
+ * - Lock-step (threats.md §6): where exactly one reply is outstanding (greeting, EHLO/HELO, AUTH,
+ *   MAIL/RCPT without a PIPELINING group, DATA's 354, the dot with nothing behind it, the last BDAT
+ *   chunk, RSET), more replies or bytes behind it in the same read (`trailing`) answer nothing we
+ *   asked: REPLY_UNEXPECTED at once (guard `unaskedBehind`). Pipelined groups read several at once.
  * - `negotiate` is the only transient state: after each EHLO/HELO it picks STARTTLS, AUTH or ready.
  * - STARTTLS refused (RFC 3207 §4.1 lets the client go on): with 'starttls-opportunistic' and no AUTH
  *   configured the session continues in plaintext, with the plaintext EHLO's capabilities (nothing
@@ -48,7 +52,7 @@ import { ErrorCodes } from '../errors/codes.js';
 import type { Phase } from '../errors/smtp-error.js';
 import { NO_CAPABILITIES } from '../protocol/capabilities.js';
 import { sessionSetup } from './machine-setup.js';
-import { closing, endWith, losses, refused, timeout, unexpected } from './machine-transitions.js';
+import { closing, endWith, losses, refused, timeout, unasked, unexpected } from './machine-transitions.js';
 import { transactionStates } from './transaction-states.js';
 
 export const sessionMachine = sessionSetup.createMachine({
@@ -75,6 +79,7 @@ export const sessionMachine = sessionSetup.createMachine({
       on: {
         ...losses('greeting'),
         'reply.received': [
+          unasked('greeting', 'one'),
           { guard: { type: 'replyIs', params: { code: 220 } }, target: 'ehlo', actions: 'writeEhlo' },
           refused('greeting'),
           unexpected('greeting'),
@@ -87,6 +92,7 @@ export const sessionMachine = sessionSetup.createMachine({
         ...losses('ehlo'),
         'reply.received': [
           closing('ehlo'),
+          unasked('ehlo', 'one'),
           {
             guard: { type: 'replyClass', params: { class: 2 } },
             target: 'negotiate',
@@ -104,6 +110,7 @@ export const sessionMachine = sessionSetup.createMachine({
         ...losses('helo'),
         'reply.received': [
           closing('helo'),
+          unasked('helo', 'one'),
           {
             guard: { type: 'replyClass', params: { class: 2 } },
             target: 'negotiate',
@@ -158,6 +165,7 @@ export const sessionMachine = sessionSetup.createMachine({
         ...losses('ehlo'),
         'reply.received': [
           closing('ehlo'),
+          unasked('ehlo', 'one'),
           {
             guard: { type: 'replyClass', params: { class: 2 } },
             target: 'negotiate',
@@ -174,6 +182,7 @@ export const sessionMachine = sessionSetup.createMachine({
         ...losses('auth'),
         'reply.received': [
           closing('auth'),
+          unasked('auth', 'one'),
           { guard: { type: 'replyIs', params: { code: 235 } }, target: 'ready', actions: 'authDone' },
           { guard: 'challengeLimitReached', ...endWith('auth', ErrorCodes.AUTH_CHALLENGE_LIMIT) },
           {

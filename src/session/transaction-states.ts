@@ -14,6 +14,7 @@ import {
   refused,
   settled,
   timeout,
+  unasked,
   unexpected,
 } from './machine-transitions.js';
 
@@ -27,6 +28,7 @@ export const transactionStates = {
       'send.aborted': abortable('mail'),
       'reply.received': [
         closing('mail'),
+        unasked('mail', 'lockStep'),
         { guard: { type: 'replyClass', params: { class: 3 } }, ...unexpected('mail') },
         { guard: 'pipelined', target: 'rcpt', actions: 'recordMail' },
         { guard: { type: 'replyClass', params: { class: 2 } }, target: 'rcpt', actions: 'writeRcpt' },
@@ -43,6 +45,7 @@ export const transactionStates = {
       'send.aborted': abortable('rcpt'),
       'reply.received': [
         closing('rcpt'),
+        unasked('rcpt', 'lockStep'),
         { guard: { type: 'replyClass', params: { class: 3 } }, ...unexpected('rcpt') },
         { guard: 'moreRecipientsPipelined', target: 'rcpt', reenter: true, actions: 'recordRecipient' },
         {
@@ -67,6 +70,7 @@ export const transactionStates = {
       'send.aborted': abortable('data'),
       'reply.received': [
         closing('data'),
+        unasked('data', 'one'),
         { guard: 'goAheadAfterRefusedEnvelope', ...endWith('data', ErrorCodes.PROTOCOL_ERROR) },
         {
           guard: 'goAheadInline',
@@ -108,6 +112,7 @@ export const transactionStates = {
       'body.failed': { target: '#session.failed', actions: 'localFailure' },
       'reply.received': [
         closing('data-end'),
+        unasked('data-end', 'dot', 'unknown'),
         ...settled('positive', ['delivered']),
         ...settled('refusal', [
           { type: 'refuseTransaction', params: { phase: 'data-end' } },
@@ -129,6 +134,7 @@ export const transactionStates = {
       'body.failed': { target: '#session.failed', actions: 'localFailure' },
       'reply.received': [
         closing('body'),
+        unasked('body', 'chunk'),
         { guard: 'chunkAccepted', actions: { type: 'recordChunk', params: { phase: 'body' } } },
         refused('body'),
         unexpected('body'),
@@ -143,6 +149,7 @@ export const transactionStates = {
       'send.aborted': abortable('data-end', 'unknown'),
       'reply.received': [
         closing('data-end'),
+        unasked('data-end', 'chunk', 'unknown'),
         { guard: { type: 'replyClass', params: { class: 3 } }, ...unexpected('data-end', 'unknown') },
         { guard: 'moreChunkReplies', actions: { type: 'recordChunk', params: { phase: 'data-end' } } },
         { guard: 'failedBefore', target: 'rset', actions: 'writeRset' },
@@ -159,6 +166,7 @@ export const transactionStates = {
       'send.aborted': { guard: 'abortsNext', actions: 'abortNext' },
       'reply.received': [
         closing('rset'),
+        unasked('rset', 'one'),
         ...settled('positive', ['settleRefusal']),
         refused('rset'),
         unexpected('rset'),

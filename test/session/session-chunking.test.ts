@@ -163,7 +163,7 @@ describe('BDAT', () => {
   test('stream without PIPELINING goes with DATA; chunking: false keeps DATA', () => {
     const lockStep = new Harness().ready(CHUNKING);
     lockStep.send();
-    lockStep.server('250 ok\n250 ok');
+    lockStep.server('250 ok').server('250 ok'); // lock-step: one reply per read
     expect(lockStep.lastWrite).toBe('DATA\r\n');
     const off = new Harness({ chunking: false }).ready(BOTH);
     off.send(KNOWN);

@@ -1,0 +1,172 @@
+/**
+ * threats.md §6 "a reply nobody asked for is a protocol error": where exactly one reply is outstanding
+ * (lock-step), more replies or bytes behind it in the same read fail the session at once with
+ * REPLY_UNEXPECTED, before anything more is written. Pipelined groups (RFC 2920) are not affected.
+ */
+import { describe, expect, test } from 'vitest';
+import { ErrorCodes } from '../../src/errors/codes.js';
+import { flush, Harness } from './harness.js';
+
+const LOCKSTEP = '250-mx.example\n250 8BITMIME';
+const PIPELINED = '250-mx.example\n250 PIPELINING';
+const CHUNKING = '250-mx.example\n250 CHUNKING';
+const AUTH = { user: 'user', pass: 'pass' };
+const EXTRA = '250 nobody asked\r\n';
+/** The start of a reply whose end has not arrived yet (held by the parser). */
+const PARTIAL = '25';
+
+/** Drives a session to where `reply` is the one reply outstanding; returns it and the send, if any. */
+const CASES: Record<
+  string,
+  { reply: string; reach: () => { h: Harness; sent?: { result: unknown } }; sendFails?: object }
+> = {
+  greeting: {
+    reply: '220 mx.example',
+    reach: () => {
+      const h = new Harness();
+      h.session.connected();
+      return { h };
+    },
+  },
+  ehlo: { reply: '250 mx.example', reach: () => ({ h: new Harness().connect() }) },
+  helo: { reply: '250 mx.example', reach: () => ({ h: new Harness().connect().server('502 no') }) },
+  ehloAfterTls: {
+    reply: '250 mx.example',
+    reach: () => {
+      const h = new Harness({ security: 'starttls' })
+        .connect()
+        .server('250-mx\n250 STARTTLS')
+        .server('220 go');
+      h.session.tlsEstablished();
+      return { h };
+    },
+  },
+  auth: {
+    reply: '334 ',
+    reach: () => ({
+      h: new Harness({ security: 'implicit', auth: { ...AUTH, method: 'LOGIN' } })
+        .connect()
+        .server('250-mx\n250 AUTH LOGIN'),
+    }),
+  },
+  'mail (lock-step)': {
+    reply: '250 ok',
+    reach: () => {
+      const h = new Harness().ready(LOCKSTEP);
+      return { h, sent: h.send() };
+    },
+  },
+  'rcpt (lock-step)': {
+    reply: '250 ok',
+    reach: () => {
+      const h = new Harness().ready(LOCKSTEP);
+      const sent = h.send();
+      h.server('250 ok');
+      return { h, sent };
+    },
+  },
+  'data (lock-step)': {
+    reply: '354 go',
+    reach: () => {
+      const h = new Harness().ready(LOCKSTEP);
+      const sent = h.send();
+      h.server('250 ok').server('250 ok');
+      return { h, sent };
+    },
+  },
+  'data (pipelined: the 354 is the group’s last reply)': {
+    reply: '354 go',
+    reach: () => {
+      const h = new Harness().ready(PIPELINED);
+      const sent = h.send();
+      h.server('250 ok\n250 ok');
+      return { h, sent };
+    },
+  },
+  'dataEnd (nothing behind the dot)': {
+    reply: '250 queued',
+    reach: () => {
+      const h = new Harness().ready(PIPELINED);
+      const sent = h.send();
+      h.server('250 ok\n250 ok\n354 go');
+      h.session.bodyFinished();
+      return { h, sent };
+    },
+  },
+  'bdatEnd (lock-step BDAT LAST)': {
+    reply: '250 queued',
+    reach: () => {
+      const h = new Harness().ready(CHUNKING);
+      const sent = h.send({ size: 8, unstuffedSize: 5 });
+      h.server('250 ok').server('250 ok');
+      h.session.bodyFinished();
+      return { h, sent };
+    },
+  },
+  'rset (after a refused MAIL)': {
+    reply: '250 reset',
+    // The send settles with its own refusal; the session still ends at once.
+    sendFails: { reply: { code: 550 } },
+    reach: () => {
+      const h = new Harness().ready(LOCKSTEP);
+      const sent = h.send();
+      h.server('550 5.7.1 no');
+      return { h, sent };
+    },
+  },
+};
+
+describe('lock-step: more behind the one reply outstanding', () => {
+  for (const [name, { reply, reach, sendFails }] of Object.entries(CASES)) {
+    for (const [what, behind] of [
+      ['another reply', EXTRA],
+      ['a partial reply', PARTIAL],
+    ] as const) {
+      test(`${name}: ${what} in the same read → REPLY_UNEXPECTED at once, nothing more written`, async () => {
+        const { h, sent } = reach();
+        expect(h.session.ended, 'reached').toBe(false);
+        const writes = h.writes.length;
+        const bodies = h.effects.filter((e) => e.type === 'writeBody').length;
+        h.session.receive(new TextEncoder().encode(`${reply}\r\n${behind}`));
+        expect(h.session.state).toBe('failed');
+        expect(h.writes.length).toBe(writes);
+        expect(h.effects.filter((e) => e.type === 'writeBody').length).toBe(bodies);
+        const error = await h.session.whenReady.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        await flush();
+        const failure = sent === undefined ? error : (sent.result as { error?: unknown }).error;
+        expect(failure).toMatchObject(sendFails ?? { code: ErrorCodes.REPLY_UNEXPECTED });
+      });
+    }
+  }
+});
+
+describe('several replies per read stay normal where several are outstanding', () => {
+  test('a pipelined group (MAIL, RCPT, DATA) answered in one read', async () => {
+    const h = new Harness().ready(PIPELINED);
+    const sent = h.send({ to: ['b@example.org', 'c@example.org'] });
+    h.server('250 ok\n250 ok\n250 ok\n354 go');
+    expect(h.session.state).toBe('body');
+    h.session.bodyFinished();
+    h.server('250 queued');
+    await flush();
+    expect(sent.result).toMatchObject({ ok: true });
+  });
+
+  test('the dot’s reply with the next envelope’s replies behind it', async () => {
+    const h = new Harness().ready(PIPELINED);
+    const first = h.send();
+    h.server('250 ok\n250 ok\n354 go');
+    const second = h.send({ body: 'NEXT' });
+    h.session.bodyFinished();
+    h.server('250 queued 1\n250 ok\n250 ok\n354 go');
+    expect(h.session.state).toBe('body');
+    h.session.bodyFinished();
+    h.server('250 queued 2');
+    await flush();
+    expect(first.result).toMatchObject({ ok: true });
+    expect(second.result).toMatchObject({ ok: true });
+  });
+});
