@@ -207,7 +207,9 @@ export class ConnectionSlots {
     if (slot.messages >= this.#s.maxMessages) return 'max-messages';
     if (now - slot.createdAt >= this.#s.maxAgeMs) return 'max-age';
     // Idle past the limit (its timer had no chance to run, e.g. while waiting for rate tokens).
-    if (slot.messages > 0 && now - slot.lastActivity >= this.#s.idleTimeoutMs) return 'stale';
+    if (this.#idleCloses && slot.messages > 0 && now - slot.lastActivity >= this.#s.idleTimeoutMs) {
+      return 'stale';
+    }
     return undefined;
   }
 
@@ -222,6 +224,11 @@ export class ConnectionSlots {
     return this.close(slot, 'recycled');
   }
 
+  /** idleTimeoutMs 0 disables the idle close, as it does for createClient. */
+  get #idleCloses(): boolean {
+    return this.#s.idleTimeoutMs > 0;
+  }
+
   #lastIdle(): Slot | undefined {
     return this.#slots.findLast((slot) => !slot.busy);
   }
@@ -232,7 +239,7 @@ export class ConnectionSlots {
 
   #armIdle(slot: Slot): void {
     this.#disarmIdle(slot);
-    if (!Number.isFinite(this.#s.idleTimeoutMs)) return;
+    if (!this.#idleCloses) return;
     slot.idleTimer = this.#s.clock.setTimeout(() => {
       slot.idleTimer = undefined;
       if (!slot.busy) void this.close(slot, 'idle');

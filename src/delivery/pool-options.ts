@@ -11,7 +11,7 @@ import { regionFromHost } from '../ses/endpoints.js';
 import type { MessageInput } from '../transport/message-source.js';
 import { type Clock, systemClock } from './clock.js';
 import type { PoolEvent } from './pool-events.js';
-import { resolveRetryOption } from './retry-option.js';
+import { MAX_TIMER_MS, resolveRetryOption } from './retry-option.js';
 import type { RetryOption } from './retry-policy.js';
 
 export interface ClientSendRequest {
@@ -69,7 +69,10 @@ export interface PoolSettings<O> {
   readonly maxConnections?: number;
   readonly maxMessagesPerConnection?: number;
   readonly maxConnectionAgeMs?: number;
-  /** Below SES's ~10 s idle close, so the pool, not the server, ends idle connections. */
+  /**
+   * Below SES's ~10 s idle close, so the pool, not the server, ends idle connections; 0 keeps them
+   * open (as for createClient). Pooled clients run with their own idle close off: the pool's rules.
+   */
   readonly idleTimeoutMs?: number;
   /** Sends waiting (for a connection or a retry) beyond which send() fails with SMTP_QUEUE_FULL. */
   readonly maxQueue?: number;
@@ -202,8 +205,9 @@ function integer(value: number | undefined, fallback: number, min: number, field
 
 function duration(value: number | undefined, fallback: number, field: string): number {
   const n = value ?? fallback;
-  if (!(n >= 0) || Number.isNaN(n))
-    throw usage(field, 'must be a number of milliseconds, 0 or more (Infinity allowed)');
+  if (!(typeof n === 'number' && n >= 0 && n <= MAX_TIMER_MS)) {
+    throw usage(field, `must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`);
+  }
   return n;
 }
 

@@ -8,7 +8,7 @@ import { createPool } from '../../src/delivery/pool.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { SmtpError, SmtpUsageError } from '../../src/errors/smtp-error.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { errorOf, message } from './pool-fakes.js';
+import { errorOf, message, ok, setup } from './pool-fakes.js';
 
 function usageOf(run: () => unknown): SmtpUsageError {
   try {
@@ -77,4 +77,28 @@ describe('a client factory that throws', () => {
     expect(error.cause).toBe(thrown);
     await pool.close({ deadlineMs: 10 });
   });
+});
+
+describe('pool durations', () => {
+  it('idleTimeoutMs 0 disables the idle close (as for the client)', async () => {
+    const { pool, server, clock, events } = setup(() => ok, { maxConnections: 1, idleTimeoutMs: 0 });
+    await Promise.all([pool.send(message(1)), clock.advanceAsync(0)]);
+    await clock.advanceAsync(60_000);
+    await Promise.all([pool.send(message(2)), clock.advanceAsync(0)]);
+    expect(server.clients.map((c) => c.transactions)).toEqual([2]);
+    expect(events.filter((e) => e.type === 'connection-closed')).toEqual([]);
+    await pool.close();
+  });
+
+  it.each(['maxConnectionAgeMs', 'idleTimeoutMs', 'concurrencyRecoveryMs'])(
+    '%s above 2^31−1 ms, Infinity, NaN or negative is SMTP_INVALID_ARGUMENT',
+    (field) => {
+      for (const value of [2 ** 31, Number.POSITIVE_INFINITY, Number.NaN, -1]) {
+        const error = usageOf(() => setup(() => ok, { [field]: value }));
+        expect(error.code).toBe(ErrorCodes.INVALID_ARGUMENT);
+        expect(error.field).toBe(field);
+      }
+      expect(() => setup(() => ok, { [field]: 2 ** 31 - 1 })).not.toThrow();
+    },
+  );
 });

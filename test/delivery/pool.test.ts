@@ -84,7 +84,7 @@ describe('connection recycling', () => {
     const { pool, server, clock, events } = setup(() => ok, {
       maxConnections: 1,
       maxConnectionAgeMs: 60_000,
-      idleTimeoutMs: Number.POSITIVE_INFINITY,
+      idleTimeoutMs: 0,
     });
     await Promise.all([pool.send(message(1)), clock.advanceAsync(0)]);
     await clock.advanceAsync(59_999);

@@ -79,6 +79,15 @@ describe('pool against the scripted server', () => {
     expect(server.connections).toHaveLength(2);
   });
 
+  it('idleTimeoutMs above the client default (5 s) keeps the connection: the pool, not the client, ends idle ones', async () => {
+    const { pool, server } = await poolHarness({}, { maxConnections: 1, idleTimeoutMs: 60_000 });
+    await pool.send(message(1));
+    await sleep(5_300);
+    expect(server.connections[0]?.isClosed).toBe(false);
+    await pool.send(message(2));
+    expect(server.connections).toHaveLength(1);
+  }, 15_000);
+
   it('a connection the server dropped while idle is replaced without an error', async () => {
     const { pool, server } = await poolHarness({}, { maxConnections: 1 });
     await pool.send(message(1));
