@@ -6,10 +6,11 @@
  * unless asked). Every send settles exactly once with its attempt history (threats.md §7).
  * This file dispatches and interprets attempts; queue, retries, settlement and close live beside it.
  */
-import { type Action, classifyReply } from '../errors/classify.js';
+import { type Action, classifyReply, SES_PROFILE } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
 import type { SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
+import { checkSesRecipientCount } from '../ses/recipients.js';
 import { createClient } from '../transport/client.js';
 import { type ClientOptions, resolveClientOptions } from '../transport/client-options.js';
 import { type Attempt, summarizeError } from './attempt-history.js';
@@ -131,6 +132,8 @@ class DeliveryPool implements Pool {
   send(request: PoolSendRequest): Promise<PoolSendResult> {
     let job: SendJob;
     try {
+      // SES refuses more than 50 RCPTs only after the whole body went up (554): say so now.
+      if (this.#s.profile === SES_PROFILE) checkSesRecipientCount(recipientCount(request));
       job = SendJob.create(this.#nextId++, request, this.#s.onQuotaExceeded, (j) => this.#onCallerAbort(j));
     } catch (error) {
       return Promise.reject(error);
@@ -346,4 +349,11 @@ class DeliveryPool implements Pool {
       // A failing listener must not change delivery.
     }
   }
+}
+
+/** RCPT commands a request needs; 0 for a malformed `to` (SendJob.create reports that). */
+function recipientCount(request: PoolSendRequest): number {
+  const to = (request as Partial<PoolSendRequest> | null)?.to;
+  if (typeof to === 'string') return 1;
+  return Array.isArray(to) ? to.length : 0;
 }

@@ -185,6 +185,16 @@ describe('smtp-machine send', () => {
     expect(run.stderr).not.toContain('a b');
   });
 
+  test('--provider ses: more than 50 recipients is refused (69 like other local message refusals, SMTP_TOO_MANY_RECIPIENTS) before connecting', async () => {
+    const before = server.connections.length;
+    const to = Array.from({ length: 51 }, (_, i) => ['--to', `r${i}@example.org`]).flat();
+    const args = ['send', ...connection(), '--provider', 'ses', '--from', 'a@example.com', ...to];
+    const run = await runCli([...args, '--text', 'x', '--json'], { env });
+    expect(run.code).toBe(69);
+    expect(run.stdout).toContain('SMTP_TOO_MANY_RECIPIENTS');
+    expect(server.connections.length).toBe(before);
+  });
+
   test('usage errors: no --to, --pass-stdin without SMTP_USER, bad --security', async () => {
     expect((await runCli(['send', ...connection(), '--from', 'a@example.com'])).code).toBe(64);
     expect(

@@ -5,10 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createPool } from '../../src/delivery/pool.js';
+import { SES_PROFILE } from '../../src/errors/classify.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { SmtpError, SmtpUsageError } from '../../src/errors/smtp-error.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { errorOf, message, ok, setup } from './pool-fakes.js';
+import { errorOf, message, ok, SES_HOST, setup } from './pool-fakes.js';
 
 function usageOf(run: () => unknown): SmtpUsageError {
   try {
@@ -101,4 +102,36 @@ describe('pool durations', () => {
       expect(() => setup(() => ok, { [field]: 2 ** 31 - 1 })).not.toThrow();
     },
   );
+});
+
+describe("SES's 50-recipient limit", () => {
+  const recipients = (n: number) => Array.from({ length: n }, (_, i) => `r${i}@example.test`);
+
+  it('an SES pool refuses 51 recipients with SMTP_TOO_MANY_RECIPIENTS before any connection', async () => {
+    const { pool, server } = setup(() => ok, { host: SES_HOST });
+    const error = await errorOf(pool.send(message(1, recipients(51))));
+    expect(error).toBeInstanceOf(SmtpUsageError);
+    expect(error.code).toBe(ErrorCodes.TOO_MANY_RECIPIENTS);
+    expect(error.field).toBe('to');
+    expect(server.clients).toHaveLength(0);
+    await pool.close();
+  });
+
+  it('50 go out on SES; 51 go out elsewhere (the limit is SES-only)', async () => {
+    const ses = setup(() => ok, { host: SES_HOST });
+    const fifty = ses.pool.send(message(1, recipients(50)));
+    await ses.clock.advanceAsync(0);
+    expect((await fifty).accepted).toHaveLength(50);
+    const other = setup(() => ok);
+    const many = other.pool.send(message(1, recipients(51)));
+    await other.clock.advanceAsync(0);
+    expect((await many).accepted).toHaveLength(51);
+    await Promise.all([ses.pool.close(), other.pool.close()]);
+  });
+
+  it('an explicit SES_PROFILE on any host applies it too', async () => {
+    const { pool } = setup(() => ok, { profile: SES_PROFILE });
+    expect((await errorOf(pool.send(message(1, recipients(60))))).code).toBe(ErrorCodes.TOO_MANY_RECIPIENTS);
+    await pool.close();
+  });
 });
