@@ -9,7 +9,7 @@ import { SES_PROFILE } from '../../src/errors/classify.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { SmtpError, SmtpUsageError } from '../../src/errors/smtp-error.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { errorOf, message, ok, SES_HOST, setup } from './pool-fakes.js';
+import { errorOf, FakeServer, message, ok, SES_HOST, setup } from './pool-fakes.js';
 
 function usageOf(run: () => unknown): SmtpUsageError {
   try {
@@ -130,7 +130,12 @@ describe("SES's 50-recipient limit", () => {
   });
 
   it('an explicit SES_PROFILE on any host applies it too', async () => {
-    const { pool } = setup(() => ok, { profile: SES_PROFILE });
+    const pool = createPool({
+      host: 'mail.example.test',
+      profile: SES_PROFILE,
+      clock: new ManualClock(0),
+      createClient: new FakeServer(() => ok).factory,
+    });
     expect((await errorOf(pool.send(message(1, recipients(60))))).code).toBe(ErrorCodes.TOO_MANY_RECIPIENTS);
     await pool.close();
   });
