@@ -6,18 +6,17 @@
  */
 import { setMaxListeners } from 'node:events';
 import { type Attempt, attemptsOf } from '../delivery/attempt-history.js';
+import { toSmtpError } from '../delivery/failure-action.js';
 import { createPool } from '../delivery/pool.js';
 import type { PoolEvent } from '../delivery/pool-events.js';
 import type { RetryOption } from '../delivery/retry-policy.js';
 import type { PoolRefusal, PoolSendResult } from '../delivery/send-job.js';
 import { classifyReply, type ProviderProfile } from '../errors/classify.js';
-import { ErrorCodes } from '../errors/codes.js';
-import { isSmtpError, SmtpError } from '../errors/smtp-error.js';
+import type { SmtpError } from '../errors/smtp-error.js';
 import { replyText } from '../protocol/reply-parser.js';
 import type { Reply } from '../protocol/reply-types.js';
 import type { ClientOptions } from '../transport/client-options.js';
 import { DeliveryTally } from './delivery-tally.js';
-import { messageOf } from './error-text.js';
 import { combineExitCodes, type ExitCode, ExitCodes, exitCodeForError } from './exit-codes.js';
 
 export interface Outgoing {
@@ -134,7 +133,8 @@ export async function deliverAll(
           });
           result = delivered(message.id, sent);
         } catch (caught) {
-          result = failed(message.id, asSmtpError(caught), options.profile);
+          // The pool rejects with SmtpError; anything else is a bug below: SMTP_INTERNAL_ERROR, no guess.
+          result = failed(message.id, toSmtpError(caught), options.profile);
         }
         onResult(result);
       }),
@@ -157,18 +157,6 @@ function fanOut(parent: AbortSignal | undefined): { signal: AbortSignal; dispose
   if (parent?.aborted) follow();
   else parent?.addEventListener('abort', follow, { once: true });
   return { signal: controller.signal, dispose: () => parent?.removeEventListener('abort', follow) };
-}
-
-/** The pool rejects with SmtpError; anything else is a bug below, reported without a guess. */
-function asSmtpError(caught: unknown): SmtpError {
-  if (isSmtpError(caught)) return caught;
-  return new SmtpError({
-    code: ErrorCodes.PROTOCOL_ERROR,
-    message: `unexpected failure: ${messageOf(caught)}`,
-    origin: 'local',
-    outcome: 'unknown',
-    cause: caught,
-  });
 }
 
 function statusOf(error: SmtpError): DeliveryStatus {

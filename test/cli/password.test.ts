@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { PASSWORD_JSON } from '../../src/cli/json-shapes.js';
-import { runCli } from './cli-harness.js';
+import { runCli, startCli } from './cli-harness.js';
 import { shapeProblems } from './json-shape-check.js';
 
 // Public vectors (ses-facts.md: terraform-provider-aws, pplu/AWSv4Signer).
@@ -44,12 +44,28 @@ describe('smtp-machine password', () => {
     expectNoSecret(run, 'SECRET_KEY');
   });
 
-  test('piped stdin wins over the environment', async () => {
-    const run = await runCli(['password', '--region', 'eu-central-1'], {
+  test('--stdin reads stdin even when AWS_SECRET_ACCESS_KEY is set', async () => {
+    const run = await runCli(['password', '--region', 'eu-central-1', '--stdin'], {
       stdin: 'another+secret+key',
       env: { AWS_SECRET_ACCESS_KEY: 'some+secret+key' },
     });
     expect(run.stdout.trim()).toBe('BBbphbrQmrKMx42d1N6+C7VINYEBGI5v9VsZeTxwskfh');
+  });
+
+  test('AWS_SECRET_ACCESS_KEY set and stdin never closed: uses the variable, does not wait for stdin', async () => {
+    const cli = startCli(['password', '--region', 'eu-central-1'], {
+      AWS_SECRET_ACCESS_KEY: 'some+secret+key',
+    });
+    try {
+      const line = await Promise.race([
+        cli.firstLine,
+        new Promise<string>((_, reject) => setTimeout(() => reject(new Error('waited for stdin')), 5_000)),
+      ]);
+      expect(line).toBe('BMXhUYlu5Z3gSXVQORxlVa7XPaz91aGWdfHxvkOZdWZ2');
+      expect((await cli.exited).code).toBe(0);
+    } finally {
+      cli.child.kill('SIGKILL');
+    }
   });
 
   test.each([

@@ -1,6 +1,6 @@
 /**
  * `smtp-machine password`: derives the Amazon SES SMTP password from an IAM secret access key
- * (SigV4, or legacy V2 with --v2). The secret comes from stdin or AWS_SECRET_ACCESS_KEY only.
+ * (SigV4, or legacy V2 with --v2). The secret comes from AWS_SECRET_ACCESS_KEY or stdin only.
  */
 import { isSesRegionSyntax } from '../../ses/endpoints.js';
 import { deriveSesSmtpPassword, deriveSesSmtpPasswordV2 } from '../../ses/password.js';
@@ -15,19 +15,21 @@ const OPTIONS = {
   ...COMMON_OPTIONS,
   region: { type: 'string' },
   v2: { type: 'boolean' },
+  stdin: { type: 'boolean' },
 } as const;
 
-const HELP = `Usage: smtp-machine password --region REGION [--v2] [--json]
+const HELP = `Usage: smtp-machine password --region REGION [--v2] [--stdin] [--json]
 
 Prints the Amazon SES SMTP password derived from an IAM secret access key.
 The SMTP user name is the access key id (AWS_ACCESS_KEY_ID).
 
-The secret is read from stdin when it is piped, else from AWS_SECRET_ACCESS_KEY.
-It is never accepted as a flag and never printed.
+The secret is AWS_SECRET_ACCESS_KEY when it is set, else read from stdin (to end of input);
+--stdin reads stdin even when the variable is set. It is never accepted as a flag and never printed.
 
 Options:
   --region REGION  SES region the password is for (e.g. eu-west-1); required unless --v2
   --v2             legacy region-independent (Signature V2) password; deprecated by AWS
+  --stdin          read the secret from stdin, ignoring AWS_SECRET_ACCESS_KEY
   --json           print {"user","region","algorithm","password"} as JSON
   -h, --help       show this help
 
@@ -37,13 +39,17 @@ Examples:
 
 ${jsonHelp(PASSWORD_JSON)}`;
 
-async function readSecret(io: CliIo): Promise<string> {
+/**
+ * The variable first: a stdin that is not a terminal is not necessarily piped (a CI runner, a
+ * supervisor) and may never close, so it is read only when asked (--stdin) or needed (no variable).
+ */
+async function readSecret(io: CliIo, stdinRequested: boolean): Promise<string> {
+  const fromEnv = io.env.AWS_SECRET_ACCESS_KEY?.trim();
+  if (!stdinRequested && fromEnv !== undefined && fromEnv !== '') return fromEnv;
   if (io.stdin.isTTY !== true) {
     const piped = (await readStdinSecret(io.stdin, 'the secret access key')).trim();
     if (piped !== '') return piped;
   }
-  const fromEnv = io.env.AWS_SECRET_ACCESS_KEY?.trim();
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   throw usageError('no secret access key: pipe it on stdin or set AWS_SECRET_ACCESS_KEY', [
     'printf %s "$AWS_SECRET_ACCESS_KEY" | smtp-machine password --region eu-west-1',
   ]);
@@ -59,7 +65,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (region !== undefined && !isSesRegionSyntax(region)) {
     throw usageError('--region must be an AWS region name such as eu-west-1');
   }
-  const secret = await readSecret(io);
+  const secret = await readSecret(io, values.stdin === true);
   const password = v2 ? deriveSesSmtpPasswordV2(secret) : deriveSesSmtpPassword(secret, region as string);
   const user = io.env.AWS_ACCESS_KEY_ID;
   output.result(
