@@ -5,7 +5,7 @@
  */
 import { GENERIC_PROFILE, type ProviderProfile, SES_PROFILE } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
-import { SmtpUsageError } from '../errors/smtp-error.js';
+import { type RecipientRefusal, SmtpUsageError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { regionFromHost } from '../ses/endpoints.js';
 import type { MessageInput } from '../transport/message-source.js';
@@ -19,11 +19,6 @@ export interface ClientSendRequest {
   readonly to: readonly string[];
   readonly message: MessageInput;
   readonly signal?: AbortSignal;
-}
-
-export interface RecipientRefusal {
-  readonly recipient: string;
-  readonly reply: Reply;
 }
 
 export interface ClientSendResult {

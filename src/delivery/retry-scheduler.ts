@@ -5,11 +5,11 @@
  * the pool closes (without waitForRetries) no back-off is waited: the send settles with its failure.
  */
 import { type Action, classifyReply } from '../errors/classify.js';
-import type { SmtpError } from '../errors/smtp-error.js';
+import type { RecipientRefusal, SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import type { JobQueue } from './job-queue.js';
 import type { PoolEvent, RetryCause } from './pool-events.js';
-import type { RecipientRefusal, ResolvedPoolSettings } from './pool-options.js';
+import type { ResolvedPoolSettings } from './pool-options.js';
 import { type DecideOptions, decideRetry, type RetryErrorInfo } from './retry-policy.js';
 import type { SendJob } from './send-job.js';
 

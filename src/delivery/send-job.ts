@@ -4,7 +4,7 @@
  * the attempt history, and the guard that settles it exactly once.
  */
 import type { ErrorCode } from '../errors/codes.js';
-import type { Outcome, SmtpError } from '../errors/smtp-error.js';
+import type { Outcome, RecipientRefusal, SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import type { MessageInput } from '../transport/message-source.js';
 import type { Attempt } from './attempt-history.js';
@@ -14,7 +14,6 @@ import {
   type ClientSendResult,
   type QuotaPolicy,
   quotaPolicy,
-  type RecipientRefusal,
 } from './pool-options.js';
 
 export interface PoolSendRequest {
