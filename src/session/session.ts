@@ -1,44 +1,30 @@
 /**
- * The Session facade (contracts.md): one SMTP connection's life over the session machine. It owns the
- * reply parser (RFC 5321 §4.2), encodes the machine's commands (RFC 5321 §4.1.1) into one write per
- * flight, keeps the transcript (redacted while authenticating) and settles each send exactly once.
+ * The Session facade (contracts.md): one SMTP connection's life over the session machine. It feeds
+ * whole replies to the machine (reply-intake), turns its effects into one write per flight (flight),
+ * the transcript (transcript) and settlements (pending-sends): each send settles exactly once.
  */
 import { type Actor, createActor, type SnapshotFrom } from 'xstate';
-import { ErrorCodes } from '../errors/codes.js';
-import { type Phase, type SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
+import type { Phase, SmtpError } from '../errors/smtp-error.js';
 import type { Capabilities } from '../protocol/capabilities.js';
-import { type Command, encodeCommand } from '../protocol/command.js';
-import { ReplyParser } from '../protocol/reply-parser.js';
-import type { Reply } from '../protocol/reply-types.js';
+import type { Command } from '../protocol/command.js';
 import { resolveConfig } from './config.js';
-import { asProtocolError, asUsageError, injection, internalFailure, sessionEnded } from './failures.js';
+import { crashSettlements } from './crash.js';
+import { asUsageError, sessionEnded } from './failures.js';
+import { encodeFlight, joinFlight } from './flight.js';
 import { acceptsSend, type MachineEffect, type SessionEvent } from './machine-types.js';
-import { credentialForms, scrubText } from './redaction.js';
-import { REDACTED } from './secret.js';
+import { abortedBeforeSend, busy, PendingSends } from './pending-sends.js';
+import { ReplyIntake } from './reply-intake.js';
 import { PHASE_OF_STATE, sessionMachine } from './session-machine.js';
-import type {
-  SendRequest,
-  SendResult,
-  SessionEffect,
-  SessionOptions,
-  Settlement,
-  TranscriptEntry,
-} from './types.js';
+import { Transcript } from './transcript.js';
+import type { SendRequest, SendResult, SessionEffect, SessionOptions, Settlement } from './types.js';
 import { isValidatedRequest, validateSendRequest } from './validation.js';
 
 export { DEFAULT_TIMEOUTS } from './timeouts.js';
 export type * from './types.js';
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
-const decoder = new TextDecoder();
 
 type MachineSnapshot = SnapshotFrom<typeof sessionMachine>;
-
-interface PendingSend {
-  resolve(result: SendResult): void;
-  reject(error: SmtpError): void;
-  cleanup(): void;
-}
 
 export class Session {
   readonly whenReady: Promise<void>;
@@ -46,14 +32,10 @@ export class Session {
   /** The last snapshot with a context: what the getters read once an action threw (see #crashed). */
   #lastGood!: MachineSnapshot;
   readonly #onEffect: (effect: SessionEffect) => void;
-  readonly #onTranscript: ((entry: TranscriptEntry) => void) | undefined;
-  /** Credential forms scrubbed from server lines while authenticating. */
-  readonly #echoForms: readonly string[];
   readonly #onSendable: (() => void) | undefined;
-  #parser = new ReplyParser();
-  /** Sends not yet settled, by id: at most the transaction in flight and the next one. */
-  readonly #pending = new Map<number, PendingSend>();
-  #lastId = 0;
+  readonly #transcript: Transcript;
+  readonly #intake: ReplyIntake;
+  readonly #pending = new PendingSends();
   #sendable = false;
   #quitWaiters: (() => void)[] = [];
   #readyReached = false;
@@ -63,9 +45,18 @@ export class Session {
 
   constructor(options: SessionOptions, onEffect: (effect: SessionEffect) => void) {
     const config = resolveConfig(options);
-    this.#echoForms = config.credentials ? credentialForms(config.credentials.reveal()) : [];
+    this.#transcript = new Transcript(options.onTranscript, config.credentials?.reveal());
+    this.#intake = new ReplyIntake({
+      listening: () => !this.#ended,
+      phase: () => this.phase,
+      reply: (reply, trailing) => {
+        // Servers may echo the user name while authenticating (threats.md §5).
+        if (this.#transcript.enabled) this.#transcript.reply(reply, this.phase === 'auth');
+        this.#send({ type: 'reply.received', reply, trailing });
+      },
+      malformed: (error) => this.#send({ type: 'reply.malformed', error }),
+    });
     this.#onEffect = onEffect;
-    this.#onTranscript = options.onTranscript;
     this.#onSendable = options.onSendable;
     this.whenReady = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
@@ -99,39 +90,11 @@ export class Session {
 
   receive(bytes: Uint8Array): void {
     if (this.#ended || bytes.length === 0) return;
-    // threats.md §1: between the 220 to STARTTLS and the handshake a benign server sends nothing.
-    if (this.#state === 'tlsHandshake') {
-      this.#send({ type: 'reply.malformed', error: injection() });
-      return;
-    }
-    const parser = this.#parser;
-    let replies: Reply[];
-    try {
-      replies = parser.push(bytes);
-    } catch (error) {
-      this.#send({ type: 'reply.malformed', error: asProtocolError(error, this.phase) });
-      return;
-    }
-    // One event per reply, each logged right before its effects. (One event for a whole read, whose
-    // action raised one per reply, measured slower: xstate's raise costs more than a macrostep.)
-    const last = replies.length - 1;
-    for (let index = 0; index <= last; index++) {
-      if (this.#ended || this.#parser !== parser) return;
-      const reply = replies[index]!;
-      if (this.#onTranscript !== undefined) this.#logReply(reply);
-      this.#send({ type: 'reply.received', reply, trailing: index < last || parser.bufferedBytes > 0 });
-    }
-  }
-
-  #logReply(reply: Reply): void {
-    const text = replyLines(reply);
-    // Servers may echo the user name while authenticating (threats.md §5).
-    const shown = this.phase === 'auth' ? scrubText(text, this.#echoForms) : text;
-    this.#transcript({ direction: 'server', text: shown, redacted: shown !== text });
+    this.#intake.receive(bytes, this.#state === 'tlsHandshake');
   }
 
   tlsEstablished(): void {
-    if (this.#state === 'tlsHandshake') this.#parser = new ReplyParser();
+    if (this.#state === 'tlsHandshake') this.#intake.restart();
     this.#send({ type: 'tls.established' });
   }
 
@@ -163,42 +126,18 @@ export class Session {
   // caller → session
   send(request: SendRequest, signal?: AbortSignal): Promise<SendResult> {
     if (this.#ended) return Promise.reject(sessionEnded(this.phase));
-    if (!this.acceptsSend) {
-      return Promise.reject(
-        new SmtpUsageError({
-          code: ErrorCodes.SESSION_BUSY,
-          field: 'session',
-          message:
-            'session: send() needs a session that accepts a send (ready, or one pipelined transaction in flight)',
-          phase: this.phase,
-        }),
-      );
-    }
+    if (!this.acceptsSend) return Promise.reject(busy(this.phase));
     try {
       if (!isValidatedRequest(request)) validateSendRequest(request);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (signal?.aborted) {
-      return Promise.reject(
-        new SmtpUsageError({
-          code: ErrorCodes.ABORTED,
-          field: 'signal',
-          message: 'signal: aborted before sending',
-        }),
-      );
-    }
-    const id = ++this.#lastId;
-    return new Promise<SendResult>((resolve, reject) => {
-      const onAbort = () => this.#send({ type: 'send.aborted', id });
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#pending.set(id, {
-        resolve,
-        reject,
-        cleanup: () => signal?.removeEventListener('abort', onAbort),
-      });
-      this.#send({ type: 'send.requested', id, request });
-    });
+    if (signal?.aborted) return Promise.reject(abortedBeforeSend());
+    return this.#pending.add(
+      signal,
+      (id) => this.#send({ type: 'send.aborted', id }),
+      (id) => this.#send({ type: 'send.requested', id, request }),
+    );
   }
 
   quit(): Promise<void> {
@@ -235,7 +174,7 @@ export class Session {
     if (this.#ended) return false;
     const snapshot = this.#snapshot;
     const { tx, next } = snapshot.context;
-    for (const id of this.#pending.keys()) if (id !== tx?.id && id !== next?.id) return false;
+    for (const id of this.#pending.ids()) if (id !== tx?.id && id !== next?.id) return false;
     return acceptsSend(String(snapshot.value), snapshot.context);
   }
 
@@ -277,23 +216,15 @@ export class Session {
     this.#actor.send(event);
   }
 
-  /**
-   * An action threw (actions must not; an injected clock may) and xstate stopped the machine: end
-   * the session here, since no final state will. Sends not known to be body-less on the wire are 'unknown'.
-   */
+  /** An action threw and xstate stopped the machine: no final state will end the session (crash.ts). */
   #crashed(cause: unknown): void {
     if (this.#ended) return;
     const { value, context } = this.#lastGood;
-    const { tx, next } = context;
-    const notSent = new Set<number>();
-    // Only the envelope is out in mail/rcpt (unless a BDAT chunk rides with it); a held next has no body out.
-    if ((value === 'mail' || value === 'rcpt') && tx !== undefined && tx.chunks === 0) notSent.add(tx.id);
-    if (next !== undefined) notSent.add(next.id);
+    const crash = crashSettlements(value, context, this.phase, cause);
     this.#emit({ type: 'close' });
-    const unknown = internalFailure(cause, this.phase, 'unknown');
-    for (const id of [...this.#pending.keys()])
-      if (!notSent.has(id)) this.#settle(id, { ok: false, error: unknown });
-    this.#end(internalFailure(cause, this.phase, 'not-sent'));
+    for (const id of [...this.#pending.ids()])
+      if (!crash.notSent.has(id)) this.#settle(id, { ok: false, error: crash.unknown });
+    this.#end(crash.ended);
   }
 
   #apply(effect: MachineEffect): void {
@@ -305,8 +236,7 @@ export class Session {
         this.#write([effect.command.reveal()], true);
         break;
       case 'upgradeTls':
-        // A fresh parser: nothing read before the handshake may be taken as a post-TLS reply.
-        this.#parser = new ReplyParser();
+        this.#intake.restart();
         this.#emit({ type: 'upgradeTls' });
         break;
       case 'writeBody':
@@ -326,21 +256,16 @@ export class Session {
   }
 
   #write(commands: readonly Command[], secret: boolean): void {
-    const lines: Uint8Array[] = [];
+    let lines: Uint8Array[];
     try {
-      for (const command of commands) lines.push(encodeCommand(command));
+      lines = encodeFlight(commands);
     } catch (error) {
       // Nothing was written; the machine ends the session with the encoder's usage error.
       this.#send({ type: 'command.refused', error: asUsageError(error) });
       return;
     }
-    if (this.#onTranscript !== undefined) {
-      for (const line of lines) {
-        const text = secret ? REDACTED : decoder.decode(line.subarray(0, line.length - 2));
-        this.#transcript({ direction: 'client', text, redacted: secret });
-      }
-    }
-    this.#emit({ type: 'write', bytes: concat(lines) });
+    if (this.#transcript.enabled) this.#transcript.commands(lines, secret);
+    this.#emit({ type: 'write', bytes: joinFlight(lines) });
   }
 
   #emit(effect: SessionEffect): void {
@@ -352,22 +277,8 @@ export class Session {
     }
   }
 
-  #transcript(entry: TranscriptEntry): void {
-    try {
-      this.#onTranscript?.(entry);
-    } catch {
-      // A failing logger must not change the session.
-    }
-  }
-
   #settle(id: number, settlement: Settlement): void {
-    const pending = this.#pending.get(id);
-    if (pending === undefined) return;
-    this.#pending.delete(id);
-    pending.cleanup();
-    if (settlement.ok) pending.resolve(settlement.result);
-    else pending.reject(settlement.error);
-    this.#checkSendable();
+    if (this.#pending.settle(id, settlement)) this.#checkSendable();
   }
 
   /** Tells the owner, synchronously, each time the session starts to accept a send. */
@@ -385,26 +296,9 @@ export class Session {
 
   #end(error: SmtpError | undefined): void {
     this.#ended = true;
-    for (const id of [...this.#pending.keys()]) {
+    for (const id of [...this.#pending.ids()])
       this.#settle(id, { ok: false, error: error ?? sessionEnded('closed') });
-    }
     this.#rejectReady(error ?? sessionEnded(this.phase));
     for (const resolve of this.#quitWaiters.splice(0)) resolve();
   }
-}
-
-function replyLines(reply: Reply): string {
-  const last = reply.lines.length - 1;
-  return reply.lines.map((line, index) => `${reply.code}${index < last ? '-' : ' '}${line}`).join('\n');
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }

@@ -1,0 +1,23 @@
+/**
+ * A flight: the command lines the machine sends together (RFC 2920 §3.1 pipelined groups), encoded by
+ * the one command encoder (RFC 5321 §4.1.1) and joined into one socket write.
+ */
+import { type Command, encodeCommand } from '../protocol/command.js';
+
+/** Every line of the flight, or a throw (SmtpUsageError) before any byte exists. */
+export function encodeFlight(commands: readonly Command[]): Uint8Array[] {
+  const lines: Uint8Array[] = [];
+  for (const command of commands) lines.push(encodeCommand(command));
+  return lines;
+}
+
+export function joinFlight(lines: readonly Uint8Array[]): Uint8Array {
+  if (lines.length === 1) return lines[0]!;
+  const out = new Uint8Array(lines.reduce((sum, line) => sum + line.length, 0));
+  let offset = 0;
+  for (const line of lines) {
+    out.set(line, offset);
+    offset += line.length;
+  }
+  return out;
+}

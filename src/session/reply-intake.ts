@@ -1,0 +1,57 @@
+/**
+ * The Session's reply intake: socket bytes → whole replies (RFC 5321 §4.2), one machine event each,
+ * and the STARTTLS response-injection check (RFC 3207 §4, threats.md §1). Parsing never happens in the machine.
+ */
+import type { Phase, SmtpError } from '../errors/smtp-error.js';
+import { ReplyParser } from '../protocol/reply-parser.js';
+import type { Reply } from '../protocol/reply-types.js';
+import { asProtocolError, injection } from './failures.js';
+
+export interface ReplyConsumer {
+  /** False once the session has ended: later replies of the same read are dropped. */
+  listening(): boolean;
+  phase(): Phase;
+  /** `trailing`: more bytes came in the same read after this reply. */
+  reply(reply: Reply, trailing: boolean): void;
+  malformed(error: SmtpError): void;
+}
+
+export class ReplyIntake {
+  #parser = new ReplyParser();
+  readonly #consumer: ReplyConsumer;
+
+  constructor(consumer: ReplyConsumer) {
+    this.#consumer = consumer;
+  }
+
+  /** A fresh parser: nothing read before the TLS handshake may be taken as a post-TLS reply. */
+  restart(): void {
+    this.#parser = new ReplyParser();
+  }
+
+  receive(bytes: Uint8Array, handshaking: boolean): void {
+    const consumer = this.#consumer;
+    // threats.md §1: between the 220 to STARTTLS and the handshake a benign server sends nothing.
+    if (handshaking) {
+      consumer.malformed(injection());
+      return;
+    }
+    const parser = this.#parser;
+    let replies: Reply[];
+    try {
+      replies = parser.push(bytes);
+    } catch (error) {
+      consumer.malformed(asProtocolError(error, consumer.phase()));
+      return;
+    }
+    // One event per reply, each logged right before its effects. (One event for a whole read, whose
+    // action raised one per reply, measured slower: xstate's raise costs more than a macrostep.)
+    // After a reply that restarts the parser (the 220 to STARTTLS, seen with `trailing` set) the
+    // rest of this read is not taken as replies.
+    const last = replies.length - 1;
+    for (let index = 0; index <= last; index++) {
+      if (!consumer.listening() || this.#parser !== parser) return;
+      consumer.reply(replies[index]!, index < last || parser.bufferedBytes > 0);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The Session's transcript: each command line sent and each reply read (RFC 5321 §4.2 layout), with
+ * secrets replaced and credentials the server echoes while authenticating scrubbed (threats.md §5).
+ */
+import type { Reply } from '../protocol/reply-types.js';
+import { credentialForms, scrubText } from './redaction.js';
+import type { Credentials } from './sasl.js';
+import { REDACTED } from './secret.js';
+import type { TranscriptEntry } from './types.js';
+
+const decoder = new TextDecoder();
+
+export class Transcript {
+  readonly #sink: ((entry: TranscriptEntry) => void) | undefined;
+  /** Credential forms scrubbed from server lines while authenticating. */
+  readonly #echoForms: readonly string[];
+
+  constructor(sink: ((entry: TranscriptEntry) => void) | undefined, credentials: Credentials | undefined) {
+    this.#sink = sink;
+    this.#echoForms = credentials ? credentialForms(credentials) : [];
+  }
+
+  /** Whether anyone listens: callers skip building entries when not. */
+  get enabled(): boolean {
+    return this.#sink !== undefined;
+  }
+
+  reply(reply: Reply, authenticating: boolean): void {
+    const text = replyLines(reply);
+    const shown = authenticating ? scrubText(text, this.#echoForms) : text;
+    this.#log({ direction: 'server', text: shown, redacted: shown !== text });
+  }
+
+  /** Encoded command lines (each ending in CRLF); a secret line is logged as REDACTED. */
+  commands(lines: readonly Uint8Array[], secret: boolean): void {
+    for (const line of lines) {
+      const text = secret ? REDACTED : decoder.decode(line.subarray(0, line.length - 2));
+      this.#log({ direction: 'client', text, redacted: secret });
+    }
+  }
+
+  #log(entry: TranscriptEntry): void {
+    try {
+      this.#sink?.(entry);
+    } catch {
+      // A failing logger must not change the session.
+    }
+  }
+}
+
+function replyLines(reply: Reply): string {
+  const last = reply.lines.length - 1;
+  return reply.lines.map((line, index) => `${reply.code}${index < last ? '-' : ' '}${line}`).join('\n');
+}
