@@ -3,6 +3,7 @@
  * one; no quota at all where a default would only get in the way of tests).
  */
 import type { PemPair } from '../../testing/certificates.js';
+import { SES_MAX_RECIPIENTS } from '../recipients.js';
 
 export interface SesSimulatorCredential {
   readonly accessKeyId: string;
@@ -73,7 +74,6 @@ export interface ResolvedSesSimulatorOptions {
 }
 
 export const SES_MAX_MESSAGE_SIZE = 10_485_760; // SES reply table: "552 Message is too long." above 10 MB
-export const SES_MAX_RECIPIENTS = 50; // SES: at most 50 recipients (To+Cc+Bcc) per message
 export const SES_IDLE_TIMEOUT_MS = 10_000; // SES "Test your connection": closes after ~10 s idle
 
 export function resolveSimulatorOptions(
