@@ -3,7 +3,6 @@
  * --client-name/--timeout) and credentials from SMTP_USER/SMTP_PASS or stdin, never from flags.
  */
 import { readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { defaultSecurityForPort, isSesRegionSyntax, regionFromHost, sesSmtpHost } from '../ses/endpoints.js';
 import type { Security } from '../session/types.js';
 import { CliError, oneOf, parseInteger, parsePositive, usageError } from './args.js';
@@ -58,11 +57,6 @@ export function splitHostPort(text: string): { host: string; port: string | unde
   const parts = /^([^:]+):(\d+)$/.exec(text);
   if (parts) return { host: parts[1] ?? '', port: parts[2] };
   return { host: text, port: undefined };
-}
-
-export function defaultClientName(): string {
-  const name = hostname();
-  return /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(name) ? name : 'localhost';
 }
 
 export async function resolveConnection(

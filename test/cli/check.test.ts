@@ -157,6 +157,24 @@ describe('smtp-machine check', () => {
     expect(JSON.stringify(json)).not.toContain(secretShaped);
   });
 
+  test('check presents the same default EHLO name as send (the transport default, RFC 5321 §4.1.4)', async () => {
+    const server = await startScriptedServer();
+    try {
+      const target = ['--host', '127.0.0.1', '--port', String(server.port), '--security', 'none'];
+      const checked = await check(target);
+      expect(checked.code).toBe(0);
+      const message = ['--from', 'a@example.com', '--to', 'b@example.org', '--text', 'x'];
+      const sent = await runCli(['send', ...target, ...message]);
+      expect(sent.code).toBe(0);
+      const ehloLines = server.connections.map((c) => c.commands.find((cmd) => cmd.verb === 'EHLO')?.line);
+      expect(ehloLines).toHaveLength(2);
+      expect(ehloLines[0]).toMatch(/^EHLO \S+$/);
+      expect(ehloLines[1]).toBe(ehloLines[0]);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('human output lists the steps', async () => {
     const run = await runCli([
       'check',

@@ -5,7 +5,7 @@
 import { ErrorCodes } from '../../errors/codes.js';
 import { type Capabilities, parseEhloReply } from '../../protocol/capabilities.js';
 import { replyText } from '../../protocol/reply-parser.js';
-import { defaultClientName } from '../connection.js';
+import { defaultClientName } from '../../transport/client-options.js';
 import { messageOf } from '../error-text.js';
 import { ExitCodes } from '../exit-codes.js';
 import { type Conversation, ProbeTimeout } from '../smtp-probe.js';
@@ -59,7 +59,8 @@ export async function ehloStep(
   const start = performance.now();
   try {
     const reply = await conversation.command(
-      { verb: 'EHLO', domain: ctx.config.clientName ?? defaultClientName() },
+      // The same default as `send` (the transport's), so both present the same name.
+      { verb: 'EHLO', domain: ctx.config.clientName ?? defaultClientName(conversation.socket.localAddress) },
       ctx.config.timeoutMs,
     );
     if (reply.code !== 250) {
