@@ -3,38 +3,20 @@
  * replaced when it ends. Sends queue and run one transaction at a time; each settles exactly once.
  * No retries here: deciding to retry (and when) belongs to the delivery layer.
  */
-import { ErrorCodes } from '../errors/codes.js';
-import { SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
-import { validateAddress } from '../protocol/address.js';
 import type { SendRequest, SendResult } from '../session/types.js';
-import { validatedRequest } from '../session/validation.js';
-import {
-  type ClientEvent,
-  type ClientOptions,
-  defaultClientName,
-  describeClientOptions,
-  type ResolvedClientOptions,
-  resolveClientOptions,
-} from './client-options.js';
+import type { ClientEvent, ClientOptions, ResolvedClientOptions } from './client-options.js';
+import { describeClientOptions, resolveClientOptions } from './client-options.js';
 import { abortError } from './connect.js';
-import { Connection, type ConnectionEvent, type ConnectionParams } from './connection.js';
-import { encodedSize, type MessageInput, prepareMessage, unstuffedSize } from './message-source.js';
-import { buildTlsOptions } from './tls-options.js';
+import { Connection, type ConnectionParams } from './connection.js';
+import { connectionParams } from './connection-params.js';
+import { asSmtpError, clientClosed, type Job, SendQueue } from './send-queue.js';
+import { prepareRequest, type SendOptions } from './send-request.js';
 
 export type { SendResult } from '../session/types.js';
 export type { ClientCredentials, ClientEvent, ClientLogger, ClientOptions } from './client-options.js';
 export type { MessageInput } from './message-source.js';
+export type { SendOptions } from './send-request.js';
 export type { TlsSettings } from './tls-options.js';
-
-export interface SendOptions {
-  /** Envelope sender (MAIL FROM); '' is the null sender. */
-  readonly from: string;
-  /** Envelope recipients (RCPT TO), at least one. */
-  readonly to: string | readonly string[];
-  /** The whole message (headers and body). Strings are sent as UTF-8. */
-  readonly message: MessageInput;
-  readonly signal?: AbortSignal;
-}
 
 export interface SmtpClient {
   /** Sends one message. Rejects with an SmtpError (code, phase, reply, outcome). */
@@ -49,77 +31,11 @@ export interface SmtpClient {
   readonly connected: boolean;
 }
 
-interface Job {
-  readonly request: SendRequest;
-  readonly signal: AbortSignal | undefined;
-  resolve(result: SendResult): void;
-  reject(error: SmtpError): void;
-  detach(): void;
-}
-
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
-
-function clientClosed(): SmtpError {
-  return new SmtpError({
-    code: ErrorCodes.CLIENT_CLOSED,
-    message: 'the client was closed before this message was sent',
-    origin: 'local',
-    outcome: 'not-sent',
-    phase: 'closed',
-  });
-}
-
-function asSmtpError(error: unknown): SmtpError {
-  if (error instanceof SmtpError) return error;
-  return new SmtpError({
-    code: ErrorCodes.CONNECTION_FAILED,
-    message: 'unexpected failure (see cause)',
-    origin: 'network',
-    outcome: 'not-sent',
-    cause: error,
-  });
-}
-
-function badInput(code: SmtpUsageError['code'], field: string, problem: string): SmtpUsageError {
-  return new SmtpUsageError({ code, field, message: `${field}: ${problem}` });
-}
-
-/** Checks the envelope and encodes whole bodies, before anything is queued or connected. */
-function prepareRequest(options: SendOptions): SendRequest {
-  if (options === null || typeof options !== 'object') {
-    throw badInput(ErrorCodes.INVALID_ARGUMENT, 'options', 'must be an object with from, to and message');
-  }
-  const { from } = options;
-  if (typeof from !== 'string') throw badInput(ErrorCodes.INVALID_ADDRESS, 'from', 'must be a string');
-  // Non-ASCII is let through here; the session refuses it if the server lacks SMTPUTF8, before MAIL.
-  validateAddress(from, 'from', { allowNull: true, smtputf8: true });
-  const to: unknown = typeof options.to === 'string' ? [options.to] : options.to;
-  if (!Array.isArray(to) || to.length === 0) {
-    throw badInput(ErrorCodes.NO_RECIPIENTS, 'to', 'needs at least one recipient');
-  }
-  to.forEach((recipient: unknown, index) => {
-    const field = `to[${index}]`;
-    if (typeof recipient !== 'string') throw badInput(ErrorCodes.INVALID_ADDRESS, field, 'must be a string');
-    validateAddress(recipient, field, { allowNull: false, smtputf8: true });
-  });
-  const body = prepareMessage(options.message);
-  const request: SendRequest =
-    body.kind === 'encoded'
-      ? {
-          from,
-          to: [...to],
-          size: encodedSize(body),
-          unstuffedSize: unstuffedSize(body),
-          eightBit: body.has8bit,
-          body,
-        }
-      : { from, to: [...to], body };
-  return validatedRequest(request); // the session's own checks (e.g. whole MAIL line length), once
-}
 
 class Client implements SmtpClient {
   readonly #options: ResolvedClientOptions;
-  readonly #queue: Job[] = [];
+  readonly #queue = new SendQueue();
   #connection: Connection | undefined;
   /** A connection being opened for the job it was opened for. */
   #opening: Promise<void> | undefined;
@@ -150,28 +66,7 @@ class Client implements SmtpClient {
     }
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(abortError(signal, 'ready'));
-    return new Promise<SendResult>((resolve, reject) => {
-      const job: Job = {
-        request,
-        signal,
-        resolve,
-        reject,
-        detach: () => signal?.removeEventListener('abort', onAbort),
-      };
-      // Aborted while queued: leave the queue at once. In flight, the session handles the signal.
-      const onAbort = (): void => {
-        const index = this.#queue.indexOf(job);
-        if (index === -1) return;
-        this.#queue.splice(index, 1);
-        job.detach();
-        reject(abortError(signal as AbortSignal, 'ready'));
-      };
-      this.#queue.push(job);
-      this.#feed();
-      // Handed to a connection at once (the usual case), the session watches the signal from there.
-      // Still queued, it is the last job (#feed only takes from the front): watch the signal meanwhile.
-      if (signal && this.#queue.at(-1) === job) signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.#queue.enqueue(request, signal, () => this.#feed());
   }
 
   get connected(): boolean {
@@ -186,17 +81,10 @@ class Client implements SmtpClient {
   destroy(): void {
     this.#closing ??= Promise.resolve();
     this.#clearIdle();
-    this.#rejectQueued();
+    this.#queue.rejectAll();
     this.#lifetime.abort();
     this.#connection?.destroy();
     this.#connection = undefined;
-  }
-
-  #rejectQueued(): void {
-    for (const job of this.#queue.splice(0)) {
-      job.detach();
-      job.reject(clientClosed());
-    }
   }
 
   toJSON(): Record<string, unknown> {
@@ -208,7 +96,7 @@ class Client implements SmtpClient {
   }
 
   async #shutdown(): Promise<void> {
-    this.#rejectQueued();
+    this.#queue.rejectAll();
     this.#clearIdle();
     while (this.#opening || this.#active > 0) {
       await (this.#opening ?? new Promise<void>((resolve) => this.#drained.push(resolve)));
@@ -227,7 +115,7 @@ class Client implements SmtpClient {
     if (this.#feeding) return;
     this.#feeding = true;
     try {
-      for (let job = this.#queue[0]; job !== undefined; job = this.#queue[0]) {
+      for (let job = this.#queue.first; job !== undefined; job = this.#queue.first) {
         const connection = this.#connection;
         if (connection?.open) {
           if (!connection.acceptsSend) break;
@@ -315,36 +203,13 @@ class Client implements SmtpClient {
   }
 
   #connectionParams(): ConnectionParams {
-    const o = this.#options;
-    this.#log({
-      type: 'connecting',
-      host: o.host,
-      port: o.port,
-      ...(o.address ? { address: o.address } : {}),
-    });
-    return {
-      host: o.host,
-      port: o.port,
-      ...(o.address === undefined ? {} : { address: o.address }),
-      tlsOptions: buildTlsOptions(o.host, o.tls),
-      connectTimeout: o.timeouts.connect,
-      onEvent: (event) => this.#log(toClientEvent(event)),
-      session: {
-        clientName: o.clientName ?? ((socket) => defaultClientName(socket.localAddress)),
-        security: o.security,
-        ...(o.auth === undefined ? {} : { auth: o.auth.reveal() }),
-        ...(o.maxMessageSize === undefined ? {} : { maxMessageSize: o.maxMessageSize }),
-        timeouts: o.timeouts,
-        pipelining: o.pipelining,
-        chunking: o.chunking,
-        onSendable: () => this.#feed(),
-        dangerouslyAllowAuthWithoutTls: o.dangerouslyAllowAuthWithoutTls,
-        ...(o.profile === undefined ? {} : { profile: o.profile }),
-        ...(o.logger === undefined
-          ? {}
-          : { onTranscript: (entry) => this.#log({ type: 'transcript', ...entry }) }),
-      },
-    };
+    const { host, port, address } = this.#options;
+    this.#log({ type: 'connecting', host, port, ...(address ? { address } : {}) });
+    return connectionParams(
+      this.#options,
+      (event) => this.#log(event),
+      () => this.#feed(),
+    );
   }
 
   #log(event: ClientEvent): void {
@@ -354,18 +219,6 @@ class Client implements SmtpClient {
       // A failing logger must not change delivery.
     }
   }
-}
-
-function toClientEvent(event: ConnectionEvent): ClientEvent {
-  if (event.type !== 'closed' || event.error === undefined) return event as ClientEvent;
-  const error = event.error as { code?: unknown; message?: unknown };
-  return {
-    type: 'closed',
-    error: {
-      ...(typeof error.code === 'string' ? { code: error.code } : {}),
-      message: typeof error.message === 'string' ? error.message : 'socket error',
-    },
-  };
 }
 
 /**

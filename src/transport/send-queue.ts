@@ -1,0 +1,89 @@
+/**
+ * The client's queue of sends waiting for a connection (createClient runs one SMTP transaction at a
+ * time, two with RFC 2920 pipelining): a queued send leaves at once when its signal aborts.
+ */
+import { ErrorCodes } from '../errors/codes.js';
+import { SmtpError } from '../errors/smtp-error.js';
+import type { SendRequest, SendResult } from '../session/types.js';
+import { abortError } from './connect.js';
+
+export interface Job {
+  readonly request: SendRequest;
+  readonly signal: AbortSignal | undefined;
+  resolve(result: SendResult): void;
+  reject(error: SmtpError): void;
+  /** Stops watching the signal: a connection (its session) watches it from here on. */
+  detach(): void;
+}
+
+export class SendQueue {
+  readonly #jobs: Job[] = [];
+
+  get length(): number {
+    return this.#jobs.length;
+  }
+
+  get first(): Job | undefined {
+    return this.#jobs[0];
+  }
+
+  shift(): Job | undefined {
+    return this.#jobs.shift();
+  }
+
+  /**
+   * Queues a send and calls `feed`, which usually hands it to a connection at once (the session then
+   * watches the signal). Still queued, it is the last job (feed only takes from the front): watch the
+   * signal meanwhile.
+   */
+  enqueue(request: SendRequest, signal: AbortSignal | undefined, feed: () => void): Promise<SendResult> {
+    return new Promise<SendResult>((resolve, reject) => {
+      const job: Job = {
+        request,
+        signal,
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+      };
+      const onAbort = (): void => {
+        const index = this.#jobs.indexOf(job);
+        if (index === -1) return;
+        this.#jobs.splice(index, 1);
+        job.detach();
+        reject(abortError(signal as AbortSignal, 'ready'));
+      };
+      this.#jobs.push(job);
+      feed();
+      if (signal && this.#jobs.at(-1) === job) signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  rejectAll(): void {
+    for (const job of this.#jobs.splice(0)) {
+      job.detach();
+      job.reject(clientClosed());
+    }
+  }
+}
+
+export function clientClosed(): SmtpError {
+  return new SmtpError({
+    code: ErrorCodes.CLIENT_CLOSED,
+    message: 'the client was closed before this message was sent',
+    origin: 'local',
+    outcome: 'not-sent',
+    phase: 'closed',
+  });
+}
+
+/** A failure that is not an SmtpError (none is expected) still reaches the caller as one. */
+export function asSmtpError(error: unknown): SmtpError {
+  if (error instanceof SmtpError) return error;
+  return new SmtpError({
+    code: ErrorCodes.CONNECTION_FAILED,
+    message: 'unexpected failure (see cause)',
+    origin: 'network',
+    outcome: 'not-sent',
+    cause: error,
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * What createClient's send() takes, checked and turned into the session's SendRequest before anything
+ * is queued or connected (RFC 5321 §4.1.2 addresses; whole bodies encoded per RFC 5321 §4.5.2).
+ */
+import { ErrorCodes } from '../errors/codes.js';
+import { SmtpUsageError } from '../errors/smtp-error.js';
+import { validateAddress } from '../protocol/address.js';
+import type { SendRequest } from '../session/types.js';
+import { validatedRequest } from '../session/validation.js';
+import { encodedSize, type MessageInput, prepareMessage, unstuffedSize } from './message-source.js';
+
+export interface SendOptions {
+  /** Envelope sender (MAIL FROM); '' is the null sender. */
+  readonly from: string;
+  /** Envelope recipients (RCPT TO), at least one. */
+  readonly to: string | readonly string[];
+  /** The whole message (headers and body). Strings are sent as UTF-8. */
+  readonly message: MessageInput;
+  readonly signal?: AbortSignal;
+}
+
+function badInput(code: SmtpUsageError['code'], field: string, problem: string): SmtpUsageError {
+  return new SmtpUsageError({ code, field, message: `${field}: ${problem}` });
+}
+
+/** Checks the envelope and encodes whole bodies. Throws SmtpUsageError naming the field. */
+export function prepareRequest(options: SendOptions): SendRequest {
+  if (options === null || typeof options !== 'object') {
+    throw badInput(ErrorCodes.INVALID_ARGUMENT, 'options', 'must be an object with from, to and message');
+  }
+  const { from } = options;
+  if (typeof from !== 'string') throw badInput(ErrorCodes.INVALID_ADDRESS, 'from', 'must be a string');
+  // Non-ASCII is let through here; the session refuses it if the server lacks SMTPUTF8, before MAIL.
+  validateAddress(from, 'from', { allowNull: true, smtputf8: true });
+  const to: unknown = typeof options.to === 'string' ? [options.to] : options.to;
+  if (!Array.isArray(to) || to.length === 0) {
+    throw badInput(ErrorCodes.NO_RECIPIENTS, 'to', 'needs at least one recipient');
+  }
+  to.forEach((recipient: unknown, index) => {
+    const field = `to[${index}]`;
+    if (typeof recipient !== 'string') throw badInput(ErrorCodes.INVALID_ADDRESS, field, 'must be a string');
+    validateAddress(recipient, field, { allowNull: false, smtputf8: true });
+  });
+  const body = prepareMessage(options.message);
+  const request: SendRequest =
+    body.kind === 'encoded'
+      ? {
+          from,
+          to: [...to],
+          size: encodedSize(body),
+          unstuffedSize: unstuffedSize(body),
+          eightBit: body.has8bit,
+          body,
+        }
+      : { from, to: [...to], body };
+  return validatedRequest(request); // the session's own checks (e.g. whole MAIL line length), once
+}
