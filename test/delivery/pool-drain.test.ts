@@ -8,6 +8,7 @@ import {
   closedError,
   errorOf,
   fail,
+  senderOf as from,
   message,
   ofType,
   ok,
@@ -16,8 +17,6 @@ import {
   setup,
   track,
 } from './pool-fakes.js';
-
-const from = (n: number): string => `s${n}@example.test`;
 
 /** Watches a close() promise without awaiting it. */
 function watch(closing: Promise<void>) {

@@ -238,8 +238,13 @@ export function setup(
   return { clock, server, events, pool };
 }
 
+/** The envelope sender of message(n): tests identify a send on the fake server by it. */
+export function senderOf(n: number): string {
+  return `s${n}@example.test`;
+}
+
 export function message(n: number, to: readonly string[] = [`r${n}@example.test`]) {
-  return { from: `s${n}@example.test`, to, message: `Subject: ${n}\r\n\r\nbody ${n}\r\n` };
+  return { from: senderOf(n), to, message: `Subject: ${n}\r\n\r\nbody ${n}\r\n` };
 }
 
 type Settled = { ok: true; value: PoolSendResult } | { ok: false; error: SmtpError };

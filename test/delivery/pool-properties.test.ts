@@ -11,6 +11,7 @@ import {
   ok,
   replyError,
   SES_HOST,
+  senderOf,
   setup,
   track,
 } from './pool-fakes.js';
@@ -227,7 +228,7 @@ describe('pool properties', () => {
       const sends = delays.map((_, n) => pool.send(message(n)));
       await clock.advanceAsync(delays.length * 2_100);
       await Promise.all(sends);
-      expect(server.froms).toEqual(delays.map((_, n) => `s${n}@example.test`));
+      expect(server.froms).toEqual(delays.map((_, n) => senderOf(n)));
       expect(server.peakAlive).toBeLessThanOrEqual(maxConnections);
       expect(server.violations).toEqual([]);
       expect(server.clients.every((c) => c.transactions <= maxMessages)).toBe(true);

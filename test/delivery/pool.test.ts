@@ -15,6 +15,7 @@ import {
   ok,
   replyError,
   SES_HOST,
+  senderOf,
   sequence,
   setup,
   track,
@@ -26,7 +27,7 @@ describe('queueing', () => {
     const sends = [1, 2, 3, 4, 5].map((n) => pool.send(message(n)));
     await clock.advanceAsync(0);
     await Promise.all(sends);
-    expect(server.froms).toEqual([1, 2, 3, 4, 5].map((n) => `s${n}@example.test`));
+    expect(server.froms).toEqual([1, 2, 3, 4, 5].map(senderOf));
     expect(server.clients).toHaveLength(1);
   });
 
