@@ -1,16 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { PASSWORD_JSON } from '../../src/cli/json-shapes.js';
+import { SES_V2_VECTORS, SES_V4_VECTORS } from '../support/ses-vectors.js';
 import { runCli, startCli } from './cli-harness.js';
 import { shapeProblems } from './json-shape-check.js';
-
-// Public vectors (ses-facts.md: terraform-provider-aws, pplu/AWSv4Signer).
-const V4 = [
-  ['some+secret+key', 'eu-central-1', 'BMXhUYlu5Z3gSXVQORxlVa7XPaz91aGWdfHxvkOZdWZ2'],
-  ['another+secret+key', 'eu-central-1', 'BBbphbrQmrKMx42d1N6+C7VINYEBGI5v9VsZeTxwskfh'],
-  ['some+secret+key', 'us-west-1', 'BH+jbMzper5WwlwUar9E1ySBqHa9whi0GPo+sJ0mVYJj'],
-  ['SECRET_KEY', 'eu-west-1', 'BIhFZ/Ylx0jPVY7JeKUnHT4rO9jfB1VuZu4qglc/3gj9'],
-  ['SECRET_KEY', 'us-east-1', 'BEhllZN9mAOanokSKCZhFUnAZr05oZGH3Yga8SI+ujh+'],
-] as const;
 
 function expectNoSecret(
   run: { stdout: string; stderr: string; args: readonly string[] },
@@ -22,7 +14,7 @@ function expectNoSecret(
 }
 
 describe('smtp-machine password', () => {
-  test.each(V4)('stdin %s in %s', async (secret, region, password) => {
+  test.each(SES_V4_VECTORS)('stdin %s in %s', async (secret, region, password) => {
     const run = await runCli(['password', '--region', region], { stdin: `${secret}\n` });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(`${password}\n`);
@@ -53,25 +45,21 @@ describe('smtp-machine password', () => {
   });
 
   test('AWS_SECRET_ACCESS_KEY set and stdin never closed: uses the variable, does not wait for stdin', async () => {
-    const cli = startCli(['password', '--region', 'eu-central-1'], {
-      AWS_SECRET_ACCESS_KEY: 'some+secret+key',
-    });
+    const [secret, region, password] = SES_V4_VECTORS[0];
+    const cli = startCli(['password', '--region', region], { AWS_SECRET_ACCESS_KEY: secret });
     try {
       const line = await Promise.race([
         cli.firstLine,
         new Promise<string>((_, reject) => setTimeout(() => reject(new Error('waited for stdin')), 5_000)),
       ]);
-      expect(line).toBe('BMXhUYlu5Z3gSXVQORxlVa7XPaz91aGWdfHxvkOZdWZ2');
+      expect(line).toBe(password);
       expect((await cli.exited).code).toBe(0);
     } finally {
       cli.child.kill('SIGKILL');
     }
   });
 
-  test.each([
-    ['some+secret+key', 'AnkqhOiWEcszZZzTMCQbOY1sPGoLFgMH9zhp4eNgSjo4'],
-    ['another+secret+key', 'Akwqr0Giwi8FsQFgW3DXWCC2DiiQ/jZjqLDWK8TeTBgL'],
-  ])('--v2 %s', async (secret, password) => {
+  test.each(SES_V2_VECTORS)('--v2 %s', async (secret, password) => {
     const run = await runCli(['password', '--v2'], { stdin: secret });
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toBe(password);

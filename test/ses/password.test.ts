@@ -8,19 +8,7 @@ import {
   looksLikeSecretAccessKey,
   looksLikeSesSmtpPassword,
 } from '../../src/ses/password.js';
-
-// Public vectors: terraform-provider-aws access_key_test.go, pplu/AWSv4Signer t/05_ses.t (ses-facts.md).
-const V4_VECTORS = [
-  ['some+secret+key', 'eu-central-1', 'BMXhUYlu5Z3gSXVQORxlVa7XPaz91aGWdfHxvkOZdWZ2'],
-  ['another+secret+key', 'eu-central-1', 'BBbphbrQmrKMx42d1N6+C7VINYEBGI5v9VsZeTxwskfh'],
-  ['some+secret+key', 'us-west-1', 'BH+jbMzper5WwlwUar9E1ySBqHa9whi0GPo+sJ0mVYJj'],
-  ['SECRET_KEY', 'eu-west-1', 'BIhFZ/Ylx0jPVY7JeKUnHT4rO9jfB1VuZu4qglc/3gj9'],
-  ['SECRET_KEY', 'us-east-1', 'BEhllZN9mAOanokSKCZhFUnAZr05oZGH3Yga8SI+ujh+'],
-] as const;
-const V2_VECTORS = [
-  ['some+secret+key', 'AnkqhOiWEcszZZzTMCQbOY1sPGoLFgMH9zhp4eNgSjo4'],
-  ['another+secret+key', 'Akwqr0Giwi8FsQFgW3DXWCC2DiiQ/jZjqLDWK8TeTBgL'],
-] as const;
+import { SES_V2_VECTORS as V2_VECTORS, SES_V4_VECTORS as V4_VECTORS } from '../support/ses-vectors.js';
 
 describe('deriveSesSmtpPassword (SigV4)', () => {
   it.each(V4_VECTORS)('secret %s in %s', (secret, region, expected) => {
