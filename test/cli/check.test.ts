@@ -175,6 +175,75 @@ describe('smtp-machine check', () => {
     }
   });
 
+  describe('--security starttls-opportunistic, STARTTLS refused (RFC 3207 §4.1)', () => {
+    /** Offers STARTTLS but has no certificate: answers 454 to it (or `starttlsReply`). */
+    async function refusingServer(starttlsReply?: string): Promise<ScriptedServer> {
+      return startScriptedServer({
+        capabilities: ['STARTTLS', 'AUTH PLAIN LOGIN', 'ENHANCEDSTATUSCODES'],
+        ...(starttlsReply === undefined ? {} : { overrides: { STARTTLS: starttlsReply } }),
+      });
+    }
+    const target = (server: ScriptedServer) => [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(server.port),
+      '--security',
+      'starttls-opportunistic',
+    ];
+    const verbsOf = (server: ScriptedServer) => server.connections[0]?.commands.map((c) => c.verb);
+
+    test('without credentials: a warning, and the check goes on in plaintext (exit 0)', async () => {
+      const server = await refusingServer();
+      try {
+        const { code, json } = await check(target(server));
+        const starttls = json.steps.find((s) => s.step === 'starttls');
+        expect(starttls?.status).toBe('warn');
+        expect(starttls?.summary).toMatch(/^refused \(454 .*\): continuing in plaintext$/);
+        expect(json.steps.map((s) => s.step)).toEqual([
+          'dns',
+          'tcp',
+          'greeting',
+          'ehlo',
+          'starttls',
+          'auth',
+          'quit',
+        ]);
+        expect(json.steps.filter((s) => s.status === 'fail')).toEqual([]);
+        expect(code).toBe(0);
+        expect(json.ok).toBe(true);
+        expect(verbsOf(server)).toEqual(['EHLO', 'STARTTLS', 'QUIT']);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('with credentials: still a failure, and no AUTH in plaintext', async () => {
+      const server = await refusingServer();
+      try {
+        const { code, json } = await check(target(server), { SMTP_USER: USER, SMTP_PASS: PASS });
+        expect(json.steps.at(-1)).toMatchObject({ step: 'starttls', status: 'fail' });
+        expect(json.steps.at(-1)?.advice.join(' ')).toMatch(/credentials are set/);
+        expect(code).toBe(75);
+        expect(json.ok).toBe(false);
+        expect(verbsOf(server)).not.toContain('AUTH');
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('a 421 (the server is closing) is a failure even without credentials', async () => {
+      const server = await refusingServer('421 4.3.2 Service shutting down');
+      try {
+        const { code, json } = await check(target(server));
+        expect(json.steps.at(-1)).toMatchObject({ step: 'starttls', status: 'fail' });
+        expect(code).toBe(75);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
   test('human output lists the steps', async () => {
     const run = await runCli([
       'check',

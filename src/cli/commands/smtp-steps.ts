@@ -5,6 +5,7 @@
 import { ErrorCodes } from '../../errors/codes.js';
 import { type Capabilities, parseEhloReply } from '../../protocol/capabilities.js';
 import { replyText } from '../../protocol/reply-parser.js';
+import type { Reply } from '../../protocol/reply-types.js';
 import { defaultClientName } from '../../transport/client-options.js';
 import { messageOf } from '../error-text.js';
 import { ExitCodes } from '../exit-codes.js';
@@ -77,7 +78,7 @@ export async function ehloStep(
   }
 }
 
-/** STARTTLS and the upgrade; returns whether the connection is now encrypted (undefined: stop). */
+/** STARTTLS and the upgrade; returns whether the connection is now encrypted (false: plaintext goes on; undefined: stop). */
 export async function starttlsStep(
   ctx: CheckContext,
   conversation: Conversation,
@@ -85,7 +86,8 @@ export async function starttlsStep(
 ): Promise<boolean | undefined> {
   if (!caps.startTls) return starttlsNotOffered(ctx);
   const start = performance.now();
-  if (!(await starttlsAccepted(ctx, conversation, start))) return undefined;
+  const accepted = await starttlsAccepted(ctx, conversation, start);
+  if (accepted !== true) return accepted;
   try {
     const secure = await conversation.upgrade(ctx.tlsOptions, ctx.config.timeoutMs);
     add(ctx, { step: 'starttls', status: 'pass', ms: elapsed(start), advice: [], ...tlsSummary(secure) });
@@ -111,22 +113,47 @@ function starttlsNotOffered(ctx: CheckContext): false | undefined {
   return undefined;
 }
 
-/** The STARTTLS command: a 220 with nothing behind it (plaintext must not survive the upgrade), else a failed step. */
+/**
+ * The STARTTLS command: true on a 220 with nothing behind it (plaintext must not survive the upgrade);
+ * false when a refusal is survived in plaintext; undefined when the check stops (step failed).
+ */
 async function starttlsAccepted(
   ctx: CheckContext,
   conversation: Conversation,
   start: number,
-): Promise<boolean> {
+): Promise<boolean | undefined> {
   try {
     const reply = await conversation.command({ verb: 'STARTTLS' }, ctx.config.timeoutMs);
-    if (reply.code !== 220) return add(ctx, replyFailure(ctx, 'starttls', reply, 'starttls', elapsed(start)));
+    if (reply.code !== 220) return starttlsRefused(ctx, reply, elapsed(start));
     if (conversation.pendingBytes === 0) return true;
     const summary = 'the server sent data after its 220 to STARTTLS (command injection?)';
-    return add(ctx, fail('starttls', summary, ExitCodes.CONFIG, []));
+    add(ctx, fail('starttls', summary, ExitCodes.CONFIG, []));
   } catch (error) {
     const summary = `STARTTLS failed: ${messageOf(error)}`;
-    return add(ctx, fail('starttls', summary, ExitCodes.TEMP_FAIL, [], elapsed(start)));
+    add(ctx, fail('starttls', summary, ExitCodes.TEMP_FAIL, [], elapsed(start)));
   }
+  return undefined;
+}
+
+/**
+ * RFC 3207 §4.1 lets the client go on after a refused STARTTLS. As the session does: only with
+ * starttls-opportunistic and no credentials (AUTH never goes without TLS), and never after a 421
+ * (the server is closing). Otherwise the step fails.
+ */
+function starttlsRefused(ctx: CheckContext, reply: Reply, ms: number): false | undefined {
+  const summary = `${reply.code} ${replyText(reply)}`;
+  const refused = reply.code >= 400 && reply.code < 600 && reply.code !== 421;
+  if (refused && ctx.config.security === 'starttls-opportunistic' && ctx.config.credentials === undefined) {
+    add(ctx, warn('starttls', `refused (${summary}): continuing in plaintext`, ms));
+    return false;
+  }
+  const failure = replyFailure(ctx, 'starttls', reply, 'starttls', ms);
+  const noPlaintextAuth =
+    refused && ctx.config.security === 'starttls-opportunistic'
+      ? ['credentials are set: the check does not go on to AUTH in plaintext after a refused STARTTLS']
+      : [];
+  add(ctx, { ...failure, advice: [...failure.advice, ...noPlaintextAuth] });
+  return undefined;
 }
 
 /** QUIT; never fails the check (the server's answer is only reported). */
