@@ -9,6 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { SmtpUsageError } from '../../src/errors/smtp-error.js';
 import { DataEncoder, type DataEncoderOptions, encodeData } from '../../src/protocol/data-encoder.js';
+import { SMUGGLING_VECTORS } from '../support/smuggling-vectors.js';
 import { concat, cutsArbitrary, fuzzParameters, split, testTimeout } from './fuzz-options.js';
 
 const CR = 0x0d;
@@ -16,20 +17,7 @@ const LF = 0x0a;
 const DOT = 0x2e;
 const bytesOf = (text: string) => Uint8Array.from(text, (ch) => ch.charCodeAt(0) & 0xff);
 
-const VECTORS = [
-  '\n.\n',
-  '\r.\r',
-  '\r.\n',
-  '\n.\r',
-  '\n.\r\n',
-  '\r\n.\n',
-  '\r.\r\n',
-  '\r\n.\r',
-  '\r\n.\r\r\n',
-  '\r\r\n.\r\r\n',
-  '\r\n\x00.\r\n',
-  '\r\n.\x00\r\n',
-];
+const VECTORS = [...SMUGGLING_VECTORS, '\r\n\x00.\r\n', '\r\n.\x00\r\n'];
 
 const token = fc.oneof(
   {

@@ -9,6 +9,7 @@ import type { ClientOptions } from '../../src/transport/client-options.js';
 import * as aiosmtpd from '../support/servers/aiosmtpd.js';
 import { failure, recordedClient, settle, success } from '../support/servers/client-fixture.js';
 import { warnIfUnavailable } from '../support/servers/harness.js';
+import { SMUGGLING_VECTORS } from '../support/smuggling-vectors.js';
 import { type TlsFixtures, tlsFixtures } from '../support/tls-fixtures.js';
 
 const availability = aiosmtpd.available();
@@ -22,19 +23,6 @@ function normalised(body: Buffer): Buffer {
   const text = body.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n');
   return Buffer.from(text === '' || text.endsWith('\r\n') ? text : `${text}\r\n`, 'latin1');
 }
-
-const SMUGGLING_VECTORS = [
-  '\n.\n',
-  '\r.\r',
-  '\r.\n',
-  '\n.\r',
-  '\n.\r\n',
-  '\r\n.\n',
-  '\r.\r\n',
-  '\r\n.\r',
-  '\r\n.\r\r\n',
-  '\r\r\n.\r\r\n',
-];
 
 const TRICKY_BODIES: readonly [string, Buffer][] = [
   ['leading dots', Buffer.from('.\r\n..\r\n.x\r\n...y\r\nend')],

@@ -4,37 +4,19 @@
  * (RFC 3030): no server here offers it, so an in-process scripted server does, to show that the
  * client ignores it and uses DATA.
  */
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
-import type { ClientOptions } from '../../src/transport/client-options.js';
 import { startScriptedServer } from '../support/scripted-server.js';
-import { failure, recordedClient, settle, success } from '../support/servers/client-fixture.js';
-import { startProxy } from '../support/servers/recording-proxy.js';
+import { failure, interopScope, settle, success } from '../support/servers/client-fixture.js';
 import * as smtpServer from '../support/servers/smtp-server.js';
 import { tlsFixtures } from '../support/tls-fixtures.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
+const { defer, clientFor, proxiedClientFor } = interopScope({ command: 5000 });
 
 async function serve(options: smtpServer.SmtpServerHarnessOptions = {}) {
   const server = await smtpServer.start(options);
-  cleanups.push(() => server.stop());
+  defer(() => server.stop());
   return server;
-}
-
-function clientFor(port: number, options: Partial<ClientOptions> = {}) {
-  const recorded = recordedClient({
-    host: '127.0.0.1',
-    port,
-    security: 'none',
-    clientName: 'client.example',
-    timeouts: { command: 5000 },
-    ...options,
-  });
-  cleanups.push(() => recorded.client.close().catch(() => undefined));
-  return recorded;
 }
 
 const envelope = { from: 'sender@example.com', to: ['rcpt@example.net'] };
@@ -80,9 +62,7 @@ describe('smtp-server', () => {
     [true, false],
   ])('PIPELINING hidden=%s: command groups pipelined=%s', async (hidePipelining, pipelined) => {
     const server = await serve({ hidePipelining });
-    const proxy = await startProxy(server.port);
-    cleanups.push(() => proxy.stop());
-    const { client } = clientFor(proxy.port);
+    const { client, proxy } = await proxiedClientFor(server.port);
     success(
       await settle(client, {
         from: 'a@example.com',
@@ -124,7 +104,7 @@ describe('CHUNKING offered (scripted server: none of the real servers here offer
     const server = await startScriptedServer({
       capabilities: ['PIPELINING', '8BITMIME', 'CHUNKING', 'BINARYMIME', 'SIZE 100000'],
     });
-    cleanups.push(() => server.close());
+    defer(() => server.close());
     const { client, verbs } = clientFor(server.port);
     const message = 'Subject: c\r\n\r\n.leading dot stays single\r\nbody\r\n';
     success(await settle(client, { ...envelope, message }));

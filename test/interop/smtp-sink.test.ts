@@ -3,40 +3,26 @@
  * outcomes around the final dot (threats.md §7), 4xx/5xx at each command, HELO fallback, lock-step
  * without PIPELINING (RFC 2920), 8BITMIME (RFC 6152) and the DATA timeouts (RFC 5321 §4.5.3.2).
  */
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
-import type { ClientOptions } from '../../src/transport/client-options.js';
-import { failure, recordedClient, settle, success } from '../support/servers/client-fixture.js';
+import { failure, interopScope, settle, success } from '../support/servers/client-fixture.js';
 import { warnIfUnavailable } from '../support/servers/harness.js';
-import { startProxy } from '../support/servers/recording-proxy.js';
 import * as sink from '../support/servers/smtp-sink.js';
 
 const availability = sink.available();
 warnIfUnavailable('smtp-sink', availability);
 
-const cleanups: (() => Promise<unknown>)[] = [];
-// Concurrently: a client whose server hung waits (close grace) until the server is gone.
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+const { defer, clientFor, proxiedClientFor } = interopScope({
+  command: 3000,
+  dataStart: 3000,
+  dataBlock: 3000,
+  dataTermination: 3000,
 });
 
 async function startSink(options: sink.SmtpSinkOptions = {}): Promise<sink.RunningSmtpSink> {
   const server = await sink.start(options);
-  cleanups.push(() => server.stop());
+  defer(() => server.stop());
   return server;
-}
-
-function clientFor(port: number, options: Partial<ClientOptions> = {}) {
-  const recorded = recordedClient({
-    host: '127.0.0.1',
-    port,
-    security: 'none',
-    clientName: 'client.example',
-    timeouts: { command: 3000, dataStart: 3000, dataBlock: 3000, dataTermination: 3000 },
-    ...options,
-  });
-  cleanups.push(() => recorded.client.close().catch(() => undefined));
-  return recorded;
 }
 
 const SEVEN_BIT = 'Subject: interop\r\n\r\n.leading dot\r\nbody\r\n';
@@ -182,9 +168,7 @@ describe.skipIf(!availability.ok)('smtp-sink', () => {
 
   test('PIPELINING offered: MAIL, RCPT and DATA go out as one group', async () => {
     const server = await startSink();
-    const proxy = await startProxy(server.port);
-    cleanups.push(() => proxy.stop());
-    const { client } = clientFor(proxy.port);
+    const { client, proxy } = await proxiedClientFor(server.port);
     success(
       await settle(client, {
         from: 'a@example.com',
@@ -205,9 +189,7 @@ describe.skipIf(!availability.ok)('smtp-sink', () => {
     ['pipelining: false in the client', {}, { pipelining: false }],
   ] as const)('%s: lock-step, one command per write', async (_name, sinkOptions, clientOptions) => {
     const server = await startSink(sinkOptions);
-    const proxy = await startProxy(server.port);
-    cleanups.push(() => proxy.stop());
-    const { client } = clientFor(proxy.port, clientOptions);
+    const { client, proxy } = await proxiedClientFor(server.port, clientOptions);
     success(
       await settle(client, {
         from: 'a@example.com',

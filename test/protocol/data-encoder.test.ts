@@ -10,6 +10,7 @@ import {
   encodeData,
   unstuffData,
 } from '../../src/protocol/data-encoder.js';
+import { SMUGGLING_VECTORS } from '../support/smuggling-vectors.js';
 
 const te = new TextEncoder();
 const td = new TextDecoder('latin1');
@@ -75,22 +76,10 @@ const occurrences = (haystack: string, needle: string): number => haystack.split
 const hasBareCrOrLf = (wire: string): boolean => /\r(?!\n)|(?<!\r)\n/.test(wire);
 
 describe('encodeData: SMTP smuggling vectors (threats.md §2)', () => {
-  const vectors = [
-    '\n.\n',
-    '\r.\r',
-    '\r.\n',
-    '\n.\r',
-    '\n.\r\n',
-    '\r\n.\n',
-    '\r.\r\n',
-    '\r\n.\r',
-    '\r\n.\r\r\n',
-    '\r\r\n.\r\r\n',
-  ];
   const wrap = (vector: string): string =>
     `Subject: hi\r\n\r\nbefore${vector}MAIL FROM:<x@evil.example>\r\nafter`;
 
-  it.each(vectors)('%j cannot end the message early, one-shot or byte by byte', (vector) => {
+  it.each(SMUGGLING_VECTORS)('%j cannot end the message early, one-shot or byte by byte', (vector) => {
     const body = bytes(wrap(vector));
     const oneShot = text(encodeData(body).bytes);
     const byteByByte = text(encodeChunked(body, [...body.keys()]).bytes);
@@ -100,7 +89,7 @@ describe('encodeData: SMTP smuggling vectors (threats.md §2)', () => {
     expect(hasBareCrOrLf(oneShot)).toBe(false);
   });
 
-  it.each(vectors)('%j as the whole body is stuffed and terminated once', (vector) => {
+  it.each(SMUGGLING_VECTORS)('%j as the whole body is stuffed and terminated once', (vector) => {
     const wire = encode(vector);
     expect(occurrences(`\r\n${wire}`, '\r\n.\r\n')).toBe(1);
     expect(wire.endsWith('\r\n.\r\n')).toBe(true);

@@ -2,10 +2,13 @@
  * Helpers for interop tests: a createClient wrapper that keeps the redacted transcript, and a
  * settle() that turns a send into a value so tests can assert on errors without try/catch.
  */
+import { afterEach } from 'vitest';
 import { SmtpError } from '../../../src/errors/smtp-error.js';
 import type { SendResult } from '../../../src/session/types.js';
 import { createClient, type SendOptions, type SmtpClient } from '../../../src/transport/client.js';
 import type { ClientOptions } from '../../../src/transport/client-options.js';
+import { LOOPBACK } from './harness.js';
+import { type RunningProxy, startProxy } from './recording-proxy.js';
 
 export interface RecordedClient {
   readonly client: SmtpClient;
@@ -34,6 +37,48 @@ export function recordedClient(options: ClientOptions): RecordedClient {
         .filter((line) => line.startsWith('C: '))
         .map((line) => (line.slice(3).split(/[ :]/)[0] ?? '').toUpperCase()),
   };
+}
+
+export interface InteropScope {
+  /** Runs `cleanup` after the current test (all of a test's cleanups run concurrently). */
+  defer(cleanup: () => Promise<unknown>): void;
+  /** A plaintext loopback client with the scope's timeouts, closed after the current test. */
+  clientFor(port: number, options?: Partial<ClientOptions>): RecordedClient;
+  /** clientFor() through a recording proxy to `serverPort` (its writes are visible as command groups). */
+  proxiedClientFor(
+    serverPort: number,
+    options?: Partial<ClientOptions>,
+  ): Promise<RecordedClient & { readonly proxy: RunningProxy }>;
+}
+
+/** Registers an afterEach that runs the cleanups deferred during each test; call at a test file's top level. */
+export function interopScope(timeouts: ClientOptions['timeouts']): InteropScope {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  // Concurrently: a client whose server hung waits (close grace) until the server is gone.
+  afterEach(async () => {
+    await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+  });
+  const defer = (cleanup: () => Promise<unknown>) => {
+    cleanups.push(cleanup);
+  };
+  const clientFor = (port: number, options: Partial<ClientOptions> = {}) => {
+    const recorded = recordedClient({
+      host: LOOPBACK,
+      port,
+      security: 'none',
+      clientName: 'client.example',
+      ...(timeouts === undefined ? {} : { timeouts }),
+      ...options,
+    });
+    defer(() => recorded.client.close().catch(() => undefined));
+    return recorded;
+  };
+  const proxiedClientFor = async (serverPort: number, options: Partial<ClientOptions> = {}) => {
+    const proxy = await startProxy(serverPort);
+    defer(() => proxy.stop());
+    return { ...clientFor(proxy.port, options), proxy };
+  };
+  return { defer, clientFor, proxiedClientFor };
 }
 
 export type Settled = { ok: true; result: SendResult } | { ok: false; error: SmtpError };

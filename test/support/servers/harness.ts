@@ -84,6 +84,19 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/** Runs `attempt` until it resolves, at most `attempts` times (a lost free-port race is retried); rethrows the last error. */
+export async function retried<T>(attempt: () => Promise<T>, attempts = 3): Promise<T> {
+  let lastError: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

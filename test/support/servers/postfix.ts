@@ -17,6 +17,7 @@ import {
   LOOPBACK,
   makeTempDir,
   type RunningServer,
+  retried,
   spawnWatched,
   waitForPort,
 } from './harness.js';
@@ -179,16 +180,8 @@ function prepare(dir: string, port: number, options: PostfixOptions): void {
   execFileSync(POSTFIX, ['-c', join(dir, 'conf'), 'check'], { stdio: 'pipe' });
 }
 
-export async function start(options: PostfixOptions = {}): Promise<RunningPostfix> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await startOnce(options);
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  throw lastError;
+export function start(options: PostfixOptions = {}): Promise<RunningPostfix> {
+  return retried(() => startOnce(options));
 }
 
 async function startOnce(options: PostfixOptions): Promise<RunningPostfix> {

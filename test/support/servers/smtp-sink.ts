@@ -13,6 +13,7 @@ import {
   LOOPBACK,
   makeTempDir,
   type RunningServer,
+  retried,
   spawnWatched,
   waitForPort,
 } from './harness.js';
@@ -111,16 +112,8 @@ export function sinkArguments(options: SmtpSinkOptions, dumpFile: string): strin
 }
 
 /** Starts smtp-sink on a free loopback port; retries on a lost port race. */
-export async function start(options: SmtpSinkOptions = {}): Promise<RunningSmtpSink> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await startOnce(options);
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  throw lastError;
+export function start(options: SmtpSinkOptions = {}): Promise<RunningSmtpSink> {
+  return retried(() => startOnce(options));
 }
 
 async function startOnce(options: SmtpSinkOptions): Promise<RunningSmtpSink> {
