@@ -130,19 +130,18 @@ function attachmentPart(attachment: Attachment, index: number): Part {
     typeof attachment.content === 'string'
       ? Buffer.from(attachment.content, 'utf8')
       : Buffer.from(attachment.content);
-  const name = fileNameParameter(attachment.filename, field);
+  checkFileName(attachment.filename, field);
   return {
     headers: [
-      `Content-Type: ${type}; name${name}`,
+      `Content-Type: ${type};${fileNameParameter('name', attachment.filename)}`,
       'Content-Transfer-Encoding: base64',
-      `Content-Disposition: attachment; filename${name}`,
+      `Content-Disposition: attachment;${fileNameParameter('filename', attachment.filename)}`,
     ],
     body: wrap(content.toString('base64'), BASE64_LINE),
   };
 }
 
-/** `="name"` for plain ASCII names, RFC 2231 `*=UTF-8''percent-encoded` otherwise. */
-function fileNameParameter(filename: string, field: string): string {
+function checkFileName(filename: string, field: string): void {
   if (filename === '' || /[\0-\x1f\x7f]/.test(filename)) {
     throw new SmtpUsageError({
       code: ErrorCodes.INVALID_ARGUMENT,
@@ -150,8 +149,37 @@ function fileNameParameter(filename: string, field: string): string {
       field,
     });
   }
-  if (isAscii(filename) && !/["\\]/.test(filename) && filename.length <= 60) return `="${filename}"`;
-  return `*=UTF-8''${encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
+
+/** Longest file name sent as a plain quoted string. */
+const PLAIN_FILENAME = 60;
+/** Percent-encoded octets per RFC 2231 continuation: each folded line stays under 78 characters. */
+const RFC2231_SEGMENT = 50;
+
+/**
+ * ` name="plain.pdf"` for short plain ASCII names; otherwise RFC 2231 §3–4 encoding and
+ * continuations (` name*0*=UTF-8''r%C3%A9…;` folded onto further lines) so that no line of the
+ * part header passes 998 octets however long the name is.
+ */
+function fileNameParameter(param: 'name' | 'filename', filename: string): string {
+  if (isAscii(filename) && !/["\\]/.test(filename) && filename.length <= PLAIN_FILENAME) {
+    return ` ${param}="${filename}"`;
+  }
+  const encoded = encodeURIComponent(filename).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  const segments: string[] = [];
+  for (let i = 0; i < encoded.length; ) {
+    let end = Math.min(i + RFC2231_SEGMENT, encoded.length);
+    // Never split a %XX triple.
+    if (encoded[end - 1] === '%') end -= 1;
+    else if (encoded[end - 2] === '%') end -= 2;
+    segments.push(encoded.slice(i, end));
+    i = end;
+  }
+  if (segments.length === 1) return ` ${param}*=UTF-8''${segments[0]}`;
+  return segments.map((segment, i) => `\r\n ${param}*${i}*=${i === 0 ? "UTF-8''" : ''}${segment}`).join(';');
 }
 
 function multipart(subtype: 'alternative' | 'mixed', parts: readonly Part[], boundary: string): Part {
@@ -164,11 +192,34 @@ function multipart(subtype: 'alternative' | 'mixed', parts: readonly Part[], bou
   };
 }
 
+/** Headers the composer writes itself: given again they would make the message invalid (RFC 5322 §3.6). */
+const OWN_HEADERS = new Set([
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'reply-to',
+  'subject',
+  'date',
+  'message-id',
+  'mime-version',
+  'content-type',
+  'content-transfer-encoding',
+  'content-disposition',
+]);
+
 function extraHeader(name: string, value: string): string {
   if (!HEADER_NAME.test(name)) {
     throw new SmtpUsageError({
       code: ErrorCodes.INVALID_ARGUMENT,
       message: 'a header name is not RFC 5322 ftext',
+      field: 'headers',
+    });
+  }
+  if (OWN_HEADERS.has(name.toLowerCase())) {
+    throw new SmtpUsageError({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      message: `headers: ${name} is written by the composer; use its own option`,
       field: 'headers',
     });
   }

@@ -124,6 +124,25 @@ describe('composeMessage', () => {
     expect(() => composeMessage({ ...base, ...extra })).toThrow(SmtpUsageError);
   });
 
+  it.each(['Subject', 'from', 'Message-ID', 'MIME-Version', 'content-type'])(
+    'refuses an extra %s header (the composer writes it; a second one makes the message invalid)',
+    (name) => {
+      expect(() => composeMessage({ ...base, headers: { [name]: 'x' } })).toThrow(
+        expect.objectContaining({ code: 'SMTP_INVALID_ARGUMENT', field: 'headers' }),
+      );
+    },
+  );
+
+  it('keeps every part header line short for long non-ASCII file names (RFC 2231 continuations)', () => {
+    const filename = `${'ünïcödé-'.repeat(80)}.pdf`;
+    const text = decode(composeMessage({ ...base, attachments: [{ filename, content: 'x' }] }).raw);
+    for (const line of text.split('\r\n')) expect(line.length).toBeLessThanOrEqual(78);
+    const disposition = unfold(text.slice(text.indexOf('Content-Disposition:')).split('\r\n\r\n')[0] ?? '');
+    const pieces = [...disposition.matchAll(/filename\*(\d+)\*=(?:UTF-8'')?([^;\s]*)/g)];
+    expect(pieces.map((m) => Number(m[1]))).toEqual(pieces.map((_, i) => i));
+    expect(decodeURIComponent(pieces.map((m) => m[2]).join(''))).toBe(filename);
+  });
+
   it('refuses a message without recipients', () => {
     expect(() => composeMessage({ from: 'a@example.org' })).toThrow(
       expect.objectContaining({ code: 'SMTP_NO_RECIPIENTS' }),
