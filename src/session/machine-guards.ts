@@ -4,6 +4,7 @@
  */
 import type { Reply } from '../protocol/reply-types.js';
 import type { SessionContext, SessionEvent } from './machine-types.js';
+import { type GroupState, groupPlanFor } from './reply-group.js';
 import { chooseMechanism } from './sasl.js';
 import * as T from './transaction.js';
 
@@ -108,6 +109,9 @@ export const guards = {
     classOf(event) === 2 && context.tx !== undefined && context.tx.chunkReplies < context.tx.chunks,
   moreChunkReplies: ({ context }: Args) => context.tx !== undefined && !T.isFinalChunkReply(context.tx),
   failedBefore: ({ context }: Args) => context.tx?.failure !== undefined,
+  /** A read's replies, all the positive ones expected in turn, that leave the transaction in `to`. */
+  groupTaken: ({ context, event }: Args, params: { from: GroupState; to: GroupState }) =>
+    event.type === 'replies.received' && groupPlanFor(event, params.from, context)?.end === params.to,
   /** A reply that ends the transaction (2xx, 4xx/5xx or any), and what is held behind it (exclusive cases). */
   settles: ({ context, event }: Args, params: SettlesParams) =>
     (params.reply === 'any' ||

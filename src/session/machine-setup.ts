@@ -29,6 +29,7 @@ import {
 import { afterRcpt, guards, MAX_AUTH_CHALLENGES, replyOf, txOf } from './machine-guards.js';
 import type { MachineEffect, SessionConfig, SessionContext, SessionEvent } from './machine-types.js';
 import { credentialForms, scrubReply } from './redaction.js';
+import { type GroupState, groupPlanFor } from './reply-group.js';
 import { answerChallenge, CANCEL, type Credentials, chooseMechanism, startAuth } from './sasl.js';
 import { Secret } from './secret.js';
 import * as T from './transaction.js';
@@ -228,6 +229,15 @@ export const sessionSetup = setup({
       const result = T.sendResult(tx, replyOf(event)!);
       enqueue.emit({ type: 'settle', id: tx.id, settlement: { ok: true, result } });
       enqueue.assign({ tx: context.next, next: undefined, messagesSent: context.messagesSent + 1 });
+    }),
+
+    /** A read's positive replies at once (reply-group.ts): their settlements and writes, in order. */
+    takeGroup: enqueueActions(({ enqueue, context, event }, params: { from: GroupState }) => {
+      if (event.type !== 'replies.received') return;
+      const plan = groupPlanFor(event, params.from, context);
+      if (plan === undefined) return;
+      for (const effect of plan.effects) enqueue.emit(effect);
+      enqueue.assign({ tx: plan.tx, next: plan.next, messagesSent: plan.messagesSent });
     }),
 
     // Ends. Each assigns the error; the final states' entry closes, settles and reports.

@@ -5,6 +5,7 @@
 import type { ErrorCodes } from '../errors/codes.js';
 import type { Outcome, Phase } from '../errors/smtp-error.js';
 import type { Outstanding } from './machine-guards.js';
+import { GROUP_ENDS, type GroupStart, type GroupState } from './reply-group.js';
 
 export const losses = (phase: Phase, outcome: Outcome = 'not-sent') =>
   ({
@@ -85,3 +86,20 @@ export const settled = (reply: 'positive' | 'refusal' | 'any', settle: readonly 
     },
     { guard: { type: 'settles', params: { reply, next: 'none' } }, target: 'ready', actions: settle },
   ] as const;
+
+/**
+ * A read's replies in one step (reply-group.ts): taken only when each is the positive reply expected
+ * in turn, to wherever the last one leaves the transaction; otherwise no step, and they come one by one.
+ */
+export const group = (from: GroupStart) =>
+  GROUP_ENDS[from].map((to) => ({
+    guard: { type: 'groupTaken', params: { from, to } },
+    target: to,
+    reenter: true,
+    actions: { type: 'takeGroup', params: { from } },
+  })) as readonly {
+    readonly guard: { readonly type: 'groupTaken'; readonly params: { from: GroupState; to: GroupState } };
+    readonly target: GroupState;
+    readonly reenter: true;
+    readonly actions: { readonly type: 'takeGroup'; readonly params: { from: GroupState } };
+  }[];

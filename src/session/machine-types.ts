@@ -47,6 +47,8 @@ export interface SessionContext {
 export type SessionEvent =
   | { type: 'connection.opened' }
   | { type: 'reply.received'; reply: Reply; trailing: boolean }
+  /** All replies of one read, offered whole to a pipelined transaction (reply-group.ts). */
+  | { type: 'replies.received'; replies: readonly Reply[]; trailing: boolean }
   | { type: 'reply.malformed'; error: SmtpError }
   | { type: 'tls.established' }
   | { type: 'tls.failed'; error: unknown }

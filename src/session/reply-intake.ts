@@ -11,8 +11,13 @@ export interface ReplyConsumer {
   /** False once the session has ended: later replies of the same read are dropped. */
   listening(): boolean;
   phase(): Phase;
-  /** `trailing`: more bytes came in the same read after this reply. */
-  reply(reply: Reply, trailing: boolean): void;
+  /** `trailing`: more bytes came in the same read after this reply; `logged`: already in the transcript. */
+  reply(reply: Reply, trailing: boolean, logged: boolean): void;
+  /**
+   * Offers a read's replies (two or more) in one machine step (reply-group.ts); false when the machine
+   * took no step, and nothing changed but the transcript (`logged` then for each reply).
+   */
+  group(replies: readonly Reply[], trailing: boolean): 'taken' | 'declined' | 'not-offered';
   malformed(error: SmtpError): void;
 }
 
@@ -44,14 +49,21 @@ export class ReplyIntake {
       consumer.malformed(asProtocolError(error, consumer.phase()));
       return;
     }
-    // One event per reply, each logged right before its effects. (One event for a whole read, whose
-    // action raised one per reply, measured slower: xstate's raise costs more than a macrostep.)
+    // A pipelined read's replies go to the machine as one step when it takes them (its plain,
+    // all-positive path); otherwise one event per reply, each logged right before its effects. (One
+    // event whose action raised one per reply measured slower: xstate's raise costs a microstep too.)
     // After a reply that restarts the parser (the 220 to STARTTLS, seen with `trailing` set) the
     // rest of this read is not taken as replies.
     const last = replies.length - 1;
+    let logged = false;
+    if (last > 0) {
+      const offer = consumer.group(replies, parser.bufferedBytes > 0);
+      if (offer === 'taken') return;
+      logged = offer === 'declined';
+    }
     for (let index = 0; index <= last; index++) {
       if (!consumer.listening() || this.#parser !== parser) return;
-      consumer.reply(replies[index]!, index < last || parser.bufferedBytes > 0);
+      consumer.reply(replies[index]!, index < last || parser.bufferedBytes > 0, logged);
     }
   }
 }

@@ -24,6 +24,9 @@ export type * from './types.js';
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
+/** The states with a `replies.received` transition (reply-group.ts). */
+const GROUP_STATES: ReadonlySet<string> = new Set(['mail', 'rcpt', 'dataEnd']);
+
 type MachineSnapshot = SnapshotFrom<typeof sessionMachine>;
 
 export class Session {
@@ -49,10 +52,18 @@ export class Session {
     this.#intake = new ReplyIntake({
       listening: () => !this.#ended,
       phase: () => this.phase,
-      reply: (reply, trailing) => {
+      reply: (reply, trailing, logged) => {
         // Servers may echo the user name while authenticating (threats.md §5).
-        if (this.#transcript.enabled) this.#transcript.reply(reply, this.phase === 'auth');
+        if (this.#transcript.enabled && !logged) this.#transcript.reply(reply, this.phase === 'auth');
         this.#send({ type: 'reply.received', reply, trailing });
+      },
+      group: (replies, trailing) => {
+        if (!GROUP_STATES.has(this.#state)) return 'not-offered';
+        if (this.#transcript.enabled) for (const reply of replies) this.#transcript.reply(reply, false);
+        const before = this.#actor.getSnapshot();
+        this.#send({ type: 'replies.received', replies, trailing });
+        // xstate keeps the very same snapshot when no transition was taken.
+        return this.#actor.getSnapshot() === before ? 'declined' : 'taken';
       },
       malformed: (error) => this.#send({ type: 'reply.malformed', error }),
     });

@@ -9,6 +9,7 @@ import {
   bodyAlongside,
   closing,
   endWith,
+  group,
   holdNext,
   losses,
   refused,
@@ -26,6 +27,7 @@ export const transactionStates = {
       ...bodyAlongside,
       'send.requested': holdNext(),
       'send.aborted': abortable('mail'),
+      'replies.received': group('mail'),
       'reply.received': [
         closing('mail'),
         unasked('mail', 'lockStep'),
@@ -43,6 +45,7 @@ export const transactionStates = {
       ...bodyAlongside,
       'send.requested': holdNext(),
       'send.aborted': abortable('rcpt'),
+      'replies.received': group('rcpt'),
       'reply.received': [
         closing('rcpt'),
         unasked('rcpt', 'lockStep'),
@@ -108,6 +111,7 @@ export const transactionStates = {
       ...losses('data-end', 'unknown'),
       'send.requested': holdNext(true),
       'send.aborted': abortable('data-end', 'unknown'),
+      'replies.received': group('dataEnd'),
       // Only an inline body (written with the transition into dataEnd) can fail here: nothing of it went out.
       'body.failed': { target: '#session.failed', actions: 'localFailure' },
       'reply.received': [
