@@ -63,7 +63,7 @@ function cases(quick: boolean): CaseSpec[] {
       sink,
       connections: 1,
       messages: scale(2000),
-      warmup: scale(10_000),
+      warmup: scale(20_000),
     });
   }
   for (const sink of sinks.filter((s) => !s.endsWith('nopipe'))) {
@@ -74,7 +74,7 @@ function cases(quick: boolean): CaseSpec[] {
       sink,
       connections: 5,
       messages: scale(2000),
-      warmup: scale(10_000),
+      warmup: scale(20_000),
     });
   }
   const fast = sinks[0] as SinkName;

@@ -14,8 +14,8 @@ export interface ReplyConsumer {
   /** `trailing`: more bytes came in the same read after this reply; `logged`: already in the transcript. */
   reply(reply: Reply, trailing: boolean, logged: boolean): void;
   /**
-   * Offers a read's replies (two or more) in one machine step (reply-group.ts); false when the machine
-   * took no step, and nothing changed but the transcript (`logged` then for each reply).
+   * Offers a read's replies (two or more) to the machine as one step (reply-group.ts). 'declined': it
+   * took no step and nothing changed but the transcript (the replies then come one by one, `logged`).
    */
   group(replies: readonly Reply[], trailing: boolean): 'taken' | 'declined' | 'not-offered';
   malformed(error: SmtpError): void;

@@ -13,6 +13,7 @@ import { asUsageError, sessionEnded } from './failures.js';
 import { encodeFlight, joinFlight } from './flight.js';
 import { acceptsSend, type MachineEffect, type SessionEvent } from './machine-types.js';
 import { abortedBeforeSend, busy, PendingSends } from './pending-sends.js';
+import { GROUP_ENDS } from './reply-group.js';
 import { ReplyIntake } from './reply-intake.js';
 import { PHASE_OF_STATE, sessionMachine } from './session-machine.js';
 import { Transcript } from './transcript.js';
@@ -25,7 +26,7 @@ export type * from './types.js';
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /** The states with a `replies.received` transition (reply-group.ts). */
-const GROUP_STATES: ReadonlySet<string> = new Set(['mail', 'rcpt', 'dataEnd']);
+const GROUP_STATES: ReadonlySet<string> = new Set(Object.keys(GROUP_ENDS));
 
 type MachineSnapshot = SnapshotFrom<typeof sessionMachine>;
 

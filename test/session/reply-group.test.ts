@@ -12,11 +12,11 @@ import { type Actor, createActor, SimulatedClock } from 'xstate';
 import type { Reply } from '../../src/protocol/reply-types.js';
 import { resolveConfig } from '../../src/session/config.js';
 import { acceptsSend, type MachineEffect, type SessionEvent } from '../../src/session/machine-types.js';
-import { planGroup } from '../../src/session/reply-group.js';
+import { GROUP_ENDS, planGroup } from '../../src/session/reply-group.js';
 import { sessionMachine } from '../../src/session/session-machine.js';
 import type { SendRequest } from '../../src/session/types.js';
 
-const GROUP_STATES = new Set(['mail', 'rcpt', 'dataEnd']);
+const GROUP_STATES = new Set(Object.keys(GROUP_ENDS));
 const reply = (code: number, ...lines: string[]): Reply => ({ code, lines: lines.length ? lines : ['ok'] });
 const EHLO_REPLY = reply(250, 'mx.example', 'PIPELINING', '8BITMIME', 'SIZE 1000000');
 
