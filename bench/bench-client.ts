@@ -25,7 +25,7 @@ export interface ClientSetup {
 }
 
 export interface BenchClient {
-  /** Connects every connection and sends `count` (≥ connections) warm-up messages, untimed. */
+  /** Sends `count` (≥ connections) warm-up messages, untimed; the first call also connects (it may be called several times). */
   warm(count: number): Promise<void>;
   /** Sends `count` messages; resolves once the server accepted every one (rejects otherwise). */
   run(count: number): Promise<void>;

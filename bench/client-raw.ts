@@ -31,8 +31,10 @@ export function createRawClient(setup: ClientSetup): BenchClient {
 
   return {
     async warm(count) {
-      for (let i = 0; i < setup.connections; i++)
-        connections.push(await RawConnection.open(setup.host, setup.port));
+      // Warm-up may come in several calls (client-worker.ts): connect on the first only.
+      if (connections.length === 0)
+        for (let i = 0; i < setup.connections; i++)
+          connections.push(await RawConnection.open(setup.host, setup.port));
       await sendAll(count, true);
     },
     run: (count) => sendAll(count),

@@ -64,7 +64,13 @@ async function main(task: WorkerTask): Promise<WorkerResult> {
   const hooks = profileDir ? await import('./profile-hooks.js') : undefined;
   hooks?.installCounters();
   const { client, note } = await makeClient(task.client, setup);
-  await client.warm(Math.max(task.warmup, task.connections));
+  // Warm up in calls the size of the timed one: after one long warm-up call the hot code was compiled
+  // only on-stack inside that call's loop (OSR), and the timed call's first ~2,000 messages ran
+  // unoptimised again (measured: 0.17 vs 0.08 ms CPU/msg for smtp-machine).
+  const warmup = Math.max(task.warmup, task.connections);
+  for (let done = 0; done < warmup; done += task.messages) {
+    await client.warm(Math.min(task.messages, warmup - done));
+  }
   const profiler = await hooks?.startProfiling();
   const baseRss = process.memoryUsage().rss;
   const cpu = process.cpuUsage();

@@ -26,6 +26,11 @@
  *   reply settles `tx`, then `next` is promoted and its replies follow. With BDAT, and after a
  *   refused envelope, the held next is written when `tx` ends (promotion). A loss before its turn
  *   settles it 'not-sent'.
+ * - One step per pipelined read (reply-group.ts): when one read brings several replies and each is
+ *   the positive one expected in turn (the dot's 250, the next MAIL's and RCPTs' 250s, its 354),
+ *   `replies.received` takes them in one transition to where the last leaves the transaction, with
+ *   the same effects as the one-by-one steps (property-tested). Anything else takes no step, and
+ *   the facade delivers the replies one `reply.received` at a time.
  * - BDAT (RFC 3030): a body of known size goes as one `BDAT n LAST` (behind the pipelined envelope,
  *   or after the RCPT replies in lock-step); a stream, only with PIPELINING, as chunks the transport
  *   announces (`body.chunk`), written without waiting for their replies. `bdat` awaits chunk replies
