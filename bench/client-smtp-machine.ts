@@ -1,15 +1,32 @@
 /**
- * smtp-machine as a BenchClient: createClient (one connection, its own send queue) for 1 connection;
- * createPool when src/delivery/pool.ts exists, otherwise N clients round-robin (reported as such).
+ * smtp-machine as a BenchClient: createClient (one connection, its own send queue) for 1 connection,
+ * createPool for more. Loaded from the built package (dist/, what `npm i smtp-machine` runs; `npm run
+ * bench` builds it first), not from src/ through tsx: tsx compiles with esbuild's keepNames, which
+ * wraps every closure created at run time in a `__name()` call (measured: ~3% of the client's CPU).
+ * Without a dist/ it falls back to src/ and says so in the results (`note`).
  */
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { createClient, type SmtpClient } from '../src/transport/client.js';
 import { type BenchClient, type ClientSetup, windowed } from './bench-client.js';
 import { CLIENT_NAME, FROM, TO } from './message-fixture.js';
 
-/** How the pool case was driven (printed with the results so the table says what was measured). */
-export let poolMode: 'createClient' | 'createPool' | 'clients-round-robin' = 'createClient';
+type Package = typeof import('../src/index.js');
+
+const DIST = new URL('../dist/index.js', import.meta.url);
+
+/** What was measured (printed with the results so the table says so). */
+export let note = '';
+
+async function load(): Promise<Package> {
+  if (existsSync(DIST)) return (await import(DIST.href)) as Package;
+  note = 'src via tsx: run `npm run build` first';
+  return import('../src/index.js');
+}
+
+interface Sender {
+  send(options: { from: string; to: string; message: Buffer | Readable }): Promise<unknown>;
+  close(): Promise<void>;
+}
 
 function clientOptions(setup: ClientSetup) {
   return {
@@ -21,54 +38,24 @@ function clientOptions(setup: ClientSetup) {
   };
 }
 
-interface Sender {
-  send(options: { from: string; to: string; message: Buffer | AsyncIterable<Uint8Array> }): Promise<unknown>;
-  close(): Promise<void>;
-}
-
-async function openPool(setup: ClientSetup): Promise<Sender | undefined> {
-  const path = new URL('../src/delivery/pool.ts', import.meta.url);
-  if (!existsSync(path)) return undefined;
-  // By URL, so this file type-checks before the pool exists.
-  const module = (await import(path.href)) as {
-    createPool?: (options: Record<string, unknown>) => Sender;
-  };
-  if (typeof module.createPool !== 'function') return undefined;
-  poolMode = 'createPool';
+async function open(setup: ClientSetup): Promise<Sender> {
+  const { createClient, createPool } = await load();
+  if (setup.connections === 1) return createClient(clientOptions(setup));
+  note = note ? `createPool, ${note}` : 'createPool';
   // Like nodemailer's `maxMessages: Infinity`: no recycling after 100 messages (the pool's default,
   // meant for SES's load balancer) inside a timed run; the age limit (5 min) is never reached here.
-  return module.createPool({
+  return createPool({
     ...clientOptions(setup),
     maxConnections: setup.connections,
     maxMessagesPerConnection: Number.MAX_SAFE_INTEGER,
   });
 }
 
-function roundRobin(clients: SmtpClient[]): Sender {
-  let next = 0;
-  return {
-    send(options) {
-      const client = clients[next++ % clients.length] as SmtpClient;
-      return client.send(options);
-    },
-    async close() {
-      await Promise.all(clients.map((client) => client.close()));
-    },
-  };
-}
-
 export async function createSmtpMachineClient(setup: ClientSetup): Promise<BenchClient> {
-  let sender: Sender | undefined;
-  if (setup.connections === 1) sender = createClient(clientOptions(setup));
-  else sender = await openPool(setup);
-  if (!sender) {
-    poolMode = 'clients-round-robin';
-    sender = roundRobin(Array.from({ length: setup.connections }, () => createClient(clientOptions(setup))));
-  }
-  const active = sender;
+  const sender = await open(setup);
   const window = Math.max(8, 8 * setup.connections);
   const sendOne = (message: () => Buffer | Readable) => () =>
-    active.send({ from: FROM, to: TO, message: message() });
+    sender.send({ from: FROM, to: TO, message: message() });
   return {
     warm: (count) =>
       windowed(
@@ -77,6 +64,6 @@ export async function createSmtpMachineClient(setup: ClientSetup): Promise<Bench
         sendOne(() => setup.warmBody),
       ),
     run: (count) => windowed(count, window, sendOne(setup.body)),
-    close: () => active.close(),
+    close: () => sender.close(),
   };
 }

@@ -42,7 +42,7 @@ async function makeClient(
     return { client: (await import('./client-nodemailer.js')).createNodemailerClient(setup) };
   const module = await import('./client-smtp-machine.js');
   const client = await module.createSmtpMachineClient(setup);
-  return { client, note: module.poolMode };
+  return { client, ...(module.note ? { note: module.note } : {}) };
 }
 
 async function main(task: WorkerTask): Promise<WorkerResult> {

@@ -33,7 +33,7 @@ export function layerOf(frame: CallFrame): string {
   if (url.includes('/node_modules/xstate/')) return 'xstate';
   if (url.includes('/node_modules/nodemailer/')) return 'nodemailer';
   for (const layer of ['session', 'transport', 'protocol', 'delivery', 'errors']) {
-    if (url.includes(`/src/${layer}/`)) return layer;
+    if (url.includes(`/src/${layer}/`) || url.includes(`/dist/${layer}/`)) return layer;
   }
   if (url.includes('/bench/')) return 'bench harness';
   if (url.startsWith('node:')) return 'node core (net, streams, timers, events)';

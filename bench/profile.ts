@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     port: sink.port,
     connections,
     messages,
-    warmup: 1000,
+    warmup: Number(option('warmup', '20000')),
     size: 1024,
     source: 'buffer',
   };
