@@ -1,8 +1,10 @@
 /**
  * Interop with a real Postfix smtpd (private instance): STARTTLS (RFC 3207) with certificate
  * verification against a test CA, delivery end to end into a Maildir, per-recipient refusals,
- * SIZE (RFC 1870) and a TLS-required server.
+ * SIZE (RFC 1870), a TLS-required server, and CHUNKING (RFC 3030: Postfix ≥ 3.4 offers it, so every
+ * message here goes as BDAT unless `chunking: false`) with PIPELINING (RFC 2920).
  */
+import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import type { ClientOptions } from '../../src/transport/client-options.js';
@@ -141,5 +143,123 @@ describe.skipIf(!availability.ok)('Postfix smtpd', () => {
     const mail = verbs().indexOf('MAIL');
     expect(mail).toBeGreaterThan(-1);
     expect(await strict.delivered(1)).toHaveLength(1);
+  });
+  describe('CHUNKING (RFC 3030) with PIPELINING', () => {
+    const unique = (name: string) => `${name}-${Math.random().toString(36).slice(2, 10)}`;
+    /** The delivered messages with exactly this Subject, once at least `count` are there (or 5 s passed). */
+    const deliveredWith = async (port: number, subject: string, count = 1) => {
+      const instance = port === server.port ? server : strict;
+      const matching = async () =>
+        (await instance.delivered(0)).filter((m) =>
+          m.bytes.toString('utf8').includes(`Subject: ${subject}\n`),
+        );
+      for (let waited = 0; waited < 100; waited++) {
+        const found = await matching();
+        if (found.length >= count) return found;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return matching();
+    };
+
+    test('a body of known size goes as one BDAT n LAST behind the pipelined envelope, byte for byte', async () => {
+      const { client, verbs, transcript } = clientFor(server.port);
+      const subject = unique('bdat');
+      // Leading dots are not stuffed with BDAT, 8-bit needs BODY=8BITMIME, a bare "." line is data.
+      const body = `Subject: ${subject}\r\n\r\n.leading dot\r\n.\r\n..two\r\ncaf\u00e9\r\n`;
+      const result = success(
+        await settle(client, { from: 'sender@example.com', to: [`inbox@${DOMAIN}`], message: body }),
+      );
+      expect(result.reply.lines[0]).toMatch(new RegExp(`${Buffer.byteLength(body)} bytes queued as`));
+      expect(verbs()).toContain('BDAT');
+      expect(verbs()).not.toContain('DATA');
+      expect(transcript.find((line) => line.startsWith('C: MAIL'))).toContain('BODY=8BITMIME');
+      const [message] = await deliveredWith(server.port, subject);
+      expect(message?.bytes.toString('utf8').endsWith('\n\n.leading dot\n.\n..two\ncaf\u00e9\n')).toBe(true);
+    });
+
+    test('a stream of unknown size goes as several BDAT chunks, the last one LAST, and arrives intact', async () => {
+      const { client, transcript } = clientFor(server.port);
+      const subject = unique('chunks');
+      const line = `${'x'.repeat(70)}\r\n`;
+      const lines = Array.from({ length: 4000 }, (_, i) => (i % 7 === 0 ? `.${line}` : line));
+      const message = Readable.from([`Subject: ${subject}\r\n\r\n`, ...lines]);
+      success(await settle(client, { from: 'sender@example.com', to: [`inbox@${DOMAIN}`], message }));
+      const bdats = transcript.filter((t) => t.startsWith('C: BDAT'));
+      expect(bdats.length).toBeGreaterThan(1);
+      expect(bdats.at(-1)).toMatch(/ LAST$/);
+      expect(bdats.slice(0, -1).every((t) => !t.endsWith('LAST'))).toBe(true);
+      const [delivered] = await deliveredWith(server.port, subject);
+      expect(delivered?.bytes.toString('utf8').endsWith(lines.join('').replaceAll('\r\n', '\n'))).toBe(true);
+    });
+
+    test('a refusal in the middle of the flight (every RCPT refused, BDAT already sent): rejected, nothing delivered, the next message goes', async () => {
+      const { client, verbs } = clientFor(server.port);
+      const subject = unique('refused');
+      const refused = settle(client, {
+        from: 'sender@example.com',
+        to: [REFUSED],
+        message: `Subject: ${subject}\r\n\r\nnever\r\n`,
+      });
+      const next = settle(client, {
+        from: 'sender@example.com',
+        to: [`inbox@${DOMAIN}`],
+        message: `Subject: ${subject}-next\r\n\r\nafter\r\n`,
+      });
+      const error = failure(await refused);
+      expect(error).toMatchObject({ code: ErrorCodes.ALL_RECIPIENTS_REJECTED, outcome: 'rejected' });
+      success(await next);
+      expect(verbs().filter((verb) => verb === 'BDAT')).toHaveLength(2);
+      expect(verbs().filter((verb) => verb === 'EHLO')).toHaveLength(2); // one connection
+      expect(await deliveredWith(server.port, `${subject}-next`)).toHaveLength(1);
+      expect(await deliveredWith(server.port, subject, 0)).toHaveLength(0);
+    });
+
+    test('one refused recipient among three: delivered once to the other two', async () => {
+      const { client } = clientFor(server.port);
+      const subject = unique('partial');
+      const result = success(
+        await settle(client, {
+          from: 'sender@example.com',
+          to: [`first@${DOMAIN}`, REFUSED, `second@${DOMAIN}`],
+          message: `Subject: ${subject}\r\n\r\nhello\r\n`,
+        }),
+      );
+      expect(result.accepted).toEqual([`first@${DOMAIN}`, `second@${DOMAIN}`]);
+      expect(result.rejected.map((r) => r.reply.code)).toEqual([554]);
+      expect(await deliveredWith(server.port, subject, 2)).toHaveLength(2);
+    });
+
+    test('ten messages handed over at once share one connection, each delivered exactly once', async () => {
+      const { client, verbs } = clientFor(server.port);
+      const subject = unique('many');
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          settle(client, {
+            from: 'sender@example.com',
+            to: [`inbox@${DOMAIN}`],
+            message: `Subject: ${subject}-${i}\r\n\r\nmessage ${i}\r\n`,
+          }),
+        ),
+      );
+      const ids = results.map((settled) => success(settled).messageId);
+      expect(new Set(ids).size).toBe(10);
+      expect(verbs().filter((verb) => verb === 'BDAT')).toHaveLength(10);
+      expect(verbs().filter((verb) => verb === 'STARTTLS')).toHaveLength(1);
+      for (let i = 0; i < 10; i++)
+        expect(await deliveredWith(server.port, `${subject}-${i}`)).toHaveLength(1);
+    });
+
+    test('chunking: false sends DATA to the same server', async () => {
+      const { client, verbs } = clientFor(server.port, { chunking: false });
+      success(
+        await settle(client, {
+          from: 'sender@example.com',
+          to: [`inbox@${DOMAIN}`],
+          message: 'Subject: d\r\n\r\nx\r\n',
+        }),
+      );
+      expect(verbs()).toContain('DATA');
+      expect(verbs()).not.toContain('BDAT');
+    });
   });
 });

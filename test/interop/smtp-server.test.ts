@@ -1,8 +1,8 @@
 /**
  * Interop with nodemailer's smtp-server: SIZE (RFC 1870) with a value, without one and absent;
  * PIPELINING (RFC 2920) on and off; 8BITMIME (RFC 6152) hidden; STARTTLS + AUTH. CHUNKING
- * (RFC 3030): no server here offers it, so an in-process scripted server does, to show that the
- * client ignores it and uses DATA.
+ * (RFC 3030): smtp-server does not offer it; an in-process scripted server does here (BDAT n LAST,
+ * BINARYMIME), and the real Postfix smtpd in postfix.test.ts does.
  */
 import { describe, expect, test } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
@@ -99,7 +99,7 @@ describe('smtp-server', () => {
   });
 });
 
-describe('CHUNKING offered (scripted server: none of the real servers here offers it)', () => {
+describe('CHUNKING offered (scripted server; the real one is Postfix, postfix.test.ts)', () => {
   test('the client sends the message with BDAT n LAST (RFC 3030), not DATA, and the bytes arrive unstuffed', async () => {
     const server = await startScriptedServer({
       capabilities: ['PIPELINING', '8BITMIME', 'CHUNKING', 'BINARYMIME', 'SIZE 100000'],
