@@ -11,6 +11,7 @@ import type { ClientOptions } from '../../src/transport/client-options.js';
 import { failure, recordedClient, settle, success } from '../support/servers/client-fixture.js';
 import { warnIfUnavailable } from '../support/servers/harness.js';
 import * as postfix from '../support/servers/postfix.js';
+import { startProxy } from '../support/servers/recording-proxy.js';
 import { type TlsFixtures, tlsFixtures } from '../support/tls-fixtures.js';
 
 const availability = postfix.available();
@@ -247,6 +248,40 @@ describe.skipIf(!availability.ok)('Postfix smtpd', () => {
       expect(verbs().filter((verb) => verb === 'STARTTLS')).toHaveLength(1);
       for (let i = 0; i < 10; i++)
         expect(await deliveredWith(server.port, `${subject}-${i}`)).toHaveLength(1);
+    });
+
+    test('DATA (chunking: false): each next envelope rides behind the dot; a refusal in the middle of the flight is reported and its neighbours are delivered once', async () => {
+      // Plaintext through a recording proxy, so the client's writes can be seen (RFC 2920 §3.1).
+      const proxy = await startProxy(server.port);
+      try {
+        const { client } = clientFor(proxy.port, { security: 'none', chunking: false });
+        const subject = unique('behind');
+        const recipients = [[`inbox@${DOMAIN}`], [REFUSED], [`inbox@${DOMAIN}`], [`inbox@${DOMAIN}`]];
+        const settled = await Promise.all(
+          recipients.map((to, i) =>
+            settle(client, {
+              from: 'sender@example.com',
+              to,
+              message: `Subject: ${subject}-${i}\r\n\r\nm${i}\r\n`,
+            }),
+          ),
+        );
+        expect(settled.map((one) => one.ok)).toEqual([true, false, true, true]);
+        expect(failure(settled[1]!)).toMatchObject({
+          code: ErrorCodes.ALL_RECIPIENTS_REJECTED,
+          outcome: 'rejected',
+        });
+        const flights = proxy.reads().map((read) => read.bytes.toString('latin1'));
+        // The dot of one message and the next MAIL in the same write: no round trip between them.
+        expect(
+          flights.filter((flight) => flight.includes('\r\n.\r\nMAIL FROM:<sender@example.com>')).length,
+        ).toBeGreaterThan(0);
+        for (const i of [0, 2, 3])
+          expect(await deliveredWith(server.port, `${subject}-${i}`)).toHaveLength(1);
+        expect(await deliveredWith(server.port, `${subject}-1`, 0)).toHaveLength(0);
+      } finally {
+        await proxy.stop();
+      }
     });
 
     test('chunking: false sends DATA to the same server', async () => {
