@@ -13,6 +13,8 @@ export interface WorkerTask {
   readonly connections: number;
   readonly messages: number;
   readonly warmup: number;
+  /** Octets of each warm-up message (a Buffer); 1 KB unless set. */
+  readonly warmSize?: number;
   readonly size: number;
   readonly source: 'buffer' | 'stream';
 }
@@ -47,7 +49,7 @@ async function makeClient(
 
 async function main(task: WorkerTask): Promise<WorkerResult> {
   const buffer = task.source === 'buffer' ? buildMessage(task.size) : undefined;
-  const warmBody = buildMessage(1024);
+  const warmBody = task.warmSize === undefined ? buildMessage(1024) : buildMessage(task.warmSize);
   const setup: ClientSetup = {
     host: task.host,
     port: task.port,

@@ -14,6 +14,8 @@ export interface CaseSpec {
   readonly connections: number;
   readonly messages: number;
   readonly warmup: number;
+  /** Octets of each warm-up message (a Buffer); 1 KB unless set. */
+  readonly warmSize?: number;
   readonly size: number;
   readonly source: 'buffer' | 'stream';
   readonly clients: readonly ClientName[];
