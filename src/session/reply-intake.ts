@@ -14,8 +14,9 @@ export interface ReplyConsumer {
   /** `trailing`: more bytes came in the same read after this reply; `logged`: already in the transcript. */
   reply(reply: Reply, trailing: boolean, logged: boolean): void;
   /**
-   * Offers a read's replies (two or more) to the machine as one step (reply-group.ts). 'declined': it
-   * took no step and nothing changed but the transcript (the replies then come one by one, `logged`).
+   * Offers a read's replies (two or more) to the machine as one step (reply-group.ts): 'taken' (they
+   * were logged, then taken), 'not-offered' (the machine's plan does not take them: nothing happened),
+   * 'declined' (logged and offered, but no step was taken: they then come one by one, `logged`).
    */
   group(replies: readonly Reply[], trailing: boolean): 'taken' | 'declined' | 'not-offered';
   malformed(error: SmtpError): void;
@@ -49,9 +50,10 @@ export class ReplyIntake {
       consumer.malformed(asProtocolError(error, consumer.phase()));
       return;
     }
-    // A pipelined read's replies go to the machine as one step when it takes them (its plain,
-    // all-positive path); otherwise one event per reply, each logged right before its effects. (One
-    // event whose action raised one per reply measured slower: xstate's raise costs a microstep too.)
+    // A pipelined read's replies go to the machine as one step when its plan takes them (the plain,
+    // all-positive path), all logged before that step's effects; otherwise one event per reply, each
+    // logged right before its effects. (One event whose action raised one per reply measured slower:
+    // xstate's raise costs a microstep too.)
     // After a reply that restarts the parser (the 220 to STARTTLS, seen with `trailing` set) the
     // rest of this read is not taken as replies.
     const last = replies.length - 1;

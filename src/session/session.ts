@@ -7,13 +7,14 @@ import { type Actor, createActor, type SnapshotFrom } from 'xstate';
 import type { Phase, SmtpError } from '../errors/smtp-error.js';
 import type { Capabilities } from '../protocol/capabilities.js';
 import type { Command } from '../protocol/command.js';
+import type { Reply } from '../protocol/reply-types.js';
 import { resolveConfig } from './config.js';
 import { crashSettlements } from './crash.js';
 import { asUsageError, sessionEnded } from './failures.js';
 import { encodeFlight, joinFlight } from './flight.js';
 import { acceptsSend, type MachineEffect, type SessionEvent } from './machine-types.js';
 import { abortedBeforeSend, busy, PendingSends } from './pending-sends.js';
-import { GROUP_ENDS } from './reply-group.js';
+import { GROUP_ENDS, type GroupStart, groupPlanFor } from './reply-group.js';
 import { ReplyIntake } from './reply-intake.js';
 import { PHASE_OF_STATE, sessionMachine } from './session-machine.js';
 import { Transcript } from './transcript.js';
@@ -26,7 +27,7 @@ export type * from './types.js';
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /** The states with a `replies.received` transition (reply-group.ts). */
-const GROUP_STATES: ReadonlySet<string> = new Set(Object.keys(GROUP_ENDS));
+const isGroupStart = (state: string): state is GroupStart => Object.hasOwn(GROUP_ENDS, state);
 
 type MachineSnapshot = SnapshotFrom<typeof sessionMachine>;
 
@@ -41,6 +42,8 @@ export class Session {
   readonly #intake: ReplyIntake;
   readonly #pending = new PendingSends();
   #sendable = false;
+  /** Nesting of #send: above 0 while the machine processes an event (effects run inside). */
+  #depth = 0;
   #quitWaiters: (() => void)[] = [];
   #readyReached = false;
   #ended = false;
@@ -58,14 +61,7 @@ export class Session {
         if (this.#transcript.enabled && !logged) this.#transcript.reply(reply, this.phase === 'auth');
         this.#send({ type: 'reply.received', reply, trailing });
       },
-      group: (replies, trailing) => {
-        if (!GROUP_STATES.has(this.#state)) return 'not-offered';
-        if (this.#transcript.enabled) for (const reply of replies) this.#transcript.reply(reply, false);
-        const before = this.#actor.getSnapshot();
-        this.#send({ type: 'replies.received', replies, trailing });
-        // xstate keeps the very same snapshot when no transition was taken.
-        return this.#actor.getSnapshot() === before ? 'declined' : 'taken';
-      },
+      group: (replies, trailing) => this.#offerGroup(replies, trailing),
       malformed: (error) => this.#send({ type: 'reply.malformed', error }),
     });
     this.#onEffect = onEffect;
@@ -225,7 +221,30 @@ export class Session {
     // Once the machine is done (or stopped by an error) it hears nothing more: xstate would only
     // warn "sent to stopped actor", burying the warnings that matter.
     if (this.#ended || this.#actor.getSnapshot().status !== 'active') return;
-    this.#actor.send(event);
+    this.#depth++;
+    try {
+      this.#actor.send(event);
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  /**
+   * A read's replies as one machine step (reply-group.ts), when the machine's own plan takes them:
+   * they are logged, then sent as one event (whose guard finds the same plan, cached on the event).
+   * Not offered while the machine is processing (a receive() from inside an effect): xstate would
+   * only queue the event, and the snapshot read here would be stale.
+   */
+  #offerGroup(replies: readonly Reply[], trailing: boolean): 'taken' | 'declined' | 'not-offered' {
+    const state = this.#state;
+    if (this.#depth > 0 || !isGroupStart(state)) return 'not-offered';
+    const before = this.#actor.getSnapshot();
+    const event = { type: 'replies.received', replies, trailing } as const;
+    if (groupPlanFor(event, state, before.context) === undefined) return 'not-offered';
+    if (this.#transcript.enabled) for (const reply of replies) this.#transcript.reply(reply, false);
+    this.#send(event);
+    // Never expected (the guard sees the same plan): the replies then go one by one, already logged.
+    return this.#actor.getSnapshot() === before ? 'declined' : 'taken';
   }
 
   /** An action threw and xstate stopped the machine: no final state will end the session (crash.ts). */
