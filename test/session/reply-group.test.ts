@@ -223,11 +223,12 @@ describe('reply groups (one step for a read of positive replies)', () => {
         paths.taken += seen.taken;
         paths.declined += seen.declined;
       }),
-      { numRuns: 400 },
+      { numRuns: 600 },
     );
-    // A property that never took the group path (or never declined it) would prove nothing.
-    expect(paths.taken).toBeGreaterThan(100);
-    expect(paths.declined).toBeGreaterThan(100);
+    // A property that never took the group path (or never declined it) would prove nothing. (Eight
+    // runs of 400 dialogues took it 101–138 times and declined it 189–230 times.)
+    expect(paths.taken).toBeGreaterThan(50);
+    expect(paths.declined).toBeGreaterThan(50);
   });
 
   test('the steady pipelined read (dot, MAIL, RCPT, 354) is one step', () => {
