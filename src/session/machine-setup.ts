@@ -27,7 +27,13 @@ import {
   withOutcome,
 } from './failures.js';
 import { afterRcpt, guards, MAX_AUTH_CHALLENGES, replyOf, txOf } from './machine-guards.js';
-import type { MachineEffect, SessionConfig, SessionContext, SessionEvent } from './machine-types.js';
+import {
+  type MachineEffect,
+  type SessionConfig,
+  type SessionContext,
+  type SessionEvent,
+  writeBodyEffect,
+} from './machine-types.js';
 import { credentialForms, scrubReply } from './redaction.js';
 import { type GroupState, groupPlanFor } from './reply-group.js';
 import { answerChallenge, CANCEL, type Credentials, chooseMechanism, startAuth } from './sasl.js';
@@ -48,14 +54,6 @@ const write = (...commands: Command[]) => ({ type: 'write' as const, commands })
 const fail = (error: SmtpError) => ({ error });
 const settle = (id: number, error: SmtpError) =>
   ({ type: 'settle', id, settlement: { ok: false, error } }) as const;
-const writeBodyOf = (context: SessionContext, tx: T.Transaction, inline: boolean): MachineEffect => ({
-  type: 'writeBody',
-  body: tx.request.body,
-  maxSize: T.messageLimit(context.config.maxMessageSize, context.caps),
-  allow8bit: context.caps.eightBitMime,
-  transfer: tx.transfer,
-  inline,
-});
 /** Once the whole body is on the wire, a loss leaves the outcome open (threats.md §7). */
 const outcomeOf = (context: SessionContext, outcome: Outcome): Outcome =>
   outcome === 'not-sent' && context.tx?.bodyWritten === true ? 'unknown' : outcome;
@@ -99,7 +97,7 @@ export const sessionSetup = setup({
     writeRset: emit(() => write({ verb: 'RSET' })),
     writeQuit: emit(() => write({ verb: 'QUIT' })),
     upgradeTls: emit({ type: 'upgradeTls' }),
-    writeBody: emit(({ context }) => writeBodyOf(context, txOf(context), false)),
+    writeBody: emit(({ context }) => writeBodyEffect(context, txOf(context), false)),
 
     // Capabilities (RFC 3207 §4.2: everything learnt before TLS is forgotten).
     learnCapabilities: enqueueActions(({ enqueue, event }) => {
@@ -153,7 +151,7 @@ export const sessionSetup = setup({
     /** The body in this flight, and right behind its dot the held next envelope (RFC 2920 §3.1). */
     writeBodyInline: enqueueActions(({ enqueue, context }) => {
       const tx = txOf(context);
-      enqueue.emit(writeBodyOf(context, tx, true));
+      enqueue.emit(writeBodyEffect(context, tx, true));
       const next = context.next;
       const behind = next !== undefined && next.transfer === 'data';
       if (behind) enqueue.emit(write(...T.envelopeCommands(next, context.caps)));
@@ -166,7 +164,7 @@ export const sessionSetup = setup({
       const rides = T.bodyRidesWithEnvelope(tx);
       const inline = rides && T.bodyInline(tx);
       enqueue.assign({ tx: { ...tx, written: true, chunks: rides ? 1 : 0, bodyWritten: inline } });
-      if (rides) enqueue.emit(writeBodyOf(context, tx, inline));
+      if (rides) enqueue.emit(writeBodyEffect(context, tx, inline));
     }),
     /** RFC 2920 §3.1: the next envelope right behind the dot, in the same flight. */
     writeNextEnvelope: enqueueActions(({ enqueue, context }) => {
@@ -198,7 +196,7 @@ export const sessionSetup = setup({
       const known = tx.request.unstuffedSize !== undefined;
       if (known) enqueue.emit(write(T.lastChunkCommand(tx)));
       enqueue.assign({ tx: { ...tx, chunks: known ? 1 : 0 } });
-      enqueue.emit(writeBodyOf(context, tx, false));
+      enqueue.emit(writeBodyEffect(context, tx, false));
     }),
     writeChunk: enqueueActions(({ enqueue, context, event }) => {
       if (event.type !== 'body.chunk') return;

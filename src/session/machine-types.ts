@@ -10,7 +10,7 @@ import type { Reply } from '../protocol/reply-types.js';
 import type { AuthExchange, Credentials, HmacMd5 } from './sasl.js';
 import type { Secret } from './secret.js';
 import type { Timeouts } from './timeouts.js';
-import type { Transaction } from './transaction.js';
+import { messageLimit, type Transaction } from './transaction.js';
 import type { BodyTransfer, Security, SendRequest, Settlement } from './types.js';
 
 /** Options after defaults and validation (the facade builds this). */
@@ -101,3 +101,17 @@ export function acceptsSend(state: string, context: SessionContext): boolean {
   if (state === 'ready') return true;
   return TRANSACTION_STATES.has(state) && context.tx?.pipelined === true && context.next === undefined;
 }
+
+/** The effect that writes `tx`'s body: limited by our size and the server's SIZE, 8-bit as offered. */
+export const writeBodyEffect = (
+  context: SessionContext,
+  tx: Transaction,
+  inline: boolean,
+): MachineEffect => ({
+  type: 'writeBody',
+  body: tx.request.body,
+  maxSize: messageLimit(context.config.maxMessageSize, context.caps),
+  allow8bit: context.caps.eightBitMime,
+  transfer: tx.transfer,
+  inline,
+});

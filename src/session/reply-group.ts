@@ -11,9 +11,8 @@
  * use; a property test checks that one group step and the one-by-one steps end in the same state,
  * context and effects (test/session/reply-group.test.ts).
  */
-import type { Capabilities } from '../protocol/capabilities.js';
 import type { Reply } from '../protocol/reply-types.js';
-import type { MachineEffect, SessionContext } from './machine-types.js';
+import { type MachineEffect, type SessionContext, writeBodyEffect } from './machine-types.js';
 import * as T from './transaction.js';
 
 /** The states a group can start in or end in. */
@@ -41,18 +40,6 @@ export interface GroupPlan {
 }
 
 const isPositive = (reply: Reply): boolean => reply.code >= 200 && reply.code < 300;
-
-/** The writeBody effect of a body written inline with the 354 (as machine-setup's writeBodyOf). */
-function inlineBody(maxMessageSize: number, caps: Capabilities, tx: T.Transaction): MachineEffect {
-  return {
-    type: 'writeBody',
-    body: tx.request.body,
-    maxSize: T.messageLimit(maxMessageSize, caps),
-    allow8bit: caps.eightBitMime,
-    transfer: tx.transfer,
-    inline: true,
-  };
-}
 
 /**
  * Where the replies of one read leave a session in `from`, when each is the positive reply its
@@ -114,7 +101,7 @@ export function planGroup(
       case 'data': {
         // goAheadInline: the 354 to a small body of known size, the last reply of the read.
         if (reply.code !== 354 || behind || !T.envelopeAccepted(tx) || !T.bodyInline(tx)) return;
-        effects.push(inlineBody(config.maxMessageSize, caps, tx));
+        effects.push(writeBodyEffect(context, tx, true));
         tx = { ...tx, bodyWritten: true };
         if (next !== undefined && next.transfer === 'data') {
           effects.push({ type: 'write', commands: T.envelopeCommands(next, caps) });
