@@ -5,7 +5,7 @@
 import type { ErrorCodes } from '../errors/codes.js';
 import type { Outcome, Phase } from '../errors/smtp-error.js';
 import type { Outstanding } from './machine-guards.js';
-import { GROUP_ENDS, type GroupStart, type GroupState } from './reply-group.js';
+import { GROUP_ENDS, type GroupStart } from './reply-group.js';
 
 export const losses = (phase: Phase, outcome: Outcome = 'not-sent') =>
   ({
@@ -92,14 +92,12 @@ export const settled = (reply: 'positive' | 'refusal' | 'any', settle: readonly 
  * in turn, to wherever the last one leaves the transaction; otherwise no step, and they come one by one.
  */
 export const group = (from: GroupStart) =>
-  GROUP_ENDS[from].map((to) => ({
-    guard: { type: 'groupTaken', params: { from, to } },
-    target: to,
-    reenter: true,
-    actions: { type: 'takeGroup', params: { from } },
-  })) as readonly {
-    readonly guard: { readonly type: 'groupTaken'; readonly params: { from: GroupState; to: GroupState } };
-    readonly target: GroupState;
-    readonly reenter: true;
-    readonly actions: { readonly type: 'takeGroup'; readonly params: { from: GroupState } };
-  }[];
+  GROUP_ENDS[from].map(
+    (to) =>
+      ({
+        guard: { type: 'groupTaken', params: { from, to } },
+        target: to,
+        reenter: true,
+        actions: { type: 'takeGroup', params: { from } },
+      }) as const,
+  );

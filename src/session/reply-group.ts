@@ -39,8 +39,6 @@ export interface GroupPlan {
   readonly effects: readonly MachineEffect[];
 }
 
-const isPositive = (reply: Reply): boolean => reply.code >= 200 && reply.code < 300;
-
 /**
  * Where the replies of one read leave a session in `from`, when each is the positive reply its
  * position expects on a pipelined DATA transaction; undefined otherwise. `trailing`: bytes of a
@@ -69,7 +67,7 @@ export function planGroup(
       case 'dataEnd': {
         // settled('positive'): the dot's reply; the next envelope must already be on the wire when
         // anything follows it (otherwise a reply behind the dot answers nothing we asked).
-        if (!isPositive(reply) || !tx.bodyWritten) return;
+        if (!T.isPositive(reply) || !tx.bodyWritten) return;
         if (next?.written !== true || next.failure !== undefined) return;
         effects.push({
           type: 'settle',
@@ -83,12 +81,12 @@ export function planGroup(
         break;
       }
       case 'mail':
-        if (!isPositive(reply) || !tx.written) return;
+        if (!T.isPositive(reply) || !tx.written) return;
         tx = T.recordMail(tx, reply, config.profile);
         state = 'rcpt';
         break;
       case 'rcpt': {
-        if (!isPositive(reply)) return;
+        if (!T.isPositive(reply)) return;
         const recorded = T.recordRecipient(tx, reply);
         if (T.hasMoreRecipients(recorded)) {
           tx = recorded;
