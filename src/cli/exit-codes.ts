@@ -34,6 +34,7 @@ const MESSAGE_REFUSED_CODES: ReadonlySet<string> = new Set([
   ErrorCodes.MESSAGE_TOO_LARGE,
   ErrorCodes.TOO_MANY_RECIPIENTS,
   ErrorCodes.BODY_8BIT_NOT_SUPPORTED,
+  ErrorCodes.BODY_BINARY_NOT_SUPPORTED,
   ErrorCodes.NON_ASCII_WITHOUT_SMTPUTF8,
 ]);
 

@@ -18,6 +18,7 @@ export interface ClientSendRequest {
   readonly from: string;
   readonly to: readonly string[];
   readonly message: MessageInput;
+  readonly binary?: boolean;
   readonly signal?: AbortSignal;
 }
 

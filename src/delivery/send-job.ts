@@ -22,6 +22,8 @@ export interface PoolSendRequest {
   /** Envelope recipients (RCPT TO). */
   readonly to: string | readonly string[];
   readonly message: MessageInput;
+  /** Octets unchanged as BODY=BINARYMIME over BDAT (RFC 3030 §3): see createClient's send(). */
+  readonly binary?: boolean;
   readonly signal?: AbortSignal;
   /** What this send does if the pool is stopped by the daily quota (default: the pool's option). */
   readonly onQuotaExceeded?: QuotaPolicy;

@@ -14,6 +14,8 @@ export const ErrorCodes = {
   BODY_BARE_LINE_ENDING: 'SMTP_BODY_BARE_LINE_ENDING',
   BODY_LINE_TOO_LONG: 'SMTP_BODY_LINE_TOO_LONG',
   BODY_8BIT_NOT_SUPPORTED: 'SMTP_8BIT_NOT_SUPPORTED',
+  /** `binary: true` and the server lacks CHUNKING or BINARYMIME (RFC 3030 §3), or `chunking: false`. */
+  BODY_BINARY_NOT_SUPPORTED: 'SMTP_BINARY_NOT_SUPPORTED',
   MESSAGE_TOO_LARGE: 'SMTP_MESSAGE_TOO_LARGE',
   /** The caller's message stream threw or errored while it was being sent; no terminating dot was written. */
   MESSAGE_STREAM_FAILED: 'SMTP_MESSAGE_STREAM_FAILED',

@@ -82,8 +82,7 @@ export const guards = {
 
   // Transactions.
   precheckFails: ({ context, event }: Args) =>
-    event.type === 'send.requested' &&
-    T.precheck(event.request, context.caps, context.config.maxMessageSize) !== undefined,
+    event.type === 'send.requested' && T.precheck(event.request, context.caps, context.config) !== undefined,
   /** RFC 2920 §3.1: a pipelined transaction in flight may have one next transaction behind it. */
   canHoldNext: ({ context }: Args) => context.tx?.pipelined === true && context.next === undefined,
   hasNext: ({ context }: Args) => context.next !== undefined,

@@ -136,7 +136,7 @@ export const sessionSetup = setup({
     // Transactions. A send is pre-checked before anything of it is written (refuseSend).
     refuseSend: enqueueActions(({ enqueue, context, event }) => {
       if (event.type !== 'send.requested') return;
-      const error = T.precheck(event.request, context.caps, context.config.maxMessageSize);
+      const error = T.precheck(event.request, context.caps, context.config);
       if (error) enqueue.emit(settle(event.id, error));
     }),
     beginTransaction: assign({ tx: ({ context, event }) => newTransaction(context, event) ?? context.tx }),

@@ -111,7 +111,8 @@ export const writeBodyEffect = (
   type: 'writeBody',
   body: tx.request.body,
   maxSize: messageLimit(context.config.maxMessageSize, context.caps),
-  allow8bit: context.caps.eightBitMime,
+  // BINARYMIME (RFC 3030 §3) declares 8-bit octets and more.
+  allow8bit: context.caps.eightBitMime || tx.request.binary === true,
   transfer: tx.transfer,
   inline,
 });

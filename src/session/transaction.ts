@@ -48,11 +48,22 @@ export function messageLimit(maxMessageSize: number, caps: Capabilities): number
 export function precheck(
   request: SendRequest,
   caps: Capabilities,
-  maxMessageSize: number,
+  options: { readonly maxMessageSize: number; readonly chunking: boolean },
 ): SmtpError | undefined {
+  const { maxMessageSize } = options;
   const limit = messageLimit(maxMessageSize, caps);
   if (request.size !== undefined && request.size > limit) {
     return usage(ErrorCodes.MESSAGE_TOO_LARGE, 'size', `message size exceeds the limit of ${limit} octets`);
+  }
+  // RFC 3030 §3: BINARYMIME only over BDAT, and only when both are offered.
+  if (request.binary === true && !(options.chunking && caps.chunking && caps.binaryMime)) {
+    return usage(
+      ErrorCodes.BODY_BINARY_NOT_SUPPORTED,
+      'binary',
+      options.chunking
+        ? 'a binary body needs CHUNKING and BINARYMIME, and the server lacks them'
+        : 'a binary body needs BDAT, and the client was given chunking: false',
+    );
   }
   if (request.eightBit === true && !caps.eightBitMime) {
     return usage(ErrorCodes.BODY_8BIT_NOT_SUPPORTED, 'body', 'has 8-bit data and the server lacks 8BITMIME');
@@ -136,7 +147,11 @@ function mailCommand(tx: Transaction, caps: Capabilities): Command {
     verb: 'MAIL',
     from: request.from,
     ...(caps.size !== undefined && size !== undefined ? { size } : {}),
-    ...(caps.eightBitMime && request.eightBit !== false ? { body: '8BITMIME' as const } : {}),
+    ...(request.binary === true
+      ? { body: 'BINARYMIME' as const }
+      : caps.eightBitMime && request.eightBit !== false
+        ? { body: '8BITMIME' as const }
+        : {}),
     ...(tx.smtputf8 ? { smtputf8: true } : {}),
   };
 }

@@ -56,6 +56,12 @@ export interface SendRequest {
   readonly eightBit?: boolean;
   /** Octets of the body as BDAT sends it (CRLF-normalised, not dot-stuffed, no terminator), when known up front. */
   readonly unstuffedSize?: number;
+  /**
+   * The body's octets go unchanged, as BODY=BINARYMIME over BDAT (RFC 3030 §3): no line-ending
+   * normalisation, NULs and long lines allowed. Needs CHUNKING and BINARYMIME (checked before MAIL)
+   * and `unstuffedSize` (the octet count).
+   */
+  readonly binary?: boolean;
   readonly body: unknown;
 }
 

@@ -23,6 +23,12 @@ export function validateSendRequest(request: SendRequest): void {
   if (request.eightBit !== undefined && typeof request.eightBit !== 'boolean') {
     throw usage(ErrorCodes.INVALID_ARGUMENT, 'eightBit', 'must be a boolean');
   }
+  if (request.binary !== undefined && typeof request.binary !== 'boolean') {
+    throw usage(ErrorCodes.INVALID_ARGUMENT, 'binary', 'must be a boolean');
+  }
+  if (request.binary === true && request.unstuffedSize === undefined) {
+    throw usage(ErrorCodes.INVALID_ARGUMENT, 'binary', 'needs a body of known size (unstuffedSize)');
+  }
   const smtputf8 = needsSmtpUtf8(request);
   validateCommand({
     verb: 'MAIL',

@@ -32,13 +32,16 @@ export interface EncodedBody {
   readonly borrowed: boolean;
   /** The line limit it was encoded (or scanned) with. */
   readonly maxLineOctets: number;
+  /** The caller's octets as they are, for BODY=BINARYMIME over BDAT only (RFC 3030 §3): no tail, no checks. */
+  readonly binary: boolean;
 }
 
 /** Octets of an encoded body's DATA form (terminator included). */
 export const encodedSize = (body: EncodedBody): number => body.bytes.length + body.tail.length;
 
 /** Octets of an encoded body's BDAT form: no terminator, no stuffing. */
-export const unstuffedSize = (body: EncodedBody): number => encodedSize(body) - 3 - body.stuffedOctets;
+export const unstuffedSize = (body: EncodedBody): number =>
+  body.binary ? body.bytes.length : encodedSize(body) - 3 - body.stuffedOctets;
 
 /** A body encoded chunk by chunk while it is written. */
 export interface StreamBody {
@@ -83,9 +86,45 @@ function encodeWhole(bytes: Uint8Array, options: DataEncoderOptions, borrowed: b
   const clean = scannable ? scanCleanData(bytes, maxLineOctets) : undefined;
   if (clean) {
     const { tail, has8bit } = clean;
-    return { kind: 'encoded', bytes, tail, has8bit, stuffedOctets: 0, borrowed, maxLineOctets };
+    return {
+      kind: 'encoded',
+      bytes,
+      tail,
+      has8bit,
+      stuffedOctets: 0,
+      borrowed,
+      maxLineOctets,
+      binary: false,
+    };
   }
-  return { kind: 'encoded', ...encodeData(bytes, options), tail: EMPTY, borrowed: false, maxLineOctets };
+  return {
+    kind: 'encoded',
+    ...encodeData(bytes, options),
+    tail: EMPTY,
+    borrowed: false,
+    maxLineOctets,
+    binary: false,
+  };
+}
+
+/**
+ * A body sent as its octets, unchanged (BODY=BINARYMIME over BDAT, RFC 3030 §3): a string (as UTF-8)
+ * or a Uint8Array, whose length is the BDAT size. Being length-delimited, no content can end it early.
+ */
+export function prepareBinary(message: unknown): EncodedBody {
+  const bytes =
+    typeof message === 'string' ? utf8.encode(message) : message instanceof Uint8Array ? message : undefined;
+  if (bytes === undefined) throw badMessage('message: a binary message must be a string or a Uint8Array');
+  return {
+    kind: 'encoded',
+    bytes,
+    tail: EMPTY,
+    has8bit: true,
+    stuffedOctets: 0,
+    borrowed: false,
+    maxLineOctets: Number.POSITIVE_INFINITY,
+    binary: true,
+  };
 }
 
 /**
@@ -94,6 +133,10 @@ function encodeWhole(bytes: Uint8Array, options: DataEncoderOptions, borrowed: b
  * never unchecked bytes on the wire.
  */
 export function wireParts(body: EncodedBody, bdat: boolean, options: { rescan: boolean }): Uint8Array[] {
+  if (body.binary) {
+    if (!bdat) throw badMessage('message: a binary message can only be sent with BDAT (RFC 3030 §3)');
+    return [body.bytes];
+  }
   if (body.borrowed && options.rescan) {
     const again = scanCleanData(body.bytes, body.maxLineOctets);
     if (again?.tail !== body.tail || again.has8bit !== body.has8bit) throw bodyChanged();

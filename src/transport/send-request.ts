@@ -7,7 +7,13 @@ import { SmtpUsageError } from '../errors/smtp-error.js';
 import { validateAddress } from '../protocol/address.js';
 import type { SendRequest } from '../session/types.js';
 import { validatedRequest } from '../session/validation.js';
-import { encodedSize, type MessageInput, prepareMessage, unstuffedSize } from './message-source.js';
+import {
+  encodedSize,
+  type MessageInput,
+  prepareBinary,
+  prepareMessage,
+  unstuffedSize,
+} from './message-source.js';
 
 export interface SendOptions {
   /** Envelope sender (MAIL FROM); '' is the null sender. */
@@ -16,6 +22,12 @@ export interface SendOptions {
   readonly to: string | readonly string[];
   /** The whole message (headers and body). Strings are sent as UTF-8. */
   readonly message: MessageInput;
+  /**
+   * Send the message's octets unchanged as BODY=BINARYMIME over BDAT (RFC 3030 §3): no line-ending
+   * normalisation, NULs and lines of any length allowed. Needs a string or Uint8Array message and a
+   * server that offers CHUNKING and BINARYMIME (otherwise SMTP_BINARY_NOT_SUPPORTED before MAIL).
+   */
+  readonly binary?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -41,6 +53,14 @@ export function prepareRequest(options: SendOptions): SendRequest {
     if (typeof recipient !== 'string') throw badInput(ErrorCodes.INVALID_ADDRESS, field, 'must be a string');
     validateAddress(recipient, field, { allowNull: false, smtputf8: true });
   });
+  if (options.binary !== undefined && typeof options.binary !== 'boolean') {
+    throw badInput(ErrorCodes.INVALID_ARGUMENT, 'binary', 'must be a boolean');
+  }
+  if (options.binary === true) {
+    const body = prepareBinary(options.message);
+    const size = body.bytes.length;
+    return validatedRequest({ from, to: [...to], size, unstuffedSize: size, binary: true, body });
+  }
   const body = prepareMessage(options.message);
   const request: SendRequest =
     body.kind === 'encoded'
