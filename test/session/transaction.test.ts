@@ -1,6 +1,14 @@
 import { describe, expect, test } from 'vitest';
+import { ErrorCodes } from '../../src/errors/codes.js';
+import { parseEhloReply } from '../../src/protocol/capabilities.js';
 import { DEFAULT_TIMEOUTS, resolveTimeouts } from '../../src/session/timeouts.js';
-import { parseMessageId } from '../../src/session/transaction.js';
+import {
+  createTransaction,
+  envelopeCommands,
+  parseMessageId,
+  precheck,
+} from '../../src/session/transaction.js';
+import type { SendRequest } from '../../src/session/types.js';
 
 describe('parseMessageId', () => {
   test.each([
@@ -34,5 +42,42 @@ describe('timeouts', () => {
   });
   test.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])('refuses %s', (value) => {
     expect(() => resolveTimeouts({ greeting: value })).toThrow(/timeouts.greeting/);
+  });
+});
+
+describe('BINARYMIME (RFC 3030 §3)', () => {
+  const caps = (...keywords: string[]) => parseEhloReply({ code: 250, lines: ['mx.example', ...keywords] });
+  const binary: SendRequest = {
+    from: 'a@example.com',
+    to: ['b@example.org'],
+    size: 5,
+    unstuffedSize: 5,
+    binary: true,
+    body: 1,
+  };
+  const options = { maxMessageSize: 1000, chunking: true, pipelining: true };
+
+  test('precheck: needs CHUNKING and BINARYMIME offered and chunking on', () => {
+    expect(precheck(binary, caps('CHUNKING', 'BINARYMIME'), options)).toBeUndefined();
+    for (const [offered, chunking] of [
+      [caps('CHUNKING'), true],
+      [caps('BINARYMIME'), true],
+      [caps('CHUNKING', 'BINARYMIME'), false],
+    ] as const) {
+      expect(precheck(binary, offered, { ...options, chunking })?.code).toBe(
+        ErrorCodes.BODY_BINARY_NOT_SUPPORTED,
+      );
+    }
+    // Without 8BITMIME too: BINARYMIME declares the octets itself.
+    expect(precheck(binary, caps('CHUNKING', 'BINARYMIME', 'SIZE 10'), options)).toBeUndefined();
+  });
+
+  test('MAIL carries BODY=BINARYMIME and the exact octet count; the transaction uses BDAT', () => {
+    const offered = caps('PIPELINING', 'CHUNKING', 'BINARYMIME', '8BITMIME', 'SIZE 1000');
+    const tx = createTransaction(1, binary, offered, options);
+    expect(tx.transfer).toBe('bdat');
+    expect(envelopeCommands(tx, offered)[0]).toMatchObject({ verb: 'MAIL', body: 'BINARYMIME', size: 5 });
+    const text = createTransaction(2, { ...binary, binary: false, eightBit: true }, offered, options);
+    expect(envelopeCommands(text, offered)[0]).toMatchObject({ verb: 'MAIL', body: '8BITMIME' });
   });
 });
