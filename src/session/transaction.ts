@@ -57,15 +57,17 @@ export function precheck(
   }
   // RFC 3030 §3: BINARYMIME only over BDAT, and only when both are offered.
   if (request.binary === true && !(options.chunking && caps.chunking && caps.binaryMime)) {
+    const missing = [caps.chunking ? '' : 'CHUNKING', caps.binaryMime ? '' : 'BINARYMIME'].filter(Boolean);
     return usage(
       ErrorCodes.BODY_BINARY_NOT_SUPPORTED,
       'binary',
       options.chunking
-        ? 'a binary body needs CHUNKING and BINARYMIME, and the server lacks them'
+        ? `a binary body needs CHUNKING and BINARYMIME, and the server lacks ${missing.join(' and ')}`
         : 'a binary body needs BDAT, and the client was given chunking: false',
     );
   }
-  if (request.eightBit === true && !caps.eightBitMime) {
+  // BINARYMIME declares 8-bit octets itself: 8BITMIME is not needed for a binary body.
+  if (request.eightBit === true && request.binary !== true && !caps.eightBitMime) {
     return usage(ErrorCodes.BODY_8BIT_NOT_SUPPORTED, 'body', 'has 8-bit data and the server lacks 8BITMIME');
   }
   if (needsSmtpUtf8(request) && !caps.smtpUtf8) {

@@ -54,7 +54,7 @@ export interface SendRequest {
   readonly to: readonly string[];
   readonly size?: number;
   readonly eightBit?: boolean;
-  /** Octets of the body as BDAT sends it (CRLF-normalised, not dot-stuffed, no terminator), when known up front. */
+  /** Octets of the body as BDAT sends it (CRLF-normalised unless `binary`, not dot-stuffed, no terminator), when known up front. */
   readonly unstuffedSize?: number;
   /**
    * The body's octets go unchanged, as BODY=BINARYMIME over BDAT (RFC 3030 §3): no line-ending

@@ -30,9 +30,14 @@ export interface EncodedBody {
   readonly stuffedOctets: number;
   /** `bytes` is the caller's Uint8Array, not a copy: it is scanned again right before it is written. */
   readonly borrowed: boolean;
+  /** `bytes.length` when prepared: a caller's array that grew, shrank or was detached since is refused. */
+  readonly octets: number;
   /** The line limit it was encoded (or scanned) with. */
   readonly maxLineOctets: number;
-  /** The caller's octets as they are, for BODY=BINARYMIME over BDAT only (RFC 3030 §3): no tail, no checks. */
+  /**
+   * The caller's octets as they are, for BODY=BINARYMIME over BDAT only (RFC 3030 §3): no tail, no
+   * scan (`borrowed` is false although `bytes` is the caller's array; only its length is checked).
+   */
   readonly binary: boolean;
 }
 
@@ -93,15 +98,18 @@ function encodeWhole(bytes: Uint8Array, options: DataEncoderOptions, borrowed: b
       has8bit,
       stuffedOctets: 0,
       borrowed,
+      octets: bytes.length,
       maxLineOctets,
       binary: false,
     };
   }
+  const encoded = encodeData(bytes, options);
   return {
     kind: 'encoded',
-    ...encodeData(bytes, options),
+    ...encoded,
     tail: EMPTY,
     borrowed: false,
+    octets: encoded.bytes.length,
     maxLineOctets,
     binary: false,
   };
@@ -109,7 +117,8 @@ function encodeWhole(bytes: Uint8Array, options: DataEncoderOptions, borrowed: b
 
 /**
  * A body sent as its octets, unchanged (BODY=BINARYMIME over BDAT, RFC 3030 §3): a string (as UTF-8)
- * or a Uint8Array, whose length is the BDAT size. Being length-delimited, no content can end it early.
+ * or a Uint8Array, whose length is the BDAT size. Length-delimited, so no content can end it early;
+ * a length changed after send() (a resizable or detached buffer) is refused before it is written.
  */
 export function prepareBinary(message: unknown): EncodedBody {
   const bytes =
@@ -122,6 +131,7 @@ export function prepareBinary(message: unknown): EncodedBody {
     has8bit: true,
     stuffedOctets: 0,
     borrowed: false,
+    octets: bytes.length,
     maxLineOctets: Number.POSITIVE_INFINITY,
     binary: true,
   };
@@ -133,6 +143,8 @@ export function prepareBinary(message: unknown): EncodedBody {
  * never unchecked bytes on the wire.
  */
 export function wireParts(body: EncodedBody, bdat: boolean, options: { rescan: boolean }): Uint8Array[] {
+  // BDAT announces the octet count: a caller's array that grew or was detached must not be written.
+  if (body.bytes.length !== body.octets) throw bodyChanged();
   if (body.binary) {
     if (!bdat) throw badMessage('message: a binary message can only be sent with BDAT (RFC 3030 §3)');
     return [body.bytes];

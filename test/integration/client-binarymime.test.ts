@@ -5,8 +5,10 @@
  */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { createPool } from '../../src/delivery/pool.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { harness, rejection } from '../support/client-harness.js';
+import { startScriptedServer } from '../support/scripted-server.js';
 
 const BINARY_CAPS = ['PIPELINING', '8BITMIME', 'CHUNKING', 'BINARYMIME', 'SIZE 100000'];
 const envelope = { from: 'a@example.test', to: 'b@example.test' };
@@ -42,12 +44,69 @@ describe('BINARYMIME (RFC 3030 §3)', () => {
     await client.close();
   });
 
-  it('a large body (written in blocks, not inline with the envelope) arrives unchanged', async () => {
-    const { server, client } = await harness({ capabilities: BINARY_CAPS }, { security: 'none' });
-    const body = new Uint8Array(90_000).map((_, i) => (i * 7919) % 256); // every octet value, NULs included
+  it.each([
+    ['pipelined', {}],
+    ['lock-step', { pipelining: false }],
+  ] as const)(
+    '%s: a large body (written in blocks, not inline) arrives unchanged',
+    async (_name, options) => {
+      const { server, client } = await harness(
+        { capabilities: BINARY_CAPS },
+        { security: 'none', ...options },
+      );
+      const body = new Uint8Array(90_000).map((_, i) => (i * 7919) % 256); // every octet value, NULs included
+      await client.send({ ...envelope, message: body, binary: true });
+      const [transaction] = server.transactions;
+      expect(transaction?.mailParams).toEqual(expect.arrayContaining(['BODY=BINARYMIME', 'SIZE=90000']));
+      const bdat = server.connections[0]!.commands.filter((c) => c.verb === 'BDAT').map((c) => c.line);
+      expect(bdat).toEqual(['BDAT 90000 LAST']);
+      expect(Buffer.compare(transaction!.content, Buffer.from(body))).toBe(0);
+      await client.close();
+    },
+  );
+
+  it('no 8BITMIME needed: BINARYMIME declares the octets (RFC 3030 §3)', async () => {
+    const { server, client } = await harness(
+      { capabilities: ['PIPELINING', 'CHUNKING', 'BINARYMIME'] },
+      { security: 'none' },
+    );
+    const body = binaryBody();
     await client.send({ ...envelope, message: body, binary: true });
     expect(Buffer.compare(server.transactions[0]!.content, Buffer.from(body))).toBe(0);
     await client.close();
+  });
+
+  it('an array whose length changed after send() (a resizable buffer) is refused, never written short or long', async () => {
+    const { server, client } = await harness({ capabilities: BINARY_CAPS }, { security: 'none' });
+    // ES2024 resizable ArrayBuffer (Node 20 has it; the project's TypeScript lib predates it).
+    const Resizable = ArrayBuffer as unknown as new (
+      length: number,
+      options: { maxByteLength: number },
+    ) => ArrayBuffer & { resize(length: number): void };
+    const buffer = new Resizable(8, { maxByteLength: 64 });
+    const body = new Uint8Array(buffer); // tracks the buffer's length
+    body.set(Buffer.from('12345678'));
+    const sent = client.send({ ...envelope, message: body, binary: true });
+    buffer.resize(40); // the BDAT count announced is 8
+    const error = await rejection(sent);
+    expect(error).toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT, outcome: 'not-sent' });
+    expect(server.transactions).toHaveLength(0);
+    await client.close();
+  });
+
+  it('through the pool: BODY=BINARYMIME, the octets unchanged', async () => {
+    const server = await startScriptedServer({ capabilities: BINARY_CAPS });
+    const pool = createPool({ host: '127.0.0.1', port: server.port, security: 'none', maxConnections: 1 });
+    try {
+      const body = binaryBody();
+      const result = await pool.send({ ...envelope, message: body, binary: true });
+      expect(result.attempts).toHaveLength(1);
+      expect(server.transactions[0]?.mailParams).toContain('BODY=BINARYMIME');
+      expect(Buffer.compare(server.transactions[0]!.content, Buffer.from(body))).toBe(0);
+    } finally {
+      await pool.close();
+      await server.close();
+    }
   });
 
   it('a string is sent as its UTF-8 octets, bare line feeds and all', async () => {
@@ -92,7 +151,7 @@ describe('BINARYMIME (RFC 3030 §3)', () => {
   it('without binary the same octets are refused as text (bare line endings, NUL): binary is opt-in', async () => {
     const { server, client } = await harness({ capabilities: BINARY_CAPS }, { security: 'none' });
     const error = await rejection(client.send({ ...envelope, message: binaryBody() }));
-    expect(error.outcome).toBe('not-sent');
+    expect(error).toMatchObject({ code: ErrorCodes.BODY_NUL, outcome: 'not-sent' });
     expect(server.transactions).toHaveLength(0);
     await client.close();
   });
