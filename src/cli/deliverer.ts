@@ -24,6 +24,8 @@ export interface Outgoing {
   readonly from: string;
   readonly to: readonly string[];
   readonly raw: Uint8Array;
+  /** Send `raw` unchanged as BODY=BINARYMIME over BDAT (`send --eml FILE --binary`, RFC 3030 §3). */
+  readonly binary?: boolean;
 }
 
 export type DeliveryStatus = 'delivered' | 'rejected' | 'failed' | 'unknown';
@@ -129,6 +131,7 @@ export async function deliverAll(
             from: message.from,
             to: message.to,
             message: message.raw,
+            ...(message.binary === true ? { binary: true } : {}),
             signal,
           });
           result = delivered(message.id, sent);

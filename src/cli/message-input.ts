@@ -22,6 +22,8 @@ export interface MessageFlags {
   readonly 'html-file'?: string | undefined;
   readonly attach?: readonly string[] | undefined;
   readonly header?: readonly string[] | undefined;
+  /** With --eml: the file's octets unchanged (BODY=BINARYMIME). */
+  readonly binary?: boolean | undefined;
 }
 
 /** A batch line that could not become a message: reported in place of a delivery result. */
@@ -110,7 +112,8 @@ export async function messageFromEml(path: string, flags: MessageFlags): Promise
   if (extra !== undefined)
     throw usageError(`--${extra} cannot be combined with --eml (the file is sent as is)`);
   const raw = await readInputBytes(path, '--eml');
-  return { id: 1, from: bareAddress(flags.from), to: flags.to.map(bareAddress), raw };
+  const binary = flags.binary === true ? { binary: true } : {};
+  return { id: 1, from: bareAddress(flags.from), to: flags.to.map(bareAddress), raw, ...binary };
 }
 
 /** `Name <a@b>` → `a@b`, for envelope addresses given in display form. */

@@ -124,6 +124,36 @@ describe('smtp-machine send', () => {
     expect(tx?.content.toString('utf8')).toBe(raw);
   });
 
+  test('--eml --binary: the file unchanged as BODY=BINARYMIME where offered; refused before MAIL (69) where not; usage 64 without --eml', async () => {
+    const fixtures = await tlsFixtures();
+    const binaryServer = await startScriptedServer({
+      tls: fixtures.server,
+      credentials: { user: USER, pass: PASS },
+      capabilities: ['PIPELINING', '8BITMIME', 'STARTTLS', 'AUTH PLAIN LOGIN', 'CHUNKING', 'BINARYMIME'],
+    });
+    try {
+      const eml = join(dir, 'binary.eml');
+      const raw = Buffer.from('Subject: bin\n\n\u0000bare LF\nand CR\r.\n');
+      await writeFile(eml, raw);
+      const args = ['--eml', eml, '--binary', '--from', 'a@example.com', '--to', 'b@example.org'];
+      const port = ['--port', String(binaryServer.port)];
+      const sent = await runCli(['send', ...connection(), ...port, ...args], { env });
+      expect(sent.code).toBe(0);
+      expect(binaryServer.transactions[0]?.mailParams).toContain('BODY=BINARYMIME');
+      expect(Buffer.compare(binaryServer.transactions[0]!.content, raw)).toBe(0);
+      // The default server offers neither CHUNKING nor BINARYMIME.
+      const before = server.transactions.length;
+      const refused = await runCli(['send', ...connection(), ...args], { env });
+      expect(refused.code).toBe(69);
+      expect(refused.stderr).toContain('a binary body needs CHUNKING and BINARYMIME');
+      expect(server.transactions.length).toBe(before);
+      const usage = await runCli(['send', ...connection(), ...MESSAGE, '--binary'], { env });
+      expect(usage.code).toBe(64);
+    } finally {
+      await binaryServer.close();
+    }
+  });
+
   test('exit codes: 554 → 69 (not retried), 451 with --no-retry → 75, 535 → 78, missing file → 66', async () => {
     server.override('DOT', '554 5.7.1 Message rejected');
     const before = server.transactions.length;

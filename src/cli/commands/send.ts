@@ -43,6 +43,7 @@ const OPTIONS = {
   attach: { type: 'string', multiple: true },
   header: { type: 'string', multiple: true },
   eml: { type: 'string' },
+  binary: { type: 'boolean' },
   batch: { type: 'string' },
   retry: { type: 'boolean' },
   deadline: { type: 'string' },
@@ -72,6 +73,8 @@ Message:
   --attach FILE        attachment; repeatable
   --header "N: V"      extra header, e.g. "X-SES-CONFIGURATION-SET: main"; repeatable
   --eml FILE           send this RFC 5322 file as is (envelope from --from/--to)
+  --binary             with --eml: its octets unchanged, as BODY=BINARYMIME over BDAT (RFC 3030;
+                       the server must offer CHUNKING and BINARYMIME — SES does not)
   --batch FILE         JSON Lines, one {"from","to","cc","bcc","subject","text","html"} per line;
                        results are JSON Lines on stdout, a progress bar on stderr
 
@@ -107,6 +110,7 @@ async function messages(
 ): Promise<{ list: Outgoing[]; invalid: { id: number; problem: string }[] }> {
   const sources = [values.eml, values.batch].filter((v) => v !== undefined);
   if (sources.length > 1) throw usageError('give --eml or --batch, not both');
+  if (values.binary === true && values.eml === undefined) throw usageError('--binary needs --eml FILE');
   if (values.batch !== undefined) {
     const { messages: list, invalid } = await messagesFromBatch(values.batch, values.from);
     if (list.length === 0 && invalid.length === 0) throw usageError('the --batch file has no messages');
