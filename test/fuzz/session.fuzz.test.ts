@@ -1,7 +1,8 @@
 /**
  * Whole-session fuzz (imapflow style): a loopback server answers the real client from a generated
  * script — random codes, multi-line and malformed replies split at random, closes, silences and
- * floods — with tiny timeouts. Invariants: no unhandled rejection, every send settles (once, with a
+ * floods, replies to a pipelined group written one by one or as one write (so the client takes them
+ * as one read, the machine's reply-group step) — with tiny timeouts. Invariants: no unhandled rejection, every send settles (once, with a
  * SendResult or an SmtpError), 'unknown' only after the server saw the final dot, success only
  * after a 2xx to that dot, close() settles, and nothing is written after it (threats.md §6, §7).
  */
@@ -88,6 +89,8 @@ const scenarioArb = fc.record({
   withAuth: fc.boolean(),
   pipelining: fc.boolean(),
   closeEarly: fc.boolean(),
+  /** Replies to everything in one read go out as one write, so the client reads pipelined groups whole. */
+  batchReplies: fc.boolean(),
 });
 
 const FAST = { connect: 300, greeting: 50, command: 50, dataStart: 50, dataBlock: 50, dataTermination: 50 };
@@ -114,7 +117,11 @@ interface Observed {
   readonly sockets: Set<net.Socket>;
 }
 
-function startServer(actions: readonly Action[], observed: Observed): Promise<net.Server> {
+function startServer(
+  actions: readonly Action[],
+  observed: Observed,
+  batchReplies: boolean,
+): Promise<net.Server> {
   let next = 0;
   const take = (): Action => actions[next++] ?? { kind: 'default' };
   const server = net.createServer((socket) => {
@@ -159,6 +166,18 @@ function startServer(actions: readonly Action[], observed: Observed): Promise<ne
     socket.on('data', (chunk: Buffer) => {
       if (observed.clientClosed) observed.bytesAfterClose += chunk.length;
       buffer += chunk.toString('latin1');
+      if (!batchReplies) {
+        answer();
+        return;
+      }
+      socket.cork();
+      try {
+        answer();
+      } finally {
+        socket.uncork();
+      }
+    });
+    const answer = (): void => {
       for (;;) {
         if (inData) {
           const end = buffer.startsWith('.\r\n') ? 0 : buffer.indexOf('\r\n.\r\n');
@@ -174,7 +193,7 @@ function startServer(actions: readonly Action[], observed: Observed): Promise<ne
         buffer = buffer.slice(eol + 2);
         act(line, false);
       }
-    });
+    };
     act(undefined, false);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -210,7 +229,7 @@ describe('whole-session fuzz', () => {
             clientClosed: false,
             sockets: new Set(),
           };
-          const server = await startServer(scenario.actions, observed);
+          const server = await startServer(scenario.actions, observed, scenario.batchReplies);
           const port = (server.address() as net.AddressInfo).port;
           try {
             const client = createClient({
