@@ -6,10 +6,8 @@ import { encodeData } from '../src/protocol/data-encoder.js';
 import type { BenchClient, ClientName, ClientSetup } from './bench-client.js';
 import { buildMessage, streamMessage } from './message-fixture.js';
 
-export interface WorkerTask {
-  readonly client: ClientName;
-  readonly host: string;
-  readonly port: number;
+/** What a run sends: the part of a benchmark case the worker needs (report.ts CaseSpec extends it). */
+export interface MessagePlan {
   readonly connections: number;
   readonly messages: number;
   readonly warmup: number;
@@ -17,6 +15,12 @@ export interface WorkerTask {
   readonly warmSize?: number;
   readonly size: number;
   readonly source: 'buffer' | 'stream';
+}
+
+export interface WorkerTask extends MessagePlan {
+  readonly client: ClientName;
+  readonly host: string;
+  readonly port: number;
 }
 
 export interface WorkerResult {

@@ -3,21 +3,14 @@
  * Medians only: on a shared 2-core machine a single timing means nothing.
  */
 import type { ClientName } from './bench-client.js';
-import type { WorkerResult } from './client-worker.js';
+import type { MessagePlan, WorkerResult } from './client-worker.js';
 
 export type CaseKind = 'throughput' | 'latency' | 'big';
 
-export interface CaseSpec {
+export interface CaseSpec extends MessagePlan {
   readonly name: string;
   readonly kind: CaseKind;
   readonly sink: string;
-  readonly connections: number;
-  readonly messages: number;
-  readonly warmup: number;
-  /** Octets of each warm-up message (a Buffer); 1 KB unless set. */
-  readonly warmSize?: number;
-  readonly size: number;
-  readonly source: 'buffer' | 'stream';
   readonly clients: readonly ClientName[];
   /** One-way delay added by the latency proxy (ms). */
   readonly latencyMs?: number;

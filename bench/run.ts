@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClientName } from './bench-client.js';
 import { renderChart } from './chart-svg.js';
-import type { WorkerResult, WorkerTask } from './client-worker.js';
+import type { MessagePlan, WorkerResult, WorkerTask } from './client-worker.js';
 import { RawConnection } from './raw-sender.js';
 import { type CaseResult, type CaseSpec, formatTable, median, ratios, summarize } from './report.js';
 import {
@@ -209,9 +209,7 @@ async function runCase(spec: CaseSpec, runs: number): Promise<CaseResult> {
   }
 }
 
-function pick(
-  spec: CaseSpec,
-): Pick<WorkerTask, 'connections' | 'messages' | 'warmup' | 'warmSize' | 'size' | 'source'> {
+function pick(spec: CaseSpec): MessagePlan {
   return {
     connections: spec.connections,
     messages: spec.messages,
