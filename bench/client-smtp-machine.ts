@@ -7,12 +7,16 @@
  */
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { type BenchClient, type ClientSetup, windowed } from './bench-client.js';
 import { CLIENT_NAME, FROM, TO } from './message-fixture.js';
 
 type Package = typeof import('../src/index.js');
 
-const DIST = new URL('../dist/index.js', import.meta.url);
+/** `SMTP_MACHINE_DIST=/path/to/dist` loads another build (bench/ab.ts compares two that way). */
+const DIST = process.env.SMTP_MACHINE_DIST
+  ? pathToFileURL(`${process.env.SMTP_MACHINE_DIST}/index.js`)
+  : new URL('../dist/index.js', import.meta.url);
 
 /** What was measured (printed with the results so the table says so). */
 export let note = '';

@@ -4,7 +4,6 @@
  * with same-run ratios; results in bench/results/latest.json and bench/results/chart.svg.
  * Usage: node --import tsx bench/run.ts [--quick] [--runs N] [--case SUBSTRING]...
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,11 +20,11 @@ import {
   startLatencyProxy,
   startSink,
 } from './sinks/sink-process.js';
+import { runWorker } from './worker-process.js';
 
 const ALL: readonly ClientName[] = ['smtp-machine', 'nodemailer', 'raw'];
 const KB = 1024;
 const MB = 1_000_000;
-const WORKER = fileURLToPath(new URL('./client-worker.ts', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
 interface Args {
@@ -126,34 +125,6 @@ function cases(quick: boolean): CaseSpec[] {
     }
   }
   return list;
-}
-
-function runWorker(task: WorkerTask, timeoutMs: number): Promise<WorkerResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(task)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (code === 0 && line) resolve(JSON.parse(line.slice(7)) as WorkerResult);
-      else
-        reject(
-          new Error(
-            `${task.client}: exit ${code ?? signal}: ${err.trim().split('\n').slice(0, 3).join(' | ')}`,
-          ),
-        );
-    });
-  });
 }
 
 /** Median NOOP round trip through the proxy: the real RTT, timer slack included. */

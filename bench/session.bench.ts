@@ -55,7 +55,7 @@ function replyTo(bytes: Uint8Array, out: Uint8Array[]): void {
  */
 async function run(
   messages: number,
-  window: 1 | 2,
+  window: 1 | 2 | 'owner',
   clock: Clock | undefined,
   socket?: net.Socket,
 ): Promise<{ usPerMsg: number; cpuUsPerMsg: number }> {
@@ -80,15 +80,31 @@ async function run(
       queue((out) => out.push(DOT_REPLY));
     }
   };
-  session = new Session({ clientName: CLIENT_NAME, security: 'none', ...(clock ? { clock } : {}) }, onEffect);
+  const request = { from: FROM, to: [TO], size: 1024, eightBit: false, body: BODY };
+  const inFlight: Promise<unknown>[] = [];
+  let sent = 0;
+  let timing = false;
+  // 'owner': sends are handed over from onSendable, as createClient's queue does (a waiting send
+  // then rides in the step of the replies that make room for it).
+  const feed = (): void => {
+    while (timing && window === 'owner' && sent < messages && session.acceptsSend) {
+      inFlight.push(session.send(request));
+      sent++;
+    }
+  };
+  session = new Session(
+    { clientName: CLIENT_NAME, security: 'none', ...(clock ? { clock } : {}), onSendable: feed },
+    onEffect,
+  );
   session.connected();
   session.receive(GREETING);
   await session.whenReady;
-  const request = { from: FROM, to: [TO], size: 1024, eightBit: false, body: BODY };
   const cpu = process.cpuUsage();
   const start = performance.now();
-  const inFlight: Promise<unknown>[] = [];
-  for (let sent = 0; sent < messages; ) {
+  timing = true;
+  if (window === 'owner') feed();
+  while (window === 'owner' && (sent < messages || inFlight.length > 0)) await inFlight.shift();
+  while (window !== 'owner' && sent < messages) {
     if (inFlight.length < window && session.acceptsSend) {
       inFlight.push(session.send(request));
       sent++;
@@ -104,11 +120,23 @@ async function main(): Promise<void> {
   const messages = Number(process.argv[2] ?? 20000);
   await run(2000, 1, undefined); // warm-up (JIT)
   await run(2000, 2, INERT_CLOCK);
+  await run(2000, 'owner', undefined);
+  if (process.env.OWNER_ONLY) {
+    // One run of `messages` fed by onSendable after the warm-up: for `perf stat` instruction counts.
+    await run(20000, 'owner', undefined);
+    const r = await run(messages, 'owner', undefined);
+    console.log(`fed by onSendable: ${r.cpuUsPerMsg.toFixed(1)} µs/msg CPU`);
+    return;
+  }
   if (process.env.BEHIND_ONLY) {
     // Best of 7: the least disturbed run on a shared machine.
     let min = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < 7; i++) min = Math.min(min, (await run(messages, 2, undefined)).cpuUsPerMsg);
-    console.log(`behind dot best of 7: ${min.toFixed(1)} µs/msg CPU`);
+    let owner = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 7; i++) {
+      min = Math.min(min, (await run(messages, 2, undefined)).cpuUsPerMsg);
+      owner = Math.min(owner, (await run(messages, 'owner', undefined)).cpuUsPerMsg);
+    }
+    console.log(`behind dot best of 7: ${min.toFixed(1)} µs/msg CPU; fed by onSendable: ${owner.toFixed(1)}`);
     return;
   }
   const socket = await discardSocket();

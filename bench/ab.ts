@@ -1,0 +1,86 @@
+/**
+ * A/B of two smtp-machine builds (e.g. main's dist/ copied aside vs the working tree's), side by side
+ * in one run: runs alternate A, B (and the raw sender with --raw), each its own worker process with
+ * the usual warm-up, against one sink; prints each run and the medians of msg/s and CPU/msg.
+ *   cp -r dist /tmp/dist-a && <change> && npm run build
+ *   node --import tsx bench/ab.ts --a /tmp/dist-a --b dist [--sink smtp-sink] [--rounds 7] [--raw]
+ */
+import { resolve } from 'node:path';
+import type { ClientName } from './bench-client.js';
+import type { WorkerResult } from './client-worker.js';
+import { median } from './report.js';
+import { type SinkName, startSink } from './sinks/sink-process.js';
+import { runWorker } from './worker-process.js';
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
+}
+
+interface Arm {
+  readonly label: string;
+  readonly client: ClientName;
+  readonly dist?: string;
+  readonly results: WorkerResult[];
+}
+
+const rate = (r: WorkerResult): number => (r.messages / r.wallMs) * 1000;
+const cpu = (r: WorkerResult): number => (r.cpuMs / r.messages) * 1000;
+
+async function main(): Promise<void> {
+  const arms: Arm[] = [
+    { label: 'A', client: 'smtp-machine', dist: resolve(option('a', 'dist')), results: [] },
+    { label: 'B', client: 'smtp-machine', dist: resolve(option('b', 'dist')), results: [] },
+  ];
+  if (process.argv.includes('--raw')) arms.push({ label: 'raw', client: 'raw', results: [] });
+  const rounds = Number(option('rounds', '7'));
+  const sink = await startSink(option('sink', 'smtp-sink') as SinkName);
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const line: string[] = [];
+      for (const arm of rotate(arms, round)) {
+        const result = await runWorker(
+          {
+            client: arm.client,
+            host: '127.0.0.1',
+            port: sink.port,
+            connections: Number(option('connections', '1')),
+            messages: Number(option('messages', '2000')),
+            warmup: Number(option('warmup', '20000')),
+            size: 1024,
+            source: 'buffer',
+          },
+          180_000,
+          arm.dist ? { ...process.env, SMTP_MACHINE_DIST: arm.dist } : process.env,
+        );
+        arm.results.push(result);
+        line.push(`${arm.label} ${rate(result).toFixed(0)}/s ${cpu(result).toFixed(1)} µs`);
+      }
+      console.log(`round ${round + 1}: ${line.join(' · ')}`);
+    }
+  } finally {
+    await sink.stop();
+  }
+  for (const arm of arms) {
+    console.log(
+      `${arm.label.padEnd(4)} ${arm.dist ?? ''}: median ${median(arm.results.map(rate)).toFixed(0)} msg/s, ` +
+        `${median(arm.results.map(cpu)).toFixed(1)} µs CPU/msg`,
+    );
+  }
+  const [a, b] = arms as [Arm, Arm];
+  console.log(
+    `B÷A msg/s ${(median(b.results.map(rate)) / median(a.results.map(rate))).toFixed(3)}, ` +
+      `CPU ${(median(b.results.map(cpu)) / median(a.results.map(cpu))).toFixed(3)}`,
+  );
+}
+
+/** Each round starts with a different arm, so no arm always runs right after the same one. */
+function rotate<T>(list: readonly T[], by: number): T[] {
+  const shift = by % list.length;
+  return [...list.slice(shift), ...list.slice(0, shift)];
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

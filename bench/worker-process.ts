@@ -1,0 +1,39 @@
+/** Runs one client-worker.ts process (one timed run of one client) and reads its RESULT line. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { WorkerResult, WorkerTask } from './client-worker.js';
+
+const WORKER = fileURLToPath(new URL('./client-worker.ts', import.meta.url));
+
+export function runWorker(
+  task: WorkerTask,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(task)], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice(7)) as WorkerResult);
+      else
+        reject(
+          new Error(
+            `${task.client}: exit ${code ?? signal}: ${err.trim().split('\n').slice(0, 3).join(' | ')}`,
+          ),
+        );
+    });
+  });
+}
