@@ -54,6 +54,13 @@ export function encodeCommand(command: Command): Uint8Array {
   return encoder.encode(`${commandLine(command)}\r\n`);
 }
 
+/** A flight of commands as one buffer: each line validated as by encodeCommand, then one encode. */
+export function encodeCommands(commands: readonly Command[]): Uint8Array {
+  let text = '';
+  for (const command of commands) text += `${commandLine(command)}\r\n`;
+  return encoder.encode(text);
+}
+
 /** The same validation as encodeCommand without building bytes (used before any byte is written). */
 export function validateCommand(command: Command): void {
   commandLine(command);

@@ -43,12 +43,21 @@ export interface SessionContext {
   readonly messagesSent: number;
 }
 
+/** A send as the caller hands it over: its id (for settlement and aborts) and the validated request. */
+export interface HandedSend {
+  readonly id: number;
+  readonly request: SendRequest;
+}
+
 /** Facts reported to the machine. `trailing`: more bytes came in the same read after this reply. */
 export type SessionEvent =
   | { type: 'connection.opened' }
   | { type: 'reply.received'; reply: Reply; trailing: boolean }
-  /** All replies of one read, offered whole to a pipelined transaction (reply-group.ts). */
-  | { type: 'replies.received'; replies: readonly Reply[]; trailing: boolean }
+  /**
+   * All replies of one read, offered whole to a pipelined transaction (reply-group.ts); `send`: the
+   * next send, handed over for the moment the last reply leaves the session able to hold it.
+   */
+  | { type: 'replies.received'; replies: readonly Reply[]; trailing: boolean; send?: HandedSend }
   | { type: 'reply.malformed'; error: SmtpError }
   | { type: 'tls.established' }
   | { type: 'tls.failed'; error: unknown }
@@ -58,7 +67,7 @@ export type SessionEvent =
   | { type: 'body.finished' }
   | { type: 'body.failed'; error: SmtpError }
   | { type: 'connection.closed'; error: unknown }
-  | { type: 'send.requested'; id: number; request: SendRequest }
+  | ({ type: 'send.requested' } & HandedSend)
   | { type: 'send.aborted'; id: number }
   | { type: 'quit.requested' }
   | { type: 'command.refused'; error: SmtpError };
@@ -97,7 +106,7 @@ export const TRANSACTION_STATES: ReadonlySet<string> = new Set([
  * Whether the session can take a send now: when ready, or (RFC 2920 §3.1) while a pipelined
  * transaction is in flight and no next one is held yet.
  */
-export function acceptsSend(state: string, context: SessionContext): boolean {
+export function acceptsSend(state: string, context: Pick<SessionContext, 'tx' | 'next'>): boolean {
   if (state === 'ready') return true;
   return TRANSACTION_STATES.has(state) && context.tx?.pipelined === true && context.next === undefined;
 }

@@ -10,9 +10,21 @@
  * `planGroup` is that path written once, over the same transaction functions the one-by-one actions
  * use; a property test checks that one group step and the one-by-one steps end in the same state,
  * context and effects (test/session/reply-group.test.ts).
+ *
+ * The step may also carry the next send (`send`), when the facade's owner handed one over for the
+ * moment these replies make the session able to hold it: `planSend` then does what the
+ * `send.requested` that would otherwise follow does (machine-transitions.ts holdNext, RFC 2920
+ * §3.1) — refused by the pre-check, or held as next, its envelope written behind the dot when the
+ * group ends in `dataEnd` — so a steady pipelined message costs the machine one step, not two.
  */
 import type { Reply } from '../protocol/reply-types.js';
-import { type MachineEffect, type SessionContext, writeBodyEffect } from './machine-types.js';
+import {
+  acceptsSend,
+  type HandedSend,
+  type MachineEffect,
+  type SessionContext,
+  writeBodyEffect,
+} from './machine-types.js';
 import * as T from './transaction.js';
 
 /** The states a group can start in or end in. */
@@ -113,20 +125,91 @@ export function planGroup(
   return { end: state, tx, next, messagesSent, effects };
 }
 
-const plans = new WeakMap<
-  object,
-  { context: SessionContext; from: GroupState; plan: GroupPlan | undefined }
->();
+/**
+ * The send that would come right after the group (a `send.requested` in the group's last state):
+ * refused by the pre-check (settled at once), or held as next — written at once when the dot is out.
+ * Undefined when the machine would not take it (no pipelined transaction, or a next already held).
+ */
+export function planSend(plan: GroupPlan, send: HandedSend, context: SessionContext): GroupPlan | undefined {
+  const { caps, config } = context;
+  const refusal = T.precheck(send.request, caps, config);
+  if (refusal !== undefined)
+    return {
+      ...plan,
+      effects: [...plan.effects, { type: 'settle', id: send.id, settlement: { ok: false, error: refusal } }],
+    };
+  // guard canHoldNext; holdNext({ behindDot }) where dataEnd holds (transaction-states.ts).
+  if (plan.tx?.pipelined !== true || plan.next !== undefined) return undefined;
+  const next = T.createTransaction(send.id, send.request, caps, config);
+  if (plan.end !== 'dataEnd' || next.transfer !== 'data') return { ...plan, next };
+  return {
+    ...plan,
+    next: { ...next, written: true },
+    effects: [...plan.effects, { type: 'write', commands: T.envelopeCommands(next, caps) }],
+  };
+}
 
-/** planGroup for one event, computed once for the guards and the action of the same step. */
+/** Where a group leaves the session, would it take a send then (`acceptsSend` over the plan's end)? */
+export const planAcceptsSend = (plan: GroupPlan): boolean => acceptsSend(plan.end, plan);
+
+/**
+ * The last plan computed, by what it was computed from (identity): the guards and the action of one
+ * step ask for the same plan several times in a row, and the facade asks first (without and then
+ * with the send). One entry each, not a map: a step is planned, taken and done before the next.
+ */
+interface Memo {
+  key: object | undefined;
+  from: GroupState | undefined;
+  context: SessionContext | undefined;
+  trailing: boolean;
+  plan: GroupPlan | undefined;
+}
+const replyMemo: Memo = {
+  key: undefined,
+  from: undefined,
+  context: undefined,
+  trailing: false,
+  plan: undefined,
+};
+const eventMemo: Memo = { ...replyMemo };
+
+function memoized(
+  memo: Memo,
+  key: object,
+  from: GroupState,
+  context: SessionContext,
+  trailing: boolean,
+  compute: () => GroupPlan | undefined,
+): GroupPlan | undefined {
+  if (memo.key === key && memo.from === from && memo.context === context && memo.trailing === trailing)
+    return memo.plan;
+  const plan = compute();
+  memo.key = key;
+  memo.from = from;
+  memo.context = context;
+  memo.trailing = trailing;
+  memo.plan = plan;
+  return plan;
+}
+
+/** Drops the memos (the facade calls it once a step is done, so no context outlives its session here). */
+export function releasePlans(): void {
+  for (const memo of [replyMemo, eventMemo]) {
+    memo.key = memo.context = memo.from = memo.plan = undefined;
+  }
+}
+
+/** The plan of one `replies.received` step, computed once for the guards and the action of that step. */
 export function groupPlanFor(
-  event: { readonly replies: readonly Reply[]; readonly trailing: boolean },
+  event: { readonly replies: readonly Reply[]; readonly trailing: boolean; readonly send?: HandedSend },
   from: GroupState,
   context: SessionContext,
 ): GroupPlan | undefined {
-  const cached = plans.get(event);
-  if (cached !== undefined && cached.context === context && cached.from === from) return cached.plan;
-  const plan = planGroup(from, context, event.replies, event.trailing);
-  plans.set(event, { context, from, plan });
-  return plan;
+  const { replies, trailing, send } = event;
+  return memoized(eventMemo, event, from, context, trailing, () => {
+    const plan = memoized(replyMemo, replies, from, context, trailing, () =>
+      planGroup(from, context, replies, trailing),
+    );
+    return plan === undefined || send === undefined ? plan : planSend(plan, send, context);
+  });
 }

@@ -30,7 +30,9 @@
  *   the positive one expected in turn (the dot's 250, the next MAIL's and RCPTs' 250s, its 354),
  *   `replies.received` takes them in one transition to where the last leaves the transaction, with
  *   the same effects as the one-by-one steps (property-tested). Anything else takes no step, and
- *   the facade delivers the replies one `reply.received` at a time.
+ *   the facade delivers the replies one `reply.received` at a time. When the step makes room for
+ *   the next send, the facade asks its owner first, and a send handed over rides in the same step
+ *   (`send`: pre-checked, held, its envelope behind the dot — what its own `send.requested` does).
  * - BDAT (RFC 3030): a body of known size goes as one `BDAT n LAST` (behind the pipelined envelope,
  *   or after the RCPT replies in lock-step); a stream, only with PIPELINING, as chunks the transport
  *   announces (`body.chunk`), written without waiting for their replies. `bdat` awaits chunk replies

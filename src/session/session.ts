@@ -10,11 +10,18 @@ import type { Command } from '../protocol/command.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { resolveConfig } from './config.js';
 import { crashSettlements } from './crash.js';
-import { asUsageError, sessionEnded } from './failures.js';
-import { encodeFlight, joinFlight } from './flight.js';
-import { acceptsSend, type MachineEffect, type SessionEvent } from './machine-types.js';
+import { aborted, asUsageError, sessionEnded } from './failures.js';
+import { encodeFlight, encodeFlightLines, joinFlight } from './flight.js';
+import { acceptsSend, type HandedSend, type MachineEffect, type SessionEvent } from './machine-types.js';
 import { abortedBeforeSend, busy, PendingSends } from './pending-sends.js';
-import { GROUP_ENDS, type GroupStart, groupPlanFor } from './reply-group.js';
+import {
+  GROUP_ENDS,
+  type GroupPlan,
+  type GroupStart,
+  groupPlanFor,
+  planAcceptsSend,
+  releasePlans,
+} from './reply-group.js';
 import { ReplyIntake } from './reply-intake.js';
 import { PHASE_OF_STATE, sessionMachine } from './session-machine.js';
 import { Transcript } from './transcript.js';
@@ -31,6 +38,9 @@ const isGroupStart = (state: string): state is GroupStart => Object.hasOwn(GROUP
 
 type MachineSnapshot = SnapshotFrom<typeof sessionMachine>;
 
+const settles = (plan: GroupPlan, id: number): boolean =>
+  plan.effects.some((effect) => effect.type === 'settle' && effect.id === id);
+
 export class Session {
   readonly whenReady: Promise<void>;
   readonly #actor: Actor<typeof sessionMachine>;
@@ -44,6 +54,11 @@ export class Session {
   #sendable = false;
   /** Nesting of #send: above 0 while the machine processes an event (effects run inside). */
   #depth = 0;
+  /**
+   * A send handed over ahead of a read's replies (#offerGroup): `open` while the owner's onSendable
+   * runs for it; `taken` until the machine has it (in that step, or as its own event after the read).
+   */
+  #ahead: { open: boolean; taken: HandedSend | undefined } | undefined;
   #quitWaiters: (() => void)[] = [];
   #readyReached = false;
   #ended = false;
@@ -99,6 +114,14 @@ export class Session {
   receive(bytes: Uint8Array): void {
     if (this.#ended || bytes.length === 0) return;
     this.#intake.receive(bytes, this.#state === 'tlsHandshake');
+    // A send handed over for a step that was not taken follows the read's replies as its own event.
+    const left = this.#ahead?.taken;
+    if (left === undefined || this.#ahead?.open) return;
+    this.#ahead = undefined;
+    const { value, context } = this.#snapshot;
+    // Taken by the machine as any send would be; refused (not sent) if the replies left it unable to.
+    if (this.#ended || acceptsSend(String(value), context)) this.#send({ type: 'send.requested', ...left });
+    else this.#settle(left.id, { ok: false, error: busy(this.phase) });
   }
 
   tlsEstablished(): void {
@@ -143,8 +166,11 @@ export class Session {
     if (signal?.aborted) return Promise.reject(abortedBeforeSend());
     return this.#pending.add(
       signal,
-      (id) => this.#send({ type: 'send.aborted', id }),
-      (id) => this.#send({ type: 'send.requested', id, request }),
+      (id) => this.#abort(id),
+      (id) => {
+        if (this.#ahead?.open) this.#ahead.taken = { id, request };
+        else this.#send({ type: 'send.requested', id, request });
+      },
     );
   }
 
@@ -180,6 +206,7 @@ export class Session {
    */
   get acceptsSend(): boolean {
     if (this.#ended) return false;
+    if (this.#ahead !== undefined) return this.#ahead.open && this.#ahead.taken === undefined;
     const snapshot = this.#snapshot;
     const { tx, next } = snapshot.context;
     for (const id of this.#pending.ids()) if (id !== tx?.id && id !== next?.id) return false;
@@ -232,6 +259,8 @@ export class Session {
   /**
    * A read's replies as one machine step (reply-group.ts), when the machine's own plan takes them:
    * they are logged, then sent as one event (whose guard finds the same plan, cached on the event).
+   * When that step leaves the session able to take a send, the owner's onSendable runs first and a
+   * send it hands over rides in the same step (one machine step per steady pipelined message).
    * Not offered while the machine is processing (a receive() from inside an effect): xstate would
    * only queue the event, and the snapshot read here would be stale.
    */
@@ -239,12 +268,56 @@ export class Session {
     const state = this.#state;
     if (this.#depth > 0 || !isGroupStart(state)) return 'not-offered';
     const before = this.#actor.getSnapshot();
-    const event = { type: 'replies.received', replies, trailing } as const;
-    if (groupPlanFor(event, state, before.context) === undefined) return 'not-offered';
-    if (this.#transcript.enabled) for (const reply of replies) this.#transcript.reply(reply, false);
-    this.#send(event);
-    // Never expected (the guard sees the same plan): the replies then go one by one, already logged.
-    return this.#actor.getSnapshot() === before ? 'declined' : 'taken';
+    const plain = { type: 'replies.received', replies, trailing } as const;
+    try {
+      const plan = groupPlanFor(plain, state, before.context);
+      if (plan === undefined) return 'not-offered';
+      const send = this.#handOverAhead(plan);
+      // The owner may have changed the session meanwhile (quit, an abort): then no step is offered,
+      // and a send it handed over follows the replies (receive()).
+      if (this.#actor.getSnapshot() !== before) return 'not-offered';
+      if (this.#transcript.enabled) for (const reply of replies) this.#transcript.reply(reply, false);
+      this.#ahead = undefined;
+      this.#send(send === undefined ? plain : { type: 'replies.received', replies, trailing, send });
+      if (this.#actor.getSnapshot() !== before) return 'taken';
+      // Never expected (the guard sees the same plan): the replies go one by one, already logged, then the send.
+      if (send !== undefined) this.#ahead = { open: false, taken: send };
+      return 'declined';
+    } finally {
+      releasePlans();
+    }
+  }
+
+  /**
+   * When `plan` makes the session able to take a send (and the owner is not already told so), asks
+   * the owner now: what it hands over is held by the plan's step instead of an event of its own.
+   */
+  #handOverAhead(plan: GroupPlan): HandedSend | undefined {
+    if (this.#onSendable === undefined || this.#sendable || !planAcceptsSend(plan)) return undefined;
+    // Every send still pending after the step is its transaction or the next one.
+    for (const id of this.#pending.ids())
+      if (id !== plan.tx?.id && id !== plan.next?.id && !settles(plan, id)) return undefined;
+    const ahead: { open: boolean; taken: HandedSend | undefined } = { open: true, taken: undefined };
+    this.#ahead = ahead;
+    this.#sendable = true;
+    try {
+      this.#onSendable();
+    } catch {
+      // The owner's failure must not change the session.
+    }
+    ahead.open = false;
+    if (this.#ahead === ahead && ahead.taken === undefined) this.#ahead = undefined;
+    return this.#ahead === ahead ? ahead.taken : undefined;
+  }
+
+  /** An abort of a send the machine has not been handed yet settles it here; any other goes to the machine. */
+  #abort(id: number): void {
+    if (this.#ahead?.taken?.id === id) {
+      this.#ahead = undefined;
+      this.#settle(id, { ok: false, error: aborted('mail', 'not-sent') });
+      return;
+    }
+    this.#send({ type: 'send.aborted', id });
   }
 
   /** An action threw and xstate stopped the machine: no final state will end the session (crash.ts). */
@@ -287,16 +360,19 @@ export class Session {
   }
 
   #write(commands: readonly Command[], secret: boolean): void {
-    let lines: Uint8Array[];
+    let bytes: Uint8Array;
     try {
-      lines = encodeFlight(commands);
+      if (this.#transcript.enabled) {
+        const lines = encodeFlightLines(commands);
+        this.#transcript.commands(lines, secret);
+        bytes = joinFlight(lines);
+      } else bytes = encodeFlight(commands);
     } catch (error) {
       // Nothing was written; the machine ends the session with the encoder's usage error.
       this.#send({ type: 'command.refused', error: asUsageError(error) });
       return;
     }
-    if (this.#transcript.enabled) this.#transcript.commands(lines, secret);
-    this.#emit({ type: 'write', bytes: joinFlight(lines) });
+    this.#emit({ type: 'write', bytes });
   }
 
   #emit(effect: SessionEffect): void {
@@ -327,6 +403,7 @@ export class Session {
 
   #end(error: SmtpError | undefined): void {
     this.#ended = true;
+    this.#ahead = undefined;
     for (const id of [...this.#pending.ids()])
       this.#settle(id, { ok: false, error: error ?? sessionEnded('closed') });
     this.#rejectReady(error ?? sessionEnded(this.phase));

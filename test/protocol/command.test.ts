@@ -5,7 +5,12 @@ import { ErrorCodes } from '../../src/errors/codes.js';
 import { SmtpUsageError } from '../../src/errors/smtp-error.js';
 import { parseAddress } from '../../src/protocol/address.js';
 import type { Command } from '../../src/protocol/command.js';
-import { encodeCommand, MAX_SASL_RESPONSE_LINE_OCTETS, validateCommand } from '../../src/protocol/command.js';
+import {
+  encodeCommand,
+  encodeCommands,
+  MAX_SASL_RESPONSE_LINE_OCTETS,
+  validateCommand,
+} from '../../src/protocol/command.js';
 import { MAX_COMMAND_LINE_OCTETS } from '../../src/protocol/limits.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -474,6 +479,28 @@ describe('encodeCommand: properties', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('encodeCommands (a flight) is the lines of encodeCommand end to end, and refuses as the first refused line does', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.array(commandArb, { minLength: 1, maxLength: 5 }), (commands) => {
+        const flight = outcome(() => encodeCommands(commands));
+        const lines = commands.map((command) => outcome(() => encodeCommand(command)));
+        const refused = lines.find((line) => !line.ok);
+        if (refused !== undefined) {
+          expect(flight).toEqual(refused);
+          return;
+        }
+        accepted++;
+        const joined = Buffer.concat(
+          lines.map((line) => (line.ok ? (line.value as Uint8Array) : new Uint8Array())),
+        );
+        expect(Buffer.from(flight.ok ? (flight.value as Uint8Array) : new Uint8Array())).toEqual(joined);
+      }),
+      { numRuns: 1000 },
+    );
+    expect(accepted).toBeGreaterThan(50);
   });
 
   it('grammar-generated addresses encode and parse back to the same local part and domain', () => {

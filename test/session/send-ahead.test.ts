@@ -1,0 +1,241 @@
+/**
+ * A send handed over ahead of a read's replies (session.ts #handOverAhead, reply-group.ts planSend):
+ * when one read makes room for the next send (the dot's 250, the held next's MAIL/RCPT 250s and 354),
+ * the owner's onSendable runs before that read's step, and the send it hands over rides in the same
+ * machine step — one step per steady pipelined message (RFC 2920 §3.1) — with the effects, results,
+ * aborts and refusals a send of its own would have had.
+ */
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { Actor, SimulatedClock } from 'xstate';
+import { ErrorCodes } from '../../src/errors/codes.js';
+import { Session } from '../../src/session/session.js';
+import type { SendRequest, SendResult, SessionEffect, TranscriptEntry } from '../../src/session/types.js';
+
+const utf8 = new TextEncoder();
+const wire = (lines: readonly string[]) => utf8.encode(lines.map((line) => `${line}\r\n`).join(''));
+const EHLO = ['250-mx.example', '250-PIPELINING', '250-8BITMIME', '250 SIZE 100000'];
+
+const request = (n: number, size = 10): SendRequest => ({
+  from: 'a@example.com',
+  to: [`b${n}@example.org`],
+  size,
+  body: `body ${n}`,
+});
+
+/**
+ * A server that answers each tick's writes in one read on the next microtask (as one TCP read would
+ * bring them), and an owner that hands over queued sends from onSendable, as createClient does.
+ */
+function pipelinedPeer(
+  options: { onSendable?: (owner: Owner) => void; transcript?: TranscriptEntry[] } = {},
+) {
+  const written: string[] = [];
+  let answer: string[] = [];
+  let queued = 0;
+  const owner: Owner = {
+    queue: [],
+    results: [],
+    session: undefined as unknown as Session,
+    feed() {
+      while (owner.queue.length > 0 && owner.session.acceptsSend) {
+        const next = owner.queue.shift()!;
+        owner.results.push(owner.session.send(next.request, next.signal));
+      }
+    },
+  };
+  const flush = (): void => {
+    const lines = answer;
+    answer = [];
+    owner.session.receive(wire(lines));
+  };
+  const reply = (...lines: string[]): void => {
+    if (answer.length === 0) queueMicrotask(flush);
+    answer.push(...lines);
+  };
+  owner.session = new Session(
+    {
+      clientName: 'client.example',
+      security: 'none',
+      clock: new SimulatedClock(),
+      onSendable: () => (options.onSendable ? options.onSendable(owner) : owner.feed()),
+      ...(options.transcript ? { onTranscript: (entry) => options.transcript?.push(entry) } : {}),
+    },
+    (effect: SessionEffect) => {
+      if (effect.type === 'write') {
+        const text = new TextDecoder().decode(effect.bytes);
+        written.push(text);
+        for (const command of text.split('\r\n').filter(Boolean)) {
+          if (command.startsWith('EHLO')) reply(...EHLO);
+          else if (command === 'DATA') reply('354 go ahead');
+          else if (command === 'QUIT') reply('221 bye');
+          else reply('250 ok');
+        }
+      } else if (effect.type === 'writeBody' && effect.inline) {
+        written.push('<body>');
+        reply(`250 2.0.0 Ok: queued as Q${++queued}`);
+      }
+    },
+  );
+  owner.session.connected();
+  owner.session.receive(wire(['220 mx.example ESMTP']));
+  return { owner, written };
+}
+
+interface Owner {
+  queue: { request: SendRequest; signal?: AbortSignal }[];
+  results: Promise<SendResult>[];
+  session: Session;
+  feed(): void;
+}
+
+const settle = (promises: readonly Promise<SendResult>[]) => Promise.allSettled(promises);
+
+/** Lets the microtask-driven dialogue run until `done` (bounded: a stall fails instead of hanging). */
+async function until(done: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 100_000 && !done(); turn++) await Promise.resolve();
+  if (!done()) throw new Error('the dialogue stalled');
+}
+
+describe('a send handed over ahead of the replies that make room for it', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  test('steady pipelined sending takes one machine step per message, each send settled by its own reply', async () => {
+    // Spied before the session exists: xstate binds send() to each actor when it is created.
+    const steps = vi.spyOn(Actor.prototype, 'send');
+    const { owner } = pipelinedPeer();
+    await owner.session.whenReady;
+    steps.mockClear();
+    for (let n = 1; n <= 50; n++) owner.queue.push({ request: request(n) });
+    owner.feed();
+    await until(() => owner.results.length === 50 && owner.queue.length === 0);
+    const results = await Promise.all(owner.results);
+    expect(results.map((result) => result.messageId)).toEqual(
+      Array.from({ length: 50 }, (_, index) => `Q${index + 1}`),
+    );
+    expect(results.map((result) => result.accepted)).toEqual(
+      Array.from({ length: 50 }, (_, index) => [`b${index + 1}@example.org`]),
+    );
+    // Two sends of their own (the first, then the one behind its dot) and the first read's step; then
+    // one step per read, each settling a message and carrying the next send. Without the handing
+    // over: two steps per message (the read's, and the send's).
+    expect(steps.mock.calls.length).toBeLessThanOrEqual(50 + 3);
+    expect(owner.session.messagesSent).toBe(50);
+  });
+
+  test('the bytes are the ones sends of their own would write: the body, the dot, the next envelope in one flight', async () => {
+    const { owner, written } = pipelinedPeer();
+    await owner.session.whenReady;
+    for (let n = 1; n <= 3; n++) owner.queue.push({ request: request(n) });
+    owner.feed();
+    await until(() => owner.results.length >= 3);
+    await Promise.all(owner.results);
+    expect(written.slice(1)).toEqual([
+      'MAIL FROM:<a@example.com> SIZE=10 BODY=8BITMIME\r\nRCPT TO:<b1@example.org>\r\nDATA\r\n',
+      '<body>',
+      'MAIL FROM:<a@example.com> SIZE=10 BODY=8BITMIME\r\nRCPT TO:<b2@example.org>\r\nDATA\r\n',
+      '<body>',
+      'MAIL FROM:<a@example.com> SIZE=10 BODY=8BITMIME\r\nRCPT TO:<b3@example.org>\r\nDATA\r\n',
+      '<body>',
+    ]);
+  });
+
+  test('the transcript shows the replies before the commands of the send that rode with them', async () => {
+    const transcript: TranscriptEntry[] = [];
+    const { owner } = pipelinedPeer({ transcript });
+    await owner.session.whenReady;
+    for (let n = 1; n <= 3; n++) owner.queue.push({ request: request(n) });
+    owner.feed();
+    await until(() => owner.results.length >= 3);
+    await Promise.all(owner.results);
+    const lines = transcript.map((entry) => `${entry.direction === 'client' ? 'C' : 'S'}: ${entry.text}`);
+    const mail = lines.indexOf('C: RCPT TO:<b3@example.org>') - 1;
+    // Message 1's dot reply and message 2's envelope replies come in one read, logged before message 3's envelope.
+    expect(lines.slice(mail - 4, mail + 3)).toEqual([
+      'S: 250 2.0.0 Ok: queued as Q1',
+      'S: 250 ok',
+      'S: 250 ok',
+      'S: 354 go ahead',
+      'C: MAIL FROM:<a@example.com> SIZE=10 BODY=8BITMIME',
+      'C: RCPT TO:<b3@example.org>',
+      'C: DATA',
+    ]);
+  });
+
+  test('a send over the server SIZE, handed over with a read, is refused before any byte of it; the next one goes', async () => {
+    const { owner, written } = pipelinedPeer();
+    await owner.session.whenReady;
+    owner.queue.push({ request: request(1) }, { request: request(2) }, { request: request(3, 200_000) });
+    owner.queue.push({ request: request(4) });
+    owner.feed();
+    await until(() => owner.results.length >= 4);
+    const [one, two, three, four] = await settle(owner.results);
+    expect(one?.status).toBe('fulfilled');
+    expect(two?.status).toBe('fulfilled');
+    expect(three?.status === 'rejected' && three.reason.code).toBe(ErrorCodes.MESSAGE_TOO_LARGE);
+    expect(three?.status === 'rejected' && three.reason.outcome).toBe('not-sent');
+    expect(four?.status === 'fulfilled' && four.value.accepted).toEqual(['b4@example.org']);
+    expect(written.join('')).not.toContain('b3@example.org');
+  });
+
+  test('a send aborted by its owner right after handing it over settles as aborted, unwritten; the session goes on', async () => {
+    const controller = new AbortController();
+    let handedOnce = false;
+    const { owner, written } = pipelinedPeer({
+      onSendable: (o) => {
+        const before = o.results.length;
+        o.feed();
+        // The first send handed over ahead of a read: abort it at once, inside onSendable.
+        if (!handedOnce && o.results.length > before && o.queue.length === 1) {
+          handedOnce = true;
+          controller.abort();
+        }
+      },
+    });
+    await owner.session.whenReady;
+    owner.queue.push(
+      { request: request(1) },
+      { request: request(2) },
+      { request: request(3), signal: controller.signal },
+      { request: request(4) },
+    );
+    owner.feed();
+    await until(() => owner.results.length >= 3);
+    const third = await owner.results[2]!.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(third).toMatchObject({ code: ErrorCodes.ABORTED, outcome: 'not-sent' });
+    owner.feed();
+    await until(() => owner.results.length >= 4);
+    const results = await settle(owner.results);
+    expect(results.map((result) => result.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(written.join('')).not.toContain('b3@example.org');
+    expect(owner.session.messagesSent).toBe(3);
+  });
+
+  test('an owner that quits from inside onSendable: every send settles, the session ends cleanly', async () => {
+    let quitting: Promise<void> | undefined;
+    const { owner } = pipelinedPeer({
+      onSendable: (o) => {
+        o.feed();
+        if (o.results.length === 3 && quitting === undefined) quitting = o.session.quit();
+      },
+    });
+    await owner.session.whenReady;
+    for (let n = 1; n <= 4; n++) owner.queue.push({ request: request(n) });
+    owner.feed();
+    await until(() => quitting !== undefined);
+    expect(quitting).toBeDefined();
+    const results = await settle(owner.results);
+    expect(results).toHaveLength(3);
+    // Each settled exactly once: delivered, or failed with a typed error (never left pending).
+    for (const result of results)
+      if (result.status === 'rejected') expect(result.reason).toHaveProperty('code');
+    expect(owner.session.ended).toBe(true);
+  });
+});
