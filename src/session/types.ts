@@ -45,6 +45,9 @@ export interface SessionOptions {
    * Called synchronously whenever the session becomes able to take another send (`acceptsSend`
    * turned true): when ready, or while a pipelined transaction is in flight (RFC 2920 §3.1). The
    * callee may call send() from inside; a next message handed over in time rides behind the dot.
+   * It is also called just before the replies of one read are taken in one step that makes room
+   * for a send (`acceptsSend` is already true then): one send() from inside is carried by that
+   * step (a further one is refused as busy, as at any time a next is held).
    */
   readonly onSendable?: () => void;
 }
