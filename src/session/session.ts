@@ -59,6 +59,8 @@ export class Session {
    * runs for it; `taken` until the machine has it (in that step, or as its own event after the read).
    */
   #ahead: { open: boolean; taken: HandedSend | undefined } | undefined;
+  /** Machine events the owner caused from inside that onSendable (a quit, an abort…): they follow the read. */
+  #held: SessionEvent[] = [];
   #quitWaiters: (() => void)[] = [];
   #readyReached = false;
   #ended = false;
@@ -114,14 +116,8 @@ export class Session {
   receive(bytes: Uint8Array): void {
     if (this.#ended || bytes.length === 0) return;
     this.#intake.receive(bytes, this.#state === 'tlsHandshake');
-    // A send handed over for a step that was not taken follows the read's replies as its own event.
-    const left = this.#ahead?.taken;
-    if (left === undefined || this.#ahead?.open) return;
-    this.#ahead = undefined;
-    const { value, context } = this.#snapshot;
-    // Taken by the machine as any send would be; refused (not sent) if the replies left it unable to.
-    if (this.#ended || acceptsSend(String(value), context)) this.#send({ type: 'send.requested', ...left });
-    else this.#settle(left.id, { ok: false, error: busy(this.phase) });
+    // A receive() from inside onSendable: its replies wait with the owner's other events.
+    if (!this.#ahead?.open) this.#afterRead();
   }
 
   tlsEstablished(): void {
@@ -248,6 +244,11 @@ export class Session {
     // Once the machine is done (or stopped by an error) it hears nothing more: xstate would only
     // warn "sent to stopped actor", burying the warnings that matter.
     if (this.#ended || this.#actor.getSnapshot().status !== 'active') return;
+    // The owner acts from inside onSendable before the read's replies are taken: after them, in order.
+    if (this.#ahead?.open) {
+      this.#held.push(event);
+      return;
+    }
     this.#depth++;
     try {
       this.#actor.send(event);
@@ -266,17 +267,15 @@ export class Session {
    */
   #offerGroup(replies: readonly Reply[], trailing: boolean): 'taken' | 'declined' | 'not-offered' {
     const state = this.#state;
-    if (this.#depth > 0 || !isGroupStart(state)) return 'not-offered';
+    if (this.#depth > 0 || this.#ahead?.open || !isGroupStart(state)) return 'not-offered';
     const before = this.#actor.getSnapshot();
     const plain = { type: 'replies.received', replies, trailing } as const;
     try {
       const plan = groupPlanFor(plain, state, before.context);
       if (plan === undefined) return 'not-offered';
-      const send = this.#handOverAhead(plan);
-      // The owner may have changed the session meanwhile (quit, an abort): then no step is offered,
-      // and a send it handed over follows the replies (receive()).
-      if (this.#actor.getSnapshot() !== before) return 'not-offered';
       if (this.#transcript.enabled) for (const reply of replies) this.#transcript.reply(reply, false);
+      // Whatever else the owner does in there reaches the machine after these replies (#held).
+      const send = this.#handOverAhead(plan);
       this.#ahead = undefined;
       this.#send(send === undefined ? plain : { type: 'replies.received', replies, trailing, send });
       if (this.#actor.getSnapshot() !== before) return 'taken';
@@ -308,6 +307,24 @@ export class Session {
     ahead.open = false;
     if (this.#ahead === ahead && ahead.taken === undefined) this.#ahead = undefined;
     return this.#ahead === ahead ? ahead.taken : undefined;
+  }
+
+  /**
+   * After a read: a send handed over for a step that was not taken goes as its own event (refused
+   * as busy if the replies left the machine unable to hold it), then what the owner did meanwhile.
+   */
+  #afterRead(): void {
+    const left = this.#ahead?.taken;
+    if (left !== undefined) {
+      this.#ahead = undefined;
+      const { value, context } = this.#snapshot;
+      if (this.#ended || acceptsSend(String(value), context)) this.#send({ type: 'send.requested', ...left });
+      else this.#settle(left.id, { ok: false, error: busy(this.phase) });
+    }
+    if (this.#held.length === 0) return;
+    const held = this.#held;
+    this.#held = [];
+    for (const event of held) this.#send(event);
   }
 
   /** An abort of a send the machine has not been handed yet settles it here; any other goes to the machine. */
@@ -404,6 +421,7 @@ export class Session {
   #end(error: SmtpError | undefined): void {
     this.#ended = true;
     this.#ahead = undefined;
+    this.#held = [];
     for (const id of [...this.#pending.ids()])
       this.#settle(id, { ok: false, error: error ?? sessionEnded('closed') });
     this.#rejectReady(error ?? sessionEnded(this.phase));

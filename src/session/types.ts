@@ -47,7 +47,10 @@ export interface SessionOptions {
    * callee may call send() from inside; a next message handed over in time rides behind the dot.
    * It is also called just before the replies of one read are taken in one step that makes room
    * for a send (`acceptsSend` is already true then): one send() from inside is carried by that
-   * step (a further one is refused as busy, as at any time a next is held).
+   * step (a further one is refused as busy, as at any time a next is held). During that call the
+   * read is not applied yet (`state`, `messagesSent` and the earlier send's settlement are as
+   * before it), and anything else the callee does to the session (quit(), an abort, closed(),
+   * receive()) takes effect right after that read's replies, in the order it was done.
    */
   readonly onSendable?: () => void;
 }

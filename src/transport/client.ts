@@ -109,7 +109,8 @@ class Client implements SmtpClient {
   /**
    * Hands queued sends to the connection while it accepts them: when idle, and while one pipelined
    * transaction is in flight, so that the next envelope rides behind the dot (RFC 2920 §3.1). Runs
-   * synchronously from the session's `onSendable`, between two replies of one read.
+   * synchronously from the session's `onSendable`: between two replies of one read, or just before
+   * a read's replies are taken in one step (the send handed over then rides in that step).
    */
   #feed(): void {
     if (this.#feeding) return;

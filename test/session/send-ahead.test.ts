@@ -27,7 +27,11 @@ const request = (n: number, size = 10): SendRequest => ({
  * bring them), and an owner that hands over queued sends from onSendable, as createClient does.
  */
 function pipelinedPeer(
-  options: { onSendable?: (owner: Owner) => void; transcript?: TranscriptEntry[] } = {},
+  options: {
+    onSendable?: (owner: Owner) => void;
+    onWrite?: (text: string) => void;
+    transcript?: TranscriptEntry[];
+  } = {},
 ) {
   const written: string[] = [];
   let answer: string[] = [];
@@ -64,6 +68,7 @@ function pipelinedPeer(
       if (effect.type === 'write') {
         const text = new TextDecoder().decode(effect.bytes);
         written.push(text);
+        options.onWrite?.(text);
         for (const command of text.split('\r\n').filter(Boolean)) {
           if (command.startsWith('EHLO')) reply(...EHLO);
           else if (command === 'DATA') reply('354 go ahead');
@@ -218,7 +223,7 @@ describe('a send handed over ahead of the replies that make room for it', () => 
     expect(owner.session.messagesSent).toBe(3);
   });
 
-  test('an owner that quits from inside onSendable: every send settles, the session ends cleanly', async () => {
+  test('an owner that quits from inside onSendable: the read it was called for is taken first (its delivered message stays delivered)', async () => {
     let quitting: Promise<void> | undefined;
     const { owner } = pipelinedPeer({
       onSendable: (o) => {
@@ -230,12 +235,82 @@ describe('a send handed over ahead of the replies that make room for it', () => 
     for (let n = 1; n <= 4; n++) owner.queue.push({ request: request(n) });
     owner.feed();
     await until(() => quitting !== undefined);
-    expect(quitting).toBeDefined();
-    const results = await settle(owner.results);
-    expect(results).toHaveLength(3);
-    // Each settled exactly once: delivered, or failed with a typed error (never left pending).
-    for (const result of results)
-      if (result.status === 'rejected') expect(result.reason).toHaveProperty('code');
+    await quitting;
+    const [one, two, three] = await settle(owner.results);
+    // Message 1's 250 was in the read that made room for message 3: it is delivered, not "unknown".
+    expect(one?.status === 'fulfilled' && one.value.messageId).toBe('Q1');
+    // Message 2 (written, its 354 answered, body on the wire) may have been delivered; 3 was never written.
+    expect(two?.status === 'rejected' && two.reason).toMatchObject({ code: ErrorCodes.CLIENT_CLOSED });
+    expect(three?.status === 'rejected' && three.reason).toMatchObject({ outcome: 'not-sent' });
+    expect(owner.results).toHaveLength(3);
+    expect(owner.session.ended).toBe(true);
+  });
+
+  test('an abort of the send in flight, from inside onSendable, comes after the read that delivered it: a no-op', async () => {
+    const first = new AbortController();
+    let aborted = false;
+    const { owner } = pipelinedPeer({
+      onSendable: (o) => {
+        o.feed();
+        if (o.results.length === 3 && !aborted) {
+          aborted = true;
+          first.abort(); // message 1: its 250 is in the read being offered
+        }
+      },
+    });
+    await owner.session.whenReady;
+    owner.queue.push({ request: request(1), signal: first.signal });
+    for (let n = 2; n <= 4; n++) owner.queue.push({ request: request(n) });
+    owner.feed();
+    await until(() => owner.results.length === 4);
+    const results = await Promise.all(owner.results);
+    expect(aborted).toBe(true);
+    expect(results.map((result) => result.messageId)).toEqual(['Q1', 'Q2', 'Q3', 'Q4']);
+    expect(owner.session.ended).toBe(false);
+  });
+
+  test('a second send() inside the same onSendable is refused as busy; an owner that throws after handing one over loses nothing', async () => {
+    let extra: Promise<SendResult> | undefined;
+    const { owner } = pipelinedPeer({
+      onSendable: (o) => {
+        o.feed();
+        if (o.results.length === 3 && extra === undefined) {
+          extra = o.session.send(request(99));
+          throw new Error('owner bug');
+        }
+      },
+    });
+    await owner.session.whenReady;
+    for (let n = 1; n <= 4; n++) owner.queue.push({ request: request(n) });
+    owner.feed();
+    await until(() => owner.results.length === 4);
+    await expect(extra).rejects.toMatchObject({ code: ErrorCodes.SESSION_BUSY });
+    const results = await Promise.all(owner.results);
+    expect(results.map((result) => result.messageId)).toEqual(['Q1', 'Q2', 'Q3', 'Q4']);
+  });
+
+  test('an abort of a handed-over send after its step (its envelope already behind the dot): aborted, not sent', async () => {
+    const third = new AbortController();
+    // Message 3 is handed over with the read that makes room for it (dot 1, MAIL/RCPT/354 of 2):
+    // aborted as soon as that step writes its envelope, from inside the step's write.
+    const { owner } = pipelinedPeer({
+      onWrite: (text) => {
+        if (text.includes('b3@example.org')) third.abort();
+      },
+    });
+    await owner.session.whenReady;
+    owner.queue.push({ request: request(1) }, { request: request(2) });
+    owner.queue.push({ request: request(3), signal: third.signal });
+    owner.feed();
+    await until(() => owner.results.length === 3);
+    const [one, two, three] = await settle(owner.results);
+    expect(one?.status).toBe('fulfilled');
+    expect(three?.status === 'rejected' && three.reason).toMatchObject({
+      code: ErrorCodes.ABORTED,
+      outcome: 'not-sent',
+    });
+    // Each settles exactly once; the session closes rather than desynchronise its replies.
+    expect(two?.status).toBeDefined();
     expect(owner.session.ended).toBe(true);
   });
 });
