@@ -7,6 +7,7 @@
  */
 import { resolve } from 'node:path';
 import type { ClientName } from './bench-client.js';
+import { checkQuiet } from './busy-cpu.js';
 import type { WorkerResult } from './client-worker.js';
 import { median } from './report.js';
 import { type SinkName, startSink } from './sinks/sink-process.js';
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   ];
   if (process.argv.includes('--raw')) arms.push({ label: 'raw', client: 'raw', results: [] });
   const rounds = Number(option('rounds', '7'));
+  await checkQuiet();
   const sink = await startSink(option('sink', 'smtp-sink') as SinkName);
   try {
     for (let round = 0; round < rounds; round++) {

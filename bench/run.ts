@@ -9,6 +9,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClientName } from './bench-client.js';
+import { checkQuiet } from './busy-cpu.js';
 import { renderChart } from './chart-svg.js';
 import type { MessagePlan, WorkerResult, WorkerTask } from './client-worker.js';
 import { RawConnection } from './raw-sender.js';
@@ -207,6 +208,7 @@ async function main(): Promise<void> {
   const selected = cases(args.quick).filter(
     (c) => args.filters.length === 0 || args.filters.some((f) => c.name.includes(f)),
   );
+  const busyBefore = await checkQuiet();
   const began = Date.now();
   const raw: CaseResult[] = [];
   for (const spec of selected) {
@@ -215,7 +217,7 @@ async function main(): Promise<void> {
     process.stderr.write(` ${((Date.now() - began) / 1000).toFixed(0)} s\n`);
   }
   const results = withRatios(raw);
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load ${loadavg()[0]?.toFixed(2)}`;
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load ${loadavg()[0]?.toFixed(2)}, ${busyBefore.toFixed(2)} cores busy before`;
   console.log(
     `\n${machine}; ${args.runs} run(s) per client, interleaved; total ${((Date.now() - began) / 1000).toFixed(0)} s\n`,
   );
