@@ -23,6 +23,7 @@ import {
   releasePlans,
 } from './reply-group.js';
 import { ReplyIntake } from './reply-intake.js';
+import { SendAhead } from './send-ahead.js';
 import { PHASE_OF_STATE, sessionMachine } from './session-machine.js';
 import { Transcript } from './transcript.js';
 import type { SendRequest, SendResult, SessionEffect, SessionOptions, Settlement } from './types.js';
@@ -54,13 +55,8 @@ export class Session {
   #sendable = false;
   /** Nesting of #send: above 0 while the machine processes an event (effects run inside). */
   #depth = 0;
-  /**
-   * A send handed over ahead of a read's replies (#offerGroup): `open` while the owner's onSendable
-   * runs for it; `taken` until the machine has it (in that step, or as its own event after the read).
-   */
-  #ahead: { open: boolean; taken: HandedSend | undefined } | undefined;
-  /** Machine events the owner caused from inside that onSendable (a quit, an abort…): they follow the read. */
-  #held: SessionEvent[] = [];
+  /** A send handed over ahead of a read's replies, and what the owner did meanwhile (#offerGroup). */
+  readonly #ahead = new SendAhead();
   #quitWaiters: (() => void)[] = [];
   #readyReached = false;
   #ended = false;
@@ -117,7 +113,7 @@ export class Session {
     if (this.#ended || bytes.length === 0) return;
     this.#intake.receive(bytes, this.#state === 'tlsHandshake');
     // A receive() from inside onSendable: its replies wait with the owner's other events.
-    if (!this.#ahead?.open) this.#afterRead();
+    if (!this.#ahead.open) this.#afterRead();
   }
 
   tlsEstablished(): void {
@@ -164,8 +160,7 @@ export class Session {
       signal,
       (id) => this.#abort(id),
       (id) => {
-        if (this.#ahead?.open) this.#ahead.taken = { id, request };
-        else this.#send({ type: 'send.requested', id, request });
+        if (!this.#ahead.keep({ id, request })) this.#send({ type: 'send.requested', id, request });
       },
     );
   }
@@ -202,7 +197,8 @@ export class Session {
    */
   get acceptsSend(): boolean {
     if (this.#ended) return false;
-    if (this.#ahead !== undefined) return this.#ahead.open && this.#ahead.taken === undefined;
+    const ahead = this.#ahead.accepts;
+    if (ahead !== undefined) return ahead;
     const snapshot = this.#snapshot;
     const { tx, next } = snapshot.context;
     for (const id of this.#pending.ids()) if (id !== tx?.id && id !== next?.id) return false;
@@ -245,10 +241,7 @@ export class Session {
     // warn "sent to stopped actor", burying the warnings that matter.
     if (this.#ended || this.#actor.getSnapshot().status !== 'active') return;
     // The owner acts from inside onSendable before the read's replies are taken: after them, in order.
-    if (this.#ahead?.open) {
-      this.#held.push(event);
-      return;
-    }
+    if (this.#ahead.hold(event)) return;
     this.#depth++;
     try {
       this.#actor.send(event);
@@ -267,20 +260,19 @@ export class Session {
    */
   #offerGroup(replies: readonly Reply[], trailing: boolean): 'taken' | 'declined' | 'not-offered' {
     const state = this.#state;
-    if (this.#depth > 0 || this.#ahead?.open || !isGroupStart(state)) return 'not-offered';
+    if (this.#depth > 0 || this.#ahead.open || !isGroupStart(state)) return 'not-offered';
     const before = this.#actor.getSnapshot();
     const plain = { type: 'replies.received', replies, trailing } as const;
     try {
       const plan = groupPlanFor(plain, state, before.context);
       if (plan === undefined) return 'not-offered';
       if (this.#transcript.enabled) for (const reply of replies) this.#transcript.reply(reply, false);
-      // Whatever else the owner does in there reaches the machine after these replies (#held).
+      // Whatever else the owner does in there reaches the machine after these replies (SendAhead).
       const send = this.#handOverAhead(plan);
-      this.#ahead = undefined;
       this.#send(send === undefined ? plain : { type: 'replies.received', replies, trailing, send });
       if (this.#actor.getSnapshot() !== before) return 'taken';
       // Never expected (the guard sees the same plan): the replies go one by one, already logged, then the send.
-      if (send !== undefined) this.#ahead = { open: false, taken: send };
+      if (send !== undefined) this.#ahead.putBack(send);
       return 'declined';
     } finally {
       releasePlans();
@@ -296,17 +288,8 @@ export class Session {
     // Every send still pending after the step is its transaction or the next one.
     for (const id of this.#pending.ids())
       if (id !== plan.tx?.id && id !== plan.next?.id && !settles(plan, id)) return undefined;
-    const ahead: { open: boolean; taken: HandedSend | undefined } = { open: true, taken: undefined };
-    this.#ahead = ahead;
     this.#sendable = true;
-    try {
-      this.#onSendable();
-    } catch {
-      // The owner's failure must not change the session.
-    }
-    ahead.open = false;
-    if (this.#ahead === ahead && ahead.taken === undefined) this.#ahead = undefined;
-    return this.#ahead === ahead ? ahead.taken : undefined;
+    return this.#ahead.run(this.#onSendable);
   }
 
   /**
@@ -314,27 +297,19 @@ export class Session {
    * as busy if the replies left the machine unable to hold it), then what the owner did meanwhile.
    */
   #afterRead(): void {
-    const left = this.#ahead?.taken;
-    if (left !== undefined) {
-      this.#ahead = undefined;
+    const { send, events } = this.#ahead.drain();
+    if (send !== undefined) {
       const { value, context } = this.#snapshot;
-      if (this.#ended || acceptsSend(String(value), context)) this.#send({ type: 'send.requested', ...left });
-      else this.#settle(left.id, { ok: false, error: busy(this.phase) });
+      if (this.#ended || acceptsSend(String(value), context)) this.#send({ type: 'send.requested', ...send });
+      else this.#settle(send.id, { ok: false, error: busy(this.phase) });
     }
-    if (this.#held.length === 0) return;
-    const held = this.#held;
-    this.#held = [];
-    for (const event of held) this.#send(event);
+    for (const event of events) this.#send(event);
   }
 
   /** An abort of a send the machine has not been handed yet settles it here; any other goes to the machine. */
   #abort(id: number): void {
-    if (this.#ahead?.taken?.id === id) {
-      this.#ahead = undefined;
-      this.#settle(id, { ok: false, error: aborted('mail', 'not-sent') });
-      return;
-    }
-    this.#send({ type: 'send.aborted', id });
+    if (this.#ahead.drop(id)) this.#settle(id, { ok: false, error: aborted('mail', 'not-sent') });
+    else this.#send({ type: 'send.aborted', id });
   }
 
   /** An action threw and xstate stopped the machine: no final state will end the session (crash.ts). */
@@ -420,8 +395,7 @@ export class Session {
 
   #end(error: SmtpError | undefined): void {
     this.#ended = true;
-    this.#ahead = undefined;
-    this.#held = [];
+    this.#ahead.clear();
     for (const id of [...this.#pending.ids()])
       this.#settle(id, { ok: false, error: error ?? sessionEnded('closed') });
     this.#rejectReady(error ?? sessionEnded(this.phase));

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { Actor, SimulatedClock } from 'xstate';
 import { ErrorCodes } from '../../src/errors/codes.js';
+import { SendAhead } from '../../src/session/send-ahead.js';
 import { Session } from '../../src/session/session.js';
 import type { SendRequest, SendResult, SessionEffect, TranscriptEntry } from '../../src/session/types.js';
 
@@ -312,5 +313,56 @@ describe('a send handed over ahead of the replies that make room for it', () => 
     // Each settles exactly once; the session closes rather than desynchronise its replies.
     expect(two?.status).toBeDefined();
     expect(owner.session.ended).toBe(true);
+  });
+});
+
+describe("SendAhead (the facade's hand-over state)", () => {
+  const handed = (id: number) => ({ id, request: request(id) });
+
+  test('keeps one send and holds events only while the callback runs; accepts reflects it', () => {
+    const ahead = new SendAhead();
+    expect(ahead.accepts).toBeUndefined();
+    expect(ahead.keep(handed(1))).toBe(false);
+    expect(ahead.hold({ type: 'quit.requested' })).toBe(false);
+    const seen: (boolean | undefined)[] = [];
+    const kept = ahead.run(() => {
+      seen.push(ahead.accepts);
+      expect(ahead.keep(handed(2))).toBe(true);
+      seen.push(ahead.accepts);
+      expect(ahead.hold({ type: 'send.aborted', id: 7 })).toBe(true);
+      expect(ahead.hold({ type: 'quit.requested' })).toBe(true);
+    });
+    expect(seen).toEqual([true, false]);
+    expect(kept).toEqual(handed(2));
+    expect(ahead.accepts).toBeUndefined();
+    expect(ahead.drain()).toEqual({
+      send: undefined,
+      events: [{ type: 'send.aborted', id: 7 }, { type: 'quit.requested' }],
+    });
+    expect(ahead.drain().events).toEqual([]);
+  });
+
+  test('an owner that throws still gets its kept send carried; a dropped send is gone; a put-back send drains once', () => {
+    const ahead = new SendAhead();
+    expect(
+      ahead.run(() => {
+        ahead.keep(handed(1));
+        throw new Error('owner bug');
+      }),
+    ).toEqual(handed(1));
+    expect(
+      ahead.run(() => {
+        ahead.keep(handed(2));
+        expect(ahead.drop(3)).toBe(false);
+        expect(ahead.drop(2)).toBe(true);
+      }),
+    ).toBeUndefined();
+    ahead.putBack(handed(4));
+    expect(ahead.accepts).toBe(false);
+    expect(ahead.drain().send).toEqual(handed(4));
+    expect(ahead.drain().send).toBeUndefined();
+    ahead.putBack(handed(5));
+    ahead.clear();
+    expect(ahead.drain()).toEqual({ send: undefined, events: [] });
   });
 });
