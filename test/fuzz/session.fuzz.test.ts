@@ -83,7 +83,8 @@ const scenarioArb = fc.record({
   actions: actionsArb,
   messages: fc.array(fc.constantFrom('hello\r\n', '.dot\r\n', 'caf\u00e9\r\n', 'a\nb\r\n.\r\n'), {
     minLength: 1,
-    maxLength: 3,
+    // Three or more let the third be handed over with the read that settles the first (session.ts #offerGroup).
+    maxLength: 5,
   }),
   recipients: fc.integer({ min: 1, max: 3 }),
   withAuth: fc.boolean(),
