@@ -3,7 +3,9 @@
  * in one run: runs alternate A, B (and the raw sender with --raw), each its own worker process with
  * the usual warm-up, against one sink; prints each run and the medians of msg/s and CPU/msg.
  *   cp -r dist /tmp/dist-a && <change> && npm run build
- *   node --import tsx bench/ab.ts --a /tmp/dist-a --b dist [--sink smtp-sink] [--rounds 7] [--raw]
+ *   node --import tsx bench/ab.ts --a /tmp/dist-a --b dist [--sink smtp-sink|smtp-server|smtp-sink-nopipe]
+ *     [--rounds 7] [--raw] [--connections 1] [--messages 2000] [--warmup 20000]
+ * A build outside the repository needs node_modules on its path (e.g. `ln -s $PWD/node_modules /tmp/`).
  */
 import { resolve } from 'node:path';
 import type { ClientName } from './bench-client.js';
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
   ];
   if (process.argv.includes('--raw')) arms.push({ label: 'raw', client: 'raw', results: [] });
   const rounds = Number(option('rounds', '7'));
-  await checkQuiet();
+  console.log(`cores busy with other processes before the run: ${(await checkQuiet()).toFixed(2)}`);
   const sink = await startSink(option('sink', 'smtp-sink') as SinkName);
   try {
     for (let round = 0; round < rounds; round++) {

@@ -50,7 +50,8 @@ function replyTo(bytes: Uint8Array, out: Uint8Array[]): void {
 /**
  * `window` 1: each send waits for the previous one (6 machine events per message before issue #7's
  * batching). `window` 2: the next send is handed over as soon as the session accepts it, so its
- * envelope rides behind the dot (RFC 2920 §3.1), as createClient does. Replies to everything written
+ * envelope rides behind the dot (RFC 2920 §3.1). 'owner': sends are handed over from onSendable,
+ * as createClient does, so one rides in the step of the replies that make room for it. Replies to everything written
  * in one tick arrive later as one chunk, as one TCP read would bring them.
  */
 async function run(
@@ -103,7 +104,11 @@ async function run(
   const start = performance.now();
   timing = true;
   if (window === 'owner') feed();
-  while (window === 'owner' && (sent < messages || inFlight.length > 0)) await inFlight.shift();
+  // Bounded: a feed that stalled would otherwise spin here on an empty list.
+  for (let turn = 0; window === 'owner' && (sent < messages || inFlight.length > 0); turn++) {
+    if (turn > messages * 10) throw new Error('owner mode stalled');
+    await inFlight.shift();
+  }
   while (window !== 'owner' && sent < messages) {
     if (inFlight.length < window && session.acceptsSend) {
       inFlight.push(session.send(request));

@@ -19,11 +19,12 @@ export class SendAhead {
   }
 
   /**
-   * Whether a send is accepted as far as the hand-over goes: while open, until one is kept; false
+   * Whether a send is accepted as far as the hand-over goes: while open, until one is kept or the
+   * owner has done anything else to the session (a send after a quit must not overtake it); false
    * while a kept send waits for the read to end; undefined otherwise (the machine decides).
    */
   get accepts(): boolean | undefined {
-    if (this.#open) return this.#kept === undefined;
+    if (this.#open) return this.#kept === undefined && this.#held.length === 0;
     return this.#kept === undefined ? undefined : false;
   }
 
@@ -42,9 +43,9 @@ export class SendAhead {
     return kept;
   }
 
-  /** A send() from inside the callback: kept (true), or not open (false: it goes to the machine). */
+  /** A send() from inside the callback: kept (true), or not (false: it goes the usual way, held if open). */
   keep(send: HandedSend): boolean {
-    if (!this.#open) return false;
+    if (!this.#open || this.#kept !== undefined || this.#held.length > 0) return false;
     this.#kept = send;
     return true;
   }
@@ -66,6 +67,13 @@ export class SendAhead {
   /** A send the step did not take: it waits here until the read is over (drain). */
   putBack(send: HandedSend): void {
     this.#kept = send;
+  }
+
+  /** The held events alone (a later read must not overtake them: see Session.receive). */
+  drainEvents(): readonly SessionEvent[] {
+    const events = this.#held;
+    if (events.length > 0) this.#held = [];
+    return events;
   }
 
   /** Once the read is over: the send left over (if any), then the held events; each comes out once. */

@@ -111,6 +111,9 @@ export class Session {
 
   receive(bytes: Uint8Array): void {
     if (this.#ended || bytes.length === 0) return;
+    // A read that comes while the owner's held events wait (a transport answering from inside the
+    // step's effects): they were done first, so they go first.
+    if (!this.#ahead.open) for (const event of this.#ahead.drainEvents()) this.#send(event);
     this.#intake.receive(bytes, this.#state === 'tlsHandshake');
     // A receive() from inside onSendable: its replies wait with the owner's other events.
     if (!this.#ahead.open) this.#afterRead();
@@ -271,7 +274,8 @@ export class Session {
       const send = this.#handOverAhead(plan);
       this.#send(send === undefined ? plain : { type: 'replies.received', replies, trailing, send });
       if (this.#actor.getSnapshot() !== before) return 'taken';
-      // Never expected (the guard sees the same plan): the replies go one by one, already logged, then the send.
+      // A safety net, unreachable while the facade and the guard share one plan (a send is handed
+      // over only when planSend takes it): the replies go one by one, already logged, then the send.
       if (send !== undefined) this.#ahead.putBack(send);
       return 'declined';
     } finally {
@@ -293,8 +297,9 @@ export class Session {
   }
 
   /**
-   * After a read: a send handed over for a step that was not taken goes as its own event (refused
-   * as busy if the replies left the machine unable to hold it), then what the owner did meanwhile.
+   * After a read: what the owner did meanwhile (held events), after a send handed over for a step
+   * that was not taken (the safety net in #offerGroup), which goes as its own event or, should the
+   * replies have left the machine unable to hold it, is refused as busy rather than left unsettled.
    */
   #afterRead(): void {
     const { send, events } = this.#ahead.drain();

@@ -31,6 +31,8 @@ function pipelinedPeer(
   options: {
     onSendable?: (owner: Owner) => void;
     onWrite?: (text: string) => void;
+    /** While true, replies go back at once, from inside the effect that wrote (not on a later microtask). */
+    synchronous?: () => boolean;
     transcript?: TranscriptEntry[];
   } = {},
 ) {
@@ -54,6 +56,10 @@ function pipelinedPeer(
     owner.session.receive(wire(lines));
   };
   const reply = (...lines: string[]): void => {
+    if (options.synchronous?.()) {
+      owner.session.receive(wire(lines));
+      return;
+    }
     if (answer.length === 0) queueMicrotask(flush);
     answer.push(...lines);
   };
@@ -310,9 +316,100 @@ describe('a send handed over ahead of the replies that make room for it', () => 
       code: ErrorCodes.ABORTED,
       outcome: 'not-sent',
     });
-    // Each settles exactly once; the session closes rather than desynchronise its replies.
-    expect(two?.status).toBeDefined();
+    // Message 2's dot reply still comes in turn (delivered); then the aborted next's turn closes the session.
+    expect(two?.status === 'fulfilled' && two.value.messageId).toBe('Q2');
     expect(owner.session.ended).toBe(true);
+  });
+
+  test('a send() after quit() inside onSendable does not overtake the quit: refused, never written', async () => {
+    let after: Promise<SendResult> | undefined;
+    const { owner, written } = pipelinedPeer({
+      onSendable: (o) => {
+        if (o.results.length === 2 && after === undefined) {
+          void o.session.quit();
+          after = o.session.send(request(3));
+          return;
+        }
+        o.feed();
+      },
+    });
+    await owner.session.whenReady;
+    owner.queue.push({ request: request(1) }, { request: request(2) });
+    owner.feed();
+    await until(() => after !== undefined);
+    await expect(after).rejects.toMatchObject({ code: ErrorCodes.SESSION_BUSY });
+    const [one] = await settle(owner.results);
+    expect(one?.status === 'fulfilled' && one.value.messageId).toBe('Q1');
+    expect(written.join('')).not.toContain('b3@example.org');
+    await until(() => owner.session.ended);
+  });
+
+  test('closed() inside onSendable: the read it was called for is taken first, then the loss', async () => {
+    let lost = false;
+    const { owner } = pipelinedPeer({
+      onSendable: (o) => {
+        o.feed();
+        if (o.results.length === 3 && !lost) {
+          lost = true;
+          o.session.closed(new Error('socket reset'));
+        }
+      },
+    });
+    await owner.session.whenReady;
+    for (let n = 1; n <= 3; n++) owner.queue.push({ request: request(n) });
+    owner.feed();
+    await until(() => lost);
+    const [one, two, three] = await settle(owner.results);
+    expect(one?.status === 'fulfilled' && one.value.messageId).toBe('Q1');
+    // Message 2's body and dot were on the wire: may have been delivered. Message 3 was only handed over.
+    expect(two?.status === 'rejected' && two.reason).toMatchObject({ outcome: 'unknown' });
+    expect(three?.status === 'rejected' && three.reason).toMatchObject({ outcome: 'not-sent' });
+    expect(owner.session.ended).toBe(true);
+  });
+
+  test("a read that comes while the owner's events are held (a transport answering from inside the step) comes after them", async () => {
+    let quitting: Promise<void> | undefined;
+    const { owner } = pipelinedPeer({
+      // Once the owner has quit, the server answers at once, from inside the step's own writes.
+      synchronous: () => quitting !== undefined,
+      onSendable: (o) => {
+        o.feed();
+        if (o.results.length === 3 && quitting === undefined) quitting = o.session.quit();
+      },
+    });
+    await owner.session.whenReady;
+    for (let n = 1; n <= 3; n++) owner.queue.push({ request: request(n) });
+    owner.feed();
+    await until(() => quitting !== undefined && owner.session.ended);
+    const settled = await settle(owner.results);
+    // The quit was done before message 2's dot reply was read (inside the step that carried message
+    // 3): that reply is not taken ahead of the quit, so message 2 may have been delivered.
+    expect(settled.map((r) => (r.status === 'fulfilled' ? r.value.messageId : r.reason.code))).toEqual([
+      'Q1',
+      ErrorCodes.CLIENT_CLOSED,
+      ErrorCodes.CLIENT_CLOSED,
+    ]);
+    expect(settled[1]?.status === 'rejected' && settled[1].reason.outcome).toBe('unknown');
+  });
+
+  test('an owner with nothing to send is asked once per read that makes room, not again after the step', async () => {
+    let asked = 0;
+    const { owner } = pipelinedPeer({
+      onSendable: (o) => {
+        asked++;
+        o.feed();
+      },
+    });
+    await owner.session.whenReady;
+    owner.queue.push({ request: request(1) }, { request: request(2) });
+    owner.feed();
+    await until(() => owner.results.length === 2);
+    asked = 0;
+    await Promise.all(owner.results);
+    // Message 1's dot reply and message 2's MAIL/RCPT/354 in one read: asked before that step (nothing
+    // to give), and not again when the step leaves the session accepting, nor when message 2 ends
+    // (the session has accepted a send all along since).
+    expect(asked).toBe(1);
   });
 });
 
