@@ -50,7 +50,8 @@ export interface SessionOptions {
    * step (a further one is refused as busy, as at any time a next is held). During that call the
    * read is not applied yet (`state`, `messagesSent` and the earlier send's settlement are as
    * before it), and anything else the callee does to the session (quit(), an abort, closed(),
-   * receive()) takes effect right after that read's replies, in the order it was done.
+   * receive()) takes effect right after that read's replies, in the order it was done; a send()
+   * after any of those is refused as busy (it could not ride ahead of them).
    */
   readonly onSendable?: () => void;
 }
