@@ -67,7 +67,7 @@ function guardLabel(guard: unknown): string {
   if (type === 'replyIs') return String(params?.code);
   if (type === 'replyClass') return `${String(params?.class)}xx`;
   if (type === 'settles') return `${String(params?.reply)}, next ${String(params?.next)}`;
-  if (type === 'groupTaken') return 'all positive, in turn';
+  if (type === 'groupTaken') return 'all positive, in turn; may carry the next send';
   if (type === 'unaskedBehind') return `unasked behind (${String(params?.outstanding)})`;
   return type ?? '';
 }
