@@ -64,7 +64,7 @@ export function toSmtpError(thrown: unknown): SmtpError {
  * The message names the thrown value's type only (its text may carry data); the value is `cause`.
  */
 export function internalError(thrown: unknown): SmtpError {
-  const kind = thrown instanceof Error ? thrown.name : thrown === null ? 'null' : typeof thrown;
+  const kind = thrownKind(thrown);
   return new SmtpError({
     code: ErrorCodes.INTERNAL_ERROR,
     origin: 'local',
@@ -75,4 +75,9 @@ export function internalError(thrown: unknown): SmtpError {
       'the message may or may not have been sent',
     cause: thrown,
   });
+}
+
+/** What was thrown, named by its type only (its text may carry data). */
+export function thrownKind(thrown: unknown): string {
+  return thrown instanceof Error ? thrown.name : thrown === null ? 'null' : typeof thrown;
 }

@@ -4,6 +4,7 @@
  */
 import { ErrorCodes } from '../errors/codes.js';
 import { type Outcome, SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
+import { thrownKind } from './failure-action.js';
 
 /**
  * CLIENT_CLOSED: the pool's close ended this send. `during` is the failure its aborted transaction
@@ -54,7 +55,7 @@ export function usageError(field: string, problem: string): SmtpUsageError {
  */
 export function clientCreationError(thrown: unknown): SmtpError {
   if (thrown instanceof SmtpError) return thrown;
-  const kind = thrown instanceof Error ? thrown.name : thrown === null ? 'null' : typeof thrown;
+  const kind = thrownKind(thrown);
   return new SmtpError({
     code: ErrorCodes.INTERNAL_ERROR,
     origin: 'local',

@@ -9,20 +9,9 @@ export function encodeFlight(commands: readonly Command[]): Uint8Array {
   return encodeCommands(commands);
 }
 
-/** Every line of the flight, each encoded alone (for the transcript), or the same throw. */
+/** Every line of the flight, each encoded alone (for the transcript: the same octets, line by line), or the same throw. */
 export function encodeFlightLines(commands: readonly Command[]): Uint8Array[] {
   const lines: Uint8Array[] = [];
   for (const command of commands) lines.push(encodeCommand(command));
   return lines;
-}
-
-export function joinFlight(lines: readonly Uint8Array[]): Uint8Array {
-  if (lines.length === 1) return lines[0]!;
-  const out = new Uint8Array(lines.reduce((sum, line) => sum + line.length, 0));
-  let offset = 0;
-  for (const line of lines) {
-    out.set(line, offset);
-    offset += line.length;
-  }
-  return out;
 }

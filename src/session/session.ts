@@ -11,7 +11,7 @@ import type { Reply } from '../protocol/reply-types.js';
 import { resolveConfig } from './config.js';
 import { crashSettlements } from './crash.js';
 import { aborted, asUsageError, sessionEnded } from './failures.js';
-import { encodeFlight, encodeFlightLines, joinFlight } from './flight.js';
+import { encodeFlight, encodeFlightLines } from './flight.js';
 import { acceptsSend, type HandedSend, type MachineEffect, type SessionEvent } from './machine-types.js';
 import { abortedBeforeSend, busy, PendingSends } from './pending-sends.js';
 import {
@@ -359,11 +359,9 @@ export class Session {
   #write(commands: readonly Command[], secret: boolean): void {
     let bytes: Uint8Array;
     try {
-      if (this.#transcript.enabled) {
-        const lines = encodeFlightLines(commands);
-        this.#transcript.commands(lines, secret);
-        bytes = joinFlight(lines);
-      } else bytes = encodeFlight(commands);
+      bytes = encodeFlight(commands);
+      // Logged line by line only when a transcript is kept (encodeCommands is the same octets joined).
+      if (this.#transcript.enabled) this.#transcript.commands(encodeFlightLines(commands), secret);
     } catch (error) {
       // Nothing was written; the machine ends the session with the encoder's usage error.
       this.#send({ type: 'command.refused', error: asUsageError(error) });
