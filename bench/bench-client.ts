@@ -22,6 +22,11 @@ export interface ClientSetup {
   readonly maxMessageSize: number;
   /** Raw only: dot-stuff a stream on the fly instead of writing pre-encoded bytes. */
   readonly rawStream: boolean;
+  /**
+   * Every send, warm-up included, composes its message from COMPOSE_FIELDS with the client's own
+   * composer instead of sending the prepared body (the raw reference has none: it does not run).
+   */
+  readonly composed: boolean;
 }
 
 export interface BenchClient {

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { type BenchClient, type ClientSetup, windowed } from './bench-client.js';
-import { CLIENT_NAME, FROM, TO } from './message-fixture.js';
+import { CLIENT_NAME, COMPOSE_FIELDS, FROM, TO } from './message-fixture.js';
 
 type Package = typeof import('../src/index.js');
 
@@ -28,7 +28,11 @@ async function load(): Promise<Package> {
 }
 
 interface Sender {
-  send(options: { from: string; to: string; message: Buffer | Readable }): Promise<unknown>;
+  send(options: {
+    from: string;
+    to: string | readonly string[];
+    message: Buffer | Uint8Array | Readable;
+  }): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -42,8 +46,8 @@ function clientOptions(setup: ClientSetup) {
   };
 }
 
-async function open(setup: ClientSetup): Promise<Sender> {
-  const { createClient, createPool } = await load();
+async function open(setup: ClientSetup, pkg: Package): Promise<Sender> {
+  const { createClient, createPool } = pkg;
   if (setup.connections === 1) return createClient(clientOptions(setup));
   note = note ? `createPool, ${note}` : 'createPool';
   // Like nodemailer's `maxMessages: Infinity`: no recycling after 100 messages (the pool's default,
@@ -56,18 +60,20 @@ async function open(setup: ClientSetup): Promise<Sender> {
 }
 
 export async function createSmtpMachineClient(setup: ClientSetup): Promise<BenchClient> {
-  const sender = await open(setup);
+  const pkg = await load();
+  const sender = await open(setup, pkg);
   const window = Math.max(8, 8 * setup.connections);
   const sendOne = (message: () => Buffer | Readable) => () =>
     sender.send({ from: FROM, to: TO, message: message() });
+  // Composed: the package's own composer builds every message (Date, Message-ID, MIME headers).
+  const { from, to, subject, text } = COMPOSE_FIELDS;
+  const composeOne = () => {
+    const { envelope, raw } = pkg.composeMessage({ from, to: [to], subject, text });
+    return sender.send({ from: envelope.from, to: envelope.to, message: raw });
+  };
   return {
-    warm: (count) =>
-      windowed(
-        count,
-        window,
-        sendOne(() => setup.warmBody),
-      ),
-    run: (count) => windowed(count, window, sendOne(setup.body)),
+    warm: (count) => windowed(count, window, setup.composed ? composeOne : sendOne(() => setup.warmBody)),
+    run: (count) => windowed(count, window, setup.composed ? composeOne : sendOne(setup.body)),
     close: () => sender.close(),
   };
 }

@@ -14,7 +14,8 @@ export interface MessagePlan {
   /** Octets of each warm-up message (a Buffer); 1 KB unless set. */
   readonly warmSize?: number;
   readonly size: number;
-  readonly source: 'buffer' | 'stream';
+  /** `composed`: each client composes every message from the same fields (no raw reference). */
+  readonly source: 'buffer' | 'stream' | 'composed';
 }
 
 export interface WorkerTask extends MessagePlan {
@@ -43,6 +44,7 @@ async function makeClient(
   name: ClientName,
   setup: ClientSetup,
 ): Promise<{ client: BenchClient; note?: string }> {
+  if (name === 'raw' && setup.composed) throw new Error('the raw reference does not compose messages');
   if (name === 'raw') return { client: (await import('./client-raw.js')).createRawClient(setup) };
   if (name === 'nodemailer')
     return { client: (await import('./client-nodemailer.js')).createNodemailerClient(setup) };
@@ -65,6 +67,7 @@ async function main(task: WorkerTask): Promise<WorkerResult> {
     warmEncoded: encodeData(warmBody).bytes,
     maxMessageSize: Math.max(task.size * 2, 10 * MB),
     rawStream: task.client === 'raw' && task.source === 'stream',
+    composed: task.source === 'composed',
   };
   const profileDir = process.env.BENCH_PROFILE_DIR;
   const hooks = profileDir ? await import('./profile-hooks.js') : undefined;

@@ -34,6 +34,17 @@ export function buildMessage(size: number): Buffer {
   return out;
 }
 
+/**
+ * The fields both composing clients turn into a message on every send (smtp-machine's
+ * composeMessage, nodemailer's own composer): a plain-text message of about 1 KB once composed.
+ */
+export const COMPOSE_FIELDS = {
+  from: `Bench <${FROM}>`,
+  to: TO,
+  subject: 'benchmark message composed per send',
+  text: `${LINE.slice(0, 70)}\r\n`.repeat(10), // lines under 76: 7bit for both composers
+} as const;
+
 /** Whole lines adding up to just under 64 KiB: a streamed body never splits a line at a chunk edge. */
 const STREAM_CHUNK = Buffer.from(LINE.repeat(Math.floor(65536 / LINE.length)), 'latin1');
 

@@ -14,6 +14,8 @@ export interface CaseSpec extends MessagePlan {
   readonly clients: readonly ClientName[];
   /** One-way delay added by the latency proxy (ms). */
   readonly latencyMs?: number;
+  /** Sink and client pinned to these CPUs (`taskset -c`): the one-core cases. */
+  readonly cpus?: string;
 }
 
 export interface ClientSummary {

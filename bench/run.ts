@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tasksetInstalled } from './affinity.js';
 import type { ClientName } from './bench-client.js';
 import { checkQuiet } from './busy-cpu.js';
 import { renderChart } from './chart-svg.js';
@@ -66,6 +67,21 @@ function cases(quick: boolean): CaseSpec[] {
       warmup: scale(20_000),
     });
   }
+  // The same, with every message composed per send by the client's own composer (most callers give
+  // nodemailer fields, not bytes); the raw reference has no composer and sits these out.
+  for (const sink of sinks.filter((s) => !s.endsWith('nopipe'))) {
+    list.push({
+      ...small,
+      name: `1k-composed/1conn/${sink}`,
+      source: 'composed',
+      clients: ['smtp-machine', 'nodemailer'],
+      kind: 'throughput',
+      sink,
+      connections: 1,
+      messages: scale(2000),
+      warmup: scale(20_000),
+    });
+  }
   for (const sink of sinks.filter((s) => !s.endsWith('nopipe'))) {
     list.push({
       ...small,
@@ -76,6 +92,22 @@ function cases(quick: boolean): CaseSpec[] {
       messages: scale(2000),
       warmup: scale(20_000),
     });
+  }
+  // Sink and client on one CPU: no wake-up across cores per reply (see affinity.ts), so what is
+  // measured is the clients' own work; skipped without taskset.
+  if (tasksetInstalled()) {
+    for (const sink of sinks.filter((s) => !s.endsWith('nopipe'))) {
+      list.push({
+        ...small,
+        name: `1k/1conn/${sink}/one-core`,
+        kind: 'throughput',
+        sink,
+        cpus: '0',
+        connections: 1,
+        messages: scale(2000),
+        warmup: scale(20_000),
+      });
+    }
   }
   const fast = sinks[0] as SinkName;
   const latency = { ...small, kind: 'latency' as const, latencyMs: 10 };
@@ -144,7 +176,7 @@ async function measureRtt(port: number): Promise<number> {
 async function runCase(spec: CaseSpec, runs: number): Promise<CaseResult> {
   const started: RunningProcess[] = [];
   try {
-    const sink = await startSink(spec.sink as SinkName);
+    const sink = await startSink(spec.sink as SinkName, spec.cpus);
     started.push(sink);
     let port = sink.port;
     let measuredRttMs: number | undefined;
@@ -160,7 +192,7 @@ async function runCase(spec: CaseSpec, runs: number): Promise<CaseResult> {
       for (const client of spec.clients) {
         const task: WorkerTask = { client, host: '127.0.0.1', port, ...pick(spec) };
         try {
-          results.get(client)?.push(await runWorker(task, 180_000));
+          results.get(client)?.push(await runWorker(task, 180_000, process.env, spec.cpus));
         } catch (error) {
           failures.get(client)?.push(error instanceof Error ? error.message : String(error));
           process.stderr.write(

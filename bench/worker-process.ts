@@ -1,6 +1,7 @@
 /** Runs one client-worker.ts process (one timed run of one client) and reads its RESULT line. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { pinned } from './affinity.js';
 import type { WorkerResult, WorkerTask } from './client-worker.js';
 
 const WORKER = fileURLToPath(new URL('./client-worker.ts', import.meta.url));
@@ -9,9 +10,11 @@ export function runWorker(
   task: WorkerTask,
   timeoutMs: number,
   env: NodeJS.ProcessEnv = process.env,
+  cpus?: string,
 ): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(task)], {
+    const [command, argv] = pinned(cpus, process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(task)]);
+    const child = spawn(command, argv, {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

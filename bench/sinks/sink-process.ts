@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { pinned } from '../affinity.js';
 
 export const SMTP_SINK = '/usr/sbin/smtp-sink';
 
@@ -94,15 +95,19 @@ function track(name: string, port: number, child: ChildProcess): RunningProcess 
   return { name, port, pid: child.pid ?? -1, stop };
 }
 
-function nodeScript(file: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', here(file), ...args], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+function nodeScript(file: string, args: string[], cpus?: string): ChildProcess {
+  const [command, argv] = pinned(cpus, process.execPath, ['--import', 'tsx', here(file), ...args]);
+  return spawn(command, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
 }
 
-export async function startSink(name: SinkName): Promise<RunningProcess> {
+/** `cpus`: run the sink on these CPUs only (`taskset -c`, the one-core cases). */
+export async function startSink(name: SinkName, cpus?: string): Promise<RunningProcess> {
   if (name === 'smtp-server' || name === 'smtp-server-nopipe') {
-    const child = nodeScript('./smtp-server-sink.ts', name === 'smtp-server' ? [] : ['--no-pipelining']);
+    const child = nodeScript(
+      './smtp-server-sink.ts',
+      name === 'smtp-server' ? [] : ['--no-pipelining'],
+      cpus,
+    );
     return track(name, await readyPort(child), child);
   }
   const port = await freePort();
@@ -116,7 +121,8 @@ export async function startSink(name: SinkName): Promise<RunningProcess> {
     `127.0.0.1:${port}`,
     '256',
   ];
-  const child = spawn(SMTP_SINK, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const [command, argv] = pinned(cpus, SMTP_SINK, args);
+  const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitForPort(port, child);
   return track(name, port, child);
 }
