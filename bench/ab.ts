@@ -4,10 +4,15 @@
  * the usual warm-up, against one sink; prints each run and the medians of msg/s and CPU/msg.
  *   cp -r dist /tmp/dist-a && <change> && npm run build
  *   node --import tsx bench/ab.ts --a /tmp/dist-a --b dist [--sink smtp-sink|smtp-server|smtp-sink-nopipe]
- *     [--rounds 7] [--raw] [--connections 1] [--messages 2000] [--warmup 20000]
- * A build outside the repository needs node_modules on its path (e.g. `ln -s $PWD/node_modules /tmp/`).
+ *     [--rounds 7] [--raw] [--connections 1] [--messages 2000] [--warmup 20000] [--cpus 0]
+ * `--cpus 0` pins the sink and every worker to CPU 0 (the one-core cases: no cross-core wake-ups).
+ * A build outside the repository needs node_modules on its path (e.g. `ln -s $PWD/node_modules /tmp/`),
+ * and is an ES module only under a package.json saying so: without one, tsx (which the worker runs
+ * under) loaded it as CommonJS, with xstate's CommonJS build, ~1.5x the CPU per message of the same
+ * build in the repository's dist/. ab.ts writes `{"type":"module"}` beside such a build, and says so.
  */
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { ClientName } from './bench-client.js';
 import { checkQuiet } from './busy-cpu.js';
 import type { WorkerResult } from './client-worker.js';
@@ -30,15 +35,33 @@ interface Arm {
 const rate = (r: WorkerResult): number => (r.messages / r.wallMs) * 1000;
 const cpu = (r: WorkerResult): number => (r.cpuMs / r.messages) * 1000;
 
+/** Whether the nearest package.json above `dir` makes its .js files ES modules. */
+function underModulePackage(dir: string): boolean {
+  for (let at = dir; ; at = dirname(at)) {
+    const file = join(at, 'package.json');
+    if (existsSync(file)) return /"type"\s*:\s*"module"/.test(readFileSync(file, 'utf8'));
+    if (dirname(at) === at) return false;
+  }
+}
+
+/** A build copied out of the repository loads as ESM only with a package.json saying so (see the header). */
+function ensureModule(dist: string): void {
+  if (underModulePackage(dist)) return;
+  writeFileSync(join(dist, 'package.json'), '{"type":"module"}\n');
+  console.log(`wrote ${join(dist, 'package.json')}: {"type":"module"} (else it loads as CommonJS)`);
+}
+
 async function main(): Promise<void> {
   const arms: Arm[] = [
     { label: 'A', client: 'smtp-machine', dist: resolve(option('a', 'dist')), results: [] },
     { label: 'B', client: 'smtp-machine', dist: resolve(option('b', 'dist')), results: [] },
   ];
+  for (const arm of arms) if (arm.dist) ensureModule(arm.dist);
   if (process.argv.includes('--raw')) arms.push({ label: 'raw', client: 'raw', results: [] });
   const rounds = Number(option('rounds', '7'));
   console.log(`cores busy with other processes before the run: ${(await checkQuiet()).toFixed(2)}`);
-  const sink = await startSink(option('sink', 'smtp-sink') as SinkName);
+  const cpus = process.argv.includes('--cpus') ? option('cpus', '0') : undefined;
+  const sink = await startSink(option('sink', 'smtp-sink') as SinkName, cpus);
   try {
     for (let round = 0; round < rounds; round++) {
       const line: string[] = [];
@@ -56,6 +79,7 @@ async function main(): Promise<void> {
           },
           180_000,
           arm.dist ? { ...process.env, SMTP_MACHINE_DIST: arm.dist } : process.env,
+          cpus,
         );
         arm.results.push(result);
         line.push(`${arm.label} ${rate(result).toFixed(0)}/s ${cpu(result).toFixed(1)} µs`);

@@ -198,10 +198,35 @@ function isIpv6(text: string): boolean {
 }
 
 /**
+ * ASCII addresses that parsed, with their result. For a non-empty ASCII address every check below
+ * gives the same answer whatever the options (they only matter for '' and for non-ASCII text), so a
+ * hit is the answer the full parse would give. Each send checks its addresses when queued, when the
+ * session takes it and when its commands are encoded: with the memo that is one parse, not three.
+ * Bounded: emptied when full. Refusals are never remembered (their message names the field).
+ */
+const parsedAscii = new Map<string, ParsedAddress>();
+const PARSED_ASCII_LIMIT = 256;
+
+/**
  * Parses `local@domain` (no angle brackets) per RFC 5321 §4.1.2. The local part is scanned by the
  * grammar, so the '@' that ends it is the one outside any quotes: `"a@b x"@c.example` → c.example.
  */
 export function parseAddress(address: string, field: string, options: AddressOptions): ParsedAddress {
+  if (typeof address !== 'string') {
+    throw usageError(ErrorCodes.INVALID_ARGUMENT, field, 'must be a string');
+  }
+  const known = parsedAscii.get(address);
+  if (known !== undefined) return known;
+  const parsed = parseAddressUncached(address, field, options);
+  if (address !== '' && isAscii(address)) {
+    if (parsedAscii.size >= PARSED_ASCII_LIMIT) parsedAscii.clear();
+    parsedAscii.set(address, parsed);
+  }
+  return parsed;
+}
+
+/** parseAddress without the memo (exported for the property that the memo changes no answer). */
+export function parseAddressUncached(address: string, field: string, options: AddressOptions): ParsedAddress {
   if (typeof address !== 'string') {
     throw usageError(ErrorCodes.INVALID_ARGUMENT, field, 'must be a string');
   }
@@ -242,7 +267,7 @@ export function parseAddress(address: string, field: string, options: AddressOpt
   if (!isDomain(domain, !ascii) && !isAddressLiteral(domain)) {
     throw usageError(ErrorCodes.INVALID_ADDRESS, field, 'domain is not a domain name or address literal');
   }
-  return { localPart, domain };
+  return Object.freeze({ localPart, domain });
 }
 
 /** Validates an envelope address (without angle brackets; '' is the null sender). Throws SmtpUsageError. */

@@ -1,8 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../src/errors/codes.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { SmtpUsageError } from '../../src/errors/smtp-error.js';
-import { isAscii, parseAddress, validateAddress } from '../../src/protocol/address.js';
+import {
+  type AddressOptions,
+  isAscii,
+  parseAddress,
+  parseAddressUncached,
+  validateAddress,
+} from '../../src/protocol/address.js';
 
 const ASCII = { allowNull: false, smtputf8: false };
 const UTF8 = { allowNull: false, smtputf8: true };
@@ -165,5 +172,68 @@ describe('isAscii', () => {
     ['😀', false],
   ] as const)('%j → %s', (text, expected) => {
     expect(isAscii(text)).toBe(expected);
+  });
+});
+
+describe('the parsed-address memo', () => {
+  /** What a parse answers: the parts, or the refusal's code, field and message. */
+  function answer(parse: typeof parseAddress, address: string, field: string, options: AddressOptions) {
+    try {
+      return { ok: parse(address, field, options) };
+    } catch (error) {
+      const refused = error as SmtpUsageError;
+      return { code: refused.code, field: refused.field, message: refused.message };
+    }
+  }
+
+  // Short strings over an alphabet that makes valid, invalid, quoted, literal, null and non-ASCII
+  // addresses, repeated so that most parses after the first of each are memo hits.
+  const piece = fc.constantFrom(
+    'a',
+    'b',
+    '.',
+    '@',
+    '"',
+    '\\',
+    ' ',
+    '[',
+    ']',
+    ':',
+    '1',
+    '-',
+    'é',
+    '\x01',
+    'x.example',
+  );
+  const address = fc.array(piece, { maxLength: 8 }).map((parts) => parts.join(''));
+  const call = fc.record({
+    address: fc.oneof(address, fc.constantFrom('', 'user@example.com', 'üser@example.com', 'a@b')),
+    field: fc.constantFrom('from', 'to', 'to[3]'),
+    options: fc.record({ allowNull: fc.boolean(), smtputf8: fc.boolean() }),
+  });
+
+  it('gives every call the answer of a parse without it, whatever came before (any options, any field)', () => {
+    fc.assert(
+      fc.property(fc.array(call, { minLength: 1, maxLength: 40 }), (calls) => {
+        for (const { address, field, options } of calls) {
+          expect(answer(parseAddress, address, field, options)).toEqual(
+            answer(parseAddressUncached, address, field, options),
+          );
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('stays bounded and correct past its size (more distinct addresses than it holds)', () => {
+    for (let i = 0; i < 1000; i++) {
+      const valid = `user${i}@example.com`;
+      expect(parseAddress(valid, 'to', ASCII)).toEqual({ localPart: `user${i}`, domain: 'example.com' });
+      expect(refusal(`user${i}@-bad-.example`).code).toBe(ErrorCodes.INVALID_ADDRESS);
+    }
+    // An address that parsed with SMTPUTF8 off still parses the same with it on, and the result is frozen.
+    const parsed = parseAddress('user1@example.com', 'from', UTF8);
+    expect(parsed).toEqual({ localPart: 'user1', domain: 'example.com' });
+    expect(Object.isFrozen(parsed)).toBe(true);
   });
 });
