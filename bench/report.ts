@@ -106,7 +106,7 @@ const fixed = (value: number | undefined, digits: number): string =>
 
 export function formatTable(results: readonly CaseResult[]): string {
   const lines: string[] = [];
-  const header = `${'case'.padEnd(34)} ${'client'.padEnd(13)} ${pad('msg/s', 8)} ${pad('min–max', 13)} ${pad('wall ms', 8)} ${pad('CPU ms/msg', 10)} ${pad('RTT/msg', 8)} ${pad('peak MB', 8)} ${pad('extra MB', 8)}`;
+  const header = `${'case'.padEnd(40)} ${'client'.padEnd(13)} ${pad('msg/s', 8)} ${pad('min–max', 13)} ${pad('wall ms', 8)} ${pad('CPU ms/msg', 10)} ${pad('RTT/msg', 8)} ${pad('peak MB', 8)} ${pad('extra MB', 8)}`;
   lines.push(header, '-'.repeat(header.length));
   for (const result of results) {
     for (const [client, s] of Object.entries(result.clients)) {
@@ -114,7 +114,7 @@ export function formatTable(results: readonly CaseResult[]): string {
       const range = `${s.msgPerSecMin.toFixed(0)}–${s.msgPerSecMax.toFixed(0)}`;
       const failed = s.failures.length > 0 ? ` (${s.failures.length} failed)` : '';
       lines.push(
-        `${result.spec.name.padEnd(34)} ${client.padEnd(13)} ${pad(s.msgPerSec.toFixed(s.msgPerSec < 100 ? 1 : 0), 8)} ${pad(range, 13)} ${pad(s.wallMs.toFixed(0), 8)} ${pad(fixed(s.cpuMsPerMsg, 3), 10)} ${pad(fixed(s.rttPerMsg, 2), 8)} ${pad(s.peakRssMb.toFixed(0), 8)} ${pad(s.extraRssMb.toFixed(0), 8)}${failed}${s.note && s.note !== 'createClient' ? ` [${s.note}]` : ''}`,
+        `${result.spec.name.padEnd(40)} ${client.padEnd(13)} ${pad(s.msgPerSec.toFixed(s.msgPerSec < 100 ? 1 : 0), 8)} ${pad(range, 13)} ${pad(s.wallMs.toFixed(0), 8)} ${pad(fixed(s.cpuMsPerMsg, 3), 10)} ${pad(fixed(s.rttPerMsg, 2), 8)} ${pad(s.peakRssMb.toFixed(0), 8)} ${pad(s.extraRssMb.toFixed(0), 8)}${failed}${s.note && s.note !== 'createClient' ? ` [${s.note}]` : ''}`,
       );
     }
     const ratioText = Object.entries(result.ratios)
@@ -122,7 +122,7 @@ export function formatTable(results: readonly CaseResult[]): string {
       .join(' · ');
     const rtt =
       result.measuredRttMs === undefined ? '' : `measured RTT ${result.measuredRttMs.toFixed(1)} ms · `;
-    if (ratioText || rtt) lines.push(`${''.padEnd(34)} ↳ ${rtt}${ratioText}`);
+    if (ratioText || rtt) lines.push(`${''.padEnd(40)} ↳ ${rtt}${ratioText}`);
   }
   return lines.join('\n');
 }

@@ -96,17 +96,22 @@ function cases(quick: boolean): CaseSpec[] {
   // Sink and client on one CPU: no wake-up across cores per reply (see affinity.ts), so what is
   // measured is the clients' own work; skipped without taskset.
   if (tasksetInstalled()) {
-    for (const sink of sinks.filter((s) => !s.endsWith('nopipe'))) {
-      list.push({
-        ...small,
-        name: `1k/1conn/${sink}/one-core`,
-        kind: 'throughput',
-        sink,
-        cpus: '0',
-        connections: 1,
-        messages: scale(2000),
-        warmup: scale(20_000),
-      });
+    for (const composed of [false, true]) {
+      for (const sink of sinks.filter((s) => !s.endsWith('nopipe'))) {
+        list.push({
+          ...small,
+          ...(composed
+            ? { source: 'composed' as const, clients: ['smtp-machine', 'nodemailer'] as const }
+            : {}),
+          name: `1k${composed ? '-composed' : ''}/1conn/${sink}/one-core`,
+          kind: 'throughput',
+          sink,
+          cpus: '0',
+          connections: 1,
+          messages: scale(2000),
+          warmup: scale(20_000),
+        });
+      }
     }
   }
   const fast = sinks[0] as SinkName;
