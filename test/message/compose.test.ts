@@ -1,7 +1,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { SmtpUsageError } from '../../src/errors/smtp-error.js';
-import { composeMessage, formatDate } from '../../src/message/compose.js';
+import { composeMessage, formatDate, textBody } from '../../src/message/compose.js';
+import { encodeQuotedPrintable } from '../../src/message/quoted-printable.js';
 
 const counter = () => {
   let n = 0;
@@ -52,6 +53,21 @@ describe('composeMessage', () => {
     expect(text.endsWith('\r\n\r\nline one\r\nline two')).toBe(true);
     expect(message.envelope).toEqual({ from: 'ada@example.org', to: ['bob@example.net'] });
     expect(message.messageId).toMatch(/^<[0-9a-f]{32}@example\.org>$/);
+  });
+
+  it('draws Message-IDs and boundaries from the CSPRNG without repeats (octets taken from blocks once each)', () => {
+    const { random: _deterministic, ...unseeded } = base;
+    const ids = new Set<string>();
+    const boundaries = new Set<string>();
+    // More than one 4 KiB block of random octets (16 for the id, 12 for each boundary).
+    for (let i = 0; i < 400; i++) {
+      const message = composeMessage({ ...unseeded, text: 'plain', html: '<p>html</p>' });
+      ids.add(message.messageId);
+      boundaries.add(/boundary="([^"]+)"/.exec(decode(message.raw))?.[1] ?? '');
+    }
+    expect(ids.size).toBe(400);
+    expect(boundaries.size).toBe(400);
+    expect([...ids].every((id) => /^<[0-9a-f]{32}@example\.org>$/.test(id))).toBe(true);
   });
 
   it('puts Bcc recipients in the envelope only, once each', () => {
@@ -167,5 +183,39 @@ describe('composeMessage', () => {
     const text = decode(raw);
     expect(text.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
     for (const line of text.split('\r\n')) expect(line.length).toBeLessThanOrEqual(998);
+  });
+});
+
+describe('textBody (a text part in one pass)', () => {
+  /** The rule as first written: split on any break, 7bit when ASCII, no NUL and no line over 998. */
+  function reference(text: string) {
+    const lines = text.split(/\r\n|\r|\n/);
+    const sevenBit =
+      [...text].every((ch) => ch.charCodeAt(0) <= 0x7f) &&
+      !text.includes('\0') &&
+      lines.every((l) => l.length <= 998);
+    return sevenBit
+      ? { encoding: '7bit', body: lines.join('\r\n') }
+      : { encoding: 'quoted-printable', body: encodeQuotedPrintable(text) };
+  }
+  const piece = fc.oneof(
+    fc.constantFrom('\r\n', '\r', '\n', '\0', 'é', '😀', ' ', '.', 'a'),
+    fc.string({ maxLength: 20 }),
+    fc.nat({ max: 1100 }).map((n) => 'x'.repeat(n)),
+  );
+
+  test.prop([fc.array(piece, { maxLength: 30 })], { numRuns: 500 })(
+    'answers as the split-and-check rule for any text (breaks, NUL, 8-bit, lines around 998)',
+    (pieces) => {
+      const text = pieces.join('');
+      expect(textBody(text)).toEqual(reference(text));
+    },
+  );
+
+  it('keeps a CRLF-only text as it is and makes other breaks CRLF', () => {
+    expect(textBody('a\r\nb\r\n')).toEqual({ encoding: '7bit', body: 'a\r\nb\r\n' });
+    expect(textBody('a\nb\rc\r\n')).toEqual({ encoding: '7bit', body: 'a\r\nb\r\nc\r\n' });
+    expect(textBody(`${'x'.repeat(998)}\r\n`).encoding).toBe('7bit');
+    expect(textBody(`${'x'.repeat(999)}\r\n`).encoding).toBe('quoted-printable');
   });
 });
