@@ -6,6 +6,8 @@
  *   node --import tsx bench/ab.ts --a /tmp/dist-a --b dist [--sink smtp-sink|smtp-server|smtp-sink-nopipe]
  *     [--rounds 7] [--raw] [--connections 1] [--messages 2000] [--warmup 20000] [--cpus 0]
  * `--cpus 0` pins the sink and every worker to CPU 0 (the one-core cases: no cross-core wake-ups).
+ * `--a-flags "..."` / `--b-flags "..."`: Node/V8 flags for that arm's workers (same build twice to
+ * measure a flag, e.g. `--b-flags --no-allocation-site-pretenuring`).
  * A build outside the repository needs node_modules on its path (e.g. `ln -s $PWD/node_modules /tmp/`),
  * and is an ES module only under a package.json saying so: without one, tsx (which the worker runs
  * under) loaded it as CommonJS, with xstate's CommonJS build, ~1.5x the CPU per message of the same
@@ -29,6 +31,7 @@ interface Arm {
   readonly label: string;
   readonly client: ClientName;
   readonly dist?: string;
+  readonly flags?: string;
   readonly results: WorkerResult[];
 }
 
@@ -53,8 +56,20 @@ function ensureModule(dist: string): void {
 
 async function main(): Promise<void> {
   const arms: Arm[] = [
-    { label: 'A', client: 'smtp-machine', dist: resolve(option('a', 'dist')), results: [] },
-    { label: 'B', client: 'smtp-machine', dist: resolve(option('b', 'dist')), results: [] },
+    {
+      label: 'A',
+      client: 'smtp-machine',
+      dist: resolve(option('a', 'dist')),
+      flags: option('a-flags', ''),
+      results: [],
+    },
+    {
+      label: 'B',
+      client: 'smtp-machine',
+      dist: resolve(option('b', 'dist')),
+      flags: option('b-flags', ''),
+      results: [],
+    },
   ];
   for (const arm of arms) if (arm.dist) ensureModule(arm.dist);
   if (process.argv.includes('--raw')) arms.push({ label: 'raw', client: 'raw', results: [] });
@@ -78,7 +93,11 @@ async function main(): Promise<void> {
             source: 'buffer',
           },
           180_000,
-          arm.dist ? { ...process.env, SMTP_MACHINE_DIST: arm.dist } : process.env,
+          {
+            ...process.env,
+            ...(arm.dist ? { SMTP_MACHINE_DIST: arm.dist } : {}),
+            ...(arm.flags ? { BENCH_NODE_FLAGS: arm.flags } : {}),
+          },
           cpus,
         );
         arm.results.push(result);
@@ -91,7 +110,7 @@ async function main(): Promise<void> {
   }
   for (const arm of arms) {
     console.log(
-      `${arm.label.padEnd(4)} ${arm.dist ?? ''}: median ${median(arm.results.map(rate)).toFixed(0)} msg/s, ` +
+      `${arm.label.padEnd(4)} ${arm.dist ?? ''}${arm.flags ? ` ${arm.flags}` : ''}: median ${median(arm.results.map(rate)).toFixed(0)} msg/s, ` +
         `${median(arm.results.map(cpu)).toFixed(1)} µs CPU/msg`,
     );
   }

@@ -2,7 +2,7 @@
  * Where a client's CPU and allocations go while it sends 1 KB messages: profiles one worker's timed
  * part (see profile-hooks.ts) and splits self time and allocated bytes by layer (xstate, session,
  * transport, protocol, Node core, GC). Usage:
- *   node --import tsx bench/profile.ts [--client smtp-machine] [--sink smtp-sink] [--messages 5000] [--connections 1]
+ *   node --import tsx bench/profile.ts [--client smtp-machine] [--sink smtp-sink] [--messages 5000] [--connections 1] [--source buffer|composed]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     messages,
     warmup: Number(option('warmup', '20000')),
     size: 1024,
-    source: 'buffer',
+    source: option('source', 'buffer') as WorkerTask['source'],
   };
   const worker = fileURLToPath(new URL('./client-worker.ts', import.meta.url));
   const runWorker = (kind: 'cpu' | 'heap') =>

@@ -13,7 +13,15 @@ export function runWorker(
   cpus?: string,
 ): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const [command, argv] = pinned(cpus, process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(task)]);
+    // BENCH_NODE_FLAGS: V8/Node flags for the client process only (e.g. --no-allocation-site-pretenuring).
+    const flags = (env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const [command, argv] = pinned(cpus, process.execPath, [
+      ...flags,
+      '--import',
+      'tsx',
+      WORKER,
+      JSON.stringify(task),
+    ]);
     const child = spawn(command, argv, {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
