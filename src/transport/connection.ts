@@ -11,6 +11,7 @@ import { Session } from '../session/session.js';
 import type { SendRequest, SendResult, SessionEffect, SessionOptions } from '../session/types.js';
 import { BodyWriter, writeInline } from './body-writer.js';
 import { abortError, dial, upgrade } from './connect.js';
+import { FlightWriter } from './flight-writer.js';
 
 export interface ConnectionParams {
   readonly host: string;
@@ -50,8 +51,8 @@ export class Connection {
   #body: BodyWriter | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #upgrading: AbortController | undefined;
-  /** The socket corked for the current flight (uncorked on the next tick). */
-  #corked: net.Socket | undefined;
+  /** What the session writes in one tick, leaving as one socket write at its end. */
+  readonly #flight = new FlightWriter();
   #isClosed = false;
   #resolveClosed!: () => void;
 
@@ -208,6 +209,8 @@ export class Connection {
   }
 
   #upgradeTls(): void {
+    // Nothing written before the upgrade may follow the handshake's first bytes.
+    this.#flight.flush();
     const plain = this.#socket;
     // Stop reading plaintext now (threats.md §1): from here on every byte goes to the TLS engine.
     // The 'close'/'error' listeners move too, so only the upgrade result reports this socket's fate.
@@ -234,28 +237,27 @@ export class Connection {
   }
 
   /**
-   * Everything written in one tick leaves as one flight (one writev, no small segment waiting on
-   * Nagle or on a delayed ACK): e.g. the dot and the next envelope (RFC 2920 §3.1), or MAIL, RCPT,
-   * `BDAT n LAST` and the chunk's bytes.
+   * Everything written in one tick leaves as one flight (flight-writer.ts: one socket write, no small
+   * segment waiting on Nagle or on a delayed ACK): e.g. the dot and the next envelope (RFC 2920 §3.1),
+   * or MAIL, RCPT, `BDAT n LAST` and the chunk's bytes.
    */
   readonly #write = (bytes: Uint8Array): boolean => {
     const socket = this.#socket;
     if (socket.destroyed) return false;
-    if (this.#corked !== socket) {
-      this.#corked = socket;
-      socket.cork();
-      process.nextTick(() => {
-        if (this.#corked === socket) this.#corked = undefined;
-        socket.uncork();
-      });
-    }
-    return socket.write(bytes);
+    this.#flight.add(socket, bytes);
+    return true;
   };
 
-  /** A write that does not start a flight of its own (it still joins one already corked in this tick). */
+  /**
+   * A body block, written now with its back-pressure answer; a flight gathered in this tick (a BDAT
+   * command) goes with it, in front.
+   */
   #writeNow(bytes: Uint8Array): boolean {
     const socket = this.#socket;
-    return !socket.destroyed && socket.write(bytes);
+    if (socket.destroyed) return false;
+    if (!this.#flight.pending) return socket.write(bytes);
+    this.#flight.add(socket, bytes);
+    return this.#flight.flush();
   }
 
   #writeBody(effect: Extract<SessionEffect, { type: 'writeBody' }>): void {
@@ -287,6 +289,8 @@ export class Connection {
   }
 
   #close(): void {
+    // What was written before the close (a QUIT) goes before the FIN.
+    this.#flight.flush();
     this.#body?.stop();
     if (this.#isClosed) return;
     if (this.#upgrading) {
