@@ -304,7 +304,7 @@ export function formatDate(date: Date): string {
 }
 
 function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  return Buffer.from(bytes).toString('hex');
 }
 
 /**
@@ -317,6 +317,8 @@ let randomBlock = new Uint8Array(0);
 let randomTaken = 0;
 
 function secureRandom(octets: number): Uint8Array {
+  if (!Number.isSafeInteger(octets) || octets < 0)
+    throw new RangeError('octets must be a non-negative integer');
   if (octets > RANDOM_BLOCK_OCTETS) return randomFillSync(new Uint8Array(octets));
   if (randomTaken + octets > randomBlock.length) {
     randomBlock = randomFillSync(new Uint8Array(RANDOM_BLOCK_OCTETS));

@@ -202,9 +202,11 @@ function isIpv6(text: string): boolean {
  * gives the same answer whatever the options (they only matter for '' and for non-ASCII text), so a
  * hit is the answer the full parse would give. Each send checks its addresses when queued, when the
  * session takes it and when its commands are encoded: with the memo that is one parse, not three.
- * Bounded: emptied when full. Refusals are never remembered (their message names the field).
+ * Bounded (at most 256 recent addresses, emptied when full; nothing else outlives a send). Refusals
+ * are never remembered (their message names the field).
  */
 const parsedAscii = new Map<string, ParsedAddress>();
+const NULL_PATH: ParsedAddress = Object.freeze({ localPart: '', domain: '' });
 const PARSED_ASCII_LIMIT = 256;
 
 /**
@@ -231,7 +233,7 @@ export function parseAddressUncached(address: string, field: string, options: Ad
     throw usageError(ErrorCodes.INVALID_ARGUMENT, field, 'must be a string');
   }
   if (address === '') {
-    if (options.allowNull) return { localPart: '', domain: '' };
+    if (options.allowNull) return NULL_PATH;
     throw usageError(ErrorCodes.INVALID_ADDRESS, field, 'must not be empty (the null path is for MAIL only)');
   }
   if (hasControlCharacter(address)) {

@@ -52,7 +52,8 @@ export class Connection {
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #upgrading: AbortController | undefined;
   /** What the session writes in one tick, leaving as one socket write at its end. */
-  readonly #flight = new FlightWriter();
+  // A write that throws at the end of the tick has lost the socket: destroying it reports the close.
+  readonly #flight = new FlightWriter(() => this.#socket.destroy());
   #isClosed = false;
   #resolveClosed!: () => void;
 

@@ -25,9 +25,15 @@ export class FlightWriter {
   #parts: Uint8Array[] = [];
   #octets = 0;
   readonly #defer: (flush: () => void) => void;
+  readonly #failed: (error: unknown) => void;
 
-  /** `defer` runs the flush at the end of the current tick (process.nextTick; tests pass their own). */
-  constructor(defer: (flush: () => void) => void = process.nextTick) {
+  /**
+   * `failed`: a write at the end of the tick threw (the caller's own writes see their throw); the
+   * connection treats it as lost. `defer` runs that flush at the end of the current tick
+   * (process.nextTick; tests pass their own).
+   */
+  constructor(failed: (error: unknown) => void, defer: (flush: () => void) => void = process.nextTick) {
+    this.#failed = failed;
     this.#defer = defer;
   }
 
@@ -69,7 +75,11 @@ export class FlightWriter {
   }
 
   readonly #flushAtTickEnd = (): void => {
-    this.flush();
+    try {
+      this.flush();
+    } catch (error) {
+      this.#failed(error);
+    }
   };
 }
 

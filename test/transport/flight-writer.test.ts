@@ -37,9 +37,12 @@ class FakeSocket implements FlightSocket {
 }
 
 /** A writer whose end of tick is run by hand. */
-function manualWriter(): { writer: FlightWriter; endTick: () => void } {
+function manualWriter(failures: unknown[] = []): { writer: FlightWriter; endTick: () => void } {
   const queued: (() => void)[] = [];
-  const writer = new FlightWriter((flush) => queued.push(flush));
+  const writer = new FlightWriter(
+    (error) => failures.push(error),
+    (flush) => queued.push(flush),
+  );
   const endTick = (): void => {
     for (const flush of queued.splice(0)) flush();
   };
@@ -91,6 +94,20 @@ describe('FlightWriter', () => {
     expect(socket.calls).toEqual([bytes('BDAT 5\r\nhello'), bytes('QUIT\r\n')]);
   });
 
+  it('a write that throws at the end of the tick is reported (the connection then counts the socket lost)', () => {
+    const failures: unknown[] = [];
+    const { writer, endTick } = manualWriter(failures);
+    const socket = new FakeSocket();
+    const boom = new Error('write failed');
+    socket.write = () => {
+      throw boom;
+    };
+    writer.add(socket, bytes('NOOP\r\n'));
+    endTick();
+    expect(failures).toEqual([boom]);
+    expect(writer.pending).toBe(false);
+  });
+
   it('writes nothing to a destroyed socket', () => {
     const { writer, endTick } = manualWriter();
     const socket = new FakeSocket();
@@ -113,7 +130,7 @@ describe('FlightWriter', () => {
   });
 
   it('by default ends the flight with process.nextTick (before the next I/O callback)', async () => {
-    const writer = new FlightWriter();
+    const writer = new FlightWriter(() => {});
     const socket = new FakeSocket();
     writer.add(socket, bytes('a'));
     writer.add(socket, bytes('b'));
