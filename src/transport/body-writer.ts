@@ -9,6 +9,7 @@ import { ErrorCodes } from '../errors/codes.js';
 import { SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
 import { DataEncoder } from '../protocol/data-encoder.js';
 import type { BodyTransfer } from '../session/types.js';
+import { joinParts } from './flight-writer.js';
 import {
   blockVerifier,
   chunkBytes,
@@ -196,7 +197,7 @@ export class BodyWriter {
     const pending: Uint8Array[] = [];
     let pendingOctets = 0;
     const flush = async (last: boolean): Promise<boolean> => {
-      const data = concat(pending.splice(0), pendingOctets);
+      const data = joinParts(pending.splice(0), pendingOctets);
       pendingOctets = 0;
       let offset = 0;
       do {
@@ -288,15 +289,4 @@ export class BodyWriter {
       this.socket.once('close', done);
     });
   }
-}
-
-function concat(parts: readonly Uint8Array[], octets: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(octets);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -51,8 +51,10 @@ export class Connection {
   #body: BodyWriter | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #upgrading: AbortController | undefined;
-  /** What the session writes in one tick, leaving as one socket write at its end. */
-  // A write that throws at the end of the tick has lost the socket: destroying it reports the close.
+  /**
+   * What the session writes in one tick, leaving as one socket write at its end; a write that throws
+   * there has lost the socket, and destroying it reports the close.
+   */
   readonly #flight = new FlightWriter(() => this.#socket.destroy());
   #isClosed = false;
   #resolveClosed!: () => void;

@@ -65,8 +65,7 @@ export class FlightWriter {
     this.#parts = [];
     this.#octets = 0;
     if (socket === undefined || socket.destroyed) return true;
-    if (parts.length === 1) return socket.write(parts[0] as Uint8Array);
-    if (octets <= JOIN_LIMIT_OCTETS) return socket.write(join(parts, octets));
+    if (octets <= JOIN_LIMIT_OCTETS || parts.length === 1) return socket.write(joinParts(parts, octets));
     socket.cork();
     let flushed = true;
     for (const part of parts) flushed = socket.write(part);
@@ -83,7 +82,9 @@ export class FlightWriter {
   };
 }
 
-function join(parts: readonly Uint8Array[], octets: number): Uint8Array {
+/** The parts as one array (the part itself when there is one); `octets` is their total length. */
+export function joinParts(parts: readonly Uint8Array[], octets: number): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
   const out = Buffer.allocUnsafe(octets);
   let at = 0;
   for (const part of parts) {
