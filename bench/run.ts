@@ -56,63 +56,29 @@ function cases(quick: boolean): CaseSpec[] {
   const sinks: SinkName[] = smtpSinkInstalled()
     ? ['smtp-sink', 'smtp-sink-nopipe', 'smtp-server', 'smtp-server-nopipe']
     : ['smtp-server', 'smtp-server-nopipe'];
-  for (const sink of sinks) {
-    list.push({
-      ...small,
-      name: `1k/1conn/${sink}`,
-      kind: 'throughput',
-      sink,
-      connections: 1,
-      messages: scale(2000),
-      warmup: scale(20_000),
-    });
-  }
-  // The same, with every message composed per send by the client's own composer (most callers give
+  const throughput = (name: string, sink: SinkName, more: Partial<CaseSpec> = {}): CaseSpec => ({
+    ...small,
+    name,
+    kind: 'throughput',
+    sink,
+    connections: 1,
+    messages: scale(2000),
+    warmup: scale(20_000),
+    ...more,
+  });
+  const pipelining = sinks.filter((s) => !s.endsWith('nopipe'));
+  // Composed: every message composed per send by the client's own composer (most callers give
   // nodemailer fields, not bytes); the raw reference has no composer and sits these out.
-  for (const sink of sinks.filter((s) => !s.endsWith('nopipe'))) {
-    list.push({
-      ...small,
-      name: `1k-composed/1conn/${sink}`,
-      source: 'composed',
-      clients: ['smtp-machine', 'nodemailer'],
-      kind: 'throughput',
-      sink,
-      connections: 1,
-      messages: scale(2000),
-      warmup: scale(20_000),
-    });
-  }
-  for (const sink of sinks.filter((s) => !s.endsWith('nopipe'))) {
-    list.push({
-      ...small,
-      name: `1k/pool5/${sink}`,
-      kind: 'throughput',
-      sink,
-      connections: 5,
-      messages: scale(2000),
-      warmup: scale(20_000),
-    });
-  }
+  const composed = { source: 'composed', clients: ['smtp-machine', 'nodemailer'] } as const;
+  for (const sink of sinks) list.push(throughput(`1k/1conn/${sink}`, sink));
+  for (const sink of pipelining) list.push(throughput(`1k-composed/1conn/${sink}`, sink, composed));
+  for (const sink of pipelining) list.push(throughput(`1k/pool5/${sink}`, sink, { connections: 5 }));
   // Sink and client on one CPU: no wake-up across cores per reply (see affinity.ts), so what is
   // measured is the clients' own work; skipped without taskset.
   if (tasksetInstalled()) {
-    for (const composed of [false, true]) {
-      for (const sink of sinks.filter((s) => !s.endsWith('nopipe'))) {
-        list.push({
-          ...small,
-          ...(composed
-            ? { source: 'composed' as const, clients: ['smtp-machine', 'nodemailer'] as const }
-            : {}),
-          name: `1k${composed ? '-composed' : ''}/1conn/${sink}/one-core`,
-          kind: 'throughput',
-          sink,
-          cpus: '0',
-          connections: 1,
-          messages: scale(2000),
-          warmup: scale(20_000),
-        });
-      }
-    }
+    for (const sink of pipelining) list.push(throughput(`1k/1conn/${sink}/one-core`, sink, { cpus: '0' }));
+    for (const sink of pipelining)
+      list.push(throughput(`1k-composed/1conn/${sink}/one-core`, sink, { ...composed, cpus: '0' }));
   }
   const fast = sinks[0] as SinkName;
   const latency = { ...small, kind: 'latency' as const, latencyMs: 10 };
