@@ -6,12 +6,11 @@
 import { type Actor, createActor, type SnapshotFrom } from 'xstate';
 import type { Phase, SmtpError } from '../errors/smtp-error.js';
 import type { Capabilities } from '../protocol/capabilities.js';
-import type { Command } from '../protocol/command.js';
+import { type Command, encodeCommand, encodeCommands } from '../protocol/command.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { resolveConfig } from './config.js';
 import { crashSettlements } from './crash.js';
 import { aborted, asUsageError, sessionEnded } from './failures.js';
-import { encodeFlight, encodeFlightLines } from './flight.js';
 import { acceptsSend, type HandedSend, type MachineEffect, type SessionEvent } from './machine-types.js';
 import { abortedBeforeSend, busy, PendingSends } from './pending-sends.js';
 import {
@@ -359,9 +358,10 @@ export class Session {
   #write(commands: readonly Command[], secret: boolean): void {
     let bytes: Uint8Array;
     try {
-      bytes = encodeFlight(commands);
+      // One flight, one buffer (RFC 2920 §3.1), through the one command encoder (throws before any byte).
+      bytes = encodeCommands(commands);
       // Logged line by line only when a transcript is kept (encodeCommands is the same octets joined).
-      if (this.#transcript.enabled) this.#transcript.commands(encodeFlightLines(commands), secret);
+      if (this.#transcript.enabled) this.#transcript.commands(commands.map(encodeCommand), secret);
     } catch (error) {
       // Nothing was written; the machine ends the session with the encoder's usage error.
       this.#send({ type: 'command.refused', error: asUsageError(error) });

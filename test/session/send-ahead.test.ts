@@ -93,6 +93,19 @@ function pipelinedPeer(
   return { owner, written };
 }
 
+/** A peer whose owner feeds from onSendable and quits from inside it once it has started a third send. */
+function quitsAtThirdSend(options: { synchronousOnceQuit?: boolean } = {}) {
+  let quitting: Promise<void> | undefined;
+  const { owner } = pipelinedPeer({
+    ...(options.synchronousOnceQuit ? { synchronous: () => quitting !== undefined } : {}),
+    onSendable: (o) => {
+      o.feed();
+      if (o.results.length === 3 && quitting === undefined) quitting = o.session.quit();
+    },
+  });
+  return { owner, quitting: () => quitting };
+}
+
 interface Owner {
   queue: { request: SendRequest; signal?: AbortSignal }[];
   results: Promise<SendResult>[];
@@ -231,18 +244,12 @@ describe('a send handed over ahead of the replies that make room for it', () => 
   });
 
   test('an owner that quits from inside onSendable: the read it was called for is taken first (its delivered message stays delivered)', async () => {
-    let quitting: Promise<void> | undefined;
-    const { owner } = pipelinedPeer({
-      onSendable: (o) => {
-        o.feed();
-        if (o.results.length === 3 && quitting === undefined) quitting = o.session.quit();
-      },
-    });
+    const { owner, quitting } = quitsAtThirdSend();
     await owner.session.whenReady;
     for (let n = 1; n <= 4; n++) owner.queue.push({ request: request(n) });
     owner.feed();
-    await until(() => quitting !== undefined);
-    await quitting;
+    await until(() => quitting() !== undefined);
+    await quitting();
     const [one, two, three] = await settle(owner.results);
     // Message 1's 250 was in the read that made room for message 3: it is delivered, not "unknown".
     expect(one?.status === 'fulfilled' && one.value.messageId).toBe('Q1');
@@ -368,19 +375,12 @@ describe('a send handed over ahead of the replies that make room for it', () => 
   });
 
   test("a read that comes while the owner's events are held (a transport answering from inside the step) comes after them", async () => {
-    let quitting: Promise<void> | undefined;
-    const { owner } = pipelinedPeer({
-      // Once the owner has quit, the server answers at once, from inside the step's own writes.
-      synchronous: () => quitting !== undefined,
-      onSendable: (o) => {
-        o.feed();
-        if (o.results.length === 3 && quitting === undefined) quitting = o.session.quit();
-      },
-    });
+    // Once the owner has quit, the server answers at once, from inside the step's own writes.
+    const { owner, quitting } = quitsAtThirdSend({ synchronousOnceQuit: true });
     await owner.session.whenReady;
     for (let n = 1; n <= 3; n++) owner.queue.push({ request: request(n) });
     owner.feed();
-    await until(() => quitting !== undefined && owner.session.ended);
+    await until(() => quitting() !== undefined && owner.session.ended);
     const settled = await settle(owner.results);
     // The quit was done before message 2's dot reply was read (inside the step that carried message
     // 3): that reply is not taken ahead of the quit, so message 2 may have been delivered.
