@@ -12,7 +12,7 @@ interface Edge {
 
 const HEADER = [
   '%% Generated from src/session/session-machine.ts by scripts/generate-state-chart.ts. Do not edit.',
-  '%% Edges between the same two states are merged; labels: event [guard], "after X" = timeout X.',
+  '%% Edges between the same two states are merged; labels: event [guard], "after X" = timer X (armed on entry) expired.',
 ];
 
 export function stateChart(machine: AnyStateMachine): string {
@@ -37,7 +37,11 @@ function edgesOf(node: AnyStateNode): Edge[] {
       // A targetless transition (e.g. a refused send that stays ready) is drawn as a self-loop.
       const keys = targets.length > 0 ? targets.map((target: AnyStateNode) => target.key) : [node.key];
       for (const key of keys) {
-        edges.push({ source: node.key, target: key, label: label(eventLabel(eventType), transition.guard) });
+        edges.push({
+          source: node.key,
+          target: key,
+          label: label(eventLabel(eventType, node), transition.guard),
+        });
       }
     }
   }
@@ -49,10 +53,18 @@ function edgesOf(node: AnyStateNode): Edge[] {
   return edges;
 }
 
-function eventLabel(eventType: string): string {
-  const delayed = /^xstate\.after\.([A-Za-z]+)\./.exec(eventType);
-  if (delayed) return `after ${delayed[1]}`;
+function eventLabel(eventType: string, node: AnyStateNode): string {
+  if (eventType === 'timer.expired') return `after ${armedTimer(node)}`;
   return eventType === 'reply.received' ? 'reply' : eventType;
+}
+
+/** The timer a state arms on entry (`arms(timer)` in the table), named in its expiry's label. */
+function armedTimer(node: AnyStateNode): string {
+  for (const action of node.entry as readonly unknown[]) {
+    const { type, params } = action as { type?: string; params?: { timer?: string } };
+    if (type === 'arm' && params?.timer) return params.timer;
+  }
+  throw new Error(`state ${node.key} handles timer.expired but arms no timer on entry`);
 }
 
 function label(event: string, guard: unknown): string {

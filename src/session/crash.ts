@@ -1,6 +1,7 @@
 /**
- * What a Session does when a machine action throws (actions must not; an injected clock may): xstate
- * stops the machine, no final state runs, so the facade ends the session with SMTP_INTERNAL_ERROR.
+ * What a Session does when a machine action throws (actions must not: xstate then stops the machine)
+ * or an injected clock throws while the facade arms the phase timer: no final state runs, so the
+ * facade ends the session with SMTP_INTERNAL_ERROR.
  */
 import type { Phase, SmtpError } from '../errors/smtp-error.js';
 import { internalFailure } from './failures.js';

@@ -1,5 +1,5 @@
 /**
- * The session machine's setup: delays (RFC 5321 §4.5.3.2), guards (machine-guards.ts) and actions —
+ * The session machine's setup: timers (RFC 5321 §4.5.3.2), guards (machine-guards.ts) and actions —
  * writes, capability and AUTH bookkeeping, transactions (RFC 2920 next transaction, RFC 3030 BDAT)
  * and the ends. The table that uses them is session-machine.ts.
  */
@@ -32,6 +32,7 @@ import {
   type SessionConfig,
   type SessionContext,
   type SessionEvent,
+  type TimerName,
   writeBodyEffect,
 } from './machine-types.js';
 import { credentialForms, scrubReply } from './redaction.js';
@@ -79,15 +80,17 @@ export const sessionSetup = setup({
     emitted: MachineEffect;
     input: SessionConfig;
   },
-  delays: {
-    greeting: ({ context }) => context.config.timeouts.greeting,
-    command: ({ context }) => context.config.timeouts.command,
-    dataStart: ({ context }) => context.config.timeouts.dataStart,
-    dataBlock: ({ context }) => context.config.timeouts.dataBlock,
-    dataTermination: ({ context }) => context.config.timeouts.dataTermination,
-  },
   guards,
   actions: {
+    // Timers (RFC 5321 §4.5.3.2): a state that waits for the server arms its own on entry (re-entry
+    // restarts it) and handles `timer.expired`; `ready` disarms. The facade runs the one clock.
+    arm: emit(({ context }, params: { timer: TimerName }) => ({
+      type: 'armTimer' as const,
+      timer: params.timer,
+      ms: context.config.timeouts[params.timer],
+    })),
+    disarm: emit({ type: 'disarmTimer' }),
+
     // Writes (one emitted effect = one socket write; the transport joins a flight's writes).
     writeEhlo: emit(({ context }) => write({ verb: 'EHLO', domain: context.config.clientName })),
     writeHelo: emit(({ context }) => write({ verb: 'HELO', domain: context.config.clientName })),

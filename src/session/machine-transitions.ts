@@ -5,6 +5,7 @@
 import type { ErrorCodes } from '../errors/codes.js';
 import type { Outcome, Phase } from '../errors/smtp-error.js';
 import type { Outstanding } from './machine-guards.js';
+import type { TimerName } from './machine-types.js';
 import { GROUP_ENDS, type GroupStart } from './reply-group.js';
 
 export const losses = (phase: Phase, outcome: Outcome = 'not-sent') =>
@@ -52,6 +53,9 @@ export const unexpected = (phase: Phase, outcome: Outcome = 'not-sent') =>
 /** threats.md §6: a reply nobody asked for, behind the one that was (lock-step only: see Outstanding). */
 export const unasked = (phase: Phase, outstanding: Outstanding, outcome: Outcome = 'not-sent') =>
   ({ guard: { type: 'unaskedBehind', params: { outstanding } }, ...unexpected(phase, outcome) }) as const;
+/** RFC 5321 §4.5.3.2: the entry action of a state that waits for the server (re-entry restarts the timer). */
+export const arms = (timer: TimerName) => ({ type: 'arm', params: { timer } }) as const;
+/** What `timer.expired` does in the state that armed it. */
 export const timeout = (phase: Phase, outcome: Outcome = 'not-sent') =>
   ({ target: '#session.failed', actions: { type: 'timedOut', params: { phase, outcome } } }) as const;
 export const endWith = (phase: Phase, code: (typeof ErrorCodes)[keyof typeof ErrorCodes]) =>

@@ -70,7 +70,12 @@ export type SessionEvent =
   | ({ type: 'send.requested' } & HandedSend)
   | { type: 'send.aborted'; id: number }
   | { type: 'quit.requested' }
-  | { type: 'command.refused'; error: SmtpError };
+  | { type: 'command.refused'; error: SmtpError }
+  /** The timer the current state armed on entry ran out (RFC 5321 §4.5.3.2; the facade runs it: phase-timer.ts). */
+  | { type: 'timer.expired' };
+
+/** The RFC 5321 §4.5.3.2 timers a waiting state arms: every Timeouts entry but the transport's connect. */
+export type TimerName = Exclude<keyof Timeouts, 'connect'>;
 
 /** Imperatives the machine emits; the facade turns `write`/`writeSecret` into bytes (one write per flight). */
 export type MachineEffect =
@@ -87,6 +92,9 @@ export type MachineEffect =
       inline: boolean;
     }
   | { type: 'close' }
+  /** (Re)start the one session timer: `ms` from now, unless another arm or a disarm comes first. */
+  | { type: 'armTimer'; timer: TimerName; ms: number }
+  | { type: 'disarmTimer' }
   | { type: 'settle'; id: number; settlement: Settlement }
   | { type: 'sessionEnded'; error: SmtpError | undefined };
 

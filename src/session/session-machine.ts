@@ -1,15 +1,18 @@
 /**
  * The SMTP client session as ONE explicit xstate v5 machine (RFC 5321 §3.3, §4.1.1, §4.2, §4.3.2,
- * §4.5.3.2; RFC 2920 pipelining; RFC 3207 STARTTLS; RFC 4954 AUTH). Pure: no I/O, timers via the clock.
+ * §4.5.3.2; RFC 2920 pipelining; RFC 3207 STARTTLS; RFC 4954 AUTH). Pure: no I/O; it arms and disarms its timer by effects.
  *
  * Theory of operation
  * - States are named for what the client waits for (greeting, ehlo, mail, rcpt, dataEnd, …). Events
  *   are facts (`reply.received`, `tls.established`, `connection.closed`, …); the machine answers with
  *   emitted effects (`write`, `writeSecret`, `upgradeTls`, `writeBody`, `close`, `settle`,
- *   `sessionEnded`). Bytes, lines and body chunks never enter: the facade parses replies and the
+ *   `armTimer`, `disarmTimer`, `sessionEnded`). Bytes, lines and body chunks never enter: the facade parses replies and the
  *   transport streams bodies, reporting only progress.
- * - Every state that waits for the server has a named timeout (`after`, delays from context: RFC 5321
- *   §4.5.3.2) and the same losses: `connection.closed`, `reply.malformed`, a 421 (RFC 5321 §3.8),
+ * - Every state that waits for the server has a named timeout (RFC 5321 §4.5.3.2): its entry arms
+ *   that timer (`arms('command')`: an `armTimer` effect with the configured ms; re-entry restarts
+ *   it), `timer.expired` in it is the timeout, and `ready` disarms. The facade runs the one timer on
+ *   the clock (phase-timer.ts) rather than xstate's `after`, whose delayed events were rescheduled
+ *   on every step (bench/README.md: they led V8 to pretenure the machine's snapshots). The same losses: `connection.closed`, `reply.malformed`, a 421 (RFC 5321 §3.8),
  *   a refused command. All end in `failed`, whose entry emits `close`, settles the send in flight (exactly once:
  *   the transaction leaves the context when it settles) and emits `sessionEnded`. `closed` is the
  *   clean end (221, quit, abort). Both are final: nothing can be written after them.
@@ -59,7 +62,16 @@ import { ErrorCodes } from '../errors/codes.js';
 import type { Phase } from '../errors/smtp-error.js';
 import { NO_CAPABILITIES } from '../protocol/capabilities.js';
 import { sessionSetup } from './machine-setup.js';
-import { closing, endWith, losses, refused, timeout, unasked, unexpected } from './machine-transitions.js';
+import {
+  arms,
+  closing,
+  endWith,
+  losses,
+  refused,
+  timeout,
+  unasked,
+  unexpected,
+} from './machine-transitions.js';
 import { transactionStates } from './transaction-states.js';
 
 export const sessionMachine = sessionSetup.createMachine({
@@ -82,8 +94,9 @@ export const sessionMachine = sessionSetup.createMachine({
       on: { ...losses('connect'), 'connection.opened': 'greeting', 'reply.received': unexpected('connect') },
     },
     greeting: {
-      after: { greeting: timeout('greeting') },
+      entry: arms('greeting'),
       on: {
+        'timer.expired': timeout('greeting'),
         ...losses('greeting'),
         'reply.received': [
           unasked('greeting', 'one'),
@@ -94,8 +107,9 @@ export const sessionMachine = sessionSetup.createMachine({
       },
     },
     ehlo: {
-      after: { command: timeout('ehlo') },
+      entry: arms('command'),
       on: {
+        'timer.expired': timeout('ehlo'),
         ...losses('ehlo'),
         'reply.received': [
           closing('ehlo'),
@@ -112,8 +126,9 @@ export const sessionMachine = sessionSetup.createMachine({
       },
     },
     helo: {
-      after: { command: timeout('helo') },
+      entry: arms('command'),
       on: {
+        'timer.expired': timeout('helo'),
         ...losses('helo'),
         'reply.received': [
           closing('helo'),
@@ -139,8 +154,9 @@ export const sessionMachine = sessionSetup.createMachine({
       ],
     },
     starttls: {
-      after: { command: timeout('starttls') },
+      entry: arms('command'),
       on: {
+        'timer.expired': timeout('starttls'),
         ...losses('starttls'),
         'reply.received': [
           { guard: 'trailingBytes', ...endWith('starttls', ErrorCodes.STARTTLS_INJECTION) },
@@ -158,8 +174,9 @@ export const sessionMachine = sessionSetup.createMachine({
       },
     },
     tlsHandshake: {
-      after: { command: timeout('tls') },
+      entry: arms('command'),
       on: {
+        'timer.expired': timeout('tls'),
         ...losses('tls'),
         'tls.established': { target: 'ehloAfterTls', actions: ['tlsUp', 'writeEhlo'] },
         'tls.failed': { target: '#session.failed', actions: 'tlsFailed' },
@@ -167,8 +184,9 @@ export const sessionMachine = sessionSetup.createMachine({
       },
     },
     ehloAfterTls: {
-      after: { command: timeout('ehlo') },
+      entry: arms('command'),
       on: {
+        'timer.expired': timeout('ehlo'),
         ...losses('ehlo'),
         'reply.received': [
           closing('ehlo'),
@@ -184,8 +202,9 @@ export const sessionMachine = sessionSetup.createMachine({
       },
     },
     auth: {
-      after: { command: timeout('auth') },
+      entry: arms('command'),
       on: {
+        'timer.expired': timeout('auth'),
         ...losses('auth'),
         'reply.received': [
           closing('auth'),
@@ -204,6 +223,7 @@ export const sessionMachine = sessionSetup.createMachine({
       },
     },
     ready: {
+      entry: 'disarm',
       on: {
         ...losses('ready'),
         'send.requested': [
@@ -216,8 +236,9 @@ export const sessionMachine = sessionSetup.createMachine({
     },
     ...transactionStates,
     quit: {
-      after: { command: timeout('quit') },
+      entry: arms('command'),
       on: {
+        'timer.expired': timeout('quit'),
         ...losses('quit'),
         'connection.closed': '#session.closed',
         'quit.requested': {},

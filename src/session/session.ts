@@ -1,7 +1,8 @@
 /**
  * The Session facade (contracts.md): one SMTP connection's life over the session machine. It feeds
- * whole replies to the machine (reply-intake), turns its effects into one write per flight (flight),
- * the transcript (transcript) and settlements (pending-sends): each send settles exactly once.
+ * whole replies to the machine (reply-intake), turns its effects into one write per flight, the
+ * transcript (transcript), the one phase timer (phase-timer) and settlements (pending-sends): each
+ * send settles exactly once.
  */
 import { type Actor, createActor, type SnapshotFrom } from 'xstate';
 import type { Phase, SmtpError } from '../errors/smtp-error.js';
@@ -13,6 +14,7 @@ import { crashSettlements } from './crash.js';
 import { aborted, asUsageError, sessionEnded } from './failures.js';
 import { acceptsSend, type HandedSend, type MachineEffect, type SessionEvent } from './machine-types.js';
 import { abortedBeforeSend, busy, PendingSends } from './pending-sends.js';
+import { PhaseTimer } from './phase-timer.js';
 import {
   GROUP_ENDS,
   type GroupPlan,
@@ -51,6 +53,7 @@ export class Session {
   readonly #transcript: Transcript;
   readonly #intake: ReplyIntake;
   readonly #pending = new PendingSends();
+  readonly #timer: PhaseTimer;
   #sendable = false;
   /** Nesting of #send: above 0 while the machine processes an event (effects run inside). */
   #depth = 0;
@@ -84,10 +87,8 @@ export class Session {
     });
     // Observed or not, a failed session must not surface as an unhandled rejection.
     this.whenReady.catch(() => {});
-    this.#actor = createActor(sessionMachine, {
-      input: config,
-      ...(options.clock ? { clock: options.clock } : {}),
-    });
+    this.#timer = new PhaseTimer(options.clock, () => this.#send({ type: 'timer.expired' }));
+    this.#actor = createActor(sessionMachine, { input: config });
     this.#actor.on('*', (effect) => this.#apply(effect));
     this.#lastGood = this.#actor.getSnapshot();
     this.#actor.subscribe({
@@ -242,6 +243,8 @@ export class Session {
     // Once the machine is done (or stopped by an error) it hears nothing more: xstate would only
     // warn "sent to stopped actor", burying the warnings that matter.
     if (this.#ended || this.#actor.getSnapshot().status !== 'active') return;
+    // An expiry held below while the owner acted is stale if the read's replies re-armed the timer.
+    if (event.type === 'timer.expired' && !this.#timer.expired) return;
     // The owner acts from inside onSendable before the read's replies are taken: after them, in order.
     if (this.#ahead.hold(event)) return;
     this.#depth++;
@@ -316,10 +319,13 @@ export class Session {
     else this.#send({ type: 'send.aborted', id });
   }
 
-  /** An action threw and xstate stopped the machine: no final state will end the session (crash.ts). */
+  /**
+   * An action threw and xstate stopped the machine, or the clock threw while a step armed the timer:
+   * no final state will end the session (crash.ts).
+   */
   #crashed(cause: unknown): void {
     if (this.#ended) return;
-    const { value, context } = this.#lastGood;
+    const { value, context } = this.#snapshot;
     const crash = crashSettlements(value, context, this.phase, cause);
     this.#emit({ type: 'close' });
     for (const id of [...this.#pending.ids()])
@@ -328,6 +334,8 @@ export class Session {
   }
 
   #apply(effect: MachineEffect): void {
+    // After a crash inside a step, the rest of that step's effects must not reach the transport.
+    if (this.#ended) return;
     switch (effect.type) {
       case 'write':
         this.#write(effect.commands, false);
@@ -345,6 +353,16 @@ export class Session {
         break;
       case 'close':
         this.#emit({ type: 'close' });
+        break;
+      case 'armTimer':
+      case 'disarmTimer':
+        try {
+          if (effect.type === 'armTimer') this.#timer.arm(effect.ms);
+          else this.#timer.disarm();
+        } catch (error) {
+          // An injected clock that throws: the session cannot keep its timeouts, so it ends here.
+          this.#crashed(error);
+        }
         break;
       case 'settle':
         this.#settle(effect.id, effect.settlement);
@@ -398,6 +416,7 @@ export class Session {
 
   #end(error: SmtpError | undefined): void {
     this.#ended = true;
+    this.#timer.disarm();
     this.#ahead.clear();
     for (const id of [...this.#pending.ids()])
       this.#settle(id, { ok: false, error: error ?? sessionEnded('closed') });

@@ -6,6 +6,7 @@
 import { ErrorCodes } from '../errors/codes.js';
 import {
   abortable,
+  arms,
   bodyAlongside,
   closing,
   endWith,
@@ -21,8 +22,9 @@ import {
 
 export const transactionStates = {
   mail: {
-    after: { command: timeout('mail') },
+    entry: arms('command'),
     on: {
+      'timer.expired': timeout('mail'),
       ...losses('mail'),
       ...bodyAlongside,
       'send.requested': holdNext(),
@@ -39,8 +41,9 @@ export const transactionStates = {
     },
   },
   rcpt: {
-    after: { command: timeout('rcpt') },
+    entry: arms('command'),
     on: {
+      'timer.expired': timeout('rcpt'),
       ...losses('rcpt'),
       ...bodyAlongside,
       'send.requested': holdNext(),
@@ -66,8 +69,9 @@ export const transactionStates = {
     },
   },
   data: {
-    after: { dataStart: timeout('data') },
+    entry: arms('dataStart'),
     on: {
+      'timer.expired': timeout('data'),
       ...losses('data'),
       'send.requested': holdNext(),
       'send.aborted': abortable('data'),
@@ -91,8 +95,9 @@ export const transactionStates = {
     },
   },
   body: {
-    after: { dataBlock: timeout('body') },
+    entry: arms('dataBlock'),
     on: {
+      'timer.expired': timeout('body'),
       ...losses('body'),
       'send.requested': holdNext(),
       'send.aborted': abortable('body'),
@@ -106,8 +111,9 @@ export const transactionStates = {
     },
   },
   dataEnd: {
-    after: { dataTermination: timeout('data-end', 'unknown') },
+    entry: arms('dataTermination'),
     on: {
+      'timer.expired': timeout('data-end', 'unknown'),
       ...losses('data-end', 'unknown'),
       'send.requested': holdNext(true),
       'send.aborted': abortable('data-end', 'unknown'),
@@ -127,8 +133,9 @@ export const transactionStates = {
     },
   },
   bdat: {
-    after: { dataBlock: timeout('body') },
+    entry: arms('dataBlock'),
     on: {
+      'timer.expired': timeout('body'),
       ...losses('body'),
       'send.requested': holdNext(),
       'send.aborted': abortable('body'),
@@ -146,8 +153,9 @@ export const transactionStates = {
     },
   },
   bdatEnd: {
-    after: { dataTermination: timeout('data-end', 'unknown') },
+    entry: arms('dataTermination'),
     on: {
+      'timer.expired': timeout('data-end', 'unknown'),
       ...losses('data-end', 'unknown'),
       'send.requested': holdNext(),
       'send.aborted': abortable('data-end', 'unknown'),
@@ -163,8 +171,9 @@ export const transactionStates = {
     },
   },
   rset: {
-    after: { command: timeout('rset') },
+    entry: arms('command'),
     on: {
+      'timer.expired': timeout('rset'),
       ...losses('rset'),
       'send.requested': holdNext(),
       'send.aborted': { guard: 'abortsNext', actions: 'abortNext' },

@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { stateChart } from '../../scripts/spec/chart.js';
 import { replyReactionsMarkdown } from '../../scripts/spec/reactions-doc.js';
 import { sessionMachine } from '../../src/session/session-machine.js';
+import { armedTimer } from './armed-timer.js';
 
 const spec = (name: string) => readFileSync(new URL(`../../spec/${name}`, import.meta.url), 'utf8');
 const STALE = 'stale: run `npx tsx scripts/generate-state-chart.ts`';
@@ -23,11 +24,12 @@ describe('generated specs', () => {
     for (const [key, node] of Object.entries(sessionMachine.root.states)) {
       expect(chart).toContain(` ${key} `);
       for (const event of node.transitions.keys()) {
-        const label = event.startsWith('xstate.after.')
-          ? `after ${event.split('.')[2]}`
-          : event === 'reply.received'
-            ? 'reply'
-            : event;
+        const label =
+          event === 'timer.expired'
+            ? `after ${armedTimer(key)}`
+            : event === 'reply.received'
+              ? 'reply'
+              : event;
         expect(chart, `${key}: ${event}`).toContain(label);
       }
     }

@@ -5,7 +5,8 @@
  * step, gets them one by one (as the facade does); B always gets them one by one. Replies are the
  * ones the commands ask for, now and then replaced by another code or followed by one nobody asked
  * for, split into reads at random; sends, aborts and clock jumps around the timeouts come between
- * reads. After every step both must have emitted the same effects and hold the same state and context.
+ * reads. After every step both must have emitted the same effects and hold the same state and context,
+ * and their timers must run out at the same moment (a group arms once where one-by-one steps re-arm).
  */
 import { fc } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
@@ -18,10 +19,13 @@ import {
   type MachineEffect,
   type SessionEvent,
 } from '../../src/session/machine-types.js';
+import { PhaseTimer } from '../../src/session/phase-timer.js';
 import { GROUP_ENDS, type GroupState, planAcceptsSend, planGroup } from '../../src/session/reply-group.js';
 import { Session } from '../../src/session/session.js';
 import { sessionMachine } from '../../src/session/session-machine.js';
+import { DEFAULT_TIMEOUTS } from '../../src/session/timeouts.js';
 import type { SendRequest, SessionEffect } from '../../src/session/types.js';
+import { armedTimer } from './armed-timer.js';
 
 const reply = (code: number, ...lines: string[]): Reply => ({ code, lines: lines.length ? lines : ['ok'] });
 const EHLOS = {
@@ -34,19 +38,34 @@ type Ehlo = keyof typeof EHLOS;
 interface Machine {
   readonly actor: Actor<typeof sessionMachine>;
   readonly clock: SimulatedClock;
+  /** Every effect but the timer's, in order. */
   readonly effects: MachineEffect[];
+  /** The timer as the effects left it: a group step arms once where the one-by-one steps re-arm. */
+  readonly timer: { armed: string };
 }
 
+/** The machine as the facade runs it: its timer effects drive a PhaseTimer on a simulated clock. */
 function machine(): Machine {
   const clock = new SimulatedClock();
   const actor = createActor(sessionMachine, {
     input: resolveConfig({ clientName: 'client.example', security: 'none', maxMessageSize: 1_000_000 }),
-    clock,
+  });
+  const phaseTimer = new PhaseTimer(clock, () => {
+    if (actor.getSnapshot().status === 'active') actor.send({ type: 'timer.expired' });
   });
   const effects: MachineEffect[] = [];
-  actor.on('*', (effect) => effects.push(effect));
+  const timer = { armed: 'no' };
+  actor.on('*', (effect) => {
+    if (effect.type === 'armTimer') {
+      phaseTimer.arm(effect.ms);
+      timer.armed = `${effect.timer} ${effect.ms} at ${clock.now()}`;
+    } else if (effect.type === 'disarmTimer') {
+      phaseTimer.disarm();
+      timer.armed = 'no';
+    } else effects.push(effect);
+  });
   actor.start();
-  return { actor, clock, effects };
+  return { actor, clock, effects, timer };
 }
 
 const send = (machine: Machine, event: SessionEvent): void => {
@@ -166,16 +185,10 @@ const step = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'nearTimeout' as const }) },
 );
 
-/** Each waiting state's default timeout (DEFAULT_TIMEOUTS, RFC 5321 §4.5.3.2). */
-const TIMEOUT_OF: Record<string, number> = {
-  mail: 300_000,
-  rcpt: 300_000,
-  rset: 300_000,
-  data: 120_000,
-  body: 180_000,
-  bdat: 180_000,
-  dataEnd: 600_000,
-  bdatEnd: 600_000,
+/** The current state's default timeout (DEFAULT_TIMEOUTS, RFC 5321 §4.5.3.2), if it waits. */
+const timeoutOf = (state: string): number | undefined => {
+  const timer = armedTimer(state);
+  return timer === undefined ? undefined : DEFAULT_TIMEOUTS[timer];
 };
 
 const dialogue = fc.record({
@@ -206,6 +219,7 @@ function play({ ehlo, steps }: Dialogue) {
   };
   const compare = (): void => {
     expect(a.effects).toStrictEqual(b.effects);
+    expect(a.timer).toStrictEqual(b.timer);
     const [sa, sb] = [a.actor.getSnapshot(), b.actor.getSnapshot()];
     expect(sa.value).toStrictEqual(sb.value);
     expect(sa.context).toStrictEqual(sb.context);
@@ -235,8 +249,7 @@ function play({ ehlo, steps }: Dialogue) {
       if (target === undefined) continue;
       both({ type: 'send.aborted', id: target.id });
     } else if (s.kind === 'tick' || s.kind === 'nearTimeout') {
-      const ms =
-        s.kind === 'tick' ? s.ms : (TIMEOUT_OF[String(a.actor.getSnapshot().value)] ?? 1_001) - 1_000;
+      const ms = s.kind === 'tick' ? s.ms : (timeoutOf(String(a.actor.getSnapshot().value)) ?? 1_001) - 1_000;
       a.clock.increment(ms);
       b.clock.increment(ms);
     } else {

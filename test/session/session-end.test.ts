@@ -98,8 +98,8 @@ function breakingClock(breakAt: number): SimulatedClock {
   return clock;
 }
 
-describe('an action that throws', () => {
-  test('ends the session (close, whenReady rejects with INTERNAL_ERROR) instead of stopping the machine under it', async () => {
+describe('a clock that throws while the facade arms the phase timer', () => {
+  test('ends the session (close, whenReady rejects with INTERNAL_ERROR) instead of leaving it without timeouts', async () => {
     const h = new Harness({ clock: breakingClock(2) });
     h.connect(); // entering ehlo schedules the second timer
     expect(h.session.ended).toBe(true);
@@ -132,5 +132,30 @@ describe('an action that throws', () => {
       error: { code: ErrorCodes.INTERNAL_ERROR, outcome: 'unknown' },
     });
     expect(stoppedActorWarnings()).toBe(0);
+  });
+});
+
+describe('an action that throws (a bug: xstate stops the machine)', () => {
+  test('ends the session with INTERNAL_ERROR, the send in flight settled, nothing written after the close', async () => {
+    const h = new Harness().ready(EHLO_PLAIN);
+    let broken = false;
+    const request = {
+      from: 'a@example.com',
+      to: ['b@example.org'],
+      // Read by the action that writes the body, once the 354 comes.
+      get body(): string {
+        if (broken) throw new Error('body getter broke');
+        return 'BODY';
+      },
+    };
+    const sent = h.session.send(request);
+    broken = true;
+    h.server('250 ok\n250 ok\n354 go');
+    await expect(sent).rejects.toMatchObject({ code: ErrorCodes.INTERNAL_ERROR });
+    expect(h.session.ended).toBe(true);
+    expect(h.closed).toBe(true);
+    await poke(h);
+    expect(stoppedActorWarnings()).toBe(0);
+    expect(h.effectsAfterClose).toEqual([]);
   });
 });

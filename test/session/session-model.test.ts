@@ -3,7 +3,8 @@
  * Session facade with scripted replies. Shortest paths reach every state; the adjacency map gives a
  * transition cover (every sampled event from every reachable state), each replayed from a shortest path.
  * The sampler is small and explicit (a context-heavy machine explodes otherwise): representative
- * replies per class, the capability sets that matter, and the named timeouts as xstate.after events.
+ * replies per class, the capability sets that matter, and the named timeouts as `timer.expired`
+ * (replayed as the clock advanced by the timer the state armed).
  */
 import { describe, expect, test, vi } from 'vitest';
 import { type AnyMachineSnapshot, createActor } from 'xstate';
@@ -14,7 +15,8 @@ import { SmtpUsageError } from '../../src/errors/smtp-error.js';
 import type { MachineEffect, SessionConfig, SessionEvent } from '../../src/session/machine-setup.js';
 import { Secret } from '../../src/session/secret.js';
 import { sessionMachine } from '../../src/session/session-machine.js';
-import { DEFAULT_TIMEOUTS, type Timeouts } from '../../src/session/timeouts.js';
+import { DEFAULT_TIMEOUTS } from '../../src/session/timeouts.js';
+import { armedTimer } from './armed-timer.js';
 import { Harness, wire } from './harness.js';
 
 const reply = (code: number, ...lines: string[]) => ({ code, lines: lines.length ? lines : ['x'] });
@@ -102,8 +104,7 @@ function events(snapshot: AnyMachineSnapshot): SessionEvent[] {
     );
   if (tx) out.push({ type: 'send.aborted', id: tx.id });
   if (next) out.push({ type: 'send.aborted', id: next.id });
-  const node = (sessionMachine.root.states as Record<string, { after: { eventType: string }[] }>)[state];
-  for (const delayed of node?.after ?? []) out.push({ type: delayed.eventType } as unknown as SessionEvent);
+  if (armedTimer(state) !== undefined) out.push({ type: 'timer.expired' });
   return out;
 }
 
@@ -190,11 +191,11 @@ function replay(options: ConstructorParameters<typeof Harness>[0], steps: readon
       case 'quit.requested':
         void h.session.quit();
         break;
-      default: {
-        const delay = /^xstate\.after\.([A-Za-z]+)\./.exec(
-          (event as { type: string }).type,
-        )?.[1] as keyof Timeouts;
-        h.clock.increment(DEFAULT_TIMEOUTS[delay]);
+      case 'timer.expired': {
+        const timer = armedTimer(h.session.state);
+        if (timer === undefined) throw new Error(`${h.session.state} arms no timer`);
+        h.clock.increment(DEFAULT_TIMEOUTS[timer]);
+        break;
       }
     }
   }

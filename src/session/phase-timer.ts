@@ -1,0 +1,73 @@
+/**
+ * The session's one timer (RFC 5321 §4.5.3.2). The machine says which timeout applies: each waiting
+ * state arms its own on entry (`armTimer`, with the configured ms) and `ready` disarms it; this runs
+ * it on a clock and reports the expiry, which the machine hears as `timer.expired` in the state that
+ * armed it. A restart with the same duration refreshes Node's timer in place (`Timeout.refresh()`)
+ * instead of allocating a new one: in steady state every message restarts the DATA-termination timer.
+ */
+import type { Clock } from './types.js';
+
+/** Node's (or a browser's) global timers: what xstate itself uses when no clock is given. */
+const GLOBAL_TIMERS: Clock = {
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0]),
+};
+
+interface Refreshable {
+  refresh(): unknown;
+}
+
+export class PhaseTimer {
+  readonly #clock: Clock;
+  /** Only the global timers' handles are refreshed: another clock's handle is opaque. */
+  readonly #refreshable: boolean;
+  readonly #expired: () => void;
+  #handle: unknown;
+  #ms = 0;
+  #fired = false;
+
+  /** `expired` runs from the clock's callback, once per arm that was neither replaced nor disarmed. */
+  constructor(clock: Clock | undefined, expired: () => void) {
+    this.#clock = clock ?? GLOBAL_TIMERS;
+    this.#refreshable = clock === undefined;
+    this.#expired = expired;
+  }
+
+  /** Runs out `ms` from now, unless armed again or disarmed first. */
+  arm(ms: number): void {
+    this.#fired = false;
+    const handle = this.#handle;
+    if (handle !== undefined) {
+      if (ms === this.#ms && this.#refreshable) {
+        (handle as Refreshable).refresh();
+        return;
+      }
+      this.#handle = undefined;
+      this.#clock.clearTimeout(handle);
+    }
+    this.#ms = ms;
+    this.#handle = this.#clock.setTimeout(() => this.#fire(), ms);
+  }
+
+  disarm(): void {
+    this.#fired = false;
+    const handle = this.#handle;
+    if (handle === undefined) return;
+    this.#handle = undefined;
+    this.#clock.clearTimeout(handle);
+  }
+
+  /**
+   * Whether the last arm ran out and nothing armed or disarmed since: an expiry the facade had to
+   * hold for a moment is stale once this is false (the state it was meant for has been left).
+   */
+  get expired(): boolean {
+    return this.#fired;
+  }
+
+  #fire(): void {
+    this.#handle = undefined;
+    this.#fired = true;
+    this.#expired();
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The session's one timer (src/session/phase-timer.ts, RFC 5321 §4.5.3.2): the machine arms it on
+ * entering each waiting state and disarms it in `ready`; the facade runs it on the clock and reports
+ * its expiry. It must run out exactly `ms` after the last arm, once, and never after a disarm — on an
+ * injected clock (clear and set) and on Node's timers (a restart with the same ms refreshes in place).
+ */
+import { fc } from '@fast-check/vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { ErrorCodes } from '../../src/errors/codes.js';
+import { PhaseTimer } from '../../src/session/phase-timer.js';
+import { EHLO_PLAIN, flush, Harness } from './harness.js';
+
+type Op = { kind: 'arm'; ms: number } | { kind: 'disarm' } | { kind: 'advance'; ms: number };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant('arm' as const), ms: fc.constantFrom(10, 10, 10, 25, 40) }),
+  fc.constant({ kind: 'disarm' as const }),
+  fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 30 }) }),
+);
+
+/**
+ * Plays `ops` on a PhaseTimer and on the model (a deadline: last arm + ms, none after a disarm or
+ * once it ran out; `expired` from running out until the next arm or disarm), one millisecond at a
+ * time; `expired` is compared after every op. Returns the times each fired.
+ */
+function play(
+  ops: readonly Op[],
+  timer: (expired: () => void) => PhaseTimer,
+  advance: (ms: number) => void,
+): { fired: number[]; expected: number[] } {
+  let now = 0;
+  const fired: number[] = [];
+  const expected: number[] = [];
+  const t = timer(() => fired.push(now));
+  let deadline: number | undefined;
+  let expired = false;
+  for (const o of ops) {
+    if (o.kind === 'arm') {
+      t.arm(o.ms);
+      deadline = now + o.ms;
+      expired = false;
+    } else if (o.kind === 'disarm') {
+      t.disarm();
+      deadline = undefined;
+      expired = false;
+    } else {
+      for (let i = 0; i < o.ms; i++) {
+        now++;
+        advance(1);
+        if (deadline === now) {
+          expected.push(now);
+          deadline = undefined;
+          expired = true;
+        }
+      }
+    }
+    expect(t.expired).toBe(expired);
+  }
+  return { fired, expected };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('PhaseTimer', () => {
+  test('on an injected clock: runs out exactly ms after the last arm, once; never after a disarm', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const clock = new SimulatedClock();
+        const { fired, expected } = play(
+          ops,
+          (expired) => new PhaseTimer(clock, expired),
+          (ms) => clock.increment(ms),
+        );
+        expect(fired).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("on Node's timers (restarted in place): the same", () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        vi.useFakeTimers();
+        try {
+          const { fired, expected } = play(
+            ops,
+            (expired) => new PhaseTimer(undefined, expired),
+            (ms) => vi.advanceTimersByTime(ms),
+          );
+          expect(fired).toEqual(expected);
+        } finally {
+          vi.useRealTimers();
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("a restart with the same ms refreshes Node's timer instead of making a new one", () => {
+    vi.useFakeTimers();
+    const setTimeout = vi.spyOn(globalThis, 'setTimeout');
+    let fired = 0;
+    const timer = new PhaseTimer(undefined, () => fired++);
+    for (let i = 0; i < 100; i++) {
+      timer.arm(600_000);
+      vi.advanceTimersByTime(1_000);
+    }
+    expect(setTimeout).toHaveBeenCalledTimes(1);
+    timer.arm(120_000); // another duration: a new timer
+    expect(setTimeout).toHaveBeenCalledTimes(2);
+    vi.advanceTimersByTime(119_999);
+    expect(fired).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(fired).toBe(1);
+    expect(timer.expired).toBe(true);
+    timer.arm(120_000); // after it ran out: a new timer, and no longer expired
+    expect(timer.expired).toBe(false);
+    expect(setTimeout).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe('the facade and the timer', () => {
+  test('an expiry held while the owner acts is dropped when the read it waited behind re-armed the timer', async () => {
+    let advanceInside = false;
+    const h: Harness = new Harness({
+      onSendable: () => {
+        // The clock reaches message 1's DATA-termination timeout while the owner is asked for a send
+        // ahead of the read that brings its 250: the expiry is held behind that read, which re-arms.
+        if (advanceInside) h.clock.increment(600_000);
+      },
+    }).ready(EHLO_PLAIN);
+    const first = h.send({ size: 10 });
+    const second = h.send({ size: 10 }); // held as next
+    h.server('250 ok\n250 ok\n354 go'); // message 1's envelope: body inline, message 2 behind its dot
+    expect(h.session.state).toBe('dataEnd');
+    advanceInside = true;
+    h.server('250 queued 1\n250 ok\n250 ok\n354 go'); // dot 1, then message 2's MAIL, RCPT, 354
+    advanceInside = false;
+    await flush();
+    expect(first.result).toMatchObject({ ok: true });
+    expect(h.session.ended).toBe(false);
+    expect(second.result).toBeUndefined();
+    // Message 2's own timeout, from the step that re-armed it.
+    h.clock.increment(599_999);
+    expect(h.session.ended).toBe(false);
+    h.clock.increment(1);
+    await flush();
+    expect(second.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.TIMEOUT, outcome: 'unknown' },
+    });
+  });
+});
