@@ -1,7 +1,8 @@
 /**
  * The Session facade (xstate machine + reply parser + command encoder) alone, no socket: CPU per
- * 1 KB message for a pipelined MAIL/RCPT/DATA + body + dot exchange (RFC 2920), with xstate's real
- * timers, with an inert clock (what the per-state `after` timeouts cost), and with every effect's
+ * 1 KB message for a pipelined MAIL/RCPT/DATA + body + dot exchange (RFC 2920), with the session's
+ * timer on Node's timers (restarted in place), on an inert injected clock (what Node's timer work
+ * costs; an injected clock is cleared and set on each arm, never refreshed), and with every effect's
  * bytes written to a real loopback socket (what the syscalls do to the rest).
  * Usage: node --import tsx bench/session.bench.ts [messages]
  */

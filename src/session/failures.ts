@@ -169,7 +169,7 @@ export function notSentBehind(error: SmtpError): SmtpError {
   });
 }
 
-/** An action threw (a bug, or an injected clock that throws): the machine stopped mid-step. */
+/** An action threw (a bug: the machine stopped mid-step), or an injected clock threw while the facade armed the timer. */
 export function internalFailure(cause: unknown, phase: Phase, outcome: Outcome): SmtpError {
   const detail = outcome === 'unknown' ? '; the message may have been delivered' : '';
   return new SmtpError({

@@ -7,7 +7,7 @@
  */
 import type { Clock } from './types.js';
 
-/** Node's (or a browser's) global timers: what xstate itself uses when no clock is given. */
+/** The global timers (Node's, whose handles have `refresh()`): what xstate itself uses when no clock is given. */
 const GLOBAL_TIMERS: Clock = {
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0]),
@@ -25,6 +25,8 @@ export class PhaseTimer {
   #handle: unknown;
   #ms = 0;
   #fired = false;
+  /** Which arm is current: a callback of an earlier one (a clock that did not clear it) does nothing. */
+  #generation = 0;
 
   /** `expired` runs from the clock's callback, once per arm that was neither replaced nor disarmed. */
   constructor(clock: Clock | undefined, expired: () => void) {
@@ -38,7 +40,7 @@ export class PhaseTimer {
     this.#fired = false;
     const handle = this.#handle;
     if (handle !== undefined) {
-      if (ms === this.#ms && this.#refreshable) {
+      if (ms === this.#ms && this.#refreshable && typeof (handle as Refreshable).refresh === 'function') {
         (handle as Refreshable).refresh();
         return;
       }
@@ -46,11 +48,13 @@ export class PhaseTimer {
       this.#clock.clearTimeout(handle);
     }
     this.#ms = ms;
-    this.#handle = this.#clock.setTimeout(() => this.#fire(), ms);
+    const generation = ++this.#generation;
+    this.#handle = this.#clock.setTimeout(() => this.#fire(generation), ms);
   }
 
   disarm(): void {
     this.#fired = false;
+    this.#generation++;
     const handle = this.#handle;
     if (handle === undefined) return;
     this.#handle = undefined;
@@ -65,7 +69,8 @@ export class PhaseTimer {
     return this.#fired;
   }
 
-  #fire(): void {
+  #fire(generation: number): void {
+    if (generation !== this.#generation) return;
     this.#handle = undefined;
     this.#fired = true;
     this.#expired();

@@ -1,21 +1,24 @@
 /**
  * The SMTP client session as ONE explicit xstate v5 machine (RFC 5321 §3.3, §4.1.1, §4.2, §4.3.2,
- * §4.5.3.2; RFC 2920 pipelining; RFC 3207 STARTTLS; RFC 4954 AUTH). Pure: no I/O; it arms and disarms its timer by effects.
+ * §4.5.3.2; RFC 2920 pipelining; RFC 3207 STARTTLS; RFC 4954 AUTH). Pure: no I/O, and no clock of
+ * its own: it arms and disarms its timer by effects.
  *
  * Theory of operation
  * - States are named for what the client waits for (greeting, ehlo, mail, rcpt, dataEnd, …). Events
- *   are facts (`reply.received`, `tls.established`, `connection.closed`, …); the machine answers with
- *   emitted effects (`write`, `writeSecret`, `upgradeTls`, `writeBody`, `close`, `settle`,
- *   `armTimer`, `disarmTimer`, `sessionEnded`). Bytes, lines and body chunks never enter: the facade parses replies and the
- *   transport streams bodies, reporting only progress.
+ *   are facts (`reply.received`, `tls.established`, `connection.closed`, `timer.expired`, …); the
+ *   machine answers with emitted effects (`write`, `writeSecret`, `upgradeTls`, `writeBody`, `close`,
+ *   `settle`, `armTimer`, `disarmTimer`, `sessionEnded`). Bytes, lines and body chunks never enter:
+ *   the facade parses replies and the transport streams bodies, reporting only progress.
  * - Every state that waits for the server has a named timeout (RFC 5321 §4.5.3.2): its entry arms
  *   that timer (`arms('command')`: an `armTimer` effect with the configured ms; re-entry restarts
- *   it), `timer.expired` in it is the timeout, and `ready` disarms. The facade runs the one timer on
- *   the clock (phase-timer.ts) rather than xstate's `after`, whose delayed events were rescheduled
- *   on every step (bench/README.md: they led V8 to pretenure the machine's snapshots). The same losses: `connection.closed`, `reply.malformed`, a 421 (RFC 5321 §3.8),
- *   a refused command. All end in `failed`, whose entry emits `close`, settles the send in flight (exactly once:
- *   the transaction leaves the context when it settles) and emits `sessionEnded`. `closed` is the
- *   clean end (221, quit, abort). Both are final: nothing can be written after them.
+ *   it), `timer.expired` in it is the timeout, and `ready` disarms. The facade runs the one timer
+ *   (phase-timer.ts) instead of xstate's `after`, which scheduled and cancelled a delayed event
+ *   through the actor system on every entry and exit (bench/README.md, fifth session).
+ * - Every waiting state has the same losses: `connection.closed`, `reply.malformed`, a 421 (RFC 5321
+ *   §3.8), a refused command. All end in `failed`, whose entry emits `close`, settles the send in
+ *   flight (exactly once: the transaction leaves the context when it settles) and emits
+ *   `sessionEnded`. `closed` is the clean end (221, quit, abort). Both are final: nothing can be
+ *   written after them.
  * - Outcomes (threats.md §7): a loss in `dataEnd` (after the dot, before its reply) is 'unknown';
  *   anywhere earlier 'not-sent'; a refusal is classified by the profile (4xx not-sent, 5xx rejected).
  * - A refused transaction is settled only after RSET is answered, so that the session is ready

@@ -59,6 +59,8 @@ export class Session {
   #depth = 0;
   /** A send handed over ahead of a read's replies, and what the owner did meanwhile (#offerGroup). */
   readonly #ahead = new SendAhead();
+  /** The timer ran out while a step ran or the owner acted ahead of a read (see #expire). */
+  #expiryDue = false;
   #quitWaiters: (() => void)[] = [];
   #readyReached = false;
   #ended = false;
@@ -87,7 +89,7 @@ export class Session {
     });
     // Observed or not, a failed session must not surface as an unhandled rejection.
     this.whenReady.catch(() => {});
-    this.#timer = new PhaseTimer(options.clock, () => this.#send({ type: 'timer.expired' }));
+    this.#timer = new PhaseTimer(options.clock, () => this.#expire());
     this.#actor = createActor(sessionMachine, { input: config });
     this.#actor.on('*', (effect) => this.#apply(effect));
     this.#lastGood = this.#actor.getSnapshot();
@@ -243,8 +245,6 @@ export class Session {
     // Once the machine is done (or stopped by an error) it hears nothing more: xstate would only
     // warn "sent to stopped actor", burying the warnings that matter.
     if (this.#ended || this.#actor.getSnapshot().status !== 'active') return;
-    // An expiry held below while the owner acted is stale if the read's replies re-armed the timer.
-    if (event.type === 'timer.expired' && !this.#timer.expired) return;
     // The owner acts from inside onSendable before the read's replies are taken: after them, in order.
     if (this.#ahead.hold(event)) return;
     this.#depth++;
@@ -253,6 +253,22 @@ export class Session {
     } finally {
       this.#depth--;
     }
+    if (this.#expiryDue && this.#depth === 0 && !this.#ahead.open) {
+      this.#expiryDue = false;
+      // Stale if the step that was running re-armed or disarmed the timer (it left the state).
+      if (this.#timer.expired) this.#send({ type: 'timer.expired' });
+    }
+  }
+
+  /**
+   * The timer the current state armed ran out. From inside a step (a synchronous clock advanced by an
+   * effect's callee), xstate would only queue the event behind whatever that step leads to; while
+   * the owner acts ahead of a read, the read comes first. Either way it waits for the step and goes
+   * only if the timer was not re-armed or disarmed meanwhile.
+   */
+  #expire(): void {
+    if (this.#depth > 0 || this.#ahead.open) this.#expiryDue = true;
+    else this.#send({ type: 'timer.expired' });
   }
 
   /**
@@ -416,7 +432,11 @@ export class Session {
 
   #end(error: SmtpError | undefined): void {
     this.#ended = true;
-    this.#timer.disarm();
+    try {
+      this.#timer.disarm();
+    } catch {
+      // An injected clock that throws: the session ends all the same (a late expiry is not heard).
+    }
     this.#ahead.clear();
     for (const id of [...this.#pending.ids()])
       this.#settle(id, { ok: false, error: error ?? sessionEnded('closed') });

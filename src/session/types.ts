@@ -15,7 +15,10 @@ export type { Timeouts } from './timeouts.js';
 /** 'implicit': TLS is up before connected(); 'starttls': RFC 3207, required; 'starttls-opportunistic': when offered. */
 export type Security = 'implicit' | 'starttls' | 'starttls-opportunistic' | 'none';
 
-/** xstate's Clock: real timers by default, a SimulatedClock in tests. */
+/**
+ * The clock the session's timer runs on (phase-timer.ts): Node's timers by default. xstate's Clock
+ * interface, so its SimulatedClock drives the timeouts in tests.
+ */
 export interface Clock {
   setTimeout(fn: (...args: unknown[]) => void, ms: number): unknown;
   clearTimeout(id: unknown): void;

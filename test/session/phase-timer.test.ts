@@ -80,6 +80,22 @@ describe('PhaseTimer', () => {
     );
   });
 
+  test('on a clock that never clears a timer (a callback of a replaced or disarmed arm runs anyway): the same', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const clock = new SimulatedClock();
+        clock.clearTimeout = () => {};
+        const { fired, expected } = play(
+          ops,
+          (expired) => new PhaseTimer(clock, expired),
+          (ms) => clock.increment(ms),
+        );
+        expect(fired).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test("on Node's timers (restarted in place): the same", () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
@@ -152,5 +168,75 @@ describe('the facade and the timer', () => {
       ok: false,
       error: { code: ErrorCodes.TIMEOUT, outcome: 'unknown' },
     });
+  });
+});
+
+/** An xstate SimulatedClock that counts the timers it holds (set and not yet cleared or fired). */
+function countingClock(options: { clearThrows?: boolean } = {}) {
+  const clock = new SimulatedClock();
+  const live = new Set<unknown>();
+  const set = clock.setTimeout.bind(clock);
+  const clear = clock.clearTimeout.bind(clock);
+  clock.setTimeout = (fn, ms) => {
+    const id: unknown = set(() => {
+      live.delete(id);
+      fn();
+    }, ms);
+    live.add(id);
+    return id as never;
+  };
+  clock.clearTimeout = (id) => {
+    if (options.clearThrows) throw new Error('clearTimeout broke');
+    live.delete(id);
+    clear(id);
+  };
+  return { clock, live };
+}
+
+describe('the facade and the timer, with a clock that misbehaves or runs inside a step', () => {
+  test('ready holds no timer: the one the last waiting state armed is cleared', () => {
+    const { clock, live } = countingClock();
+    const h = new Harness({ clock }).ready(EHLO_PLAIN);
+    expect(h.session.state).toBe('ready');
+    expect(live.size).toBe(0);
+    h.send();
+    expect(live.size).toBe(1); // mail's
+  });
+
+  test('a clock whose clearTimeout throws does not keep a session that ends from settling', async () => {
+    const { clock } = countingClock({ clearThrows: true });
+    const h = new Harness({ clock });
+    h.connect('421 busy'); // greeting's timer is live when the session ends
+    expect(h.session.ended).toBe(true);
+    await expect(h.session.whenReady).rejects.toMatchObject({ code: ErrorCodes.SERVICE_UNAVAILABLE });
+    await expect(h.session.quit()).resolves.toBeUndefined();
+  });
+
+  test('an expiry from inside a step (the owner advances the clock) is dropped when that step leaves the state', async () => {
+    // Lock-step: the dot's reply settles from inside the step that goes to ready; the owner, told
+    // that the session takes a send, sends and then advances the clock past dataEnd's timeout.
+    let inside: (() => void) | undefined;
+    const h: Harness = new Harness({ onSendable: () => inside?.() }).ready(
+      '250-mx.example\n250-8BITMIME\n250 SIZE 1000',
+    );
+    const first = h.send();
+    h.server('250 ok').server('250 ok').server('354 go');
+    h.session.bodyFinished();
+    expect(h.session.state).toBe('dataEnd');
+    let second: ReturnType<Harness['send']> | undefined;
+    inside = () => {
+      inside = undefined;
+      second = h.send();
+      h.clock.increment(600_000);
+    };
+    h.server('250 queued');
+    await flush();
+    expect(first.result).toMatchObject({ ok: true });
+    expect(h.session.state).toBe('mail');
+    expect(second?.result).toBeUndefined();
+    // The second message's own MAIL timeout still runs, from the step that armed it.
+    h.clock.increment(300_000);
+    await flush();
+    expect(second?.result).toMatchObject({ ok: false, error: { code: ErrorCodes.TIMEOUT, phase: 'mail' } });
   });
 });
