@@ -64,55 +64,54 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** A PhaseTimer on some clock, and how to advance that clock by `ms`. */
+interface TimerRig {
+  readonly timer: (expired: () => void) => PhaseTimer;
+  readonly advance: (ms: number) => void;
+}
+
+const simulated = (options: { clears: boolean }): TimerRig => {
+  const clock = new SimulatedClock();
+  if (!options.clears) clock.clearTimeout = () => {};
+  return { timer: (expired) => new PhaseTimer(clock, expired), advance: (ms) => clock.increment(ms) };
+};
+
+/** Node's timers (vitest's fake ones, whose handles refresh() like Node's): the default clock. */
+const nodeTimers = (): TimerRig => {
+  vi.useFakeTimers();
+  return {
+    timer: (expired) => new PhaseTimer(undefined, expired),
+    advance: (ms) => vi.advanceTimersByTime(ms),
+  };
+};
+
+/** For any sequence of arms, disarms and clock advances, the timer fires when the model says. */
+function agreesWithModel(rig: () => TimerRig): void {
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+      try {
+        const { timer, advance } = rig();
+        const { fired, expected } = play(ops, timer, advance);
+        expect(fired).toEqual(expected);
+      } finally {
+        vi.useRealTimers();
+      }
+    }),
+    { numRuns: 300 },
+  );
+}
+
 describe('PhaseTimer', () => {
   test('on an injected clock: runs out exactly ms after the last arm, once; never after a disarm', () => {
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
-        const clock = new SimulatedClock();
-        const { fired, expected } = play(
-          ops,
-          (expired) => new PhaseTimer(clock, expired),
-          (ms) => clock.increment(ms),
-        );
-        expect(fired).toEqual(expected);
-      }),
-      { numRuns: 300 },
-    );
+    agreesWithModel(() => simulated({ clears: true }));
   });
 
   test('on a clock that never clears a timer (a callback of a replaced or disarmed arm runs anyway): the same', () => {
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
-        const clock = new SimulatedClock();
-        clock.clearTimeout = () => {};
-        const { fired, expected } = play(
-          ops,
-          (expired) => new PhaseTimer(clock, expired),
-          (ms) => clock.increment(ms),
-        );
-        expect(fired).toEqual(expected);
-      }),
-      { numRuns: 300 },
-    );
+    agreesWithModel(() => simulated({ clears: false }));
   });
 
   test("on Node's timers (restarted in place): the same", () => {
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
-        vi.useFakeTimers();
-        try {
-          const { fired, expected } = play(
-            ops,
-            (expired) => new PhaseTimer(undefined, expired),
-            (ms) => vi.advanceTimersByTime(ms),
-          );
-          expect(fired).toEqual(expected);
-        } finally {
-          vi.useRealTimers();
-        }
-      }),
-      { numRuns: 300 },
-    );
+    agreesWithModel(nodeTimers);
   });
 
   test("a restart with the same ms refreshes Node's timer instead of making a new one", () => {
