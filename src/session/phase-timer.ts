@@ -45,10 +45,10 @@ export class PhaseTimer {
         return;
       }
       this.#handle = undefined;
-      this.#clock.clearTimeout(handle);
     }
-    this.#ms = ms;
     const generation = ++this.#generation;
+    if (handle !== undefined) this.#clock.clearTimeout(handle);
+    this.#ms = ms;
     this.#handle = this.#clock.setTimeout(() => this.#fire(generation), ms);
   }
 

@@ -59,8 +59,10 @@ export class Session {
   #depth = 0;
   /** A send handed over ahead of a read's replies, and what the owner did meanwhile (#offerGroup). */
   readonly #ahead = new SendAhead();
-  /** The timer ran out while a step ran or the owner acted ahead of a read (see #expire). */
+  /** The timer ran out while a step ran, a read was taken or the owner acted ahead of one (#expire). */
   #expiryDue = false;
+  /** Nesting of receive(). */
+  #reading = 0;
   #quitWaiters: (() => void)[] = [];
   #readyReached = false;
   #ended = false;
@@ -113,12 +115,18 @@ export class Session {
 
   receive(bytes: Uint8Array): void {
     if (this.#ended || bytes.length === 0) return;
-    // A read that comes while the owner's held events wait (a transport answering from inside the
-    // step's effects): they were done first, so they go first.
-    if (!this.#ahead.open) for (const event of this.#ahead.drainEvents()) this.#send(event);
-    this.#intake.receive(bytes, this.#state === 'tlsHandshake');
-    // A receive() from inside onSendable: its replies wait with the owner's other events.
-    if (!this.#ahead.open) this.#afterRead();
+    this.#reading++;
+    try {
+      // A read that comes while the owner's held events wait (a transport answering from inside the
+      // step's effects): they were done first, so they go first.
+      if (!this.#ahead.open) for (const event of this.#ahead.drainEvents()) this.#send(event);
+      this.#intake.receive(bytes, this.#state === 'tlsHandshake');
+      // A receive() from inside onSendable: its replies wait with the owner's other events.
+      if (!this.#ahead.open) this.#afterRead();
+    } finally {
+      this.#reading--;
+    }
+    this.#deliverDueExpiry();
   }
 
   tlsEstablished(): void {
@@ -253,22 +261,30 @@ export class Session {
     } finally {
       this.#depth--;
     }
-    if (this.#expiryDue && this.#depth === 0 && !this.#ahead.open) {
-      this.#expiryDue = false;
-      // Stale if the step that was running re-armed or disarmed the timer (it left the state).
-      if (this.#timer.expired) this.#send({ type: 'timer.expired' });
-    }
+    this.#deliverDueExpiry();
   }
 
   /**
-   * The timer the current state armed ran out. From inside a step (a synchronous clock advanced by an
-   * effect's callee), xstate would only queue the event behind whatever that step leads to; while
-   * the owner acts ahead of a read, the read comes first. Either way it waits for the step and goes
-   * only if the timer was not re-armed or disarmed meanwhile.
+   * The timer the current state armed ran out. Node's timers call this between events; only a
+   * synchronous clock (a test's, advanced by the owner from one of its callbacks) can call it while
+   * a step runs (xstate would queue the event behind whatever that step leads to), while the owner
+   * acts ahead of a read, or while a read is taken (its replies were there first). Then it waits for
+   * that to end, and goes only if the timer was not re-armed or disarmed meanwhile.
    */
   #expire(): void {
-    if (this.#depth > 0 || this.#ahead.open) this.#expiryDue = true;
+    if (this.#busy) this.#expiryDue = true;
     else this.#send({ type: 'timer.expired' });
+  }
+
+  get #busy(): boolean {
+    return this.#depth > 0 || this.#reading > 0 || this.#ahead.open;
+  }
+
+  #deliverDueExpiry(): void {
+    if (!this.#expiryDue || this.#busy) return;
+    this.#expiryDue = false;
+    // Stale if what was running re-armed or disarmed the timer (it left the state).
+    if (this.#timer.expired) this.#send({ type: 'timer.expired' });
   }
 
   /**

@@ -239,3 +239,48 @@ describe('the facade and the timer, with a clock that misbehaves or runs inside 
     expect(second?.result).toMatchObject({ ok: false, error: { code: ErrorCodes.TIMEOUT, phase: 'mail' } });
   });
 });
+
+describe('an expiry raised from inside a read or a step (a synchronous clock advanced by the owner)', () => {
+  test('the read comes first: a reply being logged when the clock passes the timeout still settles its send', async () => {
+    let advance = false;
+    const h: Harness = new Harness({
+      onTranscript: (entry) => {
+        if (advance && entry.direction === 'server') {
+          advance = false;
+          h.clock.increment(600_000); // dataEnd's timeout, while its reply is being taken
+        }
+      },
+    }).ready(EHLO_PLAIN);
+    const first = h.send({ size: 10 });
+    h.server('250 ok\n250 ok\n354 go'); // body inline: now in dataEnd
+    expect(h.session.state).toBe('dataEnd');
+    advance = true;
+    h.server('250 queued 1');
+    await flush();
+    expect(first.result).toMatchObject({ ok: true });
+    expect(h.session.state).toBe('ready');
+  });
+
+  test('an expiry deferred behind a step that stays in the state is still delivered', async () => {
+    let advance = false;
+    const h: Harness = new Harness({
+      onTranscript: (entry) => {
+        if (advance && entry.direction === 'client' && entry.text.startsWith('MAIL')) {
+          advance = false;
+          h.clock.increment(600_000); // dataEnd's timeout, while the step that holds the next send runs
+        }
+      },
+    }).ready(EHLO_PLAIN);
+    const first = h.send({ size: 10 });
+    h.server('250 ok\n250 ok\n354 go');
+    expect(h.session.state).toBe('dataEnd');
+    advance = true;
+    const second = h.send({ size: 10 }); // held as next, its envelope written behind the dot: no re-arm
+    await flush();
+    expect(first.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.TIMEOUT, phase: 'data-end', outcome: 'unknown' },
+    });
+    expect(second.result).toMatchObject({ ok: false, error: { outcome: 'not-sent' } });
+  });
+});
