@@ -4,6 +4,12 @@
  * it on a clock and reports the expiry, which the machine hears as `timer.expired` in the state that
  * armed it. A restart with the same duration refreshes Node's timer in place (`Timeout.refresh()`)
  * instead of allocating a new one: in steady state every message restarts the DATA-termination timer.
+ *
+ * Node's timers run out between events. Only a synchronous clock (a test's, advanced by the owner
+ * from one of its callbacks) can run out while the facade is `busy` — a machine step running (xstate
+ * would queue the event behind whatever that step leads to), a read being taken (its replies were
+ * there first), the owner acting ahead of a read. Then the expiry is due: `flushDue()`, called when
+ * that ends, reports it unless what ran re-armed or disarmed the timer (the state was left).
  */
 import type { Clock } from './types.js';
 
@@ -22,17 +28,21 @@ export class PhaseTimer {
   /** Only the global timers' handles are refreshed: another clock's handle is opaque. */
   readonly #refreshable: boolean;
   readonly #expired: () => void;
+  readonly #busy: () => boolean;
   #handle: unknown;
   #ms = 0;
   #fired = false;
+  /** It ran out while busy: reported by flushDue, if still current. */
+  #due = false;
   /** Which arm is current: a callback of an earlier one (a clock that did not clear it) does nothing. */
   #generation = 0;
 
-  /** `expired` runs from the clock's callback, once per arm that was neither replaced nor disarmed. */
-  constructor(clock: Clock | undefined, expired: () => void) {
+  /** `expired` runs at most once per arm that was neither replaced nor disarmed. */
+  constructor(clock: Clock | undefined, expired: () => void, busy: () => boolean = () => false) {
     this.#clock = clock ?? GLOBAL_TIMERS;
     this.#refreshable = clock === undefined;
     this.#expired = expired;
+    this.#busy = busy;
   }
 
   /** Runs out `ms` from now, unless armed again or disarmed first. */
@@ -61,18 +71,23 @@ export class PhaseTimer {
     this.#clock.clearTimeout(handle);
   }
 
-  /**
-   * Whether the last arm ran out and nothing armed or disarmed since: an expiry the facade had to
-   * hold for a moment is stale once this is false (the state it was meant for has been left).
-   */
+  /** Whether the last arm ran out and nothing armed or disarmed since. */
   get expired(): boolean {
     return this.#fired;
+  }
+
+  /** When what kept the facade busy has ended: a due expiry is reported, unless it went stale. */
+  flushDue(): void {
+    if (!this.#due || this.#busy()) return;
+    this.#due = false;
+    if (this.#fired) this.#expired();
   }
 
   #fire(generation: number): void {
     if (generation !== this.#generation) return;
     this.#handle = undefined;
     this.#fired = true;
-    this.#expired();
+    if (this.#busy()) this.#due = true;
+    else this.#expired();
   }
 }

@@ -59,8 +59,6 @@ export class Session {
   #depth = 0;
   /** A send handed over ahead of a read's replies, and what the owner did meanwhile (#offerGroup). */
   readonly #ahead = new SendAhead();
-  /** The timer ran out while a step ran, a read was taken or the owner acted ahead of one (#expire). */
-  #expiryDue = false;
   /** Nesting of receive(). */
   #reading = 0;
   #quitWaiters: (() => void)[] = [];
@@ -91,7 +89,12 @@ export class Session {
     });
     // Observed or not, a failed session must not surface as an unhandled rejection.
     this.whenReady.catch(() => {});
-    this.#timer = new PhaseTimer(options.clock, () => this.#expire());
+    this.#timer = new PhaseTimer(
+      options.clock,
+      () => this.#send({ type: 'timer.expired' }),
+      // Busy: a step runs, a read is taken, or the owner acts ahead of a read (phase-timer.ts).
+      () => this.#depth > 0 || this.#reading > 0 || this.#ahead.open,
+    );
     this.#actor = createActor(sessionMachine, { input: config });
     this.#actor.on('*', (effect) => this.#apply(effect));
     this.#lastGood = this.#actor.getSnapshot();
@@ -126,7 +129,7 @@ export class Session {
     } finally {
       this.#reading--;
     }
-    this.#deliverDueExpiry();
+    this.#timer.flushDue();
   }
 
   tlsEstablished(): void {
@@ -261,30 +264,7 @@ export class Session {
     } finally {
       this.#depth--;
     }
-    this.#deliverDueExpiry();
-  }
-
-  /**
-   * The timer the current state armed ran out. Node's timers call this between events; only a
-   * synchronous clock (a test's, advanced by the owner from one of its callbacks) can call it while
-   * a step runs (xstate would queue the event behind whatever that step leads to), while the owner
-   * acts ahead of a read, or while a read is taken (its replies were there first). Then it waits for
-   * that to end, and goes only if the timer was not re-armed or disarmed meanwhile.
-   */
-  #expire(): void {
-    if (this.#busy) this.#expiryDue = true;
-    else this.#send({ type: 'timer.expired' });
-  }
-
-  get #busy(): boolean {
-    return this.#depth > 0 || this.#reading > 0 || this.#ahead.open;
-  }
-
-  #deliverDueExpiry(): void {
-    if (!this.#expiryDue || this.#busy) return;
-    this.#expiryDue = false;
-    // Stale if what was running re-armed or disarmed the timer (it left the state).
-    if (this.#timer.expired) this.#send({ type: 'timer.expired' });
+    this.#timer.flushDue();
   }
 
   /**

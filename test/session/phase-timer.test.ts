@@ -11,30 +11,41 @@ import { ErrorCodes } from '../../src/errors/codes.js';
 import { PhaseTimer } from '../../src/session/phase-timer.js';
 import { EHLO_PLAIN, flush, Harness } from './harness.js';
 
-type Op = { kind: 'arm'; ms: number } | { kind: 'disarm' } | { kind: 'advance'; ms: number };
+type Op =
+  | { kind: 'arm'; ms: number }
+  | { kind: 'disarm' }
+  | { kind: 'advance'; ms: number }
+  | { kind: 'busy'; on: boolean };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('arm' as const), ms: fc.constantFrom(10, 10, 10, 25, 40) }),
   fc.constant({ kind: 'disarm' as const }),
   fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 30 }) }),
+  fc.record({ kind: fc.constant('busy' as const), on: fc.boolean() }),
 );
 
 /**
- * Plays `ops` on a PhaseTimer and on the model (a deadline: last arm + ms, none after a disarm or
- * once it ran out; `expired` from running out until the next arm or disarm), one millisecond at a
- * time; `expired` is compared after every op. Returns the times each fired.
+ * Plays `ops` on a PhaseTimer and on the model, one millisecond at a time: a deadline (last arm +
+ * ms; none after a disarm or once it ran out); `expired` from running out until the next arm or
+ * disarm; running out while busy is reported when busy ends (flushDue), and only if still expired.
+ * `expired` is compared after every op. Returns the times it was reported, and when it should be.
  */
 function play(
   ops: readonly Op[],
-  timer: (expired: () => void) => PhaseTimer,
+  timer: (expired: () => void, busy: () => boolean) => PhaseTimer,
   advance: (ms: number) => void,
 ): { fired: number[]; expected: number[] } {
   let now = 0;
+  let busy = false;
   const fired: number[] = [];
   const expected: number[] = [];
-  const t = timer(() => fired.push(now));
+  const t = timer(
+    () => fired.push(now),
+    () => busy,
+  );
   let deadline: number | undefined;
   let expired = false;
+  let due = false;
   for (const o of ops) {
     if (o.kind === 'arm') {
       t.arm(o.ms);
@@ -44,12 +55,20 @@ function play(
       t.disarm();
       deadline = undefined;
       expired = false;
+    } else if (o.kind === 'busy') {
+      busy = o.on;
+      if (!busy) {
+        t.flushDue();
+        if (due && expired) expected.push(now);
+        due = false;
+      }
     } else {
       for (let i = 0; i < o.ms; i++) {
         now++;
         advance(1);
         if (deadline === now) {
-          expected.push(now);
+          if (busy) due = true;
+          else expected.push(now);
           deadline = undefined;
           expired = true;
         }
@@ -66,21 +85,24 @@ afterEach(() => {
 
 /** A PhaseTimer on some clock, and how to advance that clock by `ms`. */
 interface TimerRig {
-  readonly timer: (expired: () => void) => PhaseTimer;
+  readonly timer: (expired: () => void, busy: () => boolean) => PhaseTimer;
   readonly advance: (ms: number) => void;
 }
 
 const simulated = (options: { clears: boolean }): TimerRig => {
   const clock = new SimulatedClock();
   if (!options.clears) clock.clearTimeout = () => {};
-  return { timer: (expired) => new PhaseTimer(clock, expired), advance: (ms) => clock.increment(ms) };
+  return {
+    timer: (expired, busy) => new PhaseTimer(clock, expired, busy),
+    advance: (ms) => clock.increment(ms),
+  };
 };
 
 /** Node's timers (vitest's fake ones, whose handles refresh() like Node's): the default clock. */
 const nodeTimers = (): TimerRig => {
   vi.useFakeTimers();
   return {
-    timer: (expired) => new PhaseTimer(undefined, expired),
+    timer: (expired, busy) => new PhaseTimer(undefined, expired, busy),
     advance: (ms) => vi.advanceTimersByTime(ms),
   };
 };
