@@ -93,15 +93,26 @@ function pipelinedPeer(
   return { owner, written };
 }
 
+/** An onSendable that feeds, and the first time a third send has started does `act`, from inside it. */
+function feedThenAtThirdSend(act: (owner: Owner) => void): (owner: Owner) => void {
+  let done = false;
+  return (o) => {
+    o.feed();
+    if (o.results.length === 3 && !done) {
+      done = true;
+      act(o);
+    }
+  };
+}
+
 /** A peer whose owner feeds from onSendable and quits from inside it once it has started a third send. */
 function quitsAtThirdSend(options: { synchronousOnceQuit?: boolean } = {}) {
   let quitting: Promise<void> | undefined;
   const { owner } = pipelinedPeer({
     ...(options.synchronousOnceQuit ? { synchronous: () => quitting !== undefined } : {}),
-    onSendable: (o) => {
-      o.feed();
-      if (o.results.length === 3 && quitting === undefined) quitting = o.session.quit();
-    },
+    onSendable: feedThenAtThirdSend((o) => {
+      quitting = o.session.quit();
+    }),
   });
   return { owner, quitting: () => quitting };
 }
@@ -264,13 +275,10 @@ describe('a send handed over ahead of the replies that make room for it', () => 
     const first = new AbortController();
     let aborted = false;
     const { owner } = pipelinedPeer({
-      onSendable: (o) => {
-        o.feed();
-        if (o.results.length === 3 && !aborted) {
-          aborted = true;
-          first.abort(); // message 1: its 250 is in the read being offered
-        }
-      },
+      onSendable: feedThenAtThirdSend(() => {
+        aborted = true;
+        first.abort(); // message 1: its 250 is in the read being offered
+      }),
     });
     await owner.session.whenReady;
     owner.queue.push({ request: request(1), signal: first.signal });
@@ -286,13 +294,10 @@ describe('a send handed over ahead of the replies that make room for it', () => 
   test('a second send() inside the same onSendable is refused as busy; an owner that throws after handing one over loses nothing', async () => {
     let extra: Promise<SendResult> | undefined;
     const { owner } = pipelinedPeer({
-      onSendable: (o) => {
-        o.feed();
-        if (o.results.length === 3 && extra === undefined) {
-          extra = o.session.send(request(99));
-          throw new Error('owner bug');
-        }
-      },
+      onSendable: feedThenAtThirdSend((o) => {
+        extra = o.session.send(request(99));
+        throw new Error('owner bug');
+      }),
     });
     await owner.session.whenReady;
     for (let n = 1; n <= 4; n++) owner.queue.push({ request: request(n) });
@@ -354,13 +359,10 @@ describe('a send handed over ahead of the replies that make room for it', () => 
   test('closed() inside onSendable: the read it was called for is taken first, then the loss', async () => {
     let lost = false;
     const { owner } = pipelinedPeer({
-      onSendable: (o) => {
-        o.feed();
-        if (o.results.length === 3 && !lost) {
-          lost = true;
-          o.session.closed(new Error('socket reset'));
-        }
-      },
+      onSendable: feedThenAtThirdSend((o) => {
+        lost = true;
+        o.session.closed(new Error('socket reset'));
+      }),
     });
     await owner.session.whenReady;
     for (let n = 1; n <= 3; n++) owner.queue.push({ request: request(n) });
