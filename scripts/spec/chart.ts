@@ -54,17 +54,22 @@ function edgesOf(node: AnyStateNode): Edge[] {
 }
 
 function eventLabel(eventType: string, node: AnyStateNode): string {
-  if (eventType === 'timer.expired') return `after ${armedTimer(node)}`;
+  if (eventType === 'timer.expired') {
+    const timer = timerArmedOnEntry(node);
+    if (timer === undefined)
+      throw new Error(`state ${node.key} handles timer.expired but arms no timer on entry`);
+    return `after ${timer}`;
+  }
   return eventType === 'reply.received' ? 'reply' : eventType;
 }
 
-/** The timer a state arms on entry (`arms(timer)` in the table), named in its expiry's label. */
-function armedTimer(node: AnyStateNode): string {
+/** The timer a state arms on entry (`arms(timer)` in the table), if any: named in its expiry's label. */
+export function timerArmedOnEntry(node: AnyStateNode): string | undefined {
   for (const action of node.entry as readonly unknown[]) {
     const { type, params } = action as { type?: string; params?: { timer?: string } };
     if (type === 'arm' && params?.timer) return params.timer;
   }
-  throw new Error(`state ${node.key} handles timer.expired but arms no timer on entry`);
+  return undefined;
 }
 
 function label(event: string, guard: unknown): string {

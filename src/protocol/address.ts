@@ -214,9 +214,7 @@ const PARSED_ASCII_LIMIT = 256;
  * grammar, so the '@' that ends it is the one outside any quotes: `"a@b x"@c.example` → c.example.
  */
 export function parseAddress(address: string, field: string, options: AddressOptions): ParsedAddress {
-  if (typeof address !== 'string') {
-    throw usageError(ErrorCodes.INVALID_ARGUMENT, field, 'must be a string');
-  }
+  // Only strings are remembered: anything else misses and the full parse refuses it.
   const known = parsedAscii.get(address);
   if (known !== undefined) return known;
   const parsed = parseAddressUncached(address, field, options);

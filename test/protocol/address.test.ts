@@ -225,6 +225,15 @@ describe('the parsed-address memo', () => {
     );
   });
 
+  it('refuses a value that is not a string, as the parse without it does', () => {
+    parseAddress('user@example.com', 'to', ASCII);
+    for (const value of [42, null, undefined, new String('user@example.com'), ['user@example.com']]) {
+      const refused = answer(parseAddress, value as never, 'to', ASCII);
+      expect(refused).toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT, field: 'to' });
+      expect(refused).toEqual(answer(parseAddressUncached, value as never, 'to', ASCII));
+    }
+  });
+
   it('stays bounded and correct past its size (more distinct addresses than it holds)', () => {
     for (let i = 0; i < 1000; i++) {
       const valid = `user${i}@example.com`;
