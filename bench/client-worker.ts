@@ -34,7 +34,8 @@ export interface WorkerResult {
   /** Peak RSS of the whole process (getrusage maxrss), MB. */
   readonly peakRssMb: number;
   readonly note?: string;
-  /** Only when profiling (BENCH_PROFILE_DIR): xstate events and GCs during the timed part. */
+  /** Only when profiling (BENCH_PROFILE_DIR): xstate events and GCs during the timed part; with
+   * BENCH_CRITICAL_PATH, the read → write / write → read split (critical-path-hooks.ts). */
   readonly counters?: Record<string, number>;
 }
 
@@ -72,6 +73,8 @@ async function main(task: WorkerTask): Promise<WorkerResult> {
   const profileDir = process.env.BENCH_PROFILE_DIR;
   const hooks = profileDir ? await import('./profile-hooks.js') : undefined;
   hooks?.installCounters();
+  const path = process.env.BENCH_CRITICAL_PATH ? await import('./critical-path-hooks.js') : undefined;
+  path?.installCriticalPath();
   const { client, note } = await makeClient(task.client, setup);
   // Warm up in calls the size of the timed one: after one long warm-up call the hot code was compiled
   // only on-stack inside that call's loop (OSR), and the timed call's first ~2,000 messages ran
@@ -81,14 +84,15 @@ async function main(task: WorkerTask): Promise<WorkerResult> {
     await client.warm(Math.min(task.messages, warmup - done));
   }
   const profiler = await hooks?.startProfiling();
+  path?.startCriticalPath();
   const baseRss = process.memoryUsage().rss;
   const cpu = process.cpuUsage();
   const start = performance.now();
   await client.run(task.messages);
   const wallMs = performance.now() - start;
   const used = process.cpuUsage(cpu);
-  const counters =
-    hooks && profiler && profileDir ? await hooks.stopProfiling(profiler, profileDir) : undefined;
+  const cycle = path?.stopCriticalPath(task.messages);
+  const counters = hooks && profiler && profileDir ? await hooks.stopProfiling(profiler, profileDir) : cycle;
   await client.close();
   return {
     messages: task.messages,
