@@ -94,6 +94,9 @@ export const guards = {
     context.tx?.pipelined === true && T.hasMoreRecipients(afterRcpt(context, event)),
   /** After the last RCPT reply of a pipelined BDAT group whose only chunk is already on the wire. */
   chunkWritten: ({ context }: Args) => context.tx?.bodyWritten === true,
+  /** … whose only chunk rode with the envelope and is still being written (back-pressure). */
+  chunkBeingWritten: ({ context }: Args) =>
+    context.tx !== undefined && context.tx.chunks > 0 && !context.tx.bodyWritten,
   dataPipelined: ({ context }: Args) => context.tx?.pipelined === true && context.tx.transfer === 'data',
   envelopeWillBeAccepted: ({ context, event }: Args) => T.envelopeAccepted(lastRcpt(context, event)),
   chunkingWillGoAhead: ({ context, event }: Args) =>

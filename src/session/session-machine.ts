@@ -43,7 +43,9 @@
  *   or after the RCPT replies in lock-step); a stream, only with PIPELINING, as chunks the transport
  *   announces (`body.chunk`), written without waiting for their replies. `bdat` awaits chunk replies
  *   while the body streams (dataBlock timeout: a refused chunk closes, since RSET cannot follow a
- *   chunk still being written); `bdatEnd` once LAST is written (dataTermination, 'unknown').
+ *   chunk still being written), and so does a large chunk that rode with the envelope when the RCPT
+ *   replies overtake its bytes (nothing is written until its last octet is); `bdatEnd` once LAST is
+ *   written (dataTermination, 'unknown').
  *   Outcomes: once the whole body is on the wire (`bodyWritten`) any loss is 'unknown'.
  * - Lock-step (threats.md §6): where exactly one reply is outstanding (greeting, EHLO/HELO, AUTH,
  *   MAIL/RCPT without a PIPELINING group, DATA's 354, the dot with nothing behind it, the last BDAT

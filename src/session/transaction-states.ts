@@ -60,7 +60,10 @@ export const transactionStates = {
           reenter: true,
           actions: ['recordRecipient', 'writeRcpt'],
         },
+        // The chunk that rode with the envelope (RFC 3030 §4.2): its reply comes next, once all of it is
+        // out. While the transport still writes it, nothing else may go (it would land inside the chunk).
         { guard: 'chunkWritten', target: 'bdatEnd', actions: 'recordLastRecipient' },
+        { guard: 'chunkBeingWritten', target: 'bdat', actions: 'recordLastRecipient' },
         { guard: 'dataPipelined', target: 'data', actions: 'recordLastRecipient' },
         { guard: 'chunkingWillGoAhead', target: 'bdat', actions: ['recordLastRecipient', 'startChunking'] },
         { guard: 'envelopeWillBeAccepted', target: 'data', actions: ['recordLastRecipient', 'writeData'] },

@@ -76,6 +76,60 @@ describe('BDAT', () => {
     expect(h.session.idle).toBe(true);
   });
 
+  // A large body that rides with the envelope is still being written (back-pressure) when the MAIL and
+  // RCPT replies come: nothing may be written until its last octet is out — another `BDAT n LAST` or
+  // an RSET would land inside the chunk, and the server would take body text as commands.
+  describe('pipelined, known size: the envelope replies come while the chunk is still being written', () => {
+    // Above INLINE_BODY_OCTETS: written block by block by the transport, which reports its end.
+    const LARGE = { size: 200_003, unstuffedSize: 200_000, eightBit: false };
+    const ROOMY = BOTH.replace('SIZE 1000', 'SIZE 1000000');
+    const writesAfterEnvelope = (h: Harness) =>
+      h.effects.slice(h.effects.findIndex((e) => e.type === 'writeBody') + 1);
+
+    test('accepted: nothing more is written; the body ends, then LAST is answered', async () => {
+      const h = new Harness().ready(ROOMY);
+      const sent = h.send(LARGE);
+      h.server('250 ok\n250 ok');
+      expect(writesAfterEnvelope(h).filter((e) => e.type === 'write' || e.type === 'writeBody')).toEqual([]);
+      expect(h.session.state).toBe('bdat');
+      h.session.bodyProgress();
+      h.session.bodyFinished();
+      expect(h.session.state).toBe('bdatEnd');
+      h.server('250 2.0.0 Ok: queued as RIDE1');
+      await flush();
+      expect(sent.result).toMatchObject({ ok: true, value: { messageId: 'RIDE1' } });
+      expect(h.effects.filter((e) => e.type === 'writeBody')).toHaveLength(1);
+      expect(h.session.idle).toBe(true);
+    });
+
+    test('every recipient refused: no RSET until the chunk is out and answered', async () => {
+      const h = new Harness().ready(ROOMY);
+      const sent = h.send(LARGE);
+      h.server('250 ok\n550 5.1.1 no such user');
+      expect(writesAfterEnvelope(h).filter((e) => e.type === 'write' || e.type === 'writeBody')).toEqual([]);
+      h.session.bodyFinished();
+      expect(writesAfterEnvelope(h).filter((e) => e.type === 'write')).toEqual([]);
+      h.server('554 5.5.1 no valid recipients');
+      expect(h.lastWrite).toBe('RSET\r\n');
+      h.server('250 ok');
+      await flush();
+      expect(sent.result).toMatchObject({
+        ok: false,
+        error: { code: ErrorCodes.ALL_RECIPIENTS_REJECTED, outcome: 'rejected' },
+      });
+      expect(h.session.idle).toBe(true);
+    });
+
+    test('a loss while the chunk is still being written is "not-sent"', async () => {
+      const h = new Harness().ready(ROOMY);
+      const sent = h.send(LARGE);
+      h.server('250 ok\n250 ok');
+      h.session.closed();
+      await flush();
+      expect(sent.result).toMatchObject({ ok: false, error: { outcome: 'not-sent' } });
+    });
+  });
+
   test('LAST refused (nothing failed before): settled at once, no RSET; 421 ends the session', async () => {
     const h = new Harness().ready(BOTH);
     const sent = h.send(KNOWN);

@@ -40,6 +40,10 @@ const REQUEST = { from: 'a@example.com', to: ['b@example.org', 'c@example.org'],
 const TOO_LARGE = { ...REQUEST, size: 10 ** 9 };
 /** A body of known size: one `BDAT n LAST` when CHUNKING is offered. */
 const KNOWN = { ...REQUEST, size: 8, unstuffedSize: 5 };
+/** …too large to go inline: the transport writes it block by block and reports its end (`body.finished`). */
+const LARGE = { ...REQUEST, size: 100_008, unstuffedSize: 100_005 };
+/** Above LARGE, below TOO_LARGE. */
+const MAX_MESSAGE_SIZE = 200_000;
 
 const CONFIGS: Record<string, Partial<SessionConfig>> = {
   'starttls+auth': { security: 'starttls', credentials: new Secret({ user: 'u', pass: 'p' }) },
@@ -57,7 +61,7 @@ function config(overrides: Partial<SessionConfig>): SessionConfig {
     clientName: 'client.example',
     security: 'none',
     credentials: undefined,
-    maxMessageSize: 1000,
+    maxMessageSize: MAX_MESSAGE_SIZE,
     timeouts: DEFAULT_TIMEOUTS,
     pipelining: true,
     chunking: true,
@@ -101,6 +105,7 @@ function events(snapshot: AnyMachineSnapshot): SessionEvent[] {
       { type: 'send.requested', id, request: REQUEST },
       { type: 'send.requested', id, request: TOO_LARGE },
       { type: 'send.requested', id, request: KNOWN },
+      { type: 'send.requested', id, request: LARGE },
     );
   if (tx) out.push({ type: 'send.aborted', id: tx.id });
   if (next) out.push({ type: 'send.aborted', id: next.id });
@@ -141,7 +146,7 @@ const serializeEvent = (event: SessionEvent) =>
 
 /** Replays machine events through the facade, the way a transport and a caller would. */
 function replay(options: ConstructorParameters<typeof Harness>[0], steps: readonly SessionEvent[]): Harness {
-  const h = new Harness({ maxMessageSize: 1000, ...options });
+  const h = new Harness({ maxMessageSize: MAX_MESSAGE_SIZE, ...options });
   const controllers = new Map<number, AbortController>();
   for (const event of steps) {
     switch (event.type) {
@@ -272,9 +277,22 @@ describe('model-based: paths generated from the machine, replayed against the Se
         actor.on('*', (effect) => effects.push(effect));
         actor.start();
         let sends = 0;
+        // Between a body handed to the transport and its end, only a chunk's own BDAT command may be
+        // written: anything else would land inside the body (DATA) or the chunk (BDAT).
+        let bodyOpen = false;
         for (const { event } of path.steps.slice(1)) {
           if (event.type === 'send.requested') sends++;
+          if (event.type === 'body.finished' || event.type === 'body.failed') bodyOpen = false;
+          const from = effects.length;
           actor.send(event);
+          for (const effect of effects.slice(from)) {
+            if (bodyOpen && event.type !== 'body.chunk')
+              expect(
+                effect.type === 'write' || effect.type === 'writeBody',
+                `${path.steps.map((s) => serializeEvent(s.event)).join(' → ')}: ${effect.type} inside a body`,
+              ).toBe(false);
+            if (effect.type === 'writeBody' && !effect.inline) bodyOpen = true;
+          }
         }
         // A path that ended the session leaves a stopped actor: sending to it would only make xstate warn.
         if (actor.getSnapshot().status === 'active')
