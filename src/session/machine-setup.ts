@@ -281,10 +281,9 @@ export const sessionSetup = setup({
     tlsFailed: enqueueActions(({ enqueue, event }) =>
       enqueue.assign(
         fail(
-          // The transport's TLS error already says what failed (untrusted CA, host name, expiry): keep it.
-          event.type === 'tls.failed' &&
-            event.error instanceof SmtpError &&
-            event.error.code === ErrorCodes.TLS_FAILED
+          // The transport's error already says what failed (untrusted CA, host name, expiry; or the
+          // connection lost mid-handshake, which is worth another try): keep it.
+          event.type === 'tls.failed' && event.error instanceof SmtpError
             ? event.error
             : new SmtpConnectionError({
                 code: ErrorCodes.TLS_FAILED,

@@ -58,7 +58,44 @@ export function describeTlsFailure(error: unknown, host: string): string {
   return `the TLS handshake with ${host} failed${code ? ` (${code})` : ''}`;
 }
 
-export function tlsFailure(error: unknown, host: string): SmtpConnectionError {
+/**
+ * The connection itself failed mid-handshake (the peer reset or closed it: a load balancer retiring a
+ * host, a network blip). TLS did not fail, and another connection may well succeed.
+ */
+const CONNECTION_LOST = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'ENETDOWN',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'EHOSTUNREACH',
+]);
+
+/** The socket closed (without an error) before it was connected or its handshake was done. */
+class ClosedBeforeReady extends Error {
+  constructor() {
+    super('socket closed before it was ready');
+  }
+}
+
+/**
+ * A failed handshake: SMTP_TLS_FAILED, not retryable (an untrusted or wrong certificate, the wrong
+ * port mode, no common TLS version: the same next time); or, when the connection was lost during it,
+ * SMTP_CONNECTION_CLOSED, retryable.
+ */
+export function handshakeFailure(error: unknown, host: string): SmtpConnectionError {
+  const code = errorCode(error);
+  if (error instanceof ClosedBeforeReady || (code !== undefined && CONNECTION_LOST.has(code)))
+    return new SmtpConnectionError({
+      code: ErrorCodes.CONNECTION_CLOSED,
+      message: `the connection to ${host} was lost during the TLS handshake${code ? ` (${code})` : ''}`,
+      phase: 'tls',
+      outcome: 'not-sent',
+      retryable: true,
+      cause: error,
+    });
   return new SmtpConnectionError({
     code: ErrorCodes.TLS_FAILED,
     message: `TLS failed: ${describeTlsFailure(error, host)}`,
@@ -121,7 +158,7 @@ function settleOn<T extends net.Socket>(
       resolve(socket);
     };
     const onError = (error: unknown): void => failWith(fail(error));
-    const onClose = (): void => failWith(fail(new Error('socket closed before it was ready')));
+    const onClose = (): void => failWith(fail(new ClosedBeforeReady()));
     const onAbort = (): void => failWith(abortError(signal as AbortSignal, phase));
     const timer = setTimeout(() => failWith(timedOut()), timeout);
     socket.once(ready, onReady);
@@ -152,7 +189,7 @@ export function dial(options: DialOptions): Promise<net.Socket> {
   let tcpUp = !options.implicitTls;
   if (options.implicitTls) socket.once('connect', () => (tcpUp = true));
   const fail = (error: unknown): SmtpError =>
-    tcpUp && options.implicitTls ? tlsFailure(error, host) : connectFailure(error, host, port);
+    tcpUp && options.implicitTls ? handshakeFailure(error, host) : connectFailure(error, host, port);
   return settleOn(
     socket,
     options.implicitTls ? 'secureConnect' : 'connect',
@@ -188,7 +225,7 @@ export function upgrade(
     secure,
     'secureConnect',
     timeout,
-    (error) => tlsFailure(error, host),
+    (error) => handshakeFailure(error, host),
     timedOut,
     signal,
     'tls',

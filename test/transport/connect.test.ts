@@ -37,6 +37,18 @@ async function silentServer(): Promise<number> {
   return (server.address() as net.AddressInfo).port;
 }
 
+/** A TCP server that resets each connection when its first bytes (a ClientHello) arrive, or closes it. */
+async function droppingServer(how: 'reset' | 'close'): Promise<number> {
+  const server = net.createServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', () => (how === 'reset' ? socket.resetAndDestroy() : socket.end()));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return (server.address() as net.AddressInfo).port;
+}
+
 async function closedPort(): Promise<number> {
   const server = net.createServer();
   server.listen(0, '127.0.0.1');
@@ -189,6 +201,32 @@ describe('dial', () => {
     expect((socket as tls.TLSSocket).authorized).toBe(false);
   });
 
+  // A load balancer retiring a host, a network blip: the connection is lost, TLS did not fail — worth
+  // another connection (SES's advice), unlike a certificate or a port-mode error.
+  for (const how of ['reset', 'close'] as const) {
+    it(`reports a connection ${how === 'reset' ? 'reset' : 'closed'} during the handshake as CONNECTION_CLOSED, retryable`, async () => {
+      const port = await droppingServer(how);
+      const error = await failure(
+        implicitDial(port, 'localhost', { ca: fixtures.ca.cert }, { address: '127.0.0.1' }),
+      );
+      expect(error).toMatchObject({
+        code: 'SMTP_CONNECTION_CLOSED',
+        phase: 'tls',
+        outcome: 'not-sent',
+        retryable: true,
+      });
+      expect(error.message).toMatch(/during the TLS handshake/);
+    });
+  }
+
+  it('keeps a certificate failure non-retryable', async () => {
+    const server = await scripted(fixtures.wrongHost, true);
+    const error = await failure(
+      implicitDial(server.port, 'localhost', { ca: fixtures.ca.cert }, { address: '127.0.0.1' }),
+    );
+    expect(error).toMatchObject({ code: 'SMTP_TLS_FAILED', retryable: false });
+  });
+
   it('explains implicit TLS against a plaintext port', async () => {
     const server = await scripted(undefined, false);
     const error = await failure(
@@ -228,6 +266,16 @@ describe('upgrade (STARTTLS)', () => {
       await upgrade(socket, 'localhost', buildTlsOptions('localhost', { ca: fixtures.ca.cert }), 2000),
     );
     expect(secure.authorized).toBe(true);
+  });
+
+  it('reports a connection reset during the handshake as CONNECTION_CLOSED, retryable', async () => {
+    const port = await droppingServer('reset');
+    const socket = await dial({ host: '127.0.0.1', port, implicitTls: false, tlsOptions: {}, timeout: 2000 });
+    const error = await failure(
+      upgrade(socket, 'localhost', buildTlsOptions('localhost', { ca: fixtures.ca.cert }), 2000),
+    );
+    expect(error).toMatchObject({ code: 'SMTP_CONNECTION_CLOSED', phase: 'tls', retryable: true });
+    expect(socket.destroyed).toBe(true);
   });
 
   it('fails closed with TLS_FAILED on a certificate for another host', async () => {
