@@ -6,6 +6,7 @@
 import type { ErrorCode } from '../errors/codes.js';
 import type { Outcome, RecipientRefusal, SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
+import { validateSignal } from '../session/validation.js';
 import type { MessageInput } from '../transport/message-source.js';
 import type { Attempt } from './attempt-history.js';
 import { usageError } from './pool-errors.js';
@@ -125,6 +126,7 @@ export class SendJob {
     if (typeof request.to !== 'string' && !Array.isArray(request.to)) {
       throw usageError('to', 'must be a string or an array');
     }
+    validateSignal(request.signal);
     const policy = quotaPolicy(request.onQuotaExceeded ?? defaultPolicy, 'onQuotaExceeded');
     return new SendJob(id, request, policy, onCallerAbort);
   }

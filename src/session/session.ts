@@ -28,7 +28,7 @@ import { SendAhead } from './send-ahead.js';
 import { PHASE_OF_STATE, sessionMachine } from './session-machine.js';
 import { Transcript } from './transcript.js';
 import type { SendRequest, SendResult, SessionEffect, SessionOptions, Settlement } from './types.js';
-import { isValidatedRequest, validateSendRequest } from './validation.js';
+import { isValidatedRequest, validateSendRequest, validateSignal } from './validation.js';
 
 export { DEFAULT_TIMEOUTS } from './timeouts.js';
 export type * from './types.js';
@@ -168,6 +168,7 @@ export class Session {
     if (!this.acceptsSend) return Promise.reject(busy(this.phase));
     try {
       if (!isValidatedRequest(request)) validateSendRequest(request);
+      validateSignal(signal);
     } catch (error) {
       return Promise.reject(error);
     }

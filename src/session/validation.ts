@@ -40,6 +40,15 @@ export function validateSendRequest(request: SendRequest): void {
   for (const to of request.to) validateCommand({ verb: 'RCPT', to, smtputf8 });
 }
 
+/**
+ * A send's `signal`: an AbortSignal, or none (undefined, or null as fetch allows). Anything else would
+ * fail later, untyped, in addEventListener or AbortSignal.any, possibly after the send was queued.
+ */
+export function validateSignal(signal: unknown): asserts signal is AbortSignal | null | undefined {
+  if (signal !== undefined && signal !== null && !(signal instanceof AbortSignal))
+    throw usage(ErrorCodes.INVALID_ARGUMENT, 'signal', 'must be an AbortSignal');
+}
+
 /** Requests that passed validateSendRequest and were frozen: nothing in them can have changed since. */
 const checked = new WeakSet<SendRequest>();
 

@@ -4,6 +4,7 @@
  * No retries here: deciding to retry (and when) belongs to the delivery layer.
  */
 import type { SendRequest, SendResult } from '../session/types.js';
+import { validateSignal } from '../session/validation.js';
 import type { ClientEvent, ClientOptions, ResolvedClientOptions } from './client-options.js';
 import { describeClientOptions, resolveClientOptions } from './client-options.js';
 import { abortError } from './connect.js';
@@ -61,10 +62,11 @@ class Client implements SmtpClient {
     let request: SendRequest;
     try {
       request = prepareRequest(options);
+      validateSignal(options.signal);
     } catch (error) {
       return Promise.reject(asSmtpError(error));
     }
-    const signal = options.signal;
+    const signal = options.signal ?? undefined;
     if (signal?.aborted) return Promise.reject(abortError(signal, 'ready'));
     return this.#queue.enqueue(request, signal, () => this.#feed());
   }

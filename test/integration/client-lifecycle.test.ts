@@ -89,6 +89,8 @@ describe('client lifecycle against the scripted server', () => {
       [{ ...envelope, to: [] }, 'to', 'SMTP_NO_RECIPIENTS'],
       [{ ...envelope, message: 'a\0b' }, 'message', 'SMTP_BODY_NUL'],
       [{ ...envelope, message: 42 }, 'message', 'SMTP_INVALID_ARGUMENT'],
+      [{ ...envelope, signal: {} }, 'signal', 'SMTP_INVALID_ARGUMENT'],
+      [{ ...envelope, signal: { aborted: false } }, 'signal', 'SMTP_INVALID_ARGUMENT'],
     ];
     for (const [options, field, code] of cases) {
       const error = await rejection(client.send(options as never));
@@ -98,6 +100,26 @@ describe('client lifecycle against the scripted server', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(server.connections).toHaveLength(0);
+  });
+
+  it('a send with a bad signal queued behind a connection attempt is refused at once, and the queue goes on', async () => {
+    const { server, client } = await harness();
+    const rejections: unknown[] = [];
+    const onUnhandled = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const first = client.send(envelope);
+      const bad = rejection(client.send({ ...envelope, signal: {} as AbortSignal }));
+      const third = client.send(envelope);
+      expect(await bad).toMatchObject({ code: 'SMTP_INVALID_ARGUMENT', field: 'signal' });
+      await first;
+      await third;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(server.transactions).toHaveLength(2);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(rejections).toEqual([]);
   });
 
   it('close() sends QUIT, closes, rejects later sends with CLIENT_CLOSED', async () => {

@@ -19,6 +19,18 @@ describe('Session abort and quit', () => {
     expect(h.session.idle).toBe(true);
   });
 
+  test('a signal that is not an AbortSignal: INVALID_ARGUMENT naming it, nothing written', async () => {
+    const h = new Harness().ready(LOCKSTEP);
+    const sent = h.send({}, { aborted: false } as AbortSignal);
+    await flush();
+    expect(sent.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.INVALID_ARGUMENT, field: 'signal', outcome: 'not-sent' },
+    });
+    expect(h.writes).toHaveLength(1);
+    expect(h.session.idle).toBe(true);
+  });
+
   test.each([
     ['mail', (h: Harness) => h],
     ['rcpt', (h: Harness) => h.server('250 ok')],
