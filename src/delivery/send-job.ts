@@ -229,11 +229,14 @@ export class SendJob {
     if (typeof message !== 'object' || message === null || message instanceof Uint8Array) return message;
     const iterate = (message as Partial<AsyncIterable<Uint8Array | string>>)[Symbol.asyncIterator];
     if (typeof iterate !== 'function') return message;
+    // Its destroy() goes along: the transport releases a stream that stalls when a send ends without it.
+    const destroy = (message as { destroy?: unknown }).destroy;
     return {
       [Symbol.asyncIterator]: () => {
         this.#consumed = true;
         return iterate.call(message);
       },
+      ...(typeof destroy === 'function' ? { destroy: () => destroy.call(message) } : {}),
     };
   }
 }

@@ -114,10 +114,20 @@ export function writeInline(
   }
 }
 
+/** What a read of the source resolves to once the writer was stopped while it was pending. */
+const STOPPED = Symbol('stopped');
+
 export class BodyWriter {
   #stopped = false;
   #wake: (() => void) | undefined;
   #iterator: AsyncIterator<unknown> | undefined;
+  /** The caller's stream (a Node Readable has `destroy`): released when the writer stops. */
+  #source: AsyncIterable<unknown> | undefined;
+  /** Resolves when stop() is called: a read pending on a stalled source does not hold run() up. */
+  #resolveStopped!: (stopped: typeof STOPPED) => void;
+  readonly #whenStopped = new Promise<typeof STOPPED>((resolve) => {
+    this.#resolveStopped = resolve;
+  });
   /** When progress was last reported (the session started its data-block timer when the body began). */
   #reported: number;
 
@@ -128,12 +138,18 @@ export class BodyWriter {
     this.#reported = hooks.now?.() ?? performance.now();
   }
 
-  /** The connection is going away: write nothing more and call no hook again. */
+  /**
+   * The connection is going away: write nothing more and call no hook again. The caller's stream is
+   * released: a Readable destroyed (its iterator's return() would wait behind a pending read of a
+   * stream that stalled), any other iterable ended by return() once it yields.
+   */
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#wake?.();
-    // Ends a pending read of the caller's stream (a Readable is destroyed by return()).
+    this.#resolveStopped(STOPPED);
+    const source = this.#source as { destroy?: unknown } | undefined;
+    if (typeof source?.destroy === 'function') source.destroy();
     this.#iterator?.return?.().catch(() => {});
   }
 
@@ -234,14 +250,15 @@ export class BodyWriter {
     encoder: DataEncoder,
     sink: (encoded: Uint8Array) => Promise<boolean>,
   ): Promise<void> {
+    this.#source = source;
     const iterator = source[Symbol.asyncIterator]();
     this.#iterator = iterator;
     try {
       for (;;) {
-        const next = await iterator.next().catch((error: unknown) => {
+        const next = await Promise.race([iterator.next(), this.#whenStopped]).catch((error: unknown) => {
           throw streamFailed(error);
         });
-        if (this.#stopped) return;
+        if (next === STOPPED || this.#stopped) return;
         if (next.done) return;
         const encoded = encoder.push(chunkBytes(next.value));
         this.#check(encoder);

@@ -82,6 +82,60 @@ describe('BodyWriter', () => {
     expect(socket.text()).not.toContain('\r\n.\r\n');
   });
 
+  // The connection went away (a data-block timeout, a server close, destroy()) while the caller's
+  // stream has nothing to give: a pending read of a Readable's iterator holds back return(), so the
+  // stream must be destroyed (its file handle or upstream socket released) and run() must settle.
+  describe('stop() while the source stalls (a pending read)', () => {
+    const stalled = () => {
+      const stream = new Readable({ read() {} });
+      stream.push('Subject: x\r\n\r\nfirst line\r\n');
+      return stream;
+    };
+    const settles = (done: Promise<void>) =>
+      Promise.race([done.then(() => 'settled'), new Promise((r) => setTimeout(() => r('pending'), 200))]);
+
+    for (const transfer of ['data', 'bdat'] as const) {
+      it(`${transfer}: a Readable is destroyed, run() settles, no hook is called`, async () => {
+        const stream = stalled();
+        const socket = new FakeSocket(false);
+        const log: string[] = [];
+        const writer = new BodyWriter(socket as unknown as net.Socket, {
+          maxSize: 1_000_000,
+          allow8bit: true,
+          transfer,
+          chunk: () => log.push('chunk'),
+          progress: () => log.push('progress'),
+          finished: () => log.push('finished'),
+          failed: () => log.push('failed'),
+        });
+        const done = writer.run(prepareMessage(stream));
+        await tick();
+        writer.stop();
+        expect(await settles(done)).toBe('settled');
+        expect(stream.destroyed).toBe(true);
+        expect(log.filter((entry) => entry !== 'progress' && entry !== 'chunk')).toEqual([]);
+      });
+    }
+
+    it('an async iterable that is not a Readable: run() settles all the same', async () => {
+      let release: (() => void) | undefined;
+      const source = {
+        async *[Symbol.asyncIterator]() {
+          yield 'Subject: x\r\n\r\nfirst line\r\n';
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+        },
+      };
+      const { done, writer, log } = run(prepareMessage(source));
+      await tick();
+      writer.stop();
+      expect(await settles(done)).toBe('settled');
+      expect(log.filter((entry) => entry !== 'progress')).toEqual([]);
+      release?.();
+    });
+  });
+
   it('encodes a stream chunk by chunk and refuses it once over maxSize, before writing those bytes', async () => {
     const chunks = Array.from({ length: 10 }, () => Buffer.from(`${'z'.repeat(98)}\r\n`));
     const stream = Readable.from(chunks);
