@@ -3,6 +3,8 @@
  * replaced when it ends. Sends queue and run one transaction at a time; each settles exactly once.
  * No retries here: deciding to retry (and when) belongs to the delivery layer.
  */
+import { SES_PROFILE } from '../errors/classify.js';
+import { checkSesRecipientCount } from '../ses/recipients.js';
 import type { SendRequest, SendResult } from '../session/types.js';
 import { validateSignal } from '../session/validation.js';
 import type { ClientEvent, ClientOptions, ResolvedClientOptions } from './client-options.js';
@@ -63,6 +65,8 @@ class Client implements SmtpClient {
     try {
       request = prepareRequest(options);
       validateSignal(options.signal);
+      // SES takes at most 50 recipients per message: refused here rather than by SES after MAIL.
+      if (this.#options.profile === SES_PROFILE) checkSesRecipientCount(request.to.length);
     } catch (error) {
       return Promise.reject(asSmtpError(error));
     }

@@ -1,6 +1,8 @@
+import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { SmtpUsageError } from '../../src/errors/smtp-error.js';
 import { checkSesRecipientCount, SES_MAX_RECIPIENTS } from '../../src/ses/recipients.js';
+import { createClient } from '../../src/transport/client.js';
 
 describe('checkSesRecipientCount', () => {
   it('allows up to 50', () => {
@@ -23,5 +25,35 @@ describe('checkSesRecipientCount', () => {
     expect(() => checkSesRecipientCount(count)).toThrow(
       expect.objectContaining({ code: 'SMTP_INVALID_ARGUMENT' }),
     );
+  });
+});
+
+describe('createClient with the SES profile', () => {
+  const recipients = (count: number) => Array.from({ length: count }, (_, i) => `r${i}@example.test`);
+
+  it('refuses 51 recipients before connecting; 51 to another host is the server’s business', async () => {
+    const listener = net.createServer();
+    let connections = 0;
+    listener.on('connection', (socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const { port } = listener.address() as net.AddressInfo;
+    const ses = createClient({ host: 'email-smtp.us-east-1.amazonaws.com', address: '127.0.0.1', port });
+    const error = await ses
+      .send({ from: 'a@example.test', to: recipients(51), message: 'x\r\n' })
+      .catch((e) => e);
+    expect(error).toMatchObject({ code: 'SMTP_TOO_MANY_RECIPIENTS', outcome: 'not-sent' });
+    expect(connections).toBe(0);
+    await ses.close();
+    const other = createClient({ host: '127.0.0.1', port, security: 'none' });
+    const otherError = await other
+      .send({ from: 'a@example.test', to: recipients(51), message: 'x\r\n' })
+      .catch((e) => e);
+    expect(otherError.code).not.toBe('SMTP_TOO_MANY_RECIPIENTS');
+    expect(connections).toBe(1);
+    await other.close();
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
   });
 });
