@@ -11,9 +11,18 @@ export type { Clock } from './delivery/clock.js';
 export { systemClock } from './delivery/clock.js';
 export type { Pool, PoolCloseOptions } from './delivery/pool.js';
 export { CLOSE_SETTLE_GRACE_MS, createPool } from './delivery/pool.js';
-export type { CloseReason, PoolEvent, PoolStats, RecycleReason, RetryCause } from './delivery/pool-events.js';
+export type {
+  CloseReason,
+  PoolEvent,
+  PoolEventType,
+  PoolStats,
+  RecycleReason,
+  RetryCause,
+} from './delivery/pool-events.js';
 export type {
   ClientLike,
+  ClientSendRequest,
+  ClientSendResult,
   PoolOptions,
   PoolSettings,
   QuotaPolicy,
@@ -23,6 +32,7 @@ export { POOL_DEFAULTS } from './delivery/pool-options.js';
 export type { RateLimiterOptions } from './delivery/rate-limiter.js';
 export { RateLimiter } from './delivery/rate-limiter.js';
 export type {
+  DecideOptions,
   ExponentialBackoff,
   RetryContext,
   RetryDecision,
@@ -30,6 +40,7 @@ export type {
   RetryOption,
   RetryPolicy,
   RetrySchedule,
+  StopReason,
 } from './delivery/retry-policy.js';
 // Delivery policy
 export {
@@ -44,7 +55,7 @@ export { classifyReply, GENERIC_PROFILE, SES_PROFILE } from './errors/classify.j
 export type { ErrorCode } from './errors/codes.js';
 // Errors and reply classification
 export { ErrorCodes } from './errors/codes.js';
-export type { Origin, Outcome, Phase, RecipientRefusal } from './errors/smtp-error.js';
+export type { Origin, Outcome, Phase, RecipientRefusal, SmtpErrorOptions } from './errors/smtp-error.js';
 export {
   isSmtpError,
   SmtpConnectionError,
@@ -69,6 +80,7 @@ export { ReplyParser, replyText } from './protocol/reply-parser.js';
 export type { EnhancedStatus, Reply } from './protocol/reply-types.js';
 export type { SesAdviceInput } from './ses/advice.js';
 export { sesAdvice } from './ses/advice.js';
+export type { SesPortSecurity } from './ses/endpoints.js';
 export {
   defaultSecurityForPort,
   regionFromHost,
@@ -110,4 +122,4 @@ export type {
 } from './transport/client.js';
 // Clients
 export { createClient } from './transport/client.js';
-export type { TlsVersion } from './transport/tls-options.js';
+export type { LegacyTlsVersion, TlsVersion } from './transport/tls-options.js';

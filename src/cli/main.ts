@@ -37,6 +37,7 @@ function mainHelp(): string {
     'Credentials come from the environment (SMTP_USER, SMTP_PASS) or stdin, never from flags.',
     '',
     'Exit codes: 0 ok, 64 usage, 66 input file unreadable, 69 rejected/unavailable,',
+    '            70 internal error (a bug; demo: unexpected outcomes),',
     '            75 temporary failure (retry later), 78 configuration (credentials, TLS mode).',
   ].join('\n');
 }

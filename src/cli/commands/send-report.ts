@@ -7,7 +7,7 @@ import type { ConnectionConfig } from '../connection.js';
 import type { DeliveryResult } from '../deliverer.js';
 import { countByStatus } from '../delivery-run.js';
 import type { DeliveryTally, TallySnapshot } from '../delivery-tally.js';
-import type { ExitCode } from '../exit-codes.js';
+import { type ExitCode, ExitCodes } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
 /** The retry and connection counts are the tally's (free reconnects included); the rest is per message. */
@@ -157,8 +157,22 @@ export function describeResult(result: DeliveryResult, hints: readonly string[])
   }
   const what = {
     rejected: 'rejected',
-    failed: 'not sent (temporary failure)',
+    failed: notSentWording(result),
     unknown: 'outcome unknown (may have been delivered)',
   }[result.status];
   return [`${what}${tries}: ${result.error?.message ?? ''}`, ...hints.map((a) => `hint: ${a}`)].join('\n');
+}
+
+/** Why a message was not sent, in the words of its exit code (78 and 64 are not worth a retry as is). */
+function notSentWording({ exitCode, error }: DeliveryResult): string {
+  if (exitCode === ExitCodes.SOFTWARE || error?.code === ErrorCodes.INTERNAL_ERROR) {
+    return 'not sent (internal error)';
+  }
+  if (exitCode === ExitCodes.CONFIG) {
+    return 'not sent (configuration problem: fix the credentials, TLS mode or certificate trust, then retry)';
+  }
+  if (exitCode === ExitCodes.USAGE) {
+    return 'not sent (refused before sending: fix the message or the options)';
+  }
+  return 'not sent (temporary failure)';
 }

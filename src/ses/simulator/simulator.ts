@@ -24,7 +24,8 @@ import { SesReplies } from './replies.js';
 import { closeServer, type ServerInternals, surviveErrors, trackConnections } from './server-hooks.js';
 import { type SimulatorState, serverOptions } from './server-options.js';
 
-export type { SesSimulatorMessage } from './behaviour.js';
+export type { PemPair } from '../../testing/certificates.js';
+export type { ForcedReply, SesSimulatorMessage } from './behaviour.js';
 export { SesSimulatorListenError, type SesSimulatorListener } from './listener.js';
 export type { SesSimulatorCredential, SesSimulatorOptions } from './options.js';
 export type { SesRejectionReason } from './rejections.js';
