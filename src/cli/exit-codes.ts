@@ -44,6 +44,8 @@ export function exitCodeForError(error: unknown): ExitCode {
 }
 
 function exitCodeForSmtpError(error: SmtpError): ExitCode {
+  // A bug wrapped as an SmtpError (a client factory that threw, a session that crashed) is still a bug.
+  if (error.code === ErrorCodes.INTERNAL_ERROR) return ExitCodes.SOFTWARE;
   if (CONFIGURATION_CODES.has(error.code)) return ExitCodes.CONFIG;
   if (MESSAGE_REFUSED_CODES.has(error.code)) return ExitCodes.UNAVAILABLE;
   if (error.origin === 'local' && error.code !== ErrorCodes.ABORTED) return ExitCodes.USAGE;
