@@ -36,7 +36,10 @@ export class ConnectionSlots {
   readonly #s: SlotSettings;
   /** Most recently used last: reuse takes from the end so spare connections idle out. */
   #slots: Slot[] = [];
-  #closing = new Set<Promise<void>>();
+  /** Slots QUITting: alive until their client's close() settles or they are destroyed. */
+  #closing = new Set<Slot>();
+  /** closeAll() callers waiting for the last close to end. */
+  #allClosed: (() => void)[] = [];
   #nextId = 1;
   #peak = 0;
   #reserved = 0;
@@ -89,15 +92,16 @@ export class ConnectionSlots {
 
   /**
    * The same slot if still usable after a wait (send-rate tokens), else a fresh one in its place,
-   * opened once the stale one has closed (so the swap never exceeds the limit); undefined when
-   * `signal` aborted meanwhile.
+   * opened once the stale one has closed (so the swap never exceeds the limit); undefined as soon
+   * as `signal` aborts. The stale one stays counted (closing) until its close ends, so a send that
+   * gives up without waiting for the QUIT leaves the limit intact.
    */
   async refresh(slot: Slot, signal: AbortSignal): Promise<Slot | undefined> {
     const reason = this.#staleReason(slot);
     if (reason === undefined) return slot;
     this.#reserved++;
     try {
-      await this.#recycle(slot, reason);
+      await untilAborted(signal, this.#recycle(slot, reason));
     } finally {
       this.#reserved--;
     }
@@ -141,30 +145,32 @@ export class ConnectionSlots {
     this.#slots = this.#slots.filter((s) => s !== slot);
     this.#disarmIdle(slot);
     this.#s.emit({ type: 'connection-closed', connectionId: slot.id, reason });
-    return this.#track(Promise.resolve().then(() => slot.client.close()));
+    return this.#track(slot);
   }
 
-  /** QUITs every connection left and waits for all closes (including earlier ones) to finish. */
-  async closeAll(): Promise<void> {
+  /**
+   * QUITs every connection left and waits for all closes (including earlier ones) to end, or for
+   * destroyAll() to end them.
+   */
+  closeAll(): Promise<void> {
     for (const slot of [...this.#slots]) void this.close(slot, 'pool-closed');
-    while (this.#closing.size > 0) await Promise.all([...this.#closing]);
+    if (this.#closing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#allClosed.push(resolve));
   }
 
-  /** Ends every connection now, without QUIT (close() deadline passed). */
+  /**
+   * Ends every connection now, without QUIT (close() deadline passed), those still QUITting too: a
+   * server that never answers QUIT must not hold the close past its deadline.
+   */
   destroyAll(): void {
     for (const slot of [...this.#slots]) {
       this.#slots = this.#slots.filter((s) => s !== slot);
       this.#disarmIdle(slot);
       this.#s.emit({ type: 'connection-closed', connectionId: slot.id, reason: 'pool-closed' });
-      if (slot.client.destroy) {
-        try {
-          slot.client.destroy();
-        } catch {
-          // A failing destroy leaves nothing more to do for this connection.
-        }
-      } else {
-        void this.#track(Promise.resolve().then(() => slot.client.close()));
-      }
+      if (!this.#destroy(slot)) void this.#track(slot);
+    }
+    for (const slot of [...this.#closing]) {
+      if (this.#destroy(slot)) this.#ended(slot);
     }
   }
 
@@ -251,16 +257,48 @@ export class ConnectionSlots {
     slot.idleTimer = undefined;
   }
 
-  #track(closing: Promise<void>): Promise<void> {
-    const settled = closing.then(
-      () => undefined,
-      () => undefined, // a failed QUIT still ends the connection; nobody is waiting for its reply
-    );
-    this.#closing.add(settled);
-    this.#peak = Math.max(this.#peak, this.alive);
-    return settled.then(() => {
-      this.#closing.delete(settled);
-      this.#s.onClosed();
-    });
+  /** Ends `slot`'s client without QUIT; false when it has no destroy() (close() is then the only way). */
+  #destroy(slot: Slot): boolean {
+    if (!slot.client.destroy) return false;
+    try {
+      slot.client.destroy();
+    } catch {
+      // A failing destroy leaves nothing more to do for this connection.
+    }
+    return true;
   }
+
+  /** Calls the client's close() and counts the slot as alive until it settles. */
+  #track(slot: Slot): Promise<void> {
+    this.#closing.add(slot);
+    this.#peak = Math.max(this.#peak, this.alive);
+    return Promise.resolve()
+      .then(() => slot.client.close())
+      .then(
+        () => undefined,
+        () => undefined, // a failed QUIT still ends the connection; nobody is waiting for its reply
+      )
+      .then(() => this.#ended(slot));
+  }
+
+  /** `slot`'s client is gone (closed or destroyed): its capacity is free. */
+  #ended(slot: Slot): void {
+    if (!this.#closing.delete(slot)) return;
+    this.#s.onClosed();
+    if (this.#closing.size > 0) return;
+    for (const resolve of this.#allClosed.splice(0)) resolve();
+  }
+}
+
+/** Resolves when `work` ends or `signal` aborts, whichever comes first. */
+function untilAborted(signal: AbortSignal, work: Promise<void>): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    void work.then(done);
+  });
 }

@@ -1,6 +1,7 @@
 /**
- * Where every unsettled pooled send is: queued for a connection (FIFO by arrival, so a retry goes
- * back to its place), waiting out a retry back-off on a timer, or in flight on a connection.
+ * Where every unsettled pooled send is, in exactly one place: queued for a connection (FIFO by
+ * arrival, so a retry goes back to its place), waiting out a retry back-off on a timer, or in flight
+ * from taking a connection until its next step is decided (queued again, waiting, or settled).
  */
 import type { Clock } from './clock.js';
 import type { SendJob } from './send-job.js';
@@ -33,9 +34,9 @@ export class JobQueue {
     return this.#queued.length + this.#waiting.size;
   }
 
-  /** Unsettled sends holding a connection. */
+  /** Sends holding a connection, or whose attempt ended and whose next step is not decided yet. */
   inFlight(): SendJob[] {
-    return [...this.#inFlight].filter((job) => !job.settled);
+    return [...this.#inFlight];
   }
 
   queued(): SendJob[] {
@@ -59,6 +60,7 @@ export class JobQueue {
 
   /** Queues `job` in arrival order (by id), ahead of sends that arrived after it. */
   enqueue(job: SendJob): void {
+    this.#inFlight.delete(job);
     job.state = 'queued';
     let index = this.#queued.length;
     while (index > 0 && (this.#queued[index - 1]?.id ?? 0) > job.id) index--;
@@ -74,13 +76,9 @@ export class JobQueue {
     return job;
   }
 
-  /** The transaction (or the wait for a connection) of `job` is over. */
-  land(job: SendJob): void {
-    this.#inFlight.delete(job);
-  }
-
   /** Parks `job` for `delayMs`; `onDue` runs once the back-off has passed. */
   wait(job: SendJob, delayMs: number, onDue: (job: SendJob) => void): void {
+    this.#inFlight.delete(job);
     job.state = 'waiting';
     this.#waiting.add(job);
     job.timer = this.#clock.setTimeout(() => {
@@ -90,11 +88,12 @@ export class JobQueue {
     }, delayMs);
   }
 
-  /** Removes `job` from the queue and from the back-off timers (it is settling). */
+  /** Removes `job` from wherever it is (it is settling). */
   detach(job: SendJob): void {
     if (job.timer !== undefined) this.#clock.clearTimeout(job.timer);
     job.timer = undefined;
     this.#waiting.delete(job);
+    this.#inFlight.delete(job);
     const index = this.#queued.indexOf(job);
     if (index >= 0) this.#queued.splice(index, 1);
   }

@@ -52,6 +52,7 @@ export class PoolDrain {
   #graceTimer: unknown;
   #killed = false;
   #draining = false;
+  #closed = false;
   #onClosed: () => void = () => undefined;
 
   constructor(host: DrainHost) {
@@ -105,16 +106,22 @@ export class PoolDrain {
     }
     if (!queue.empty) return;
     this.#draining = true;
-    if (this.#deadlineTimer !== undefined) clock.clearTimeout(this.#deadlineTimer);
+    // The deadline stays armed: it drops connections whose QUIT is never answered.
     if (this.#graceTimer !== undefined) clock.clearTimeout(this.#graceTimer);
-    void slots.closeAll().then(() => {
-      this.#host.emit({ type: 'pool-closed' });
-      this.#onClosed();
-    });
+    void slots.closeAll().then(() => this.#finish());
+  }
+
+  /** Every connection has ended: close() resolves; a deadline still armed no longer applies. */
+  #finish(): void {
+    this.#closed = true;
+    if (this.#deadlineTimer !== undefined) this.#host.clock.clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
+    this.#host.emit({ type: 'pool-closed' });
+    this.#onClosed();
   }
 
   #armDeadline(deadlineMs: number): void {
-    if (this.#killed || this.#draining || !Number.isFinite(deadlineMs)) return;
+    if (this.#killed || this.#closed || !Number.isFinite(deadlineMs)) return;
     const { clock } = this.#host;
     const at = clock.now() + deadlineMs;
     if (at >= this.#deadlineAt) return;
@@ -126,7 +133,7 @@ export class PoolDrain {
   /**
    * close() deadline: sends not yet in a transaction fail 'not-sent' now; transactions are aborted
    * and settle with the outcome the client reports (pool.ts), or 'unknown' after the grace.
-   * Connections are dropped without QUIT.
+   * Connections are dropped without QUIT, those already QUITting too.
    */
   #kill(): void {
     this.#deadlineTimer = undefined;

@@ -212,7 +212,11 @@ class DeliveryPool implements Pool {
     }
   }
 
-  /** One attempt of `job` on `claimed`: send-rate tokens, a usable connection, the transaction. */
+  /**
+   * One attempt of `job` on `claimed`: send-rate tokens, a usable connection, the transaction. The
+   * job stays in flight until it is settled, queued or parked (job-queue.ts): a close() called from a
+   * listener of the events emitted on the way still waits for it.
+   */
   async #run(job: SendJob, claimed: Slot): Promise<void> {
     let slot: Slot | undefined = claimed;
     let failed: SmtpError | undefined;
@@ -223,7 +227,6 @@ class DeliveryPool implements Pool {
       failed = toSmtpError(error);
     }
     if (failed || !slot || job.settled) {
-      this.#queue.land(job);
       if (slot) this.#slots.release(slot, { broken: false, limit: this.#adapt.concurrency });
       if (job.killed) failed = closedError('not-sent');
       else if (!slot) failed ??= abortedError(job.callerSignal?.reason);
@@ -240,7 +243,6 @@ class DeliveryPool implements Pool {
       failure = toSmtpError(error);
     }
     slot.messages++;
-    this.#queue.land(job);
     if (result) this.#onResult(job, slot, attempt, result);
     else this.#onFailure(job, slot, attempt, failure ?? internalError(undefined), reused);
     this.#pump();

@@ -151,6 +151,11 @@ export class RetryScheduler {
       this.#host.requeue(job);
       return;
     }
+    // close() came from a listener of the events just emitted: it found nothing waiting to settle.
+    if (!this.#host.waitsForRetries) {
+      giveUp();
+      return;
+    }
     job.abandonRetry = giveUp;
     this.#host.queue.wait(job, delayMs, (due) => {
       due.abandonRetry = undefined;
