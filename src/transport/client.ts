@@ -47,6 +47,8 @@ class Client implements SmtpClient {
   #feeding = false;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #drained: (() => void)[] = [];
+  /** Connections no longer used, their QUIT under way. */
+  readonly #quitting = new Set<Connection>();
   #closing: Promise<void> | undefined;
   /** Aborted by destroy(): cuts a connection attempt short. */
   readonly #lifetime = new AbortController();
@@ -91,6 +93,9 @@ class Client implements SmtpClient {
     this.#lifetime.abort();
     this.#connection?.destroy();
     this.#connection = undefined;
+    // Connections QUITting (close(), the idle timer) go too: a server that never answers QUIT must not
+    // keep a socket, and the process, alive for the command timeout.
+    for (const connection of this.#quitting) connection.destroy();
   }
 
   toJSON(): Record<string, unknown> {
@@ -109,7 +114,17 @@ class Client implements SmtpClient {
     }
     const connection = this.#connection;
     this.#connection = undefined;
-    await connection?.quit();
+    if (connection) await this.#quit(connection);
+  }
+
+  /** QUITs a connection this client no longer uses; destroy() can still drop it meanwhile. */
+  async #quit(connection: Connection): Promise<void> {
+    this.#quitting.add(connection);
+    try {
+      await connection.quit();
+    } finally {
+      this.#quitting.delete(connection);
+    }
   }
 
   /**
@@ -199,7 +214,7 @@ class Client implements SmtpClient {
       const connection = this.#connection;
       if (this.#active > 0 || this.#queue.length > 0 || this.#opening || !connection?.idle) return;
       this.#connection = undefined;
-      void connection.quit();
+      void this.#quit(connection);
     }, ms);
     this.#idleTimer.unref?.();
   }

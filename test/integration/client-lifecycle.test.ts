@@ -122,6 +122,24 @@ describe('client lifecycle against the scripted server', () => {
     expect(rejections).toEqual([]);
   });
 
+  // destroy() is the way out of a close() that a server never answers: the connection already
+  // QUITting (from close() or the idle timer) is dropped too, and close() resolves.
+  for (const quitBy of ['close()', 'the idle timer'] as const) {
+    it(`destroy() drops a connection whose QUIT (sent by ${quitBy}) is never answered`, async () => {
+      const { server, client } = await harness(
+        { overrides: { QUIT: null } },
+        quitBy === 'the idle timer' ? { idleTimeoutMs: 20 } : {},
+      );
+      await client.send(envelope);
+      const closing = quitBy === 'close()' ? client.close() : undefined;
+      await server.waitFor(() => server.connections[0]!.commands.some((c) => c.verb === 'QUIT'));
+      client.destroy();
+      await server.waitFor(() => server.connections[0]!.isClosed, 2000);
+      if (closing) await closing;
+      expect(server.connections[0]!.isClosed).toBe(true);
+    });
+  }
+
   it('close() sends QUIT, closes, rejects later sends with CLIENT_CLOSED', async () => {
     const { server, client } = await harness();
     await client.send(envelope);
