@@ -3,21 +3,33 @@
  * send-rate limiter (slowed by 454 "Maximum sending rate exceeded", one token per recipient by
  * default because SES counts recipients) and the connection count (lowered by 421 "Too many
  * concurrent SMTP connections"), both recovering while sends succeed. Every change is an event.
+ *
+ * Without a configured `rateLimit`, a 454 still lowers the send rate (ses-facts.md: "back off and
+ * lower the send rate"): the pool learns a limit from what it was sending at, the tokens taken in
+ * the last second, halves it as a configured one would be, and recovers up to the rate observed.
  */
+import type { Clock } from './clock.js';
 import type { ConcurrencyChange } from './concurrency-limit.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import type { PoolEvent } from './pool-events.js';
 import type { ResolvedPoolSettings } from './pool-options.js';
 import { RateLimiter } from './rate-limiter.js';
 
+/** The window over which the send rate is observed until a limit is configured or learnt. */
+const OBSERVED_WINDOW_MS = 1000;
+
 export class PoolAdaptation {
-  readonly #limiter: RateLimiter | undefined;
+  #limiter: RateLimiter | undefined;
   readonly #concurrency: ConcurrencyLimit;
   readonly #perMessage: boolean;
   readonly #emit: (event: PoolEvent) => void;
+  readonly #clock: Clock;
+  /** While there is no limiter: when tokens were taken in the last window, and how many. */
+  readonly #taken: { readonly at: number; readonly tokens: number }[] = [];
 
   constructor(settings: ResolvedPoolSettings, emit: (event: PoolEvent) => void) {
     const { rateLimit, clock } = settings;
+    this.#clock = clock;
     this.#limiter =
       rateLimit === undefined
         ? undefined
@@ -43,12 +55,33 @@ export class PoolAdaptation {
   /** Waits for send-rate tokens for one transaction to `recipients` recipients (FIFO). */
   async take(recipients: number, signal: AbortSignal): Promise<void> {
     const cost = this.#perMessage ? 1 : recipients;
-    if (this.#limiter && cost > 0) await this.#limiter.take(cost, signal);
+    if (cost <= 0) return;
+    if (this.#limiter) await this.#limiter.take(cost, signal);
+    else this.#observe(cost);
   }
 
   /** 454 maximum sending rate. */
   throttled(): void {
+    if (this.#limiter === undefined) {
+      const observed = this.#observedRate();
+      this.#taken.length = 0;
+      this.#limiter = new RateLimiter({ ratePerSecond: observed, clock: this.#clock });
+    }
     this.#rateChange((limiter) => limiter.onThrottled(), 'throttled');
+  }
+
+  #observe(tokens: number): void {
+    const now = this.#clock.now();
+    this.#taken.push({ at: now, tokens });
+    while ((this.#taken[0]?.at ?? now) <= now - OBSERVED_WINDOW_MS) this.#taken.shift();
+  }
+
+  /** Tokens per second taken in the last window: at least 1, which SES's slowest account allows. */
+  #observedRate(): number {
+    const since = this.#clock.now() - OBSERVED_WINDOW_MS;
+    let tokens = 0;
+    for (const taken of this.#taken) if (taken.at > since) tokens += taken.tokens;
+    return Math.max(1, tokens);
   }
 
   /** 421 too many connections while `open` connections were alive (the refused one included). */

@@ -127,6 +127,30 @@ describe('454 maximum sending rate', () => {
     expect(sending.settled).toMatchObject([{ ok: true }]);
   });
 
+  // ses-facts.md: "back off and lower the send rate". Without a configured limit the pool learns one
+  // from the rate it was sending at when SES said it was too fast: half of it, recovering up to it.
+  it('without a rate limit: a limit is learnt from the rate observed, and the sends queued behind slow down', async () => {
+    const THROTTLED = fail(replyError(454, 'Throttling failure: Maximum sending rate exceeded.', 'data-end'));
+    // Eight single-recipient sends go at once (8/s observed); the ninth is throttled.
+    const { pool, clock, server, events } = setup(sequence(ok, ok, ok, ok, ok, ok, ok, ok, THROTTLED), {
+      host: SES_HOST,
+      maxConnections: 1,
+    });
+    const sends = Array.from({ length: 20 }, (_, i) => track(pool.send(message(i + 1))));
+    await clock.advanceAsync(0);
+    expect(ofType(events, 'rate-changed')).toEqual([
+      { type: 'rate-changed', ratePerSecond: 4.5, previous: 9, reason: 'throttled' },
+    ]);
+    expect(pool.stats().currentRate).toBeCloseTo(4.5);
+    // The limiter starts with a burst of its rate; beyond it the queued sends wait for tokens.
+    const startedAtOnce = server.calls.length;
+    expect(startedAtOnce).toBeLessThan(9 + 6);
+    await clock.advanceAsync(1_000);
+    expect(server.calls.length - startedAtOnce).toBeLessThanOrEqual(5);
+    await clock.advanceAsync(60_000);
+    expect(sends.every((s) => s.settled.length === 1 && s.settled[0]?.ok)).toBe(true);
+  });
+
   it('paces attempts by recipients (SES counts recipients)', async () => {
     const { pool, clock, server } = setup(() => ok, {
       maxConnections: 4,
