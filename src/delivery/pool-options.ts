@@ -164,28 +164,55 @@ export function resolvePoolOptions<O extends PoolClientOptions>(
     idleTimeoutMs: duration(options.idleTimeoutMs, POOL_DEFAULTS.idleTimeoutMs, 'idleTimeoutMs'),
     maxQueue: integer(options.maxQueue, POOL_DEFAULTS.maxQueue, 0, 'maxQueue'),
     retry: resolveRetryOption(options.retry, ses ? 'ses' : 'generic'),
-    atLeastOnce: options.atLeastOnce === true,
+    atLeastOnce: optional(options.atLeastOnce, 'boolean', 'atLeastOnce') === true,
     maxReconnects:
       options.maxReconnects === undefined ? undefined : integer(options.maxReconnects, 0, 0, 'maxReconnects'),
-    rateLimit: options.rateLimit,
+    rateLimit: rateLimitOption(options.rateLimit),
     onQuotaExceeded: quotaPolicy(options.onQuotaExceeded ?? 'fail', 'onQuotaExceeded'),
     concurrencyRecoveryMs: duration(
       options.concurrencyRecoveryMs,
       POOL_DEFAULTS.concurrencyRecoveryMs,
       'concurrencyRecoveryMs',
     ),
-    onEvent: options.onEvent,
-    clock: options.clock ?? systemClock,
-    random: options.random ?? Math.random,
+    onEvent: optional(options.onEvent, 'function', 'onEvent'),
+    clock: clockOption(options.clock),
+    random: optional(options.random, 'function', 'random') ?? Math.random,
     profile: options.profile ?? (ses ? SES_PROFILE : GENERIC_PROFILE),
   };
-  if (settings.rateLimit !== undefined) {
-    const unit = settings.rateLimit.unit;
-    if (unit !== undefined && unit !== 'messages' && unit !== 'recipients') {
-      throw usage('rateLimit.unit', "must be 'messages' or 'recipients'");
-    }
-  }
+  optional(options.createClient, 'function', 'createClient');
   return { settings, clientOptions: clientOptions as O };
+}
+
+/** `value` when undefined or of `type`; else the option is refused by name. */
+function optional<T>(value: T, type: 'boolean' | 'function', field: string): T {
+  if (value !== undefined && typeof value !== type) throw usage(field, `must be a ${type}`);
+  return value;
+}
+
+function rateLimitOption(value: RateLimitOption | undefined): RateLimitOption | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) throw usage('rateLimit', 'must be an object');
+  const positive = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0;
+  if (!positive(value.perSecond)) throw usage('rateLimit.perSecond', 'must be a positive number');
+  if (value.burst !== undefined && !positive(value.burst)) {
+    throw usage('rateLimit.burst', 'must be a positive number');
+  }
+  if (value.unit !== undefined && value.unit !== 'messages' && value.unit !== 'recipients') {
+    throw usage('rateLimit.unit', "must be 'messages' or 'recipients'");
+  }
+  return value;
+}
+
+function clockOption(value: Clock | undefined): Clock {
+  if (value === undefined) return systemClock;
+  const shaped =
+    typeof value === 'object' &&
+    value !== null &&
+    typeof value.now === 'function' &&
+    typeof value.setTimeout === 'function' &&
+    typeof value.clearTimeout === 'function';
+  if (!shaped) throw usage('clock', 'must have now(), setTimeout() and clearTimeout()');
+  return value;
 }
 
 export function quotaPolicy(value: unknown, field: string): QuotaPolicy {

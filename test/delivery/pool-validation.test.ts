@@ -39,6 +39,39 @@ describe('client options with the default factory', () => {
   });
 });
 
+describe('pool settings of the wrong shape', () => {
+  it.each([
+    ['rateLimit', null, 'rateLimit'],
+    ['rateLimit', 10, 'rateLimit'],
+    ['rateLimit', {}, 'rateLimit.perSecond'],
+    ['rateLimit', { perSecond: 0 }, 'rateLimit.perSecond'],
+    ['rateLimit', { perSecond: Number.POSITIVE_INFINITY }, 'rateLimit.perSecond'],
+    ['rateLimit', { perSecond: 5, burst: -1 }, 'rateLimit.burst'],
+    ['rateLimit', { perSecond: 5, unit: 'bytes' }, 'rateLimit.unit'],
+    ['atLeastOnce', 'yes', 'atLeastOnce'],
+    ['onEvent', 5, 'onEvent'],
+    ['random', 0.5, 'random'],
+    ['createClient', {}, 'createClient'],
+    ['clock', { now: () => 0 }, 'clock'],
+  ])('%s: %j is SMTP_INVALID_ARGUMENT naming %s', (key, value, field) => {
+    const error = usageOf(() => createPool({ host: '127.0.0.1', [key]: value } as never));
+    expect(error.code).toBe(ErrorCodes.INVALID_ARGUMENT);
+    expect(error.field).toBe(field);
+  });
+
+  it('well-formed ones are taken', async () => {
+    const pool = createPool({
+      host: '127.0.0.1',
+      rateLimit: { perSecond: 5, burst: 2, unit: 'messages' },
+      atLeastOnce: false,
+      onEvent: () => {},
+      random: Math.random,
+      clock: new ManualClock(0),
+    });
+    await pool.close();
+  });
+});
+
 describe('a client factory that throws', () => {
   const boom = new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, field: 'x', message: 'x: bad' });
 
