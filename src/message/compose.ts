@@ -42,6 +42,10 @@ export interface ComposedMessage {
 }
 
 const FOLD_AT = 78;
+/** RFC 2047 §2: a header line that holds an encoded-word is at most 76 characters. */
+const FOLD_ENCODED_AT = 76;
+/** RFC 6838 §4.2: a media type's type and subtype names are at most 127 characters each. */
+const MEDIA_NAME = /^[A-Za-z0-9!#$&^_.+-]{1,127}\/[A-Za-z0-9!#$&^_.+-]{1,127}$/;
 const BASE64_LINE = 76;
 const HEADER_NAME = /^[\x21-\x39\x3b-\x7e]+$/; // RFC 5322 §2.2 ftext: printable except ':'
 
@@ -72,7 +76,7 @@ export function composeMessage(options: ComposeOptions): ComposedMessage {
       ? []
       : [header('Reply-To', formatMailbox(parseMailbox(options.replyTo, 'replyTo')))]),
     unstructured('Subject', options.subject ?? ''),
-    header('Date', formatDate(options.date ?? new Date())),
+    header('Date', formatDate(checkedDate(options.date))),
     header('Message-ID', messageId),
     header('MIME-Version', '1.0'),
     ...Object.entries(options.headers ?? {}).map(([name, value]) => extraHeader(name, value)),
@@ -135,7 +139,7 @@ export function textBody(text: string): { encoding: '7bit' | 'quoted-printable';
 function attachmentPart(attachment: Attachment, index: number): Part {
   const field = `attachments[${index}]`;
   const type = attachment.contentType ?? 'application/octet-stream';
-  if (!/^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/.test(type)) {
+  if (!MEDIA_NAME.test(type)) {
     throw new SmtpUsageError({
       code: ErrorCodes.INVALID_ARGUMENT,
       message: `${field}.contentType is not a MIME type`,
@@ -157,11 +161,14 @@ function attachmentPart(attachment: Attachment, index: number): Part {
   };
 }
 
+/** A UTF-16 surrogate without its pair: no UTF-8 form (RFC 2231's percent-encoding would throw). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function checkFileName(filename: string, field: string): void {
-  if (filename === '' || /[\0-\x1f\x7f]/.test(filename)) {
+  if (filename === '' || /[\0-\x1f\x7f]/.test(filename) || LONE_SURROGATE.test(filename)) {
     throw new SmtpUsageError({
       code: ErrorCodes.INVALID_ARGUMENT,
-      message: `${field}.filename is empty or has control characters`,
+      message: `${field}.filename is empty, has control characters or is not valid Unicode`,
       field,
     });
   }
@@ -263,15 +270,19 @@ function header(name: string, value: string): string {
   return fold(`${name}: ${value}`);
 }
 
-/** Folds a header line at white space so that lines stay near 78 characters (RFC 5322 §2.2.3). */
+/**
+ * Folds a header line at white space so that lines stay near 78 characters (RFC 5322 §2.2.3), or 76
+ * when it holds an encoded-word (RFC 2047 §2). It breaks only at a space that follows a non-space,
+ * so no line is white space alone (RFC 5322 §4.2 obsolete syntax); a run of spaces stays whole.
+ */
 function fold(line: string): string {
-  if (line.length <= FOLD_AT) return line;
+  const width = line.includes('=?') ? FOLD_ENCODED_AT : FOLD_AT;
+  if (line.length <= width) return line;
   const out: string[] = [];
   let rest = line;
-  while (rest.length > FOLD_AT) {
-    let at = rest.lastIndexOf(' ', FOLD_AT);
-    if (at <= 0) at = rest.indexOf(' ', FOLD_AT);
-    if (at <= 0) break;
+  while (rest.length > width) {
+    const at = foldPoint(rest, width);
+    if (at === undefined) break;
     out.push(rest.slice(0, at));
     rest = rest.slice(at);
   }
@@ -286,10 +297,32 @@ function fold(line: string): string {
   return out.join('\r\n');
 }
 
+/** The last space at or before `width` that follows a non-space (else the first one after it). */
+function foldPoint(line: string, width: number): number | undefined {
+  const breaks = (at: number) => line[at] === ' ' && at > 0 && line[at - 1] !== ' ' && line[at - 1] !== '\t';
+  for (let at = Math.min(width, line.length - 1); at > 0; at--) if (breaks(at)) return at;
+  for (let at = width + 1; at < line.length; at++) if (breaks(at)) return at;
+  return undefined;
+}
+
 function wrap(text: string, width: number): string {
   const lines: string[] = [];
   for (let i = 0; i < text.length; i += width) lines.push(text.slice(i, i + width));
   return lines.join('\r\n');
+}
+
+/** RFC 5322 §3.3: a real date, in year 1900 or later (four digits are written). */
+function checkedDate(date: Date | undefined): Date {
+  if (date === undefined) return new Date();
+  const year = date instanceof Date ? date.getUTCFullYear() : Number.NaN;
+  if (!(year >= 1900 && year <= 9999)) {
+    throw new SmtpUsageError({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      message: 'date must be a valid Date from year 1900 to 9999',
+      field: 'date',
+    });
+  }
+  return date;
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
