@@ -48,6 +48,8 @@ function exitCodeForSmtpError(error: SmtpError): ExitCode {
   if (error.code === ErrorCodes.INTERNAL_ERROR) return ExitCodes.SOFTWARE;
   if (CONFIGURATION_CODES.has(error.code)) return ExitCodes.CONFIG;
   if (MESSAGE_REFUSED_CODES.has(error.code)) return ExitCodes.UNAVAILABLE;
+  // Retryable wins over origin: a local stop such as the daily quota or a full queue is "later", not "usage".
+  if (error.retryable) return ExitCodes.TEMP_FAIL;
   if (error.origin === 'local' && error.code !== ErrorCodes.ABORTED) return ExitCodes.USAGE;
   if (error.outcome === 'rejected') return ExitCodes.UNAVAILABLE;
   if (error.code === ErrorCodes.CONNECTION_FAILED && !error.retryable && isRefused(error)) {

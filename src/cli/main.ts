@@ -12,8 +12,9 @@ import { demoCommand } from './commands/demo.js';
 import { passwordCommand } from './commands/password.js';
 import { sendCommand } from './commands/send.js';
 import { simulateCommand } from './commands/simulate.js';
+import { errorCodeOf } from './error-text.js';
 import { ExitCodes, exitCodeForError } from './exit-codes.js';
-import { type CliIo, Output } from './output.js';
+import { type CliIo, Output, untilReaderGone } from './output.js';
 
 const COMMANDS: readonly CliCommand[] = [
   sendCommand,
@@ -98,10 +99,16 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  process.stdout.on('error', () => process.exit(ExitCodes.OK)); // EPIPE: the reader went away
+  // The reader went away (EPIPE, `| head -1`): stop starting anything new as on a signal, let what
+  // is in flight settle; the exit code then tells what was not done (75), never a blanket 0.
+  const stdout = untilReaderGone(process.stdout, (error) => {
+    const why = errorCodeOf(error) === 'EPIPE' ? 'closed by its reader (EPIPE)' : 'failed';
+    process.stderr.write(`smtp-machine: stdout ${why}: stopping, nothing new is started\n`);
+    controller.abort(new Error(`stdout ${why}`));
+  });
   const code = await runCli(argv, {
     stdin: process.stdin,
-    stdout: process.stdout,
+    stdout,
     stderr: process.stderr,
     env: process.env,
     signal: controller.signal,

@@ -26,6 +26,19 @@ export interface MessageFlags {
   readonly binary?: boolean | undefined;
 }
 
+/** The flags that compose a message from parts: --eml and --batch bring the message themselves. */
+const COMPOSING_FLAGS = [
+  'subject',
+  'text',
+  'text-file',
+  'html',
+  'html-file',
+  'attach',
+  'cc',
+  'bcc',
+  'header',
+] as const;
+
 /** A batch line that could not become a message: reported in place of a delivery result. */
 export interface InvalidLine {
   readonly id: number;
@@ -97,18 +110,7 @@ export async function messageFromEml(path: string, flags: MessageFlags): Promise
   if (flags.from === undefined || flags.to === undefined || flags.to.length === 0) {
     throw usageError('--eml needs --from and --to for the envelope (MAIL FROM / RCPT TO)');
   }
-  const composing = [
-    'subject',
-    'text',
-    'text-file',
-    'html',
-    'html-file',
-    'attach',
-    'cc',
-    'bcc',
-    'header',
-  ] as const;
-  const extra = composing.find((flag) => flags[flag] !== undefined);
+  const extra = COMPOSING_FLAGS.find((flag) => flags[flag] !== undefined);
   if (extra !== undefined)
     throw usageError(`--${extra} cannot be combined with --eml (the file is sent as is)`);
   const raw = await readInputBytes(path, '--eml');
@@ -171,11 +173,20 @@ function batchLine(text: string, line: number, defaultFrom: string | undefined):
   return { id: line, from: composed.envelope.from, to: composed.envelope.to, raw: composed.raw };
 }
 
-/** Every non-empty line of a JSON Lines file: messages, and the lines that could not be used. */
+/**
+ * Every non-empty line of a JSON Lines file: messages, and the lines that could not be used. Each
+ * line is the whole message: of the message flags only --from is taken (the default sender); the
+ * others are refused rather than silently ignored.
+ */
 export async function messagesFromBatch(
   path: string,
-  defaultFrom: string | undefined,
+  flags: MessageFlags,
 ): Promise<{ messages: Outgoing[]; invalid: InvalidLine[] }> {
+  const extra = (['to', ...COMPOSING_FLAGS] as const).find((flag) => flags[flag] !== undefined);
+  if (extra !== undefined) {
+    throw usageError(`--${extra} cannot be combined with --batch (each line holds its whole message)`);
+  }
+  const defaultFrom = flags.from;
   const text = await readInput(path, '--batch');
   const messages: Outgoing[] = [];
   const invalid: InvalidLine[] = [];

@@ -2,7 +2,7 @@
  * CLI output: results on stdout (JSON with --json, text otherwise), diagnostics and the progress bar
  * on stderr. The bar is drawn only on a terminal (or when forced), so pipes get clean data.
  */
-import type { Readable, Writable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import { isSmtpError } from '../errors/smtp-error.js';
 import { CliError } from './args.js';
 import { messageOf } from './error-text.js';
@@ -74,6 +74,29 @@ export function errorJson(error: unknown): Record<string, unknown> {
   if (error instanceof CliError)
     return { name: error.name, message: error.message, exitCode: error.exitCode };
   return { name: 'Error', message: messageOf(error) };
+}
+
+/**
+ * `stream` until its reader goes away (EPIPE: `| head -1`) or it fails otherwise: from then on
+ * writes are dropped and `onGone` runs once, so a command can stop and settle what it started
+ * instead of dying mid-send or writing into the void.
+ */
+export function untilReaderGone(stream: CliStream, onGone: (error: Error) => void): CliStream {
+  let gone = false;
+  stream.on('error', (error: Error) => {
+    if (gone) return; // later writes already in the pipe fail the same way
+    gone = true;
+    onGone(error);
+  });
+  const guarded: CliStream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (!gone) stream.write(chunk);
+      callback();
+    },
+  });
+  if (stream.isTTY !== undefined) guarded.isTTY = stream.isTTY;
+  if (stream.columns !== undefined) guarded.columns = stream.columns;
+  return guarded;
 }
 
 function ensureNewline(text: string): string {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CHECK_JSON } from '../../src/cli/json-shapes.js';
 import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
-import { tlsFixtures } from '../support/tls-fixtures.js';
+import { type TlsFixtures, tlsFixtures } from '../support/tls-fixtures.js';
 import { runCli, startCli } from './cli-harness.js';
 import { shapeProblems } from './json-shape-check.js';
 
@@ -24,6 +24,7 @@ interface CheckJson {
 
 const USER = 'AKIAEXAMPLE';
 const PASS = 'BMXhUYlu5Z3gSXVQORxlVa7XPaz91aGWdfHxvkOZdWZ2';
+let fixtures: TlsFixtures;
 let caFile: string;
 let starttls: ScriptedServer;
 let implicit: ScriptedServer;
@@ -43,7 +44,7 @@ async function startPlaintextGreeter(): Promise<Server> {
 const portOf = (server: Server): number => (server.address() as { port: number }).port;
 
 beforeAll(async () => {
-  const fixtures = await tlsFixtures();
+  fixtures = await tlsFixtures();
   caFile = join(await mkdtemp(join(tmpdir(), 'cli-check-')), 'ca.pem');
   await writeFile(caFile, fixtures.ca.cert);
   starttls = await startScriptedServer({ tls: fixtures.server, credentials: { user: USER, pass: PASS } });
@@ -173,6 +174,105 @@ describe('smtp-machine check', () => {
     } finally {
       await server.close();
     }
+  });
+
+  describe('AUTH step', () => {
+    /** An SES-style user name (an IAM access key id), as a 535 may echo it back. */
+    const KEY_ID = 'AKIAREVIEWUSER000001';
+    const target = (server: ScriptedServer) => [
+      `127.0.0.1:${server.port}`,
+      '--ca',
+      caFile,
+      '--security',
+      'starttls',
+    ];
+
+    test('a 535 that echoes the user name is reported without it, in JSON and in text (threats.md §5)', async () => {
+      const server = await startScriptedServer({
+        tls: fixtures.server,
+        overrides: { AUTH: `535 Authentication Credentials Invalid for ${KEY_ID}` },
+      });
+      const env = { SMTP_USER: KEY_ID, SMTP_PASS: PASS };
+      try {
+        const { code, json } = await check(target(server), env);
+        expect(code).toBe(78);
+        const auth = json.steps.at(-1);
+        expect(auth).toMatchObject({ step: 'auth', status: 'fail', exitCode: 78 });
+        expect(auth?.summary).toBe('535 Authentication Credentials Invalid for [redacted]');
+        expect(JSON.stringify(json)).not.toContain(KEY_ID);
+        const text = await runCli(['check', ...target(server), '--timeout', '1'], { env });
+        expect(text.code).toBe(78);
+        expect(text.stdout).toContain('[redacted]');
+        expect(text.stdout + text.stderr).not.toContain(KEY_ID);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('send scrubs the same echo (the behaviour check now matches)', async () => {
+      const server = await startScriptedServer({
+        tls: fixtures.server,
+        overrides: { AUTH: `535 Authentication Credentials Invalid for ${KEY_ID}` },
+      });
+      try {
+        const run = await runCli(
+          [
+            'send',
+            '--host',
+            '127.0.0.1',
+            '--port',
+            String(server.port),
+            '--ca',
+            caFile,
+            '--security',
+            'starttls',
+            '--from',
+            'a@example.com',
+            '--to',
+            'b@example.org',
+            '--text',
+            'x',
+            '--json',
+            '--no-retry',
+          ],
+          { env: { SMTP_USER: KEY_ID, SMTP_PASS: PASS } },
+        );
+        expect(run.code).toBe(78);
+        expect(run.stdout + run.stderr).not.toContain(KEY_ID);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('an AUTH that times out is a temporary failure (75, as for EHLO and STARTTLS), not configuration (78)', async () => {
+      const server = await startScriptedServer({ tls: fixtures.server, overrides: { AUTH: null } });
+      try {
+        const { code, json } = await check(target(server), { SMTP_USER: KEY_ID, SMTP_PASS: PASS });
+        expect(json.steps.at(-1)).toMatchObject({ step: 'auth', status: 'fail', exitCode: 75 });
+        expect(code).toBe(75);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('a connection closed during AUTH is a temporary failure (75)', async () => {
+      const server = await startScriptedServer({
+        tls: fixtures.server,
+        overrides: {
+          AUTH: (_line, connection) => {
+            connection.close();
+            return null;
+          },
+        },
+      });
+      try {
+        const { code, json } = await check(target(server), { SMTP_USER: KEY_ID, SMTP_PASS: PASS });
+        expect(json.steps.at(-1)).toMatchObject({ step: 'auth', status: 'fail', exitCode: 75 });
+        expect(code).toBe(75);
+      } finally {
+        await server.close();
+      }
+    });
   });
 
   describe('--security starttls-opportunistic, STARTTLS refused (RFC 3207 §4.1)', () => {

@@ -32,6 +32,54 @@ describe('exitCodeForError', () => {
       }),
       ExitCodes.TEMP_FAIL,
     ],
+    [
+      'a batch line stopped locally by the SES daily quota (local but retryable: later, not usage)',
+      new SmtpError({
+        code: ErrorCodes.DAILY_QUOTA_EXCEEDED,
+        message: 'x',
+        origin: 'local',
+        outcome: 'not-sent',
+        retryable: true,
+      }),
+      ExitCodes.TEMP_FAIL,
+    ],
+    [
+      'a full pool queue (local, retryable)',
+      new SmtpError({
+        code: ErrorCodes.QUEUE_FULL,
+        message: 'x',
+        origin: 'local',
+        outcome: 'not-sent',
+        retryable: true,
+      }),
+      ExitCodes.TEMP_FAIL,
+    ],
+    [
+      'a local refusal that no retry fixes stays usage',
+      new SmtpError({
+        code: ErrorCodes.INVALID_ARGUMENT,
+        message: 'x',
+        origin: 'local',
+        outcome: 'not-sent',
+      }),
+      ExitCodes.USAGE,
+    ],
+    [
+      'SMTP_INTERNAL_ERROR stays a bug even when marked retryable',
+      new SmtpError({
+        code: ErrorCodes.INTERNAL_ERROR,
+        message: 'x',
+        origin: 'local',
+        outcome: 'not-sent',
+        retryable: true,
+      }),
+      ExitCodes.SOFTWARE,
+    ],
+    [
+      'a local credentials stop (not retryable) stays configuration',
+      new SmtpError({ code: ErrorCodes.AUTH_FAILED, message: 'x', origin: 'local', outcome: 'not-sent' }),
+      ExitCodes.CONFIG,
+    ],
   ])('%s', (_name, error, code) => {
     expect(exitCodeForError(error)).toBe(code);
   });

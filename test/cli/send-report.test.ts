@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { describeResult } from '../../src/cli/commands/send-report.js';
 import type { DeliveryResult } from '../../src/cli/deliverer.js';
-import { type ExitCode, ExitCodes } from '../../src/cli/exit-codes.js';
+import { type ExitCode, ExitCodes, exitCodeForError } from '../../src/cli/exit-codes.js';
+import { ErrorCodes } from '../../src/errors/codes.js';
+import { SmtpError } from '../../src/errors/smtp-error.js';
 import { runCli } from './cli-harness.js';
 
 function notSent(code: string, exitCode: ExitCode): DeliveryResult {
@@ -32,6 +34,18 @@ describe('send: the words for a message that was not sent follow its exit code',
   test('SMTP_INTERNAL_ERROR is an internal error whatever its exit code', () => {
     const text = describeResult(notSent('SMTP_INTERNAL_ERROR', ExitCodes.USAGE), []);
     expect(text).toMatch(/^not sent \(internal error\): /);
+  });
+
+  test('a line stopped by the daily quota (local, retryable) is a temporary failure, not a usage refusal', () => {
+    const quota = new SmtpError({
+      code: ErrorCodes.DAILY_QUOTA_EXCEEDED,
+      message: 'quota',
+      origin: 'local',
+      outcome: 'not-sent',
+      retryable: true,
+    });
+    const text = describeResult(notSent(quota.code, exitCodeForError(quota)), []);
+    expect(text).toMatch(/^not sent \(temporary failure\): /);
   });
 
   test('a 4xx or timeout (75) stays a temporary failure', () => {

@@ -1,10 +1,12 @@
 /**
  * The AUTH step of `smtp-machine check` (RFC 4954): PLAIN with an initial response (RFC 4616), else
- * LOGIN. The credentials go only to the socket; results and errors never contain them.
+ * LOGIN. The credentials go only to the socket; results and errors never contain them, not even
+ * where the server echoes them back (a 535 naming the SES user, threats.md §5).
  */
 import type { Capabilities } from '../../protocol/capabilities.js';
 import { replyText } from '../../protocol/reply-parser.js';
 import type { Reply } from '../../protocol/reply-types.js';
+import { credentialForms, scrubReply, scrubText } from '../../session/redaction.js';
 import { messageOf } from '../error-text.js';
 import { ExitCodes } from '../exit-codes.js';
 import type { Conversation } from '../smtp-probe.js';
@@ -19,9 +21,13 @@ import {
   skip,
 } from './check-context.js';
 
+/**
+ * A failure without a reply is either `broken` (the exchange timed out or the connection closed:
+ * try again later) or a mechanism mismatch (configuration).
+ */
 export type AuthResult =
   | { readonly ok: true; readonly mechanism: string }
-  | { readonly ok: false; readonly problem: string; readonly reply?: Reply };
+  | { readonly ok: false; readonly problem: string; readonly reply?: Reply; readonly broken?: boolean };
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
@@ -39,12 +45,25 @@ export async function authStep(
   if (!encrypted) return add(ctx, skip('auth', 'not sending credentials over a plaintext connection'));
   const start = performance.now();
   const result = await authenticate(conversation, caps, credentials, ctx.config.timeoutMs);
-  return add(ctx, authReport(ctx, result, elapsed(start)));
+  return add(ctx, authReport(ctx, scrubbed(result, credentialForms(credentials)), elapsed(start)));
+}
+
+/** The result without the credentials a server may have echoed in its reply or an error message. */
+function scrubbed(result: AuthResult, forms: readonly string[]): AuthResult {
+  if (result.ok) return result;
+  const problem = scrubText(result.problem, forms);
+  return result.reply === undefined
+    ? { ...result, problem }
+    : { ...result, problem, reply: scrubReply(result.reply, forms) };
 }
 
 function authReport(ctx: CheckContext, result: AuthResult, ms: number): StepReport {
   if (result.ok) return pass('auth', `authenticated (${result.mechanism})`, ms);
-  if (result.reply === undefined) return fail('auth', result.problem, ExitCodes.CONFIG, [], ms);
+  if (result.reply === undefined) {
+    // A timeout or a closed connection is temporary, as for the EHLO and STARTTLS steps.
+    const exitCode = result.broken === true ? ExitCodes.TEMP_FAIL : ExitCodes.CONFIG;
+    return fail('auth', result.problem, exitCode, [], ms);
+  }
   const exitCode = result.reply.code >= 500 ? ExitCodes.CONFIG : ExitCodes.TEMP_FAIL;
   const summary = `${result.reply.code} ${replyText(result.reply)}`;
   return fail('auth', summary, exitCode, advise(ctx, { reply: result.reply, phase: 'auth' }), ms);
@@ -74,7 +93,7 @@ export async function authenticate(
       return reply.code === 235 ? { ok: true, mechanism: 'LOGIN' } : refused(reply);
     }
   } catch (error) {
-    return { ok: false, problem: `AUTH failed: ${messageOf(error)}` };
+    return { ok: false, problem: `AUTH failed: ${messageOf(error)}`, broken: true };
   }
   const offered = caps.auth.length > 0 ? caps.auth.join(' ') : 'nothing';
   return {

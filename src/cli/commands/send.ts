@@ -76,7 +76,8 @@ Message:
   --binary             with --eml: its octets unchanged, as BODY=BINARYMIME over BDAT (RFC 3030;
                        the server must offer CHUNKING and BINARYMIME — SES does not)
   --batch FILE         JSON Lines, one {"from","to","cc","bcc","subject","text","html"} per line;
-                       results are JSON Lines on stdout, a progress bar on stderr
+                       results are JSON Lines on stdout, a progress bar on stderr; --from is
+                       the default sender, the other message flags are refused (64)
 
 ${CONNECTION_HELP}
 
@@ -112,7 +113,7 @@ async function messages(
   if (sources.length > 1) throw usageError('give --eml or --batch, not both');
   if (values.binary === true && values.eml === undefined) throw usageError('--binary needs --eml FILE');
   if (values.batch !== undefined) {
-    const { messages: list, invalid } = await messagesFromBatch(values.batch, values.from);
+    const { messages: list, invalid } = await messagesFromBatch(values.batch, values);
     if (list.length === 0 && invalid.length === 0) throw usageError('the --batch file has no messages');
     return { list, invalid };
   }
