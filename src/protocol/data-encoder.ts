@@ -167,6 +167,14 @@ export class DataEncoder {
     return this.#encoded;
   }
 
+  /**
+   * The RFC 1870 §3 message size so far: the octets encoded without the dots stuffing added and,
+   * once ended, without the terminator ".\r\n".
+   */
+  get messageOctets(): number {
+    return this.#encoded - this.#stuffed - (this.#ended ? this.#tail.length : 0);
+  }
+
   /** Whether any octet >= 0x80 has been seen. */
   get has8bit(): boolean {
     return (this.#bits & 0x80808080) !== 0;

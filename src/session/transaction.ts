@@ -44,6 +44,14 @@ export function messageLimit(maxMessageSize: number, caps: Capabilities): number
   return caps.size !== undefined && caps.size > 0 ? Math.min(maxMessageSize, caps.size) : maxMessageSize;
 }
 
+/**
+ * RFC 1870 §3 message size: the octets after the 354 without the terminating dot and the stuffed
+ * dots, which is `unstuffedSize` (also BDAT's count); a request that gives only the DATA size on the
+ * wire (`size`) is held to that, which is larger.
+ */
+export const messageSize = (request: SendRequest): number | undefined =>
+  request.unstuffedSize ?? request.size;
+
 /** What the server could not accept, known before any byte is written. */
 export function precheck(
   request: SendRequest,
@@ -52,7 +60,8 @@ export function precheck(
 ): SmtpError | undefined {
   const { maxMessageSize } = options;
   const limit = messageLimit(maxMessageSize, caps);
-  if (request.size !== undefined && request.size > limit) {
+  const size = messageSize(request);
+  if (size !== undefined && size > limit) {
     return usage(ErrorCodes.MESSAGE_TOO_LARGE, 'size', `message size exceeds the limit of ${limit} octets`);
   }
   // RFC 3030 §3: BINARYMIME only over BDAT, and only when both are offered.
@@ -144,7 +153,7 @@ export function envelopeCommands(tx: Transaction, caps: Capabilities): Command[]
 
 function mailCommand(tx: Transaction, caps: Capabilities): Command {
   const { request } = tx;
-  const size = tx.transfer === 'bdat' ? (request.unstuffedSize ?? request.size) : request.size;
+  const size = messageSize(request);
   return {
     verb: 'MAIL',
     from: request.from,

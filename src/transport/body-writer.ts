@@ -15,6 +15,7 @@ import {
   chunkBytes,
   type EncodedBody,
   type PreparedBody,
+  unstuffedSize,
   wireParts,
 } from './message-source.js';
 
@@ -86,9 +87,8 @@ function isPreparedBody(body: unknown): body is PreparedBody {
 function checkedParts(body: EncodedBody, limits: InlineLimits, rescan: boolean): Uint8Array[] {
   const parts = wireParts(body, limits.transfer === 'bdat', { rescan });
   if (body.has8bit && !limits.allow8bit) throw eightBitRefused();
-  let octets = 0;
-  for (const part of parts) octets += part.length;
-  if (octets > limits.maxSize) throw tooLarge(limits.maxSize);
+  // RFC 1870 §3: the limit is on the message size, without stuffed dots and terminator.
+  if (unstuffedSize(body) > limits.maxSize) throw tooLarge(limits.maxSize);
   return parts;
 }
 
@@ -240,7 +240,7 @@ export class BodyWriter {
   }
 
   #check(encoder: DataEncoder): void {
-    if (encoder.encodedOctets > this.hooks.maxSize) throw tooLarge(this.hooks.maxSize);
+    if (encoder.messageOctets > this.hooks.maxSize) throw tooLarge(this.hooks.maxSize);
     if (encoder.has8bit && !this.hooks.allow8bit) throw eightBitRefused();
   }
 

@@ -35,10 +35,12 @@ describe('delivery outcomes against the scripted server', () => {
     expect(verbs(server)).not.toContain('MAIL');
   });
 
-  it('declares SIZE= with the encoded size when the server offers SIZE', async () => {
+  it('declares SIZE= with the message size (RFC 1870 §3) when the server offers SIZE', async () => {
     const { server, client } = await harness();
-    await client.send(envelope);
-    const expected = server.transactions[0]!.raw.length;
+    await client.send({ ...envelope, message: 'Subject: dots\r\n\r\n.leading dot\r\n..two\r\n' });
+    // Without the terminator and the stuffed dots: the content the server got, unstuffed.
+    const expected = server.transactions[0]!.content.length;
+    expect(server.transactions[0]!.raw.length).toBe(expected + 2 + 3);
     expect(server.transactions[0]!.mailParams).toContain(`SIZE=${expected}`);
   });
 

@@ -31,7 +31,7 @@ describe('round trips per message', () => {
     expect(behindTheDot).toHaveLength(N - 1);
     for (const text of behindTheDot) {
       expect(text).toBe(
-        `${MESSAGE}.\r\nMAIL FROM:<a@example.test> SIZE=${MESSAGE.length + 3}\r\nRCPT TO:<b@example.test>\r\nDATA\r\n`,
+        `${MESSAGE}.\r\nMAIL FROM:<a@example.test> SIZE=${MESSAGE.length}\r\nRCPT TO:<b@example.test>\r\nDATA\r\n`,
       );
     }
     console.info(

@@ -148,6 +148,21 @@ describe('BodyWriter', () => {
     expect(stream.destroyed).toBe(true);
   });
 
+  // RFC 1870 §3: maxSize is a message size — stuffed dots and the terminator are not counted.
+  it.each([
+    ['a stream', (text: string) => prepareMessage(Readable.from([Buffer.from(text)]))],
+    ['a pre-encoded body', (text: string) => prepareMessage(text)],
+  ])('%s of dot lines exactly at maxSize goes whole; one octet more is refused', async (_name, prepare) => {
+    const dots = `${'.'.repeat(98)}\r\n`.repeat(10); // 1000 octets; 1010 + ".\r\n" on the wire
+    const fits = run(prepare(dots), { maxSize: 1000 });
+    await fits.done;
+    expect(fits.log.at(-1)).toBe('finished');
+    expect(fits.socket.text()).toBe(`${`..${'.'.repeat(97)}\r\n`.repeat(10)}.\r\n`);
+    const over = run(prepare(`${dots}x\r\n`), { maxSize: 1000 });
+    await over.done;
+    expect(over.failure()?.code).toBe('SMTP_MESSAGE_TOO_LARGE');
+  });
+
   it('refuses 8-bit data without 8BITMIME, for streams and pre-encoded bodies', async () => {
     const streamed = run(
       prepareMessage(Readable.from([Buffer.from('ok\r\n'), Buffer.from('caf\xe9\r\n', 'latin1')])),
