@@ -10,6 +10,7 @@ import {
   type Phase,
   SmtpConnectionError,
   SmtpError,
+  SmtpProtocolError,
   SmtpUsageError,
 } from '../errors/smtp-error.js';
 import { NO_CAPABILITIES, parseEhloReply } from '../protocol/capabilities.js';
@@ -35,7 +36,7 @@ import {
   type TimerName,
   writeBodyEffect,
 } from './machine-types.js';
-import { credentialForms, scrubReply } from './redaction.js';
+import { credentialForms, scrubReply, scrubText } from './redaction.js';
 import { type GroupState, groupPlanFor } from './reply-group.js';
 import { answerChallenge, CANCEL, type Credentials, chooseMechanism, startAuth } from './sasl.js';
 import { Secret } from './secret.js';
@@ -63,6 +64,16 @@ const outcomeOf = (context: SessionContext, outcome: Outcome): Outcome =>
 function echoSafe(context: SessionContext, reply: Reply, phase: Phase): Reply {
   const credentials = context.config.credentials;
   return phase === 'auth' && credentials ? scrubReply(reply, credentialForms(credentials.reveal())) : reply;
+}
+
+/** The same for a malformed reply's error, which quotes the line it could not parse. */
+function echoSafeError(context: SessionContext, error: SmtpError, phase: Phase): SmtpError {
+  const credentials = context.config.credentials;
+  if (phase !== 'auth' || !credentials) return error;
+  const message = scrubText(error.message, credentialForms(credentials.reveal()));
+  if (message === error.message) return error;
+  // No cause: the original error carries the quote unscrubbed.
+  return new SmtpProtocolError({ code: error.code, message });
 }
 
 type Where = { phase: Phase; outcome: Outcome };
@@ -262,7 +273,15 @@ export const sessionSetup = setup({
     }),
     malformed: enqueueActions(({ enqueue, context, event }, params: Where) => {
       if (event.type === 'reply.malformed')
-        enqueue.assign(fail(withOutcome(event.error, params.phase, outcomeOf(context, params.outcome))));
+        enqueue.assign(
+          fail(
+            withOutcome(
+              echoSafeError(context, event.error, params.phase),
+              params.phase,
+              outcomeOf(context, params.outcome),
+            ),
+          ),
+        );
     }),
     timedOut: enqueueActions(({ enqueue, context }, params: Where) =>
       enqueue.assign(fail(timedOut(params.phase, outcomeOf(context, params.outcome)))),
