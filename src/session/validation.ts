@@ -17,8 +17,11 @@ export function validateSendRequest(request: SendRequest): void {
   }
   if (request.to.some((to) => typeof to !== 'string'))
     throw usage(ErrorCodes.INVALID_ADDRESS, 'to', 'must be strings');
-  if (request.size !== undefined && (!Number.isSafeInteger(request.size) || request.size < 0)) {
-    throw usage(ErrorCodes.INVALID_ARGUMENT, 'size', 'must be a non-negative integer');
+  for (const field of ['size', 'unstuffedSize'] as const) {
+    const value = request[field];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
+      throw usage(ErrorCodes.INVALID_ARGUMENT, field, 'must be a non-negative integer');
+    }
   }
   if (request.eightBit !== undefined && typeof request.eightBit !== 'boolean') {
     throw usage(ErrorCodes.INVALID_ARGUMENT, 'eightBit', 'must be a boolean');

@@ -29,3 +29,30 @@ describe('validatedRequest', () => {
     expect(isValidatedRequest({ from: '', to: ['b@example.org'], body: 'x' })).toBe(false);
   });
 });
+
+describe('unstuffedSize (the RFC 1870 message size, BDAT count)', () => {
+  const CHUNKED = '250-mx.example\n250-PIPELINING\n250-CHUNKING\n250 SIZE 1000';
+
+  it.each([[-1], [1.5], ['12'], [Number.NaN]])(
+    '%o is refused by send() naming the field, the session untouched',
+    async (bad) => {
+      const h = new Harness().ready(CHUNKED);
+      const sent = h.send({ size: 13, unstuffedSize: bad as number });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(sent.result).toMatchObject({
+        ok: false,
+        error: { code: ErrorCodes.INVALID_ARGUMENT, field: 'unstuffedSize' },
+      });
+      expect(h.session.ended).toBe(false);
+      expect(h.session.idle).toBe(true);
+    },
+  );
+
+  it('over the server SIZE, without size, is refused before MAIL', async () => {
+    const h = new Harness().ready(CHUNKED);
+    const sent = h.send({ unstuffedSize: 5000 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent.result).toMatchObject({ ok: false, error: { code: ErrorCodes.MESSAGE_TOO_LARGE } });
+    expect(h.writes.some((w) => w.startsWith('MAIL'))).toBe(false);
+  });
+});
