@@ -274,6 +274,9 @@ describe('whole-session fuzz', () => {
             const positiveDots = observed.dots.filter((reply) => reply !== null && /^2/.test(reply)).length;
             expect(successes).toBeLessThanOrEqual(positiveDots);
             expect(successes + unknowns).toBeLessThanOrEqual(observed.dots.length);
+            // And the other way (no silent duplicate): a dot the server answered 2xx is a success or
+            // 'unknown' — never 'not-sent' (a retry would send it again) or 'rejected'.
+            expect(positiveDots).toBeLessThanOrEqual(successes + unknowns);
             expect(observed.bytesAfterClose).toBe(0);
             expect(unhandled).toEqual([]);
           } finally {
