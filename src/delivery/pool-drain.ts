@@ -59,6 +59,11 @@ export class PoolDrain {
     this.#host = host;
   }
 
+  /** The close deadline passed: nothing queued may start (the dropped connections free places). */
+  get killed(): boolean {
+    return this.#killed;
+  }
+
   /** close() was called: sends are no longer taken. */
   get closing(): boolean {
     return this.#closePromise !== undefined;

@@ -125,7 +125,7 @@ export interface PoolStats {
   /** Sends rejected with outcome 'not-sent' (gave up, aborted, closed, quota, queue full). */
   readonly failed: number;
   readonly retriesByCause: Readonly<Record<RetryCause, number>>;
-  /** Current send rate of the limiter (undefined without `rateLimit`). */
+  /** Current send rate of the limiter: undefined without `rateLimit` until a 454 "Maximum sending rate exceeded" made the pool learn one. */
   readonly currentRate: number | undefined;
   /** Connections the pool allows itself now (≤ maxConnections; lowered after 421 too many connections). */
   readonly concurrency: number;

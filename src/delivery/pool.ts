@@ -195,7 +195,11 @@ class DeliveryPool implements Pool {
   }
 
   #dispatch(): void {
-    for (let job = this.#queue.head; job && !this.#gate.stopped; job = this.#queue.head) {
+    for (
+      let job = this.#queue.head;
+      job && !this.#gate.stopped && !this.#drain.killed;
+      job = this.#queue.head
+    ) {
       let slot: Slot | undefined;
       try {
         slot = this.#slots.acquire({ fresh: job.needsFreshConnection, limit: this.#adapt.concurrency });

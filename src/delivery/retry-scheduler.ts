@@ -109,13 +109,19 @@ export class RetryScheduler {
       giveUp();
       return;
     }
+    this.#deferred(job, info, reply);
+    // close() may have come from a listener of that event: then the back-off is not waited, and no
+    // retry is counted or announced that will not happen.
+    if (decision.delayMs > 0 && !this.#host.waitsForRetries) {
+      giveUp();
+      return;
+    }
     if (decision.countsAsAttempt) job.attempt++;
     else job.reconnects++;
     if (decision.mayDuplicate) job.mayDuplicate = true;
     const effective: RetryCause = cause === 'reconnect' && decision.countsAsAttempt ? 'retry' : cause;
     this.retriesByCause[effective]++;
     job.nextDelayMs = decision.delayMs;
-    this.#deferred(job, info, reply);
     this.#host.emit({
       type: 'retry-scheduled',
       sendId: job.id,
@@ -151,7 +157,7 @@ export class RetryScheduler {
       this.#host.requeue(job);
       return;
     }
-    // close() came from a listener of the events just emitted: it found nothing waiting to settle.
+    // close() came from a listener of retry-scheduled: it found nothing waiting to settle.
     if (!this.#host.waitsForRetries) {
       giveUp();
       return;

@@ -9,7 +9,7 @@ import { SES_PROFILE } from '../../src/errors/classify.js';
 import { flushPromises, ManualClock } from '../support/manual-clock.js';
 import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
 import { tlsFixtures } from '../support/tls-fixtures.js';
-import { message, ofType, setup } from './pool-fakes.js';
+import { message, ofType, setup, track } from './pool-fakes.js';
 
 /** Watches a close() promise without awaiting it. */
 function watch(closing: Promise<void>) {
@@ -107,5 +107,34 @@ describe('close deadline while a real client QUITs', () => {
     await clock.advanceAsync(100);
     await flushPromises();
     expect(closing.closed).toBe(true);
+  });
+});
+
+describe('the deadline, while a connection still QUITs and a send is queued', () => {
+  // Dropping the QUITting connection frees its place; the queued send must not take it: the
+  // deadline gives it up (not-sent), and close() resolves.
+  it('no queued send starts on a new connection after the deadline', async () => {
+    const { pool, server, clock, events } = setup(undefined, {
+      maxConnections: 1,
+      maxMessagesPerConnection: 1,
+    });
+    server.closeDelay = () => new Promise<void>(() => undefined); // QUIT never answered
+    await Promise.all([pool.send(message(1)), clock.advanceAsync(0)]);
+    expect(server.clients[0]?.closeCalls).toBe(1); // recycled, QUITting, counted against the limit
+    const queued = track(pool.send(message(2)));
+    await clock.advanceAsync(0);
+    expect(pool.stats().queued).toBe(1);
+    let closed = false;
+    void pool.close({ deadlineMs: 100 }).then(() => {
+      closed = true;
+    });
+    await clock.advanceAsync(100);
+    await flushPromises();
+    await clock.advanceAsync(60_000);
+    await flushPromises();
+    expect(server.clients).toHaveLength(1);
+    expect(queued.settled).toMatchObject([{ ok: false, error: { outcome: 'not-sent' } }]);
+    expect(ofType(events, 'close-deadline')).toMatchObject([{ notSent: 1 }]);
+    expect(closed).toBe(true);
   });
 });

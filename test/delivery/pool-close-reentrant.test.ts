@@ -60,6 +60,12 @@ describe('close() from a listener while a send is between attempts', () => {
     },
   );
 
+  it('on message-deferred: no retry is counted or announced that will not happen', async () => {
+    const { clock, events } = closeFromListener('message-deferred');
+    await clock.advanceAsync(0);
+    expect(events).not.toContain('retry-scheduled');
+  });
+
   it('with waitForRetries: the retry goes after its back-off, and only then is the pool closed', async () => {
     const { clock, server, events, closing, sending } = closeFromListener('retry-scheduled', {
       waitForRetries: true,
