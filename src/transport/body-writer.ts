@@ -123,11 +123,11 @@ export class BodyWriter {
   #iterator: AsyncIterator<unknown> | undefined;
   /** The caller's stream (a Node Readable has `destroy`): released when the writer stops. */
   #source: AsyncIterable<unknown> | undefined;
-  /** Resolves when stop() is called: a read pending on a stalled source does not hold run() up. */
-  #resolveStopped!: (stopped: typeof STOPPED) => void;
-  readonly #whenStopped = new Promise<typeof STOPPED>((resolve) => {
-    this.#resolveStopped = resolve;
-  });
+  /**
+   * Ends the read pending on the source, if any, with STOPPED: a stalled source does not hold run()
+   * up. One per read (a promise raced against every read would keep each chunk reachable).
+   */
+  #cancelRead: (() => void) | undefined;
   /** When progress was last reported (the session started its data-block timer when the body began). */
   #reported: number;
 
@@ -147,7 +147,7 @@ export class BodyWriter {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#wake?.();
-    this.#resolveStopped(STOPPED);
+    this.#cancelRead?.();
     const source = this.#source as { destroy?: unknown } | undefined;
     if (typeof source?.destroy === 'function') source.destroy();
     this.#iterator?.return?.().catch(() => {});
@@ -255,7 +255,7 @@ export class BodyWriter {
     this.#iterator = iterator;
     try {
       for (;;) {
-        const next = await Promise.race([iterator.next(), this.#whenStopped]).catch((error: unknown) => {
+        const next = await this.#read(iterator).catch((error: unknown) => {
           throw streamFailed(error);
         });
         if (next === STOPPED || this.#stopped) return;
@@ -268,6 +268,16 @@ export class BodyWriter {
       await iterator.return?.().catch(() => {});
       throw error;
     }
+  }
+
+  /** The source's next chunk, or STOPPED as soon as stop() is called while it is awaited. */
+  #read(iterator: AsyncIterator<unknown>): Promise<IteratorResult<unknown> | typeof STOPPED> {
+    return new Promise((resolve, reject) => {
+      this.#cancelRead = () => resolve(STOPPED);
+      iterator.next().then(resolve, reject);
+    }).finally(() => {
+      this.#cancelRead = undefined;
+    }) as Promise<IteratorResult<unknown> | typeof STOPPED>;
   }
 
   #finish(): void {

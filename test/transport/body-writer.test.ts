@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
 import { Readable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import type { SmtpError } from '../../src/errors/smtp-error.js';
@@ -116,6 +118,43 @@ describe('BodyWriter', () => {
         expect(log.filter((entry) => entry !== 'progress' && entry !== 'chunk')).toEqual([]);
       });
     }
+
+    // What makes stop() reach a pending read must not keep every chunk read so far reachable (a
+    // promise raced against each read did: a 200 MB stream held 164 MB until it ended).
+    it('chunks already written are not kept alive while the stream goes on', async () => {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      const written: WeakRef<object>[] = [];
+      let aliveEarly = -1;
+      const source = (async function* () {
+        for (let i = 0; i < 40; i++) {
+          if (i === 39) {
+            // WeakRef targets stay alive until the microtask checkpoint ends: leave it first.
+            await new Promise((resolve) => setImmediate(resolve));
+            gc();
+            aliveEarly = written.slice(0, 30).filter((ref) => ref.deref() !== undefined).length;
+          }
+          const chunk = Buffer.from(`${'a'.repeat(78)}\r\n`.repeat(1000));
+          written.push(new WeakRef(chunk));
+          yield chunk;
+        }
+      })();
+      // A socket that keeps nothing (FakeSocket keeps every write).
+      const discard = Object.assign(new EventEmitter(), { destroyed: false, write: () => true });
+      let finished = false;
+      const writer = new BodyWriter(discard as unknown as net.Socket, {
+        maxSize: 1e9,
+        allow8bit: true,
+        progress: () => {},
+        finished: () => {
+          finished = true;
+        },
+        failed: () => {},
+      });
+      await writer.run(prepareMessage(source));
+      expect(finished).toBe(true);
+      expect(aliveEarly).toBe(0);
+    });
 
     it('an async iterable that is not a Readable: run() settles all the same', async () => {
       let release: (() => void) | undefined;
