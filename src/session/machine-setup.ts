@@ -36,7 +36,7 @@ import {
   type TimerName,
   writeBodyEffect,
 } from './machine-types.js';
-import { credentialForms, scrubReply, scrubText } from './redaction.js';
+import { credentialForms, scrubReply } from './redaction.js';
 import { type GroupState, groupPlanFor } from './reply-group.js';
 import { answerChallenge, CANCEL, type Credentials, chooseMechanism, startAuth } from './sasl.js';
 import { Secret } from './secret.js';
@@ -66,14 +66,17 @@ function echoSafe(context: SessionContext, reply: Reply, phase: Phase): Reply {
   return phase === 'auth' && credentials ? scrubReply(reply, credentialForms(credentials.reveal())) : reply;
 }
 
-/** The same for a malformed reply's error, which quotes the line it could not parse. */
+/**
+ * The same for a malformed reply's error, which quotes the line it could not parse — escaped and
+ * cut at 100 octets, so no scrubbing of the quote can be sure to catch an echo: while
+ * authenticating, the line is not quoted at all (and the original error, quote and all, is dropped).
+ */
 function echoSafeError(context: SessionContext, error: SmtpError, phase: Phase): SmtpError {
-  const credentials = context.config.credentials;
-  if (phase !== 'auth' || !credentials) return error;
-  const message = scrubText(error.message, credentialForms(credentials.reveal()));
-  if (message === error.message) return error;
-  // No cause: the original error carries the quote unscrubbed.
-  return new SmtpProtocolError({ code: error.code, message });
+  if (phase !== 'auth' || !context.config.credentials) return error;
+  return new SmtpProtocolError({
+    code: error.code,
+    message: `auth: ${error.code === ErrorCodes.REPLY_TOO_LONG ? 'a reply too long' : 'a malformed reply'} (not quoted: it may echo the credentials)`,
+  });
 }
 
 type Where = { phase: Phase; outcome: Outcome };
@@ -308,7 +311,9 @@ export const sessionSetup = setup({
                 code: ErrorCodes.TLS_FAILED,
                 message: 'tls: the TLS handshake failed',
                 phase: 'tls',
-                retryable: true,
+                // As spec/error-codes.md says of TLS_FAILED; a transport that knows better (a reset
+                // mid-handshake) reports its own SmtpError, kept above.
+                retryable: false,
                 ...(event.type === 'tls.failed' && event.error !== undefined ? { cause: event.error } : {}),
               }),
         ),

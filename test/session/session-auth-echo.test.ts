@@ -24,3 +24,25 @@ test.each([
   expect(error).toBeDefined();
   expect(`${error!.message} ${JSON.stringify(error)}`).not.toContain(AUTH.user);
 });
+
+// The quote is escaped (JSON) and cut at 100 octets, so scrubbing it after the fact is not enough: a
+// malformed reply while authenticating is not quoted at all.
+test.each([
+  [
+    'a password with a quote and a backslash (escaped in a quote)',
+    { user: 'bob', pass: 'pa"ss\\word' },
+    'ss\\',
+  ],
+  ['a user name the 100-octet quote would cut', { user: 'AKIAEXAMPLEUSER1234', pass: 'x' }, 'AKIAEX'],
+])('while authenticating, %s stays out of a malformed reply’s error', async (_name, auth, fragment) => {
+  const h = new Harness({ security: 'implicit', auth }).connect().server('250-mx\n250 AUTH PLAIN');
+  const echo = auth.user === 'bob' ? `bad ${auth.pass}` : `${'y'.repeat(84)} ${auth.user}`;
+  h.session.receive(new TextEncoder().encode(`5355.7.8 ${echo}\r\n`));
+  await flush();
+  const error = await h.session.whenReady.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  expect(error?.message).toMatch(/malformed/i);
+  expect(`${error?.message} ${JSON.stringify(error)}`).not.toContain(fragment);
+});

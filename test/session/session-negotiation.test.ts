@@ -167,10 +167,10 @@ describe('Session negotiation', () => {
     expect(h.writes).toEqual(['EHLO client.example\r\n', 'STARTTLS\r\n']);
   });
 
-  test('handshake failure → TLS_FAILED', async () => {
+  test('handshake failure → TLS_FAILED, not retryable (spec/error-codes.md)', async () => {
     const h = new Harness({ security: 'starttls' }).connect().server('250-mx\n250 STARTTLS').server('220 go');
     h.session.tlsFailed(new Error('bad certificate'));
-    expect(await endError(h)).toMatchObject({ code: ErrorCodes.TLS_FAILED, phase: 'tls' });
+    expect(await endError(h)).toMatchObject({ code: ErrorCodes.TLS_FAILED, phase: 'tls', retryable: false });
     expect(h.closed).toBe(true);
   });
 
