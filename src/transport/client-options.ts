@@ -195,7 +195,8 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     port,
     address: options.address === undefined ? undefined : checkHost(options.address, 'address'),
     security: security as Security,
-    tls: options.tls,
+    // A copy: the settings are read again on every connect, and must stay what was validated.
+    tls: options.tls === undefined ? undefined : { ...options.tls },
     auth: checkCredentials(options.auth),
     clientName,
     maxMessageSize,

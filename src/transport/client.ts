@@ -180,7 +180,10 @@ class Client implements SmtpClient {
     this.#connection = undefined;
     stale?.destroy();
     const lifetime = this.#lifetime.signal;
-    this.#opening = (async () => {
+    let opening: Promise<void> | undefined;
+    opening = (async () => {
+      // Nothing runs before #opening is set: a failure at once must still find it to clear.
+      await undefined;
       try {
         if (lifetime.aborted) throw clientClosed();
         if (job.signal?.aborted) throw abortError(job.signal, 'ready');
@@ -197,11 +200,12 @@ class Client implements SmtpClient {
       } catch (error) {
         job.reject(lifetime.aborted ? clientClosed() : asSmtpError(error));
       } finally {
-        this.#opening = undefined;
+        if (this.#opening === opening) this.#opening = undefined;
         if (this.#active === 0) for (const resolve of this.#drained.splice(0)) resolve();
         this.#feed();
       }
     })();
+    this.#opening = opening;
   }
 
   /** SES closes a connection idle for about 10 s (ses-facts.md): QUIT first, reconnect on the next send. */

@@ -140,6 +140,22 @@ describe('client lifecycle against the scripted server', () => {
     });
   }
 
+  it('TLS settings changed after createClient change nothing: they were validated, and copied', async () => {
+    const { server } = await harness();
+    const tls: Record<string, unknown> = {};
+    const client = createClient({ host: '127.0.0.1', port: server.port, security: 'none', tls });
+    tls.minVersion = 'TLSv1'; // refused by validation; read again on each connect it would throw
+    const sent = await Promise.race([
+      client.send(envelope).then(
+        () => 'delivered',
+        (error: { code: string }) => error.code,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('still queued'), 2000)),
+    ]);
+    expect(sent).toBe('delivered');
+    await client.close();
+  });
+
   it('close() sends QUIT, closes, rejects later sends with CLIENT_CLOSED', async () => {
     const { server, client } = await harness();
     await client.send(envelope);
