@@ -320,7 +320,12 @@ export const sessionSetup = setup({
       ),
     ),
     localFailure: enqueueActions(({ enqueue, event }) => {
-      if (event.type === 'body.failed' || event.type === 'command.refused') enqueue.assign(fail(event.error));
+      if (event.type === 'body.failed') enqueue.assign(fail(event.error));
+    }),
+    /** Nothing of the refused command went out; a send whose body did may have been delivered. */
+    commandRefused: enqueueActions(({ enqueue, context, event }, params: Where) => {
+      if (event.type === 'command.refused')
+        enqueue.assign(fail(withOutcome(event.error, params.phase, outcomeOf(context, params.outcome))));
     }),
     sessionRefused: enqueueActions(({ enqueue }, params: { phase: Phase; code: SmtpError['code'] }) => {
       const message = `${params.phase}: ${describe(params.code)}`;

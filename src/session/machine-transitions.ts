@@ -15,7 +15,10 @@ export const losses = (phase: Phase, outcome: Outcome = 'not-sent') =>
       target: '#session.failed',
       actions: { type: 'malformed', params: { phase, outcome } },
     },
-    'command.refused': { target: '#session.failed', actions: 'localFailure' },
+    'command.refused': {
+      target: '#session.failed',
+      actions: { type: 'commandRefused', params: { phase, outcome } },
+    },
     'quit.requested': { target: '#session.closed', actions: { type: 'abandon', params: { phase, outcome } } },
   }) as const;
 /** Aborts name their send: a held next leaves quietly, the current one closes the session. */

@@ -28,7 +28,7 @@ import { SendAhead } from './send-ahead.js';
 import { PHASE_OF_STATE, sessionMachine } from './session-machine.js';
 import { Transcript } from './transcript.js';
 import type { SendRequest, SendResult, SessionEffect, SessionOptions, Settlement } from './types.js';
-import { isValidatedRequest, validateSendRequest, validateSignal } from './validation.js';
+import { isValidatedRequest, validatedRequest, validateSendRequest, validateSignal } from './validation.js';
 
 export { DEFAULT_TIMEOUTS } from './timeouts.js';
 export type * from './types.js';
@@ -166,8 +166,15 @@ export class Session {
   send(request: SendRequest, signal?: AbortSignal): Promise<SendResult> {
     if (this.#ended) return Promise.reject(sessionEnded(this.phase));
     if (!this.acceptsSend) return Promise.reject(busy(this.phase));
+    let taken: SendRequest;
     try {
-      if (!isValidatedRequest(request)) validateSendRequest(request);
+      // A plain request is checked, then copied and frozen: what the caller changes afterwards
+      // cannot reach the wire unchecked (a held next is written long after send()).
+      if (isValidatedRequest(request)) taken = request;
+      else {
+        validateSendRequest(request);
+        taken = validatedRequest({ ...request, to: [...request.to] });
+      }
       validateSignal(signal);
     } catch (error) {
       return Promise.reject(error);
@@ -177,7 +184,8 @@ export class Session {
       signal,
       (id) => this.#abort(id),
       (id) => {
-        if (!this.#ahead.keep({ id, request })) this.#send({ type: 'send.requested', id, request });
+        if (!this.#ahead.keep({ id, request: taken }))
+          this.#send({ type: 'send.requested', id, request: taken });
       },
     );
   }

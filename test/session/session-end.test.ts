@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { SmtpUsageError } from '../../src/errors/smtp-error.js';
+import { validatedRequest } from '../../src/session/validation.js';
 import { EHLO_PLAIN, flush, Harness, wire } from './harness.js';
 
 const BODY_ERROR = new SmtpUsageError({ code: ErrorCodes.BODY_NUL, field: 'body', message: 'body: NUL' });
@@ -139,7 +140,8 @@ describe('an action that throws (a bug: xstate stops the machine)', () => {
   test('ends the session with INTERNAL_ERROR, the send in flight settled, nothing written after the close', async () => {
     const h = new Harness().ready(EHLO_PLAIN);
     let broken = false;
-    const request = {
+    // Pre-validated (frozen as it is: send() takes it without a copy), so the getter survives.
+    const request = validatedRequest({
       from: 'a@example.com',
       to: ['b@example.org'],
       // Read by the action that writes the body, once the 354 comes.
@@ -147,7 +149,7 @@ describe('an action that throws (a bug: xstate stops the machine)', () => {
         if (broken) throw new Error('body getter broke');
         return 'BODY';
       },
-    };
+    });
     const sent = h.session.send(request);
     broken = true;
     h.server('250 ok\n250 ok\n354 go');
