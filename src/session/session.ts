@@ -287,14 +287,15 @@ export class Session {
   #offerGroup(replies: readonly Reply[], trailing: boolean): 'taken' | 'declined' | 'not-offered' {
     const state = this.#state;
     if (this.#depth > 0 || this.#ahead.open || !isGroupStart(state)) return 'not-offered';
-    const before = this.#actor.getSnapshot();
     const plain = { type: 'replies.received', replies, trailing } as const;
     try {
-      const plan = groupPlanFor(plain, state, before.context);
+      const plan = groupPlanFor(plain, state, this.#actor.getSnapshot().context);
       if (plan === undefined) return 'not-offered';
       if (this.#transcript.enabled) for (const reply of replies) this.#transcript.reply(reply, false);
       // Whatever else the owner does in there reaches the machine after these replies (SendAhead).
       const send = this.#handOverAhead(plan);
+      // Taken when this step moves the machine (a transcript sink may have moved it just before).
+      const before = this.#actor.getSnapshot();
       this.#send(send === undefined ? plain : { type: 'replies.received', replies, trailing, send });
       if (this.#actor.getSnapshot() !== before) return 'taken';
       // A safety net, unreachable while the facade and the guard share one plan (a send is handed
