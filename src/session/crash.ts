@@ -8,30 +8,27 @@ import { internalFailure } from './failures.js';
 import type { SessionContext } from './machine-types.js';
 
 export interface CrashSettlements {
-  /** Pending sends whose body is known not to be on the wire: they settle with `ended`. */
-  readonly notSent: ReadonlySet<number>;
-  /** What every other pending send settles with (threats.md §7: the message may have been delivered). */
+  /** The pending send whose whole body is on the wire, if any: it settles with `unknown`. */
+  readonly mayBeDelivered: number | undefined;
+  /** What that send settles with (threats.md §7: the message may have been delivered). */
   readonly unknown: SmtpError;
-  /** The error the session itself ends with. */
+  /** What the session ends with, and every other pending send: nothing of its body is on the wire. */
   readonly ended: SmtpError;
 }
 
 /**
- * From the last good snapshot: sends not known to be body-less on the wire are 'unknown'. Only the
- * envelope is out in mail/rcpt (unless a BDAT chunk rides with it); a held next has no body out.
+ * From the last snapshot: only the transaction whose body was all written (its dot or LAST chunk
+ * out: `bodyWritten`, as the machine's own losses count it) may have been delivered. A part of a
+ * body, an envelope, a DATA without its 354, a held next, a send the machine never saw: not sent.
  */
 export function crashSettlements(
-  state: unknown,
-  context: Pick<SessionContext, 'tx' | 'next'>,
+  context: Pick<SessionContext, 'tx'>,
   phase: Phase,
   cause: unknown,
 ): CrashSettlements {
-  const { tx, next } = context;
-  const notSent = new Set<number>();
-  if ((state === 'mail' || state === 'rcpt') && tx !== undefined && tx.chunks === 0) notSent.add(tx.id);
-  if (next !== undefined) notSent.add(next.id);
+  const { tx } = context;
   return {
-    notSent,
+    mayBeDelivered: tx?.bodyWritten === true ? tx.id : undefined,
     unknown: internalFailure(cause, phase, 'unknown'),
     ended: internalFailure(cause, phase, 'not-sent'),
   };

@@ -347,12 +347,11 @@ export class Session {
    */
   #crashed(cause: unknown): void {
     if (this.#ended) return;
-    const { value, context } = this.#snapshot;
-    const crash = crashSettlements(value, context, this.phase, cause);
+    const crash = crashSettlements(this.#snapshot.context, this.phase, cause);
     this.#emit({ type: 'close' });
-    for (const id of [...this.#pending.ids()])
-      if (!crash.notSent.has(id)) this.#settle(id, { ok: false, error: crash.unknown });
-    this.#end(crash.ended);
+    if (crash.mayBeDelivered !== undefined)
+      this.#settle(crash.mayBeDelivered, { ok: false, error: crash.unknown });
+    this.#end(crash.ended); // every other pending send: not sent
   }
 
   #apply(effect: MachineEffect): void {

@@ -136,6 +136,59 @@ describe('a clock that throws while the facade arms the phase timer', () => {
   });
 });
 
+describe('a crash settles as sent only what may have been delivered', () => {
+  /** A clock whose setTimeout throws once `broken()` says so. */
+  function clockThatBreaks(broken: (ms: number) => boolean) {
+    const clock = new SimulatedClock();
+    return {
+      setTimeout: (fn: () => void, ms: number) => {
+        if (broken(ms)) throw new Error('clock broke');
+        return clock.setTimeout(fn, ms);
+      },
+      clearTimeout: (handle: unknown) => clock.clearTimeout(handle as never),
+    };
+  }
+
+  test('DATA written, no 354 yet (only the envelope out): not-sent', async () => {
+    // dataStart (2 min) is armed on entering `data`, lock-step.
+    const h = new Harness({ clock: clockThatBreaks((ms) => ms === 120_000) }).ready(
+      '250-mx.example\n250 8BITMIME',
+    );
+    const sent = h.send({ size: 1 });
+    h.server('250 ok').server('250 ok');
+    expect(h.lastWrite).toBe('DATA\r\n');
+    await flush();
+    expect(sent.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.INTERNAL_ERROR, outcome: 'not-sent' },
+    });
+  });
+
+  test('a send made from inside the crashing step (the machine never saw it): not-sent', async () => {
+    let breakNow = false;
+    let inner: ReturnType<Harness['send']> | undefined;
+    const h = new Harness({ clock: clockThatBreaks(() => breakNow) }).ready(
+      '250-mx.example\n250-PIPELINING\n250 8BITMIME',
+    );
+    const push = h.effects.push.bind(h.effects);
+    h.effects.push = (...effects) => {
+      // The owner sends again from inside the write of the first envelope; the arm that follows throws.
+      if (inner === undefined && effects.some((e) => e.type === 'write') && h.session.state === 'mail') {
+        inner = h.send({ from: 'c@example.com', size: 1 });
+        breakNow = true;
+      }
+      return push(...effects);
+    };
+    const first = h.send({ size: 1 });
+    await flush();
+    expect(first.result).toMatchObject({ ok: false, error: { outcome: 'not-sent' } });
+    expect(inner?.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.INTERNAL_ERROR, outcome: 'not-sent' },
+    });
+  });
+});
+
 describe('an action that throws (a bug: xstate stops the machine)', () => {
   test('ends the session with INTERNAL_ERROR, the send in flight settled, nothing written after the close', async () => {
     const h = new Harness().ready(EHLO_PLAIN);
