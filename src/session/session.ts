@@ -61,6 +61,12 @@ export class Session {
   readonly #ahead = new SendAhead();
   /** Nesting of receive(). */
   #reading = 0;
+  /**
+   * Above 0 while the transcript sink sees replies the machine has not taken yet: what the owner
+   * does from in there (quit, an abort, a send, a read it feeds) waits in #afterLog for them.
+   */
+  #logging = 0;
+  #afterLog: (() => void)[] = [];
   #quitWaiters: (() => void)[] = [];
   #readyReached = false;
   #ended = false;
@@ -75,8 +81,9 @@ export class Session {
       phase: () => this.phase,
       reply: (reply, trailing, logged) => {
         // Servers may echo the user name while authenticating (threats.md §5).
-        if (this.#transcript.enabled && !logged) this.#transcript.reply(reply, this.phase === 'auth');
+        if (this.#transcript.enabled && !logged) this.#logReplies([reply], this.phase === 'auth');
         this.#send({ type: 'reply.received', reply, trailing });
+        this.#runAfterLog();
       },
       group: (replies, trailing) => this.#offerGroup(replies, trailing),
       malformed: (error) => this.#send({ type: 'reply.malformed', error }),
@@ -118,6 +125,11 @@ export class Session {
 
   receive(bytes: Uint8Array): void {
     if (this.#ended || bytes.length === 0) return;
+    if (this.#logging > 0) {
+      const copy = bytes.slice();
+      this.#afterLog.push(() => this.receive(copy));
+      return;
+    }
     this.#reading++;
     try {
       // A read that comes while the owner's held events wait (a transport answering from inside the
@@ -265,6 +277,10 @@ export class Session {
     // Once the machine is done (or stopped by an error) it hears nothing more: xstate would only
     // warn "sent to stopped actor", burying the warnings that matter.
     if (this.#ended || this.#actor.getSnapshot().status !== 'active') return;
+    if (this.#logging > 0) {
+      this.#afterLog.push(() => this.#send(event));
+      return;
+    }
     // The owner acts from inside onSendable before the read's replies are taken: after them, in order.
     if (this.#ahead.hold(event)) return;
     this.#depth++;
@@ -291,13 +307,16 @@ export class Session {
     try {
       const plan = groupPlanFor(plain, state, this.#actor.getSnapshot().context);
       if (plan === undefined) return 'not-offered';
-      if (this.#transcript.enabled) for (const reply of replies) this.#transcript.reply(reply, false);
+      if (this.#transcript.enabled) this.#logReplies(replies, false);
       // Whatever else the owner does in there reaches the machine after these replies (SendAhead).
       const send = this.#handOverAhead(plan);
       // Taken when this step moves the machine (a transcript sink may have moved it just before).
       const before = this.#actor.getSnapshot();
       this.#send(send === undefined ? plain : { type: 'replies.received', replies, trailing, send });
-      if (this.#actor.getSnapshot() !== before) return 'taken';
+      if (this.#actor.getSnapshot() !== before) {
+        this.#runAfterLog();
+        return 'taken';
+      }
       // A safety net, unreachable while the facade and the guard share one plan (a send is handed
       // over only when planSend takes it): the replies go one by one, already logged, then the send.
       if (send !== undefined) this.#ahead.putBack(send);
@@ -333,6 +352,22 @@ export class Session {
       else this.#settle(send.id, { ok: false, error: busy(this.phase) });
     }
     for (const event of events) this.#send(event);
+  }
+
+  /** Logs replies the machine has not taken yet; what the sink makes the session do waits for them. */
+  #logReplies(replies: readonly Reply[], auth: boolean): void {
+    this.#logging++;
+    try {
+      for (const reply of replies) this.#transcript.reply(reply, auth);
+    } finally {
+      this.#logging--;
+    }
+  }
+
+  /** Once the logged replies are taken: what the transcript sink did meanwhile, in order. */
+  #runAfterLog(): void {
+    if (this.#logging > 0 || this.#afterLog.length === 0) return;
+    for (const run of this.#afterLog.splice(0)) run();
   }
 
   /** An abort of a send the machine has not been handed yet settles it here; any other goes to the machine. */
