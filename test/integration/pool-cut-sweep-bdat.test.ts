@@ -8,17 +8,15 @@
  * silent duplicate.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool } from '../../src/delivery/pool.js';
 import { SmtpError } from '../../src/errors/smtp-error.js';
-import { type Direction, startCutProxy } from '../delivery/support/cut-proxy.js';
+import { copiesOf, cutDialogue } from '../delivery/support/cut-dialogue.js';
+import type { Direction } from '../delivery/support/cut-proxy.js';
 import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
 
 const CAPABILITIES: Record<string, string[]> = {
   pipelined: ['PIPELINING', '8BITMIME', 'CHUNKING', 'SIZE 100000', 'ENHANCEDSTATUSCODES'],
   'lock-step': ['8BITMIME', 'CHUNKING', 'SIZE 100000', 'ENHANCEDSTATUSCODES'],
 };
-/** Fixed width, so every run's dialogue has the same byte offsets as the reference run. */
-const tag = (run: string, k: number) => `${run}-m${k}`;
 
 for (const [name, capabilities] of Object.entries(CAPABILITIES)) {
   describe(`pool cut-point sweep over BDAT, ${name}`, () => {
@@ -29,39 +27,14 @@ for (const [name, capabilities] of Object.entries(CAPABILITIES)) {
     afterAll(() => server.close());
 
     async function dialogue(run: string, cut: { direction: Direction; after: number } | undefined) {
-      const proxy = await startCutProxy({
-        target: { host: '127.0.0.1', port: server.port },
-        ...(cut ? { cut } : {}),
-      });
-      const pool = createPool({
-        host: '127.0.0.1',
-        port: proxy.port,
-        security: 'none',
-        clientName: 'client.test',
-        maxConnections: 1,
-        idleTimeoutMs: 60_000,
-        retry: { delaysMs: [1, 1, 1] },
-      });
-      const settled = await Promise.allSettled(
-        [0, 1].map((k) =>
-          pool.send({
-            from: 'sender@example.test',
-            to: [`rcpt${k}@example.test`],
-            message: `Subject: ${tag(run, k)}\r\n\r\nbody of ${tag(run, k)}\r\n`,
-          }),
-        ),
-      );
-      await pool.close({ deadlineMs: 2_000 });
-      await proxy.close();
+      const { settled, forwarded } = await cutDialogue(server.port, run, cut);
       const observed = settled.map((result, k) => {
-        const copies = server.transactions.filter(
-          (t) => t.reply?.startsWith('250') && t.content.toString().includes(`Subject: ${tag(run, k)}\r\n`),
-        ).length;
+        const copies = copiesOf(server, run, k);
         if (result.status === 'fulfilled') return { outcome: 'delivered', copies };
         if (!(result.reason instanceof SmtpError)) throw result.reason;
         return { outcome: result.reason.outcome, copies, code: result.reason.code };
       });
-      return { observed, forwarded: proxy.forwarded };
+      return { observed, forwarded };
     }
 
     for (const direction of ['upstream', 'downstream'] as const) {

@@ -6,15 +6,9 @@
  * each outcome matches the oracle computed from the uncut dialogue's byte offsets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool } from '../../src/delivery/pool.js';
-import type { PoolSendResult } from '../../src/delivery/send-job.js';
 import { SmtpError } from '../../src/errors/smtp-error.js';
-import {
-  type CutProxy,
-  type CutProxyOptions,
-  type Direction,
-  startCutProxy,
-} from '../delivery/support/cut-proxy.js';
+import { copiesOf, cutDialogue } from '../delivery/support/cut-dialogue.js';
+import type { CutProxy, CutProxyOptions, Direction } from '../delivery/support/cut-proxy.js';
 import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
 
 type Outcome = 'delivered' | 'unknown' | 'not-sent' | 'rejected';
@@ -32,47 +26,20 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const MESSAGES = 2;
-/** Fixed width, so every run's dialogue has the same byte offsets as the reference run. */
-const tag = (run: string, k: number) => `${run}-m${k}`;
 
 async function dialogue(run: string, cut: CutProxyOptions['cut'], atLeastOnce: boolean) {
-  const proxy = await startCutProxy({
-    target: { host: '127.0.0.1', port: server.port },
-    ...(cut ? { cut } : {}),
-  });
-  const pool = createPool({
-    host: '127.0.0.1',
-    port: proxy.port,
-    security: 'none',
-    clientName: 'client.test',
-    maxConnections: 1,
-    idleTimeoutMs: 60_000,
-    retry: { delaysMs: [1, 1, 1] },
+  const { settled, forwarded } = await cutDialogue(server.port, run, cut, {
+    messages: MESSAGES,
     atLeastOnce,
   });
-  const settled = await Promise.allSettled(
-    Array.from({ length: MESSAGES }, (_, k) =>
-      pool.send({
-        from: 'sender@example.test',
-        to: [`rcpt${k}@example.test`],
-        message: `Subject: ${tag(run, k)}\r\n\r\nbody of ${tag(run, k)}\r\n`,
-      }),
-    ),
-  );
-  await pool.close({ deadlineMs: 2_000 });
-  await proxy.close();
   const observed = settled.map((result, k): Observed => {
-    const copies = server.transactions.filter(
-      (t) => t.reply?.startsWith('250') && t.content.toString().includes(`Subject: ${tag(run, k)}\r\n`),
-    ).length;
-    if (result.status === 'fulfilled') {
-      const value: PoolSendResult = result.value;
-      return { outcome: 'delivered', mayDuplicate: value.mayDuplicate, copies };
-    }
+    const copies = copiesOf(server, run, k);
+    if (result.status === 'fulfilled')
+      return { outcome: 'delivered', mayDuplicate: result.value.mayDuplicate, copies };
     if (!(result.reason instanceof SmtpError)) throw result.reason;
     return { outcome: result.reason.outcome, mayDuplicate: false, copies };
   });
-  return { observed, forwarded: proxy.forwarded };
+  return { observed, forwarded };
 }
 
 /** Offsets (bytes) after each occurrence of `marker` in `bytes`. */
