@@ -124,6 +124,7 @@ class DeliveryPool implements Pool {
         return drain.waitsForRetries;
       },
       requeue: (job) => this.#requeue(job),
+      failsFastNow: (job) => this.#gate.stopped && this.#gate.failsFast(job.quotaPolicy),
       applyAction: (action, reply, error) => this.#applyAction(action, reply, error),
       pump: () => this.#pump(),
     });
@@ -237,6 +238,13 @@ class DeliveryPool implements Pool {
       if (failed) this.#settle.giveUp(job, failed);
       return this.#pump();
     }
+    // The pool stopped while this send waited for tokens or a connection: it fails or waits as the
+    // queued ones do, without meeting the same refusal again (another AUTH, another 454).
+    if (this.#gate.stopped) {
+      this.#slots.release(slot, { broken: false, limit: this.#adapt.concurrency });
+      this.#requeue(job);
+      return this.#pump();
+    }
     const attempt = this.#startAttempt(job, slot);
     const reused = slot.messages > 0;
     let result: ClientSendResult | undefined;
@@ -335,6 +343,7 @@ class DeliveryPool implements Pool {
     if (!this.#gate.stop(reason, cause)) return;
     const type = reason === 'daily-quota' ? 'quota-stopped' : 'credentials-refused';
     this.#emit({ type, code: cause.code, reply: cause.reply });
+    if (!this.#gate.stopped) return; // resume() from a listener of that event
     for (const job of this.#queue.notInFlight()) {
       if (this.#gate.failsFast(job.quotaPolicy)) this.#settle.giveUp(job, this.#gate.failure());
     }

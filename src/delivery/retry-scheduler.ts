@@ -30,6 +30,8 @@ export interface RetryHost {
   requeue(job: SendJob): void;
   /** False once close() was called without waitForRetries: a back-off would hold the close up. */
   readonly waitsForRetries: boolean;
+  /** Whether the pool is stopped (quota, credentials) and `job` is to fail fast rather than wait. */
+  failsFastNow(job: SendJob): boolean;
   /** What the pool does about a server's answer (rate, quota and credential stops). */
   applyAction(action: Action, reply: Reply | undefined, error: SmtpError | undefined): void;
   pump(): void;
@@ -97,6 +99,15 @@ export class RetryScheduler {
     if (info.action === 'stop-sending' && job.quotaPolicy === 'wait' && info.outcome === 'not-sent') {
       this.retriesByCause['stop-sending']++;
       this.#deferred(job, info, reply);
+      job.nextDelayMs = 0; // waiting for resume() is no back-off
+      this.#host.requeue(job);
+      return;
+    }
+    // The pool stopped meanwhile (another send met the quota, or refused credentials): a send that
+    // is to fail fast does so now, as the queued ones did, instead of after a back-off. (The send
+    // whose own reply stopped it settles with that reply, below.)
+    const stoppedByIt = info.action === 'stop-sending' || info.action === 'fix-credentials';
+    if (!stoppedByIt && this.#host.failsFastNow(job)) {
       this.#host.requeue(job);
       return;
     }

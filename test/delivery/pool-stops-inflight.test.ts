@@ -1,0 +1,111 @@
+/**
+ * A pool stop (refused credentials, SES's daily quota) reaches every send, also those already taken
+ * from the queue: waiting for send-rate tokens, or between attempts. A 'fail' send fails at once
+ * (README: "fail queued and new sends fast"), a 'wait' send waits for resume() without meeting the
+ * stop again; resume() from the quota-stopped listener wins; a quota wait is no back-off.
+ */
+import { describe, expect, it } from 'vitest';
+import { createPool } from '../../src/delivery/pool.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { errorOf, FakeServer, fail, message, ok, replyError, SES_HOST, setup, track } from './pool-fakes.js';
+
+const QUOTA = () => fail(replyError(454, 'Throttling failure: Daily message quota exceeded.', 'data-end'));
+
+describe('a stop reaches sends already taken from the queue', () => {
+  it('refused credentials: the send waiting for tokens opens no connection and does not AUTH again', async () => {
+    const { pool, server, clock } = setup(
+      () => fail(replyError(535, 'Authentication Credentials Invalid', 'auth')),
+      {
+        host: SES_HOST,
+        maxConnections: 2,
+        rateLimit: { perSecond: 1, burst: 1 },
+      },
+    );
+    const first = errorOf(pool.send(message(1)));
+    const second = errorOf(pool.send(message(2)));
+    await clock.advanceAsync(2_000);
+    await first;
+    await second;
+    expect(pool.stats().credentialsRefused).toBe(true);
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it("daily quota, 'wait': the send waiting for tokens waits for resume() instead of meeting the 454 again", async () => {
+    const { pool, server, clock } = setup(QUOTA, {
+      host: SES_HOST,
+      maxConnections: 2,
+      rateLimit: { perSecond: 1, burst: 1 },
+      onQuotaExceeded: 'wait',
+    });
+    track(pool.send(message(1)));
+    track(pool.send(message(2)));
+    await clock.advanceAsync(2_000);
+    expect(pool.stats().quotaStopped).toBe(true);
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it("daily quota, 'fail': a send between attempts fails at once, not after its back-off", async () => {
+    const { pool, clock } = setup(
+      (call) =>
+        new Promise((resolve) =>
+          call.index === 0
+            ? resolve(QUOTA())
+            : call.index === 1
+              ? clock.setTimeout(
+                  () => resolve(fail(replyError(451, 'Temporary service failure', 'data-end'))),
+                  10,
+                )
+              : resolve(ok),
+        ),
+      { host: SES_HOST, maxConnections: 2 },
+    );
+    track(pool.send(message(1)));
+    const second = track(pool.send(message(2)));
+    await clock.advanceAsync(100);
+    expect(pool.stats().quotaStopped).toBe(true);
+    expect(second.settled).toMatchObject([{ ok: false, error: { outcome: 'not-sent' } }]);
+  });
+});
+
+describe('resume() and the quota stop', () => {
+  it("resume() from the quota-stopped listener: queued 'fail' sends go", async () => {
+    const clock = new ManualClock(0);
+    const server = new FakeServer((call) => (call.index === 0 ? QUOTA() : ok));
+    const pool = createPool({
+      host: SES_HOST,
+      clock,
+      random: () => 0.5,
+      createClient: server.factory,
+      maxConnections: 1,
+      onEvent: (event) => {
+        if (event.type === 'quota-stopped') pool.resume();
+      },
+    });
+    track(pool.send(message(1)));
+    track(pool.send(message(2)));
+    const third = track(pool.send(message(3)));
+    await clock.advanceAsync(0);
+    expect(pool.stats().quotaStopped).toBe(false);
+    expect(third.settled).toMatchObject([{ ok: true }]);
+  });
+
+  it('the attempt after a quota wait reports no back-off before it', async () => {
+    const { pool, clock } = setup(
+      (call) =>
+        call.index === 0
+          ? fail(replyError(451, 'Temporary service failure', 'data-end'))
+          : call.index === 1
+            ? QUOTA()
+            : ok,
+      { host: SES_HOST, onQuotaExceeded: 'wait' },
+    );
+    const sending = track(pool.send(message(1)));
+    await clock.advanceAsync(5_000);
+    await clock.advanceAsync(60_000);
+    pool.resume();
+    await clock.advanceAsync(0);
+    const [settled] = sending.settled;
+    if (!settled?.ok) throw new Error('expected delivered');
+    expect(settled.value.attempts.map((a) => a.delayBeforeMs)).toEqual([0, 5_000, 0]);
+  });
+});
