@@ -75,7 +75,7 @@ export class Settlement {
 
   fail(job: SendJob, error: SmtpError): void {
     this.#queue.detach(job);
-    if (!job.reject(withAttempts(error, job.attempts))) return;
+    if (!job.reject(withAttempts(withEarlierRefusals(error, job), job.attempts))) return;
     this.counters[COUNTER[error.outcome]]++;
     this.#emit({
       type: 'message-rejected',
@@ -86,4 +86,23 @@ export class Settlement {
     });
     this.#onSettled();
   }
+}
+
+/**
+ * Recipients refused for good (5xx) in an earlier attempt stay reported when the send fails in a
+ * later one (README: "5xx recipients are reported"): the caller must not send to them again.
+ */
+function withEarlierRefusals(error: SmtpError, job: SendJob): SmtpError {
+  const own = error.rejectedRecipients ?? [];
+  const earlier = job.rejected.filter(
+    (refusal) => refusal.outcome === 'rejected' && !own.some((r) => r.recipient === refusal.recipient),
+  );
+  if (earlier.length === 0) return error;
+  const all = [...own, ...earlier.map(({ recipient, reply }) => ({ recipient, reply }))];
+  Object.defineProperty(error, 'rejectedRecipients', {
+    value: Object.freeze(all),
+    enumerable: true,
+    configurable: true,
+  });
+  return error;
 }

@@ -2,12 +2,26 @@
  * A pool stop (refused credentials, SES's daily quota) reaches every send, also those already taken
  * from the queue: waiting for send-rate tokens, or between attempts. A 'fail' send fails at once
  * (README: "fail queued and new sends fast"), a 'wait' send waits for resume() without meeting the
- * stop again; resume() from the quota-stopped listener wins; a quota wait is no back-off.
+ * stop again; resume() from the quota-stopped listener wins; a quota wait is no back-off. And what
+ * a send that fails in a later attempt reports of an earlier one: its recipients refused for good.
  */
 import { describe, expect, it } from 'vitest';
+import { attemptsOf } from '../../src/delivery/attempt-history.js';
 import { createPool } from '../../src/delivery/pool.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { errorOf, FakeServer, fail, message, ok, replyError, SES_HOST, setup, track } from './pool-fakes.js';
+import {
+  type Behaviour,
+  closedError,
+  errorOf,
+  FakeServer,
+  fail,
+  message,
+  ok,
+  replyError,
+  SES_HOST,
+  setup,
+  track,
+} from './pool-fakes.js';
 
 const QUOTA = () => fail(replyError(454, 'Throttling failure: Daily message quota exceeded.', 'data-end'));
 
@@ -107,5 +121,32 @@ describe('resume() and the quota stop', () => {
     const [settled] = sending.settled;
     if (!settled?.ok) throw new Error('expected delivered');
     expect(settled.value.attempts.map((a) => a.delayBeforeMs)).toEqual([0, 5_000, 0]);
+  });
+});
+
+describe('recipients refused for good in an earlier attempt', () => {
+  const refuse = (...refusals: [string, number][]): Behaviour => ({
+    kind: 'ok',
+    rejected: refusals.map(([recipient, code]) => ({
+      recipient,
+      code,
+      text: code >= 500 ? '5.1.1 No such user' : '4.5.3 try later',
+    })),
+  });
+
+  it.each([
+    ['the retry is refused again (4xx)', () => refuse(['a@x.test', 451])],
+    ['the retry loses its connection', () => fail(closedError('not-sent', 'greeting'))],
+  ])('stay in the final error when %s (README: 5xx recipients are reported)', async (_name, retryAnswer) => {
+    const { pool, clock } = setup(
+      (call) => (call.index === 0 ? refuse(['a@x.test', 451], ['b@x.test', 550]) : retryAnswer()),
+      { retry: { delaysMs: [10], maxAttempts: 2 } },
+    );
+    const error = errorOf(pool.send({ ...message(1), to: ['a@x.test', 'b@x.test'] }));
+    await clock.advanceAsync(10);
+    const failed = await error;
+    expect(attemptsOf(failed)).toHaveLength(2);
+    expect((failed.rejectedRecipients ?? []).map((r) => r.recipient)).toContain('b@x.test');
+    expect(failed.rejectedRecipients?.find((r) => r.recipient === 'b@x.test')?.reply.code).toBe(550);
   });
 });
