@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
+import { createSecureContext } from 'node:tls';
 import { checkProfile, type ProviderProfile, SES_PROFILE } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
@@ -16,7 +17,12 @@ import { MECHANISMS, type Mechanism } from '../session/sasl.js';
 import { REDACTED, Secret } from '../session/secret.js';
 import { resolveTimeouts, type Timeouts } from '../session/timeouts.js';
 import type { Security } from '../session/types.js';
-import { describeTlsSettings, type TlsSettings, validateTlsSettings } from './tls-options.js';
+import {
+  buildTlsOptions,
+  describeTlsSettings,
+  type TlsSettings,
+  validateTlsSettings,
+} from './tls-options.js';
 
 export interface ClientCredentials {
   readonly user: string;
@@ -124,11 +130,44 @@ function usage(field: string, problem: string): SmtpUsageError {
   });
 }
 
+/** A DNS name (RFC 1123 labels; a non-ASCII one in its Unicode form is let through), a trailing dot allowed. */
+const HOST_NAME =
+  /^(?=.{1,253}\.?$)(?:[\p{L}\p{N}_](?:[\p{L}\p{N}_-]{0,61}[\p{L}\p{N}_])?\.)*[\p{L}\p{N}_](?:[\p{L}\p{N}_-]{0,61}[\p{L}\p{N}_])?\.?$/u;
+
 function checkHost(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value === '' || value.length > 255 || /[\x00-\x20\x7f]/.test(value)) {
-    throw usage(field, 'must be a host name or IP address without spaces or control characters');
+  // A host with a port or a scheme ('smtp.example.com:587', 'smtps://…') would only fail later as a
+  // retryable ENOTFOUND: refused here, as anything that is neither an IP address nor a host name.
+  if (typeof value !== 'string' || !(isIP(value) !== 0 || HOST_NAME.test(value))) {
+    throw usage(field, 'must be a host name or an IP address (no port, scheme or brackets)');
   }
   return value;
+}
+
+/**
+ * A deep copy of validated TLS settings (they are read again on every connect: what the caller
+ * changes afterwards must not change them). A client certificate and key are tried together now:
+ * a key that does not match, or a PEM that does not parse, is a usage error here rather than a
+ * failed handshake on every connection.
+ */
+function copyTlsSettings(host: string, settings: TlsSettings): TlsSettings {
+  const copy = (value: unknown): unknown =>
+    value instanceof Uint8Array ? value.slice() : Array.isArray(value) ? value.map(copy) : value;
+  const copied = Object.freeze(
+    Object.fromEntries(Object.entries(settings).map(([key, value]) => [key, copy(value)])),
+  ) as TlsSettings;
+  if (copied.cert !== undefined && copied.key !== undefined) {
+    const { cert, key } = buildTlsOptions(host, copied);
+    try {
+      createSecureContext({ cert, key });
+    } catch (error) {
+      throw usage('tls.key', `tls.key and tls.cert cannot be used together (${errorText(error)})`);
+    }
+  }
+  return copied;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function checkCredentials(value: unknown): Secret<ClientCredentials> | undefined {
@@ -195,8 +234,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     port,
     address: options.address === undefined ? undefined : checkHost(options.address, 'address'),
     security: security as Security,
-    // A copy: the settings are read again on every connect, and must stay what was validated.
-    tls: options.tls === undefined ? undefined : { ...options.tls },
+    tls: options.tls === undefined ? undefined : copyTlsSettings(host, options.tls),
     auth: checkCredentials(options.auth),
     clientName,
     maxMessageSize,

@@ -47,8 +47,8 @@ class Client implements SmtpClient {
   #feeding = false;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #drained: (() => void)[] = [];
-  /** Connections no longer used, their QUIT under way. */
-  readonly #quitting = new Set<Connection>();
+  /** Connections no longer used, their QUIT under way, and when it ends. */
+  readonly #quitting = new Map<Connection, Promise<void>>();
   #closing: Promise<void> | undefined;
   /** Aborted by destroy(): cuts a connection attempt short. */
   readonly #lifetime = new AbortController();
@@ -95,7 +95,7 @@ class Client implements SmtpClient {
     this.#connection = undefined;
     // Connections QUITting (close(), the idle timer) go too: a server that never answers QUIT must not
     // keep a socket, and the process, alive for the command timeout.
-    for (const connection of this.#quitting) connection.destroy();
+    for (const connection of this.#quitting.keys()) connection.destroy();
   }
 
   toJSON(): Record<string, unknown> {
@@ -114,17 +114,16 @@ class Client implements SmtpClient {
     }
     const connection = this.#connection;
     this.#connection = undefined;
-    if (connection) await this.#quit(connection);
+    if (connection) void this.#quit(connection);
+    // Every connection this client opened has ended when close() resolves (an idle one QUIT earlier too).
+    await Promise.all(this.#quitting.values());
   }
 
   /** QUITs a connection this client no longer uses; destroy() can still drop it meanwhile. */
-  async #quit(connection: Connection): Promise<void> {
-    this.#quitting.add(connection);
-    try {
-      await connection.quit();
-    } finally {
-      this.#quitting.delete(connection);
-    }
+  #quit(connection: Connection): Promise<void> {
+    const ended = connection.quit().finally(() => this.#quitting.delete(connection));
+    this.#quitting.set(connection, ended);
+    return ended;
   }
 
   /**

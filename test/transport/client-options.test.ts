@@ -5,6 +5,7 @@ import {
   describeClientOptions,
   resolveClientOptions,
 } from '../../src/transport/client-options.js';
+import { tlsFixtures } from '../support/tls-fixtures.js';
 
 describe('defaultClientName (RFC 5321 §4.1.4)', () => {
   it('uses the host name when it is a fully qualified domain name', () => {
@@ -21,11 +22,12 @@ describe('defaultClientName (RFC 5321 §4.1.4)', () => {
 });
 
 describe('describeClientOptions', () => {
-  it('redacts the user name and password, and key material', () => {
+  it('redacts the user name and password, and key material', async () => {
+    const { server } = await tlsFixtures(); // a certificate and its key (createClient tries them together)
     const resolved = resolveClientOptions({
       host: 'h.test',
       auth: { user: 'AKIAEXAMPLEUSER', pass: 'p4ss' },
-      tls: { cert: 'CERT', key: '-----BEGIN PRIVATE KEY-----' },
+      tls: { cert: server.cert, key: server.key },
     });
     const text = JSON.stringify(describeClientOptions(resolved));
     expect(text).not.toContain('AKIAEXAMPLEUSER');
