@@ -150,3 +150,22 @@ describe('recipients refused for good in an earlier attempt', () => {
     expect(failed.rejectedRecipients?.find((r) => r.recipient === 'b@x.test')?.reply.code).toBe(550);
   });
 });
+
+describe('a stop never rewrites an outcome', () => {
+  it("a send in flight whose final reply was lost when the pool stopped stays 'unknown'", async () => {
+    const { pool, clock } = setup(
+      (call) =>
+        new Promise((resolve) =>
+          call.index === 0
+            ? resolve(QUOTA())
+            : clock.setTimeout(() => resolve(fail(closedError('unknown', 'data-end'))), 10),
+        ),
+      { host: SES_HOST, maxConnections: 2 },
+    );
+    track(pool.send(message(1)));
+    const second = track(pool.send(message(2)));
+    await clock.advanceAsync(100);
+    expect(pool.stats().quotaStopped).toBe(true);
+    expect(second.settled).toMatchObject([{ ok: false, error: { outcome: 'unknown' } }]);
+  });
+});
