@@ -150,8 +150,13 @@ function checkHost(value: unknown, field: string): string {
  * failed handshake on every connection.
  */
 function copyTlsSettings(host: string, settings: TlsSettings): TlsSettings {
+  // Uint8Array's own slice copies (a Buffer's slice would be a view of the caller's bytes).
   const copy = (value: unknown): unknown =>
-    value instanceof Uint8Array ? value.slice() : Array.isArray(value) ? value.map(copy) : value;
+    value instanceof Uint8Array
+      ? Uint8Array.prototype.slice.call(value)
+      : Array.isArray(value)
+        ? value.map(copy)
+        : value;
   const copied = Object.freeze(
     Object.fromEntries(Object.entries(settings).map(([key, value]) => [key, copy(value)])),
   ) as TlsSettings;

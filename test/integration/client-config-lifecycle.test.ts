@@ -59,6 +59,21 @@ describe('client configuration and lifecycle', () => {
     expect(outcome).toBe('delivered');
   });
 
+  it('a Buffer tls.ca changed in place after createClient changes nothing', async () => {
+    const f = await tlsFixtures();
+    const server = await startScriptedServer({ tls: f.server });
+    const ca = Buffer.from(f.ca.cert);
+    const client = createClient({ host: 'localhost', address: '127.0.0.1', port: server.port, tls: { ca } });
+    ca.fill(0x41);
+    const outcome = await client.send(envelope).then(
+      () => 'delivered',
+      (e: { code: string }) => e.code,
+    );
+    await client.close();
+    await server.close();
+    expect(outcome).toBe('delivered');
+  });
+
   it.each(['smtp.example.com:587', 'smtps://smtp.example.com', '[127.0.0.1]', 'a..b', 'exa mple.com'])(
     'host %j is a usage error naming host',
     (host) => {
