@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
+import { domainToASCII } from 'node:url';
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
 
@@ -128,7 +129,7 @@ export function identityHost(host: string, settings: TlsSettings | undefined): s
 export function buildTlsOptions(host: string, settings?: TlsSettings): tls.ConnectionOptions {
   validateTlsSettings(settings);
   const record = (settings ?? {}) as Record<string, unknown>;
-  const identity = identityHost(host, settings);
+  const identity = asciiHost(identityHost(host, settings));
   const insecure = checkFlag(record, 'dangerouslyAllowInvalidCertificates');
   const options: tls.ConnectionOptions = {
     minVersion: checkMinVersion(record.minVersion, checkFlag(record, 'dangerouslyAllowLegacyTlsVersions')),
@@ -146,6 +147,17 @@ export function buildTlsOptions(host: string, settings?: TlsSettings): tls.Conne
   if (settings?.cert !== undefined) options.cert = toPem(settings.cert);
   if (settings?.key !== undefined) options.key = toPem(settings.key);
   return options;
+}
+
+/**
+ * The name a certificate names and SNI carries: an internationalised host in its A-label form
+ * (RFC 5890; certificates hold `xn--` names, and SNI must be ASCII, RFC 6066 §3), without the
+ * trailing dot of a fully qualified name. An IP address stays as it is.
+ */
+function asciiHost(name: string): string {
+  if (isIP(name) !== 0) return name;
+  const ascii = domainToASCII(name).replace(/\.$/, '');
+  return ascii === '' ? name : ascii;
 }
 
 function toPem(value: PemInput): string | Buffer {

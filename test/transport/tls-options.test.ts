@@ -1,11 +1,14 @@
 import type * as tls from 'node:tls';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SmtpUsageError } from '../../src/errors/smtp-error.js';
+import { issueServerCertificate } from '../../src/testing/certificates.js';
+import { createClient } from '../../src/transport/client.js';
 import {
   buildTlsOptions,
   describeTlsSettings,
   validateTlsSettings,
 } from '../../src/transport/tls-options.js';
+import { startScriptedServer } from '../support/scripted-server.js';
 import { type TlsFixtures, tlsFixtures } from '../support/tls-fixtures.js';
 
 let fixtures: TlsFixtures;
@@ -127,5 +130,35 @@ describe('buildTlsOptions', () => {
     expect(text).not.toContain('PRIVATE KEY');
     expect(text).not.toContain('BEGIN CERTIFICATE');
     expect(view).toMatchObject({ key: '[redacted]' });
+  });
+});
+
+describe('an internationalised host name (RFC 5890 A-labels, RFC 6066 §3)', () => {
+  it('is verified and sent as SNI in its ASCII form, without a trailing dot', async () => {
+    const f = await tlsFixtures();
+    const server = await startScriptedServer({
+      tls: await issueServerCertificate(f.ca, { hosts: ['smtp.xn--bcher-kva.example'] }),
+    });
+    try {
+      for (const host of ['smtp.bücher.example', 'smtp.bücher.example.']) {
+        const client = createClient({
+          host,
+          address: '127.0.0.1',
+          port: server.port,
+          tls: { ca: f.ca.cert },
+        });
+        const outcome = await client
+          .send({ from: 'a@example.test', to: ['b@example.test'], message: 'Subject: x\r\n\r\nx\r\n' })
+          .then(
+            () => 'delivered',
+            (e: { code: string }) => e.code,
+          );
+        await client.close();
+        expect(outcome).toBe('delivered');
+      }
+      expect(buildTlsOptions('smtp.bücher.example.').servername).toBe('smtp.xn--bcher-kva.example');
+    } finally {
+      await server.close();
+    }
   });
 });
