@@ -22,6 +22,18 @@ const RETRY_CAUSES: readonly RetryCause[] = [
   'recipients',
 ];
 
+/** Which deferred recipient's reply leads a per-recipient retry: a stop first, then slowing down. */
+const URGENCY: Readonly<Record<Action, number>> = {
+  'stop-sending': 5,
+  'fix-credentials': 4,
+  'slow-down': 3,
+  'reduce-connections': 2,
+  reconnect: 1,
+  retry: 0,
+  reject: 0,
+  continue: 0,
+};
+
 export interface RetryHost {
   readonly settings: ResolvedPoolSettings;
   readonly queue: JobQueue;
@@ -60,18 +72,31 @@ export class RetryScheduler {
    * when retries stop they are reported as not sent and `finish` settles the send.
    */
   retryRecipients(job: SendJob, deferred: readonly RecipientRefusal[], finish: () => void): void {
-    const first = deferred[0];
-    if (!first) {
+    if (deferred.length === 0) {
       finish();
       return;
     }
-    const disposition = classifyReply(first.reply, 'rcpt', this.#host.settings.profile);
-    this.#host.applyAction(disposition.action, first.reply, undefined);
-    const replies = new Map(deferred.map((refusal) => [refusal.recipient, refusal.reply]));
+    // Each recipient by its own reply: every distinct action is taken (a daily-quota 454 on any of
+    // them stops the pool), and the retry follows the most pressing one.
+    const { profile } = this.#host.settings;
+    const classified = deferred.map((refusal) => ({
+      ...refusal,
+      disposition: classifyReply(refusal.reply, 'rcpt', profile),
+    }));
+    const acted = new Set<Action>();
+    for (const { reply, disposition } of classified) {
+      if (acted.has(disposition.action)) continue;
+      acted.add(disposition.action);
+      this.#host.applyAction(disposition.action, reply, undefined);
+    }
+    const lead = classified.reduce((a, b) =>
+      URGENCY[b.disposition.action] > URGENCY[a.disposition.action] ? b : a,
+    );
+    const byRecipient = new Map(classified.map((c) => [c.recipient, c]));
     const giveUp = (): void => {
       job.abandonPending((recipient) => ({
-        reply: replies.get(recipient),
-        code: disposition.code,
+        reply: byRecipient.get(recipient)?.reply,
+        code: byRecipient.get(recipient)?.disposition.code ?? lead.disposition.code,
         outcome: 'not-sent',
       }));
       finish();
@@ -79,10 +104,10 @@ export class RetryScheduler {
     const info: RetryErrorInfo = {
       outcome: 'not-sent',
       retryable: true,
-      code: disposition.code,
-      action: disposition.action,
+      code: lead.disposition.code,
+      action: lead.disposition.action,
     };
-    this.retry(job, info, 'recipients', first.reply, giveUp);
+    this.retry(job, info, 'recipients', lead.reply, giveUp);
   }
 
   retry(

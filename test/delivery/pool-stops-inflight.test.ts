@@ -3,7 +3,8 @@
  * from the queue: waiting for send-rate tokens, or between attempts. A 'fail' send fails at once
  * (README: "fail queued and new sends fast"), a 'wait' send waits for resume() without meeting the
  * stop again; resume() from the quota-stopped listener wins; a quota wait is no back-off. And what
- * a send that fails in a later attempt reports of an earlier one: its recipients refused for good.
+ * a send that fails in a later attempt reports of an earlier one: its recipients refused for good;
+ * and recipients deferred at RCPT, each classified by its own reply.
  */
 import { describe, expect, it } from 'vitest';
 import { attemptsOf } from '../../src/delivery/attempt-history.js';
@@ -167,5 +168,35 @@ describe('a stop never rewrites an outcome', () => {
     await clock.advanceAsync(100);
     expect(pool.stats().quotaStopped).toBe(true);
     expect(second.settled).toMatchObject([{ ok: false, error: { outcome: 'unknown' } }]);
+  });
+});
+
+describe('recipients deferred at RCPT, each by its own reply', () => {
+  it('a daily-quota 454 on a later deferred recipient stops the pool, and each keeps its own code', async () => {
+    const { pool, clock } = setup(
+      (call) =>
+        call.index === 0
+          ? {
+              kind: 'ok',
+              rejected: [
+                { recipient: 'b@x.test', code: 451, text: 'Temporary service failure' },
+                {
+                  recipient: 'c@x.test',
+                  code: 454,
+                  text: 'Throttling failure: Daily message quota exceeded.',
+                },
+              ],
+            }
+          : ok,
+      { host: SES_HOST, retry: false },
+    );
+    const sending = track(pool.send({ ...message(1), to: ['a@x.test', 'b@x.test', 'c@x.test'] }));
+    await clock.advanceAsync(0);
+    expect(pool.stats().quotaStopped).toBe(true);
+    const [settled] = sending.settled;
+    if (!settled?.ok) throw new Error('expected delivered to a@');
+    const codeOf = (recipient: string) => settled.value.rejected.find((r) => r.recipient === recipient)?.code;
+    expect(codeOf('c@x.test')).toBe('SMTP_DAILY_QUOTA_EXCEEDED');
+    expect(codeOf('b@x.test')).not.toBe('SMTP_DAILY_QUOTA_EXCEEDED');
   });
 });
