@@ -169,7 +169,7 @@ export class PoolDrain {
       const error = closedError('unknown');
       const current = job.attempts.at(-1);
       if (current && !current.error) current.error = summarizeError(error);
-      job.maybeDelivered = true;
+      job.markMaybeDelivered();
       this.#host.giveUp(job, error);
     }
     this.check();

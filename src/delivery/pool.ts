@@ -299,7 +299,7 @@ class DeliveryPool implements Pool {
     this.#slots.release(slot, { broken: breaksConnection(error, action), limit: this.#adapt.concurrency });
     this.#applyAction(action, error.reply, error);
     if (job.settled) return;
-    if (error.outcome === 'unknown') job.maybeDelivered = true;
+    if (error.outcome === 'unknown') job.markMaybeDelivered();
     const refusals = error.rejectedRecipients;
     if (refusals !== undefined && refusals.length > 0) {
       // Every recipient refused at RCPT: 5xx ones are final, 4xx ones may go again.

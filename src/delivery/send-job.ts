@@ -70,6 +70,8 @@ export class SendJob {
   nextDelayMs = 0;
   /** An attempt lost its final reply: the message may already be out. */
   maybeDelivered = false;
+  /** …to these recipients (that attempt's): reported 'unknown' whatever later attempts say. */
+  readonly maybeDeliveredTo = new Set<string>();
   mayDuplicate = false;
   messageId: string | undefined;
   lastReply: Reply | undefined;
@@ -194,16 +196,28 @@ export class SendJob {
     const deferred = refusals.filter((refusal) => refusal.reply.code >= 400 && refusal.reply.code < 500);
     for (const { recipient, reply } of refusals) {
       if (reply.code >= 400 && reply.code < 500) continue;
-      this.rejected.push({ recipient, reply, code: codeOf(reply), outcome: 'rejected' });
+      this.rejected.push(this.#asKnown({ recipient, reply, code: codeOf(reply), outcome: 'rejected' }));
     }
     this.pending = deferred.map((refusal) => refusal.recipient);
     return deferred;
   }
 
-  /** No more attempts for the pending recipients: they are reported as not delivered. */
+  /** The attempt to the pending recipients lost its final reply (threats.md §7). */
+  markMaybeDelivered(): void {
+    this.maybeDelivered = true;
+    for (const recipient of this.pending) this.maybeDeliveredTo.add(recipient);
+  }
+
+  /** No more attempts for the pending recipients: they are reported as not delivered (or 'unknown'). */
   abandonPending(refusal: (recipient: string) => Omit<PoolRefusal, 'recipient'>): void {
-    for (const recipient of this.pending) this.rejected.push({ recipient, ...refusal(recipient) });
+    for (const recipient of this.pending)
+      this.rejected.push(this.#asKnown({ recipient, ...refusal(recipient) }));
     this.pending = [];
+  }
+
+  /** A recipient an earlier attempt may have delivered to is 'unknown', never 'not-sent' or 'rejected'. */
+  #asKnown(refusal: PoolRefusal): PoolRefusal {
+    return this.maybeDeliveredTo.has(refusal.recipient) ? { ...refusal, outcome: 'unknown' } : refusal;
   }
 
   resolve(result: PoolSendResult): boolean {

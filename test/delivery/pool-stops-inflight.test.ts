@@ -4,7 +4,8 @@
  * (README: "fail queued and new sends fast"), a 'wait' send waits for resume() without meeting the
  * stop again; resume() from the quota-stopped listener wins; a quota wait is no back-off. And what
  * a send that fails in a later attempt reports of an earlier one: its recipients refused for good;
- * and recipients deferred at RCPT, each classified by its own reply.
+ * recipients deferred at RCPT, each classified by its own reply; and, under at-least-once, a
+ * recipient an earlier attempt may have delivered to stays 'unknown'.
  */
 import { describe, expect, it } from 'vitest';
 import { attemptsOf } from '../../src/delivery/attempt-history.js';
@@ -198,5 +199,25 @@ describe('recipients deferred at RCPT, each by its own reply', () => {
     const codeOf = (recipient: string) => settled.value.rejected.find((r) => r.recipient === recipient)?.code;
     expect(codeOf('c@x.test')).toBe('SMTP_DAILY_QUOTA_EXCEEDED');
     expect(codeOf('b@x.test')).not.toBe('SMTP_DAILY_QUOTA_EXCEEDED');
+  });
+});
+
+describe('at-least-once: a recipient an earlier attempt may have delivered to', () => {
+  it("is reported 'unknown' when later retries run out, not 'not-sent'", async () => {
+    const { pool, clock } = setup(
+      (call) =>
+        call.index === 0
+          ? { kind: 'ok', rejected: [{ recipient: 'b@x.test', code: 451, text: '4.5.3 try later' }] }
+          : call.index === 1
+            ? fail(closedError('unknown', 'data-end')) // b@'s retry lost its final reply
+            : fail(replyError(451, 'Temporary service failure', 'data-end')),
+      { atLeastOnce: true, retry: { delaysMs: [10], repeatLast: true, maxAttempts: 3 } },
+    );
+    const sending = track(pool.send({ ...message(1), to: ['a@x.test', 'b@x.test'] }));
+    await clock.advanceAsync(100);
+    const [settled] = sending.settled;
+    if (!settled?.ok) throw new Error('expected delivered to a@');
+    expect(settled.value.mayDuplicate).toBe(true);
+    expect(settled.value.rejected).toMatchObject([{ recipient: 'b@x.test', outcome: 'unknown' }]);
   });
 });
