@@ -213,7 +213,15 @@ export function upgrade(
   signal?: AbortSignal,
 ): Promise<tls.TLSSocket> {
   if (signal?.aborted) return Promise.reject(abortError(signal, 'tls'));
-  const secure = tls.connect({ ...tlsOptions, socket });
+  let secure: tls.TLSSocket;
+  try {
+    secure = tls.connect({ ...tlsOptions, socket });
+  } catch (error) {
+    // Options tls.connect refuses at once (a key or certificate that does not parse): no handshake
+    // began, and the plaintext socket (no longer read) must not be left open.
+    socket.destroy();
+    return Promise.reject(handshakeFailure(error, host));
+  }
   const timedOut = (): SmtpError =>
     new SmtpTimeoutError({
       message: `the TLS handshake with ${host} timed out after ${timeout} ms`,

@@ -278,6 +278,18 @@ describe('upgrade (STARTTLS)', () => {
     expect(socket.destroyed).toBe(true);
   });
 
+  it('TLS options tls.connect refuses at once (a client key that does not parse): a rejection, the socket destroyed', async () => {
+    const socket = await plaintextToStartTls(fixtures.server);
+    const options = {
+      ...buildTlsOptions('localhost', { ca: fixtures.ca.cert }),
+      cert: 'not a PEM',
+      key: 'not a PEM',
+    };
+    const error = await failure(upgrade(socket, 'localhost', options, 2000));
+    expect(error).toMatchObject({ code: 'SMTP_TLS_FAILED', phase: 'tls', retryable: false });
+    expect(socket.destroyed).toBe(true);
+  });
+
   it('fails closed with TLS_FAILED on a certificate for another host', async () => {
     const socket = await plaintextToStartTls(fixtures.wrongHost);
     const error = await failure(
