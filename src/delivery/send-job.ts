@@ -196,7 +196,7 @@ export class SendJob {
     const deferred = refusals.filter((refusal) => refusal.reply.code >= 400 && refusal.reply.code < 500);
     for (const { recipient, reply } of refusals) {
       if (reply.code >= 400 && reply.code < 500) continue;
-      this.rejected.push(this.#asKnown({ recipient, reply, code: codeOf(reply), outcome: 'rejected' }));
+      this.rejected.push(this.#orUnknown({ recipient, reply, code: codeOf(reply), outcome: 'rejected' }));
     }
     this.pending = deferred.map((refusal) => refusal.recipient);
     return deferred;
@@ -211,12 +211,12 @@ export class SendJob {
   /** No more attempts for the pending recipients: they are reported as not delivered (or 'unknown'). */
   abandonPending(refusal: (recipient: string) => Omit<PoolRefusal, 'recipient'>): void {
     for (const recipient of this.pending)
-      this.rejected.push(this.#asKnown({ recipient, ...refusal(recipient) }));
+      this.rejected.push(this.#orUnknown({ recipient, ...refusal(recipient) }));
     this.pending = [];
   }
 
   /** A recipient an earlier attempt may have delivered to is 'unknown', never 'not-sent' or 'rejected'. */
-  #asKnown(refusal: PoolRefusal): PoolRefusal {
+  #orUnknown(refusal: PoolRefusal): PoolRefusal {
     return this.maybeDeliveredTo.has(refusal.recipient) ? { ...refusal, outcome: 'unknown' } : refusal;
   }
 

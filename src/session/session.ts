@@ -310,7 +310,8 @@ export class Session {
       if (this.#transcript.enabled) this.#logReplies(replies, false);
       // Whatever else the owner does in there reaches the machine after these replies (SendAhead).
       const send = this.#handOverAhead(plan);
-      // Taken when this step moves the machine (a transcript sink may have moved it just before).
+      // Taken when this step moves the machine (what the transcript sink and the owner did
+      // meanwhile waits: #afterLog, SendAhead).
       const before = this.#actor.getSnapshot();
       this.#send(send === undefined ? plain : { type: 'replies.received', replies, trailing, send });
       if (this.#actor.getSnapshot() !== before) {

@@ -130,14 +130,14 @@ function usage(field: string, problem: string): SmtpUsageError {
   });
 }
 
-/** A DNS name (RFC 1123 labels; a non-ASCII one in its Unicode form is let through), a trailing dot allowed. */
-const HOST_NAME =
-  /^(?=.{1,253}\.?$)(?:[\p{L}\p{N}_](?:[\p{L}\p{N}_-]{0,61}[\p{L}\p{N}_])?\.)*[\p{L}\p{N}_](?:[\p{L}\p{N}_-]{0,61}[\p{L}\p{N}_])?\.?$/u;
-
 function checkHost(value: unknown, field: string): string {
   // A host with a port or a scheme ('smtp.example.com:587', 'smtps://…') would only fail later as a
   // retryable ENOTFOUND: refused here, as anything that is neither an IP address nor a host name.
-  if (typeof value !== 'string' || !(isIP(value) !== 0 || HOST_NAME.test(value))) {
+  // A fully qualified name may end in a dot; a U-label is let through (TLS uses its A-label form).
+  if (
+    typeof value !== 'string' ||
+    !(isIP(value) !== 0 || (value.length <= 254 && isDomain(value.replace(/\.$/, ''), true)))
+  ) {
     throw usage(field, 'must be a host name or an IP address (no port, scheme or brackets)');
   }
   return value;

@@ -19,6 +19,23 @@ beforeAll(async () => {
 });
 
 /** A JSON Lines batch of `count` one-recipient messages; returns its path. */
+/** `send --batch file` to a plaintext scripted server, with `extra` flags. */
+function sendBatch(server: { readonly port: number }, file: string, ...extra: string[]) {
+  return runCli([
+    'send',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(server.port),
+    '--security',
+    'none',
+    '--batch',
+    file,
+    ...extra,
+    '--no-progress',
+  ]);
+}
+
 async function batchFile(name: string, count: number): Promise<string> {
   const lines = Array.from({ length: count }, (_, i) =>
     JSON.stringify({ from: 'a@example.com', to: `r${i}@example.org`, text: `message ${i}` }),
@@ -136,20 +153,7 @@ describe('smtp-machine send --batch', () => {
       const server = await startScriptedServer();
       const file = await batchFile('flags.jsonl', 1);
       try {
-        const run = await runCli([
-          'send',
-          '--host',
-          '127.0.0.1',
-          '--port',
-          String(server.port),
-          '--security',
-          'none',
-          '--batch',
-          file,
-          flag,
-          value,
-          '--no-progress',
-        ]);
+        const run = await sendBatch(server, file, flag, value);
         expect(run.code).toBe(64);
         expect(run.stderr).toContain(`error: ${flag} cannot be combined with --batch`);
         expect(server.connections).toHaveLength(0);
@@ -164,20 +168,7 @@ describe('smtp-machine send --batch', () => {
     const file = join(dir, 'no-from.jsonl');
     await writeFile(file, `${JSON.stringify({ to: 'b@example.org', text: 'x' })}\n`);
     try {
-      const run = await runCli([
-        'send',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(server.port),
-        '--security',
-        'none',
-        '--batch',
-        file,
-        '--from',
-        'default@example.com',
-        '--no-progress',
-      ]);
+      const run = await sendBatch(server, file, '--from', 'default@example.com');
       expect(run.code).toBe(0);
       expect(server.transactions.map((t) => t.from)).toEqual(['default@example.com']);
     } finally {

@@ -39,32 +39,33 @@ describe('client configuration and lifecycle', () => {
     await server.waitFor(() => server.connections[0]!.isClosed, 100);
   });
 
-  it('a tls.ca array changed after createClient changes nothing (a deep copy)', async () => {
+  // A deep copy: an array and the bytes of a Buffer, both changed in place afterwards.
+  it.each([
+    [
+      'a tls.ca array',
+      (pem: string): unknown => [pem],
+      (ca: unknown): void => {
+        (ca as unknown[])[0] = 42;
+      },
+    ],
+    [
+      'a Buffer tls.ca',
+      (pem: string): unknown => Buffer.from(pem),
+      (ca: unknown): void => {
+        (ca as Buffer).fill(0x41);
+      },
+    ],
+  ] as const)('%s changed after createClient changes nothing', async (_name, make, change) => {
     const f = await tlsFixtures();
     const server = await startScriptedServer({ tls: f.server });
-    const ca: unknown[] = [f.ca.cert];
+    const ca = make(f.ca.cert);
     const client = createClient({
       host: 'localhost',
       address: '127.0.0.1',
       port: server.port,
-      tls: { ca: ca as string[] },
+      tls: { ca: ca as string[] | Buffer },
     });
-    ca[0] = 42;
-    const outcome = await client.send(envelope).then(
-      () => 'delivered',
-      (e: { code: string }) => e.code,
-    );
-    await client.close();
-    await server.close();
-    expect(outcome).toBe('delivered');
-  });
-
-  it('a Buffer tls.ca changed in place after createClient changes nothing', async () => {
-    const f = await tlsFixtures();
-    const server = await startScriptedServer({ tls: f.server });
-    const ca = Buffer.from(f.ca.cert);
-    const client = createClient({ host: 'localhost', address: '127.0.0.1', port: server.port, tls: { ca } });
-    ca.fill(0x41);
+    change(ca);
     const outcome = await client.send(envelope).then(
       () => 'delivered',
       (e: { code: string }) => e.code,
