@@ -39,6 +39,10 @@ export interface PoolRefusal {
 }
 
 export interface PoolSendResult {
+  /**
+   * The server's message ID parsed from `reply` (the same transaction). A message whose recipients
+   * went over several transactions has one ID per transaction: see each `attempts[i].messageId`.
+   */
   readonly messageId?: string;
   readonly accepted: readonly string[];
   readonly rejected: readonly PoolRefusal[];
@@ -184,7 +188,7 @@ export class SendJob {
     if (result.messageId !== undefined) attempt.messageId = result.messageId;
     this.accepted.push(...result.accepted);
     this.lastReply = result.reply;
-    this.messageId ??= result.messageId;
+    this.messageId = result.messageId;
     return this.recordRefusals(result.rejected, codeOf);
   }
 

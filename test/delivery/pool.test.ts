@@ -296,7 +296,9 @@ describe('per-recipient retry', () => {
     expect(settled.value.rejected).toMatchObject([
       { recipient: 'c@x.test', outcome: 'rejected', reply: { code: 550 } },
     ]);
-    expect(settled.value.messageId).toBe('id-1');
+    // messageId and reply come from the same transaction (the last that delivered).
+    expect(settled.value.messageId).toBe('id-2');
+    expect(settled.value.reply.lines).toEqual(['Ok id-2']);
     expect(settled.value.attempts.map((a) => [a.recipients, a.accepted, a.messageId])).toEqual([
       [to, ['a@x.test'], 'id-1'],
       [['b@x.test'], ['b@x.test'], 'id-2'],
