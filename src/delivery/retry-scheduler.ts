@@ -129,11 +129,11 @@ export class RetryScheduler {
       return;
     }
     // The pool stopped meanwhile (another send met the quota, or refused credentials): a send that
-    // is to fail fast and was not sent does so now, as the queued ones did, instead of after a
-    // back-off. (The send whose own reply stopped it settles with that reply, and one that may have
-    // been delivered keeps its 'unknown': below.)
+    // is to fail fast does so now, as the queued ones did, instead of after a back-off that would
+    // only end in the same place. (The send whose own reply stopped it settles with that reply;
+    // one that may have been delivered keeps its 'unknown', as every give-up does.)
     const stoppedByIt = info.action === 'stop-sending' || info.action === 'fix-credentials';
-    if (!stoppedByIt && info.outcome === 'not-sent' && this.#host.failsFastNow(job)) {
+    if (!stoppedByIt && this.#host.failsFastNow(job)) {
       this.#host.requeue(job);
       return;
     }

@@ -154,7 +154,13 @@ describe('recipients refused for good in an earlier attempt', () => {
 });
 
 describe('a stop never rewrites an outcome', () => {
-  it("a send in flight whose final reply was lost when the pool stopped stays 'unknown'", async () => {
+  // Under atLeastOnce an 'unknown' attempt reaches the retry decision: the stop's fail-fast pass
+  // settles it at once (no back-off that could only end in the stop), and as 'unknown', never as the
+  // queued sends' 'not-sent'.
+  it.each([
+    ['by default', {}],
+    ['under atLeastOnce', { atLeastOnce: true }],
+  ])("a send in flight whose final reply was lost when the pool stopped stays 'unknown' (%s)", async (_, options) => {
     const { pool, clock } = setup(
       (call) =>
         new Promise((resolve) =>
@@ -162,7 +168,7 @@ describe('a stop never rewrites an outcome', () => {
             ? resolve(QUOTA())
             : clock.setTimeout(() => resolve(fail(closedError('unknown', 'data-end'))), 10),
         ),
-      { host: SES_HOST, maxConnections: 2 },
+      { host: SES_HOST, maxConnections: 2, ...options },
     );
     track(pool.send(message(1)));
     const second = track(pool.send(message(2)));
