@@ -160,22 +160,25 @@ describe('a stop never rewrites an outcome', () => {
   it.each([
     ['by default', {}],
     ['under atLeastOnce', { atLeastOnce: true }],
-  ])("a send in flight whose final reply was lost when the pool stopped stays 'unknown' (%s)", async (_, options) => {
-    const { pool, clock } = setup(
-      (call) =>
-        new Promise((resolve) =>
-          call.index === 0
-            ? resolve(QUOTA())
-            : clock.setTimeout(() => resolve(fail(closedError('unknown', 'data-end'))), 10),
-        ),
-      { host: SES_HOST, maxConnections: 2, ...options },
-    );
-    track(pool.send(message(1)));
-    const second = track(pool.send(message(2)));
-    await clock.advanceAsync(100);
-    expect(pool.stats().quotaStopped).toBe(true);
-    expect(second.settled).toMatchObject([{ ok: false, error: { outcome: 'unknown' } }]);
-  });
+  ])(
+    "a send in flight whose final reply was lost when the pool stopped stays 'unknown' (%s)",
+    async (_, options) => {
+      const { pool, clock } = setup(
+        (call) =>
+          new Promise((resolve) =>
+            call.index === 0
+              ? resolve(QUOTA())
+              : clock.setTimeout(() => resolve(fail(closedError('unknown', 'data-end'))), 10),
+          ),
+        { host: SES_HOST, maxConnections: 2, ...options },
+      );
+      track(pool.send(message(1)));
+      const second = track(pool.send(message(2)));
+      await clock.advanceAsync(100);
+      expect(pool.stats().quotaStopped).toBe(true);
+      expect(second.settled).toMatchObject([{ ok: false, error: { outcome: 'unknown' } }]);
+    },
+  );
 });
 
 describe('recipients deferred at RCPT, each by its own reply', () => {
