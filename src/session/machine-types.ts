@@ -131,5 +131,8 @@ export const writeBodyEffect = (
   // BINARYMIME (RFC 3030 §3) declares 8-bit octets and more.
   allow8bit: context.caps.eightBitMime || tx.request.binary === true,
   transfer: tx.transfer,
+  ...(tx.transfer === 'bdat' && tx.request.unstuffedSize !== undefined
+    ? { announcedOctets: tx.request.unstuffedSize }
+    : {}),
   inline,
 });

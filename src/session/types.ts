@@ -97,6 +97,13 @@ export type SessionEffect =
       readonly allow8bit: boolean;
       readonly transfer: BodyTransfer;
       /**
+       * BDAT of a known size (`SendRequest.unstuffedSize`): the n of the `BDAT n LAST` written just
+       * before this effect (RFC 3030 §2). The body must be exactly that many octets: a transport that
+       * finds otherwise writes none of it and calls bodyFailed() (the server would read the difference
+       * as commands, or wait for octets that never come). Absent for DATA and for a chunked stream.
+       */
+      readonly announcedOctets?: number;
+      /**
        * A whole, small body (SendRequest.size ≤ INLINE_BODY_OCTETS): write all of it synchronously,
        * inside this effect and in the same flight as the writes around it; call neither bodyProgress()
        * nor bodyFinished() (the session already counts it as written), only bodyFailed() if it cannot be

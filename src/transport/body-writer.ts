@@ -24,6 +24,8 @@ export interface BodyHooks {
   readonly allow8bit: boolean;
   /** 'bdat': no stuffing, no terminator; a stream goes as chunks, each announced through `chunk`. */
   readonly transfer?: BodyTransfer;
+  /** BDAT of known size: the octets `BDAT n LAST` announced; the body must be exactly that (RFC 3030 §2). */
+  readonly announcedOctets?: number;
   /** A BDAT chunk of `size` octets comes next: the session writes its command (RFC 3030 §2). */
   chunk?(size: number, last: boolean): void;
   /** Writes one block (the connection joins a flight's writes); default: the socket's write. */
@@ -89,10 +91,25 @@ function checkedParts(body: EncodedBody, limits: InlineLimits, rescan: boolean):
   if (body.has8bit && !limits.allow8bit) throw eightBitRefused();
   // RFC 1870 §3: the limit is on the message size, without stuffed dots and terminator.
   if (unstuffedSize(body) > limits.maxSize) throw tooLarge(limits.maxSize);
+  checkAnnounced(body, limits);
   return parts;
 }
 
-type InlineLimits = Pick<BodyHooks, 'maxSize' | 'allow8bit' | 'transfer'>;
+/** RFC 3030 §2: a `BDAT n LAST` already written must be followed by exactly n octets. */
+function checkAnnounced(body: PreparedBody, limits: InlineLimits): void {
+  const announced = limits.announcedOctets;
+  if (announced === undefined) return;
+  const actual = body.kind === 'encoded' ? unstuffedSize(body) : undefined;
+  if (actual === announced) return;
+  throw new SmtpUsageError({
+    code: ErrorCodes.INVALID_ARGUMENT,
+    field: 'unstuffedSize',
+    phase: 'body',
+    message: `unstuffedSize: BDAT announced ${announced} octets but the body ${actual === undefined ? 'is a stream of unknown size' : `has ${actual}`}; ${NOT_SENT}`,
+  });
+}
+
+type InlineLimits = Pick<BodyHooks, 'maxSize' | 'allow8bit' | 'transfer' | 'announcedOctets'>;
 
 /**
  * An inline body (a small encoded one, see the session's `writeBody` effect): checked, then written
@@ -157,6 +174,7 @@ export class BodyWriter {
     try {
       if (!isPreparedBody(body)) throw streamFailed(new TypeError('not a prepared body'));
       const bdat = this.hooks.transfer === 'bdat';
+      if (body.kind === 'stream') checkAnnounced(body, this.hooks);
       if (body.kind === 'encoded') await this.#writeEncoded(body);
       else if (bdat) await this.#writeChunks(body.source, body.encoderOptions);
       else await this.#writeStream(body.source, body.encoderOptions);

@@ -277,6 +277,7 @@ export class Connection {
       maxSize: effect.maxSize,
       allow8bit: effect.allow8bit,
       transfer: effect.transfer,
+      ...(effect.announcedOctets === undefined ? {} : { announcedOctets: effect.announcedOctets }),
       // Blocks go out as they come (a corked block would wait a tick, and its drain with it); the last
       // one joins the flight of whatever follows it (the next envelope behind the dot).
       write: (bytes, last) => (last ? this.#write(bytes) : this.#writeNow(bytes)),

@@ -20,7 +20,8 @@ describe('BDAT', () => {
     expect(h.lastWrite).toBe('RCPT TO:<b@example.org>\r\n');
     h.server('250 ok');
     expect(h.lastWrite).toBe('BDAT 10 LAST\r\n');
-    expect(h.effects.at(-1)).toMatchObject({ type: 'writeBody', transfer: 'bdat' });
+    // The announced n goes with the body, so the transport can hold the body to it.
+    expect(h.effects.at(-1)).toMatchObject({ type: 'writeBody', transfer: 'bdat', announcedOctets: 10 });
     expect(h.session.state).toBe('bdat');
     h.session.bodyFinished();
     expect(h.session.state).toBe('bdatEnd');
@@ -37,7 +38,7 @@ describe('BDAT', () => {
     expect(h.lastWrite).toBe(
       'MAIL FROM:<a@example.com> SIZE=10\r\nRCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\nBDAT 10 LAST\r\n',
     );
-    expect(h.effects.at(-1)).toMatchObject({ type: 'writeBody', transfer: 'bdat' });
+    expect(h.effects.at(-1)).toMatchObject({ type: 'writeBody', transfer: 'bdat', announcedOctets: 10 });
     h.session.bodyFinished();
     h.server('250 ok\n550 5.1.1 no such user\n250 ok\n250 Ok id-1');
     await flush();
@@ -153,6 +154,7 @@ describe('BDAT', () => {
     expect(h.lastWrite).toBe('MAIL FROM:<a@example.com> BODY=8BITMIME\r\nRCPT TO:<b@example.org>\r\n');
     h.server('250 ok\n250 ok');
     expect(h.effects.at(-1)).toMatchObject({ type: 'writeBody', transfer: 'bdat' });
+    expect(h.effects.at(-1)).not.toHaveProperty('announcedOctets'); // the transport announces each chunk
     h.session.bodyChunk(65536, false);
     expect(h.lastWrite).toBe('BDAT 65536\r\n');
     h.session.bodyChunk(100, false);

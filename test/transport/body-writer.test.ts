@@ -273,6 +273,38 @@ describe('BodyWriter', () => {
     expect(written).toEqual([]);
   });
 
+  it('BDAT of a known size: a body of other than the announced octets is refused before any byte (RFC 3030 §2)', async () => {
+    const bytes = new TextEncoder().encode('Subject: x\r\n\r\nhello\r\n'); // 21 octets
+    const body = prepareMessage(bytes);
+    const limits = { maxSize: 1000, allow8bit: false, transfer: 'bdat' as const };
+    const written: Uint8Array[] = [];
+    expect(writeInline(body, { ...limits, announcedOctets: 21 }, (b) => written.push(b))).toBeUndefined();
+    expect(Buffer.concat(written).length).toBe(21);
+    written.length = 0;
+    for (const announced of [20, 22, 0]) {
+      const error = writeInline(body, { ...limits, announcedOctets: announced }, (b) => written.push(b));
+      expect(error).toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT, field: 'unstuffedSize' });
+      expect(written).toEqual([]);
+    }
+    // The same check when the writer runs (a body too large to go inline), and for a stream.
+    for (const source of [prepareMessage(bytes), prepareMessage(Readable.from([Buffer.from(bytes)]))]) {
+      const socket = new FakeSocket(false);
+      let failure: SmtpError | undefined;
+      const writer = new BodyWriter(socket as unknown as net.Socket, {
+        ...limits,
+        announcedOctets: 22,
+        progress: () => {},
+        finished: () => {},
+        failed: (error) => {
+          failure = error;
+        },
+      });
+      await writer.run(source);
+      expect(socket.written).toEqual([]);
+      expect(failure).toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT, field: 'unstuffedSize' });
+    }
+  });
+
   it('reports progress at most once per interval, not per block', async () => {
     const body = prepareMessage(`${'a'.repeat(100)}\r\n`.repeat(15_000)); // ~1.5 MB: 24 blocks
     const socket = new FakeSocket(false);
