@@ -1,8 +1,11 @@
 /**
  * CLI output: results on stdout (JSON with --json, text otherwise), diagnostics and the progress bar
- * on stderr. The bar is drawn only on a terminal (or when forced), so pipes get clean data.
+ * on stderr. The bar is drawn only on a terminal (or when forced), so pipes get clean data. Human
+ * text quotes servers (replies, the transcript): its control characters are escaped, so a server
+ * cannot rewrite the terminal or forge a line (JSON escapes them by itself).
  */
 import { type Readable, Writable } from 'node:stream';
+import { printable, printableLines } from '../errors/printable.js';
 import { isSmtpError } from '../errors/smtp-error.js';
 import { CliError } from './args.js';
 import { messageOf } from './error-text.js';
@@ -34,7 +37,7 @@ export class Output {
   /** The command's result: one JSON document, or the human text. */
   result(data: unknown, human: () => string): void {
     if (this.json) this.#io.stdout.write(`${JSON.stringify(data)}\n`);
-    else this.#io.stdout.write(ensureNewline(human()));
+    else this.#io.stdout.write(ensureNewline(printableLines(human())));
   }
 
   /** One JSON Lines record on stdout (batch results are JSON Lines in both modes). */
@@ -44,12 +47,12 @@ export class Output {
 
   /** Human text on stdout; nothing in --json mode. */
   text(text: string): void {
-    if (!this.json) this.#io.stdout.write(ensureNewline(text));
+    if (!this.json) this.#io.stdout.write(ensureNewline(printableLines(text)));
   }
 
   /** A diagnostic on stderr (both modes: stdout stays machine-readable). */
   note(text: string): void {
-    this.#io.stderr.write(ensureNewline(text));
+    this.#io.stderr.write(ensureNewline(printableLines(text)));
   }
 
   /** Reports a failure: JSON on stdout with --json, `error:` and `hint:` lines on stderr otherwise. */
@@ -60,7 +63,7 @@ export class Output {
       return;
     }
     const lines = [`error: ${errorMessage(error)}`, ...allHints.map((hint) => `hint: ${hint}`)];
-    this.#io.stderr.write(`${lines.join('\n')}\n`);
+    this.#io.stderr.write(`${printableLines(lines.join('\n'))}\n`);
   }
 }
 
@@ -134,7 +137,7 @@ export class ProgressBar {
 
   update(done: number, status: string): void {
     this.#done = done;
-    this.#status = status;
+    this.#status = printable(status);
     const now = Date.now();
     if (!this.#enabled || (now - this.#lastDraw < this.#intervalMs && done < this.#total)) return;
     this.#lastDraw = now;

@@ -4,6 +4,7 @@
  */
 import { classifyReply, type ProviderProfile } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
+import { printable } from '../errors/printable.js';
 import {
   type Outcome,
   type Phase,
@@ -18,11 +19,14 @@ import type { Reply } from '../protocol/reply-types.js';
 
 const MAX_QUOTED_TEXT = 200;
 
-/** "250 Ok" style summary; in the auth phase only the code (servers echo user names in 535 text). */
+/**
+ * "250 Ok" style summary; in the auth phase only the code (servers echo user names in 535 text).
+ * Control characters in the server's text are escaped: an error message is a log line.
+ */
 export function describeReply(reply: Reply, phase: Phase): string {
   if (phase === 'auth') return String(reply.code);
   const text = reply.lines.join(' ');
-  const quoted = text.length > MAX_QUOTED_TEXT ? `${text.slice(0, MAX_QUOTED_TEXT)}…` : text;
+  const quoted = printable(text.length > MAX_QUOTED_TEXT ? `${text.slice(0, MAX_QUOTED_TEXT)}…` : text);
   return `${reply.code} ${quoted}`.trimEnd();
 }
 

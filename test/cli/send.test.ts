@@ -154,6 +154,19 @@ describe('smtp-machine send', () => {
     }
   });
 
+  test('a server cannot write control characters to the terminal: its replies are escaped in the error and the -v transcript', async () => {
+    server.override('MAIL', '550 5.7.1 denied\r\x1b[1A\x1b[2K250 2.0.0 delivered');
+    try {
+      const run = await runCli(['send', ...connection(), '-v', ...MESSAGE], { env });
+      expect(run.code).toBe(69);
+      expect(run.stderr).toContain('S: 550 5.7.1 denied\\x0d\\x1b[1A\\x1b[2K250 2.0.0 delivered');
+      expect(run.stderr).toContain('rejected: mail: server refused: 550 5.7.1 denied\\x0d\\x1b');
+      expect(run.stderr).not.toMatch(/[\r\x1b]/);
+    } finally {
+      server.override('MAIL', undefined);
+    }
+  });
+
   test('exit codes: 554 → 69 (not retried), 451 with --no-retry → 75, 535 → 78, missing file → 66', async () => {
     server.override('DOT', '554 5.7.1 Message rejected');
     const before = server.transactions.length;

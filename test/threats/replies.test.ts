@@ -3,7 +3,9 @@
  * memory, malformed codes and mixed multi-line codes are refused, an unsolicited reply ends the
  * session, a close mid-reply is CONNECTION_CLOSED, and AUTH challenge loops are bounded.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { printable, printableLines } from '../../src/errors/printable.js';
 import { DEFAULT_MAX_REPLY_LINE_OCTETS, DEFAULT_MAX_REPLY_OCTETS } from '../../src/protocol/limits.js';
 import { MAX_AUTH_CHALLENGES } from '../../src/session/machine-setup.js';
 import { createClient } from '../../src/transport/client.js';
@@ -202,6 +204,35 @@ describe('threats §6: a reply nobody asked for', () => {
     expect(error).toMatchObject({ code: 'SMTP_REPLY_UNEXPECTED', outcome: 'not-sent' });
     expect(server.transactions).toEqual([]);
     expect(server.connections[0]!.pendingData).toHaveLength(0);
+  });
+});
+
+describe('threats §6: control characters in a reply text (log injection)', () => {
+  // A hostile 550 that, printed raw, would move the cursor up, erase the line and claim delivery.
+  const HOSTILE = '550 5.7.1 denied\r\x1b[1A\x1b[2K250 2.0.0 delivered\x00 \u2028\u202e';
+
+  it('are escaped in the error message; the reply itself keeps what the server sent', async () => {
+    const { client } = await harness({ overrides: { MAIL: HOSTILE } }, { security: 'none' });
+    const error = await rejection(client.send(envelope));
+    expect(error).toMatchObject({ code: 'SMTP_SENDER_REJECTED', outcome: 'rejected' });
+    expect(error.message).not.toMatch(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]/u);
+    expect(error.message).toContain('denied\\x0d\\x1b[1A\\x1b[2K250 2.0.0 delivered\\x00 \\u2028\\u202e');
+    expect(error.reply?.lines).toEqual([HOSTILE.slice(4)]);
+  });
+
+  it('printable() escapes every unsafe character and nothing else', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const shown = printable(text);
+        expect(shown).not.toMatch(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u);
+        // Reversible: each escape stands for one character, and text without unsafe ones is unchanged.
+        const back = shown.replace(/\\x([0-9a-f]{2})|\\u([0-9a-f]{4})/g, (_, x, u) =>
+          String.fromCharCode(Number.parseInt(x ?? u, 16)),
+        );
+        if (!text.includes('\\')) expect(back).toBe(text);
+      }),
+    );
+    expect(printableLines('a\nb\r\x1b')).toBe('a\nb\\x0d\\x1b');
   });
 });
 
