@@ -2,7 +2,9 @@
  * Fuzzes the DATA encoder (RFC 5321 §4.5.2 dot-stuffing, §2.3.8 line endings, §4.5.3.1.6 line
  * length) at the byte level: chunking invariance (errors included), exactly one terminator, no bare
  * CR or LF on the wire, un-stuffing gives back the normalised input (an independent reference),
- * and only SmtpUsageError with a body code is ever thrown (threats.md §2).
+ * and only SmtpUsageError with a body code is ever thrown (threats.md §2). Also in the BDAT form
+ * (RFC 3030 §2: no stuffing, no terminator) and at every alignment of the input in its buffer (the
+ * word-at-a-time scan reads 4-octet words).
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -44,6 +46,8 @@ const options: fc.Arbitrary<DataEncoderOptions> = fc.record(
       fc.integer({ min: 1, max: 40 }),
       fc.constant(Number.POSITIVE_INFINITY),
     ),
+    dotStuffing: fc.boolean(),
+    terminator: fc.boolean(),
   },
   { requiredKeys: [] },
 );
@@ -66,6 +70,13 @@ function capture(work: () => { bytes: Uint8Array; has8bit: boolean; octets: numb
     expect(BODY_CODES).toContain(error.code);
     return { ok: false, code: error.code };
   }
+}
+
+/** `input` copied `pad` octets into a larger buffer: the encoder sees every word alignment. */
+function misaligned(input: Uint8Array, pad: number): Uint8Array {
+  const buffer = new Uint8Array(input.length + 8);
+  buffer.set(input, pad);
+  return buffer.subarray(pad, pad + input.length);
 }
 
 function encodeChunked(chunks: readonly Uint8Array[], opts: DataEncoderOptions): Encoded {
@@ -95,18 +106,24 @@ function reference(input: Uint8Array, opts: DataEncoderOptions) {
 }
 
 /** Checks the wire form and returns the message it carries (un-stuffed, terminator removed). */
-function unstuff(wire: Uint8Array): string {
+function unstuff(wire: Uint8Array, opts: DataEncoderOptions): string {
   const text = String.fromCharCode(...wire);
+  const stuffed = opts.dotStuffing !== false;
+  const terminated = opts.terminator !== false;
   // No bare CR or LF anywhere on the wire.
   expect(/\r(?!\n)|(?<!\r)\n/.test(text)).toBe(false);
-  // Exactly one terminator, at the very end: nothing the caller sent can end the DATA early.
-  expect(text === '.\r\n' || text.endsWith('\r\n.\r\n')).toBe(true);
-  const inner = text === '.\r\n' ? '' : text.slice(0, -3);
-  const lines = inner === '' ? [] : inner.slice(0, -2).split('\r\n');
-  for (const line of lines) {
-    expect(line).not.toBe('.');
+  let inner = text;
+  if (terminated) {
+    // Exactly one terminator, at the very end: nothing the caller sent can end the DATA early.
+    expect(text === '.\r\n' || text.endsWith('\r\n.\r\n')).toBe(true);
+    inner = text.slice(0, -3);
+  } else {
+    // BDAT: the lines as they are, each ended by CRLF, nothing after them.
+    expect(text === '' || text.endsWith('\r\n')).toBe(true);
   }
-  return lines.map((line) => `${line.startsWith('.') ? line.slice(1) : line}\r\n`).join('');
+  const lines = inner === '' ? [] : inner.slice(0, -2).split('\r\n');
+  if (stuffed) for (const line of lines) expect(line).not.toBe('.');
+  return lines.map((line) => `${stuffed && line.startsWith('.') ? line.slice(1) : line}\r\n`).join('');
 }
 
 describe('data encoder fuzz', () => {
@@ -114,12 +131,12 @@ describe('data encoder fuzz', () => {
     'chunking-invariant, terminated once, no bare CR/LF, round-trips to the normalised body; only body usage errors',
     () => {
       fc.assert(
-        fc.property(body, cutsArbitrary, options, (input, cuts, opts) => {
+        fc.property(body, cutsArbitrary, options, fc.nat(7), (input, cuts, opts, pad) => {
           const whole = capture(() => {
             const { bytes, has8bit } = encodeData(input, opts);
             return { bytes: Uint8Array.from(bytes), has8bit, octets: bytes.length };
           });
-          const chunked = encodeChunked(split(input, cuts), opts);
+          const chunked = encodeChunked(split(misaligned(input, pad), cuts), opts);
           expect(chunked).toEqual(whole);
           const expected = reference(input, opts);
           if (!whole.ok) {
@@ -129,9 +146,9 @@ describe('data encoder fuzz', () => {
           expect([...expected.errors]).toEqual([]);
           expect(whole.has8bit).toBe(expected.has8bit);
           if (chunked.ok) expect(chunked.octets).toBe(chunked.bytes.length);
-          expect(unstuff(whole.bytes)).toBe(expected.normalised);
+          expect(unstuff(whole.bytes, opts)).toBe(expected.normalised);
           // Every dot at a line start was stuffed: a line starting with '.' is never the terminator.
-          expect(whole.bytes[whole.bytes.length - 3]).toBe(DOT);
+          if (opts.terminator !== false) expect(whole.bytes[whole.bytes.length - 3]).toBe(DOT);
           expect(whole.bytes.filter((b) => b === CR).length).toBe(whole.bytes.filter((b) => b === LF).length);
         }),
         fuzzParameters(),
