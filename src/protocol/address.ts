@@ -2,6 +2,7 @@
  * Envelope address and domain validation by a real parse of the RFC 5321 §4.1.2 grammar
  * (Mailbox, Dot-string, Quoted-string, Domain, address-literal; §4.1.3 literals), the §4.5.3.1
  * length limits, and the RFC 6531 §3.3 UTF-8 extensions (atext, qtextSMTP, sub-domain U-labels).
+ * A recipient may also be the bare `Postmaster` (§4.1.1.3; validateRecipient).
  */
 
 import type { ErrorCode } from '../errors/codes.js';
@@ -268,6 +269,23 @@ export function parseAddressUncached(address: string, field: string, options: Ad
     throw usageError(ErrorCodes.INVALID_ADDRESS, field, 'domain is not a domain name or address literal');
   }
   return Object.freeze({ localPart, domain });
+}
+
+/**
+ * RFC 5321 §4.1.1.3: `RCPT TO:<Postmaster>` (no domain, any case) is a valid recipient that every
+ * server must accept (§4.5.1): the postmaster of the server itself. For RCPT only.
+ */
+export function isBarePostmaster(address: string): boolean {
+  return address.length === 10 && address.toLowerCase() === 'postmaster';
+}
+
+/**
+ * Validates a forward-path (RCPT): a mailbox, or the bare `Postmaster` (§4.1.1.3). Throws
+ * SmtpUsageError.
+ */
+export function validateRecipient(address: string, field: string, options: { smtputf8: boolean }): void {
+  if (isBarePostmaster(address)) return;
+  parseAddress(address, field, { allowNull: false, smtputf8: options.smtputf8 });
 }
 
 /** Validates an envelope address (without angle brackets; '' is the null sender). Throws SmtpUsageError. */

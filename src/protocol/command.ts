@@ -12,6 +12,7 @@ import {
   parseAddress,
   usageError,
   utf8Length,
+  validateRecipient,
 } from './address.js';
 import { MAX_COMMAND_LINE_OCTETS, MAX_DOMAIN_OCTETS, MAX_SASL_RESPONSE_LINE_OCTETS } from './limits.js';
 
@@ -100,7 +101,7 @@ function unlimitedLine(command: Command): string {
       return mailLine(command);
     case 'RCPT': {
       const utf8 = flag(command.smtputf8, 'smtputf8');
-      parseAddress(command.to, 'to', { allowNull: false, smtputf8: utf8 });
+      validateRecipient(command.to, 'to', { smtputf8: utf8 });
       return `RCPT TO:<${command.to}>`;
     }
     case 'BDAT':

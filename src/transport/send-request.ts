@@ -4,7 +4,7 @@
  */
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
-import { validateAddress } from '../protocol/address.js';
+import { validateAddress, validateRecipient } from '../protocol/address.js';
 import type { SendRequest } from '../session/types.js';
 import { validatedRequest } from '../session/validation.js';
 import {
@@ -51,7 +51,7 @@ export function prepareRequest(options: SendOptions): SendRequest {
   to.forEach((recipient: unknown, index) => {
     const field = `to[${index}]`;
     if (typeof recipient !== 'string') throw badInput(ErrorCodes.INVALID_ADDRESS, field, 'must be a string');
-    validateAddress(recipient, field, { allowNull: false, smtputf8: true });
+    validateRecipient(recipient, field, { smtputf8: true });
   });
   if (options.binary !== undefined && typeof options.binary !== 'boolean') {
     throw badInput(ErrorCodes.INVALID_ARGUMENT, 'binary', 'must be a boolean');

@@ -44,6 +44,13 @@ describe('delivery outcomes against the scripted server', () => {
     expect(server.transactions[0]!.mailParams).toContain(`SIZE=${expected}`);
   });
 
+  it('sends to the bare <Postmaster> (RFC 5321 §4.1.1.3) as to the mailboxes beside it', async () => {
+    const { server, client } = await harness();
+    const result = await client.send({ ...envelope, to: ['Postmaster', 'b@example.test'] });
+    expect(result.accepted).toEqual(['Postmaster', 'b@example.test']);
+    expect(server.transactions[0]!.to).toEqual(['Postmaster', 'b@example.test']);
+  });
+
   it('times out after the dot with outcome unknown (server silent to the dot)', async () => {
     const { client } = await harness({ overrides: { DOT: null } }, { timeouts: { dataTermination: 150 } });
     const error = await rejection(client.send(envelope));

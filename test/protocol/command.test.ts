@@ -64,6 +64,9 @@ describe('encodeCommand: exact wire forms', () => {
     [{ verb: 'RCPT', to: '"a@b x"@c.example' }, 'RCPT TO:<"a@b x"@c.example>\r\n'],
     [{ verb: 'RCPT', to: '用户@例子.广告', smtputf8: true }, 'RCPT TO:<用户@例子.广告>\r\n'],
     [{ verb: 'RCPT', to: 'b@[IPv6:::1]' }, 'RCPT TO:<b@[IPv6:::1]>\r\n'],
+    // RFC 5321 §4.1.1.3: "<Postmaster>" with no domain, in any case, is a valid forward-path.
+    [{ verb: 'RCPT', to: 'Postmaster' }, 'RCPT TO:<Postmaster>\r\n'],
+    [{ verb: 'RCPT', to: 'postMASTER' }, 'RCPT TO:<postMASTER>\r\n'],
     [{ verb: 'DATA' }, 'DATA\r\n'],
     [{ verb: 'BDAT', size: 1024, last: false }, 'BDAT 1024\r\n'],
     [{ verb: 'BDAT', size: 0, last: true }, 'BDAT 0 LAST\r\n'],
@@ -167,6 +170,10 @@ describe('encodeCommand: refusals', () => {
       'to',
     ],
     ['RCPT confusable @', { verb: 'RCPT', to: 'a@b x@c.example' }, ErrorCodes.INVALID_ADDRESS, 'to'],
+    // The bare Postmaster is a forward-path only, and only that exact word.
+    ['MAIL bare Postmaster', { verb: 'MAIL', from: 'Postmaster' }, ErrorCodes.INVALID_ADDRESS, 'from'],
+    ['RCPT Postmasters', { verb: 'RCPT', to: 'Postmasters' }, ErrorCodes.INVALID_ADDRESS, 'to'],
+    ['RCPT Postmaster.', { verb: 'RCPT', to: 'Postmaster.' }, ErrorCodes.INVALID_ADDRESS, 'to'],
     ['SIZE negative', { verb: 'MAIL', from: '', size: -1 }, ErrorCodes.INVALID_ARGUMENT, 'size'],
     ['SIZE fraction', { verb: 'MAIL', from: '', size: 1.5 }, ErrorCodes.INVALID_ARGUMENT, 'size'],
     ['SIZE NaN', { verb: 'MAIL', from: '', size: Number.NaN }, ErrorCodes.INVALID_ARGUMENT, 'size'],
