@@ -57,7 +57,11 @@ export const guards = {
   trailingBytes: ({ event }: Args) => event.type === 'reply.received' && event.trailing,
   /** threats.md §6: more replies or bytes behind the only reply outstanding (the facade's `trailing`). */
   unaskedBehind: ({ context, event }: Args, params: { outstanding: Outstanding }) =>
-    event.type === 'reply.received' && event.trailing && ONE_OUTSTANDING[params.outstanding](context),
+    event.type === 'reply.received' &&
+    event.trailing &&
+    // A 421 alone behind it is the server closing (RFC 5321 §3.8), not an answer: it comes next.
+    event.closingBehind !== true &&
+    ONE_OUTSTANDING[params.outstanding](context),
   heloAllowed: ({ context, event }: Args) =>
     classOf(event) === 5 &&
     context.config.credentials === undefined &&

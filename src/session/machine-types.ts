@@ -49,10 +49,13 @@ export interface HandedSend {
   readonly request: SendRequest;
 }
 
-/** Facts reported to the machine. `trailing`: more bytes came in the same read after this reply. */
+/**
+ * Facts reported to the machine. `trailing`: more bytes came in the same read after this reply;
+ * `closingBehind`: they are one whole 421 and nothing else (the server closing, RFC 5321 §3.8).
+ */
 export type SessionEvent =
   | { type: 'connection.opened' }
-  | { type: 'reply.received'; reply: Reply; trailing: boolean }
+  | { type: 'reply.received'; reply: Reply; trailing: boolean; closingBehind?: true }
   /**
    * All replies of one read, offered whole to a pipelined transaction (reply-group.ts); `send`: the
    * next send, handed over for the moment the last reply leaves the session able to hold it.

@@ -11,8 +11,12 @@ export interface ReplyConsumer {
   /** False once the session has ended: later replies of the same read are dropped. */
   listening(): boolean;
   phase(): Phase;
-  /** `trailing`: more bytes came in the same read after this reply; `logged`: already in the transcript. */
-  reply(reply: Reply, trailing: boolean, logged: boolean): void;
+  /**
+   * `trailing`: more bytes came in the same read after this reply; `closingBehind`: what came is one
+   * whole 421 and nothing more (RFC 5321 §3.8: a server may close "asynchronously from command
+   * receipt"); `logged`: already in the transcript.
+   */
+  reply(reply: Reply, trailing: boolean, logged: boolean, closingBehind: boolean): void;
   /**
    * Offers a read's replies (two or more) to the machine as one step (reply-group.ts): 'taken' (they
    * were logged, then taken), 'not-offered' (the machine's plan does not take them: nothing happened),
@@ -63,9 +67,11 @@ export class ReplyIntake {
       if (offer === 'taken') return;
       logged = offer === 'declined';
     }
+    const closingLast = last > 0 && replies[last]!.code === 421 && parser.bufferedBytes === 0;
     for (let index = 0; index <= last; index++) {
       if (!consumer.listening() || this.#parser !== parser) return;
-      consumer.reply(replies[index]!, index < last || parser.bufferedBytes > 0, logged);
+      const trailing = index < last || parser.bufferedBytes > 0;
+      consumer.reply(replies[index]!, trailing, logged, closingLast && index === last - 1);
     }
   }
 }

@@ -79,10 +79,14 @@ export class Session {
     this.#intake = new ReplyIntake({
       listening: () => !this.#ended,
       phase: () => this.phase,
-      reply: (reply, trailing, logged) => {
+      reply: (reply, trailing, logged, closingBehind) => {
         // Servers may echo the user name while authenticating (threats.md §5).
         if (this.#transcript.enabled && !logged) this.#logReplies([reply], this.phase === 'auth');
-        this.#send({ type: 'reply.received', reply, trailing });
+        this.#send(
+          closingBehind
+            ? { type: 'reply.received', reply, trailing, closingBehind }
+            : { type: 'reply.received', reply, trailing },
+        );
         this.#runAfterLog();
       },
       group: (replies, trailing) => this.#offerGroup(replies, trailing),

@@ -170,3 +170,39 @@ describe('several replies per read stay normal where several are outstanding', (
     expect(second.result).toMatchObject({ ok: true });
   });
 });
+
+describe('an asynchronous 421 behind the reply (RFC 5321 §3.8: "asynchronously from command receipt")', () => {
+  const DELIVERED = '250 Ok 0101019dec617b98-000000';
+  const CLOSING = '421 Connection closed by server. Maximum message count per session reached.';
+
+  test.each([
+    ['in one read', [`${DELIVERED}\n${CLOSING}`]],
+    ['over two reads', [DELIVERED, CLOSING]],
+  ])('the dot’s 250 still delivers, then the 421 ends the session (%s)', async (_, reads) => {
+    const h = new Harness().ready(LOCKSTEP);
+    const sent = h.send();
+    h.server('250 ok').server('250 ok').server('354 go');
+    h.session.bodyFinished();
+    for (const read of reads) h.server(read);
+    await flush();
+    expect(sent.result).toMatchObject({ ok: true, value: { messageId: '0101019dec617b98-000000' } });
+    expect(h.closed).toBe(true);
+    expect(h.session.state).toBe('failed');
+  });
+
+  test('a 421 that is not the last thing in the read is still unasked', async () => {
+    const h = new Harness().ready(LOCKSTEP);
+    const sent = h.send();
+    h.server('250 ok').server('250 ok').server('354 go');
+    h.session.bodyFinished();
+    h.server(`${DELIVERED}\n${CLOSING}\n250 nobody asked`);
+    await flush();
+    expect(sent.result).toMatchObject({ ok: false, error: { code: ErrorCodes.REPLY_UNEXPECTED } });
+  });
+
+  test('STARTTLS stays strict: a 421 behind its 220 is an injection', async () => {
+    const h = new Harness({ security: 'starttls' }).connect().server('250-mx\n250 STARTTLS');
+    h.server(`220 go\n${CLOSING}`);
+    await expect(h.session.whenReady).rejects.toMatchObject({ code: ErrorCodes.STARTTLS_INJECTION });
+  });
+});
