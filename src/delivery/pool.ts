@@ -210,6 +210,12 @@ class DeliveryPool implements Pool {
         continue;
       }
       if (!slot) return;
+      // A listener of an event emitted while the connection was found (connection-opened, -recycled,
+      // -closed) may have settled this send: the slot goes back and the new head is considered.
+      if (this.#queue.head !== job) {
+        this.#slots.release(slot, { broken: false, limit: this.#adapt.concurrency });
+        continue;
+      }
       this.#queue.start();
       job.needsFreshConnection = false;
       const running = job;
@@ -324,6 +330,11 @@ class DeliveryPool implements Pool {
   /** Back in the queue in its place, unless the pool is stopped for it or closing. */
   #requeue(job: SendJob): void {
     if (job.settled) return;
+    // Aborted while between attempts (e.g. from a message-deferred listener): its abort event is past.
+    if (job.callerAborted) {
+      this.#settle.giveUp(job, abortedError(job.callerSignal?.reason));
+      return;
+    }
     const closing = this.#drain.closing;
     if (this.#gate.stopped && (closing || this.#gate.failsFast(job.quotaPolicy))) {
       this.#settle.giveUp(job, closing ? closedError('not-sent') : this.#gate.failure());

@@ -190,6 +190,11 @@ export class RetryScheduler {
   }
 
   #wait(job: SendJob, delayMs: number, giveUp: () => void): void {
+    // Aborted from a listener of message-deferred / retry-scheduled: no back-off, no further attempt.
+    if (job.callerAborted) {
+      giveUp();
+      return;
+    }
     if (delayMs <= 0) {
       this.#host.requeue(job);
       return;
