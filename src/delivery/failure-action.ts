@@ -5,7 +5,10 @@
  */
 import { type Action, classifyReply, type ProviderProfile } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
+import { internalError } from '../errors/internal-error.js';
 import { type Phase, SmtpError } from '../errors/smtp-error.js';
+
+export { internalError, thrownKind } from '../errors/internal-error.js';
 
 /** Phases where a transaction runs on a connection that stays usable after a refusal. */
 const TRANSACTION_PHASES: ReadonlySet<Phase> = new Set(['mail', 'rcpt', 'data', 'data-end']);
@@ -56,28 +59,4 @@ export function breaksConnection(error: SmtpError, action: Action): boolean {
 export function toSmtpError(thrown: unknown): SmtpError {
   if (thrown instanceof SmtpError) return thrown;
   return internalError(thrown);
-}
-
-/**
- * A failure that is not the server's or the network's: outcome 'unknown' because nothing tells
- * whether the message went out, so it is never retried unless the caller chose at-least-once.
- * The message names the thrown value's type only (its text may carry data); the value is `cause`.
- */
-export function internalError(thrown: unknown): SmtpError {
-  const kind = thrownKind(thrown);
-  return new SmtpError({
-    code: ErrorCodes.INTERNAL_ERROR,
-    origin: 'local',
-    outcome: 'unknown',
-    retryable: false,
-    message:
-      `The client failed with a ${kind} instead of an SmtpError (a bug; see cause); ` +
-      'the message may or may not have been sent',
-    cause: thrown,
-  });
-}
-
-/** What was thrown, named by its type only (its text may carry data). */
-export function thrownKind(thrown: unknown): string {
-  return thrown instanceof Error ? thrown.name : thrown === null ? 'null' : typeof thrown;
 }

@@ -4,6 +4,8 @@
  * No retries here: deciding to retry (and when) belongs to the delivery layer.
  */
 import { SES_PROFILE } from '../errors/classify.js';
+import { internalError } from '../errors/internal-error.js';
+import { SmtpError } from '../errors/smtp-error.js';
 import { checkSesRecipientCount } from '../ses/recipients.js';
 import type { SendRequest, SendResult } from '../session/types.js';
 import { validateSignal } from '../session/validation.js';
@@ -164,7 +166,11 @@ class Client implements SmtpClient {
     this.#active++;
     connection
       .send(job.request, job.signal)
-      .then(job.resolve, (error: unknown) => job.reject(asSmtpError(error)))
+      // Past this point bytes of the message may be out: a failure that is not an SmtpError (a bug)
+      // is 'unknown', never a retryable 'not-sent'.
+      .then(job.resolve, (error: unknown) =>
+        job.reject(error instanceof SmtpError ? error : internalError(error)),
+      )
       .finally(() => {
         this.#active--;
         if (this.#active === 0) for (const resolve of this.#drained.splice(0)) resolve();

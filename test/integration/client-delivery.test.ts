@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { Connection } from '../../src/transport/connection.js';
 import { harness, MESSAGE, rejection, verbs } from '../support/client-harness.js';
 
 const envelope = { from: 'a@example.test', to: ['b@example.test'], message: MESSAGE };
@@ -192,5 +193,20 @@ describe('delivery outcomes against the scripted server', () => {
       { recipient: 'bad@example.test', reply: expect.objectContaining({ code: 550 }) },
     ]);
     expect(server.transactions[0]!.to).toEqual(['b@example.test']);
+  });
+});
+
+describe('a failure that is not an SmtpError (a bug)', () => {
+  it("once the send is on its connection it is INTERNAL_ERROR 'unknown', never a retryable 'not-sent'", async () => {
+    const { client } = await harness();
+    await client.send(envelope); // the connection is open
+    const spy = vi.spyOn(Connection.prototype, 'send').mockRejectedValueOnce(new TypeError('a bug'));
+    try {
+      const error = await rejection(client.send(envelope));
+      expect(error).toMatchObject({ code: 'SMTP_INTERNAL_ERROR', outcome: 'unknown', retryable: false });
+      expect(error.cause).toBeInstanceOf(TypeError);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
