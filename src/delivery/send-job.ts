@@ -3,6 +3,7 @@
  * accepted or refused so far (RFC 5321 §3.3: a 4xx recipient may be retried in a new transaction),
  * the attempt history, and the guard that settles it exactly once.
  */
+import { deferredAtRcpt } from '../errors/classify.js';
 import type { ErrorCode } from '../errors/codes.js';
 import type { Outcome, RecipientRefusal, SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
@@ -192,14 +193,17 @@ export class SendJob {
     return this.recordRefusals(result.rejected, codeOf);
   }
 
-  /** Books RCPT refusals: 5xx are final; the 4xx ones become the pending recipients (returned). */
+  /**
+   * Books RCPT refusals: 5xx are final; the 4xx ones (and a 552 "too many recipients", RFC 5321
+   * §4.5.3.1.10) become the pending recipients (returned).
+   */
   recordRefusals(
     refusals: readonly RecipientRefusal[],
     codeOf: (reply: Reply) => ErrorCode | string,
   ): readonly RecipientRefusal[] {
-    const deferred = refusals.filter((refusal) => refusal.reply.code >= 400 && refusal.reply.code < 500);
+    const deferred = refusals.filter((refusal) => deferredAtRcpt(refusal.reply));
     for (const { recipient, reply } of refusals) {
-      if (reply.code >= 400 && reply.code < 500) continue;
+      if (deferredAtRcpt(reply)) continue;
       this.rejected.push(this.#orUnknown({ recipient, reply, code: codeOf(reply), outcome: 'rejected' }));
     }
     this.pending = deferred.map((refusal) => refusal.recipient);

@@ -3,6 +3,7 @@
  * §4.2.1 reply classes, §4.2.5 replies after DATA). Pure and total. Provider knowledge lives in
  * rule tables (profiles/*.ts); the reply class alone decides `outcome` and `retryable`.
  */
+import { parseEnhancedStatus } from '../protocol/enhanced-status.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { type ErrorCode, ErrorCodes } from './codes.js';
 import { GENERIC_PROFILE } from './profiles/generic.js';
@@ -100,6 +101,34 @@ export function classifyReply(
     return { action: rule.action, code: rule.errorCode, outcome, retryable, rule: rule.id };
   }
   return { action: defaultAction(replyClass), code: defaultCode(replyClass, phase), outcome, retryable };
+}
+
+/**
+ * RFC 5321 §4.5.3.1.10: RFC 821 gave "too many recipients" the code 552, and clients SHOULD treat a
+ * 552 at RCPT for it as the temporary 452 it is. Known by its enhanced code 5.5.3 (RFC 3463 §3.6)
+ * or its text; any other 552 at RCPT (5.2.2 mailbox full) stays permanent.
+ */
+export function isRecipientLimit552(reply: Reply): boolean {
+  if (reply.code !== 552) return false;
+  const text = reply.lines[0] ?? '';
+  const enhanced = reply.enhanced ?? parseEnhancedStatus(reply.code, text);
+  return (enhanced?.subject === 5 && enhanced.detail === 3) || /too many recipients/i.test(text);
+}
+
+/** How to classify a refusal at RCPT: a 552 "too many recipients" as the 452 it stands for. */
+export function asRcptRefusal(reply: Reply): Reply {
+  if (!isRecipientLimit552(reply)) return reply;
+  const { enhanced: _, ...rest } = reply;
+  return { ...rest, code: 452 };
+}
+
+/**
+ * A refusal at RCPT that another transaction may overcome (RFC 5321 §4.5.4.1): a 4yz, or a 552 "too
+ * many recipients". The session reports an envelope of only such refusals as `not-sent`; the pool
+ * sends those recipients again and reports the others.
+ */
+export function deferredAtRcpt(reply: Reply): boolean {
+  return (reply.code >= 400 && reply.code < 500) || isRecipientLimit552(reply);
 }
 
 /** The first rule of `profile` (or of its fallbacks) that matches, if any. */

@@ -10,7 +10,7 @@
 const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const UNSAFE_BUT_NEWLINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-function escape(character: string): string {
+function escapeCharacter(character: string): string {
   const code = character.charCodeAt(0);
   return code < 0x100
     ? `\\x${code.toString(16).padStart(2, '0')}`
@@ -19,10 +19,10 @@ function escape(character: string): string {
 
 /** `text` with every character that could break or rewrite a printed line escaped (`\x1b`, `\u2028`). */
 export function printable(text: string): string {
-  return text.replace(UNSAFE, escape);
+  return text.replace(UNSAFE, escapeCharacter);
 }
 
 /** The same, keeping LF: for text that is several lines on purpose (a CLI's own output). */
 export function printableLines(text: string): string {
-  return text.replace(UNSAFE_BUT_NEWLINE, escape);
+  return text.replace(UNSAFE_BUT_NEWLINE, escapeCharacter);
 }

@@ -3,7 +3,7 @@
  * RFC 3030 BDAT; RFC 1870 SIZE, RFC 6152 8BITMIME, RFC 6531 SMTPUTF8): pre-checks, commands and
  * reply bookkeeping.
  */
-import type { ProviderProfile } from '../errors/classify.js';
+import { deferredAtRcpt, type ProviderProfile } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { type SmtpError, SmtpReplyError, SmtpUsageError } from '../errors/smtp-error.js';
 import type { Capabilities } from '../protocol/capabilities.js';
@@ -209,7 +209,7 @@ export function recordChunkReply(tx: Transaction, failure: SmtpError | undefined
 }
 
 function allRecipientsRejected(rejected: readonly RecipientRefusal[]): SmtpError {
-  const permanent = rejected.every(({ reply }) => reply.code >= 500);
+  const permanent = !rejected.some(({ reply }) => deferredAtRcpt(reply));
   const last = rejected[rejected.length - 1];
   const detail = last ? `; last: ${describeReply(last.reply, 'rcpt')}` : '';
   return new SmtpReplyError({

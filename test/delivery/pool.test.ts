@@ -305,6 +305,27 @@ describe('per-recipient retry', () => {
     ]);
   });
 
+  it('a 552 "too many recipients" at RCPT goes again like a 452 (RFC 5321 §4.5.3.1.10); a 552 mailbox full does not', async () => {
+    const to = ['a@x.test', 'b@x.test', 'c@x.test'];
+    const { pool, server, clock } = setup(
+      sequence({
+        kind: 'ok',
+        rejected: [
+          { recipient: 'b@x.test', code: 552, text: '5.5.3 Too many recipients' },
+          { recipient: 'c@x.test', code: 552, text: '5.2.2 Mailbox full' },
+        ],
+      }),
+      { host: SES_HOST },
+    );
+    const sending = track(pool.send({ ...message(1), to }));
+    await clock.advanceAsync(0);
+    await clock.advanceAsync(5_000);
+    expect(server.calls.map((c) => c.request.to)).toEqual([to, ['b@x.test']]);
+    const [settled] = sending.settled;
+    expect(settled).toMatchObject({ ok: true, value: { accepted: ['a@x.test', 'b@x.test'] } });
+    if (settled?.ok) expect(settled.value.rejected.map((r) => r.recipient)).toEqual(['c@x.test']);
+  });
+
   it('when every recipient is refused, the 4xx ones go again and the 5xx ones are reported', async () => {
     const to = ['a@x.test', 'b@x.test'];
     const { pool, server, clock } = setup(

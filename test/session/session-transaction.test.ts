@@ -72,6 +72,10 @@ describe('Session transactions', () => {
   test.each([
     ['5xx only → rejected', ['550 no', '553 bad'], 'rejected', false],
     ['a 4xx among them → not-sent, retryable', ['550 no', '452 full'], 'not-sent', true],
+    // RFC 5321 §4.5.3.1.10: a 552 "too many recipients" at RCPT is RFC 821's mistake for 452.
+    ['a 552 too many recipients → not-sent', ['550 no', '552 5.5.3 Too many recipients'], 'not-sent', true],
+    ['552 with enhanced 5.5.3 alone', ['550 no', '552 5.5.3 limit'], 'not-sent', true],
+    ['552 mailbox full stays permanent', ['550 no', '552 5.2.2 Mailbox full'], 'rejected', false],
   ])(
     'no recipient accepted (%s): no DATA, RSET, ALL_RECIPIENTS_REJECTED',
     async (_n, replies, outcome, retryable) => {
