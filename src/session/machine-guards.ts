@@ -62,10 +62,12 @@ export const guards = {
     // A 421 alone behind it is the server closing (RFC 5321 §3.8), not an answer: it comes next.
     event.closingBehind !== true &&
     ONE_OUTSTANDING[params.outstanding](context),
+  /**
+   * RFC 5321 §3.2: EHLO refused with 5yz → HELO, where nothing is lost by it: no AUTH to do, and no
+   * STARTTLS required (HELO would strip it, threats.md §1). Over implicit TLS it is already up.
+   */
   heloAllowed: ({ context, event }: Args) =>
-    classOf(event) === 5 &&
-    context.config.credentials === undefined &&
-    (context.config.security === 'none' || context.config.security === 'starttls-opportunistic'),
+    classOf(event) === 5 && context.config.credentials === undefined && context.config.security !== 'starttls',
   startTlsOffered: ({ context }: Args) =>
     !context.tls &&
     context.caps.startTls &&

@@ -35,6 +35,7 @@ const REACH: Record<string, () => { h: Harness; sent?: { readonly result: Settle
   },
   ehlo: () => ({ h: new Harness().connect() }),
   ehloTlsRequired: () => ({ h: new Harness({ security: 'starttls' }).connect() }),
+  ehloImplicitTls: () => ({ h: new Harness({ security: 'implicit' }).connect() }),
   helo: () => ({ h: new Harness().connect().server('500 what') }),
   starttls: () => ({ h: new Harness({ security: 'starttls' }).connect().server('250-mx\n250 STARTTLS') }),
   starttlsOpportunistic: () => ({
