@@ -67,7 +67,9 @@ export const guards = {
    * STARTTLS required (HELO would strip it, threats.md §1). Over implicit TLS it is already up.
    */
   heloAllowed: ({ context, event }: Args) =>
-    classOf(event) === 5 && context.config.credentials === undefined && context.config.security !== 'starttls',
+    classOf(event) === 5 &&
+    context.config.credentials === undefined &&
+    context.config.security !== 'starttls',
   startTlsOffered: ({ context }: Args) =>
     !context.tls &&
     context.caps.startTls &&

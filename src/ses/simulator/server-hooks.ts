@@ -14,6 +14,8 @@ import type { SesSimulatorStats } from './simulator.js';
 interface ConnectionInternals {
   send(code: number, data?: string | string[], context?: unknown): void;
   close(): void;
+  /** Runs once the connection's socket (the TLS one after STARTTLS) has closed. */
+  _onClose(): void;
 }
 export interface ServerInternals {
   connect(socket: Socket, socketOptions?: unknown): void;
@@ -28,13 +30,23 @@ export function trackConnections(smtp: SMTPServer, { stats, sockets }: Simulator
   internals.connect = (socket, socketOptions) => {
     sockets.add(socket);
     stats.active = sockets.size;
-    socket.once('close', () => {
+    const forget = (): void => {
       sockets.delete(socket);
       stats.active = sockets.size;
-    });
+    };
+    // At STARTTLS smtp-server removes every listener of the plain socket (and listens on the TLS
+    // one): the connection's own close hook is what still runs then.
+    socket.once('close', forget);
     connect(socket, socketOptions);
     const connection = [...internals.connections].at(-1);
-    if (connection !== undefined) rewriteReplies(connection, stats);
+    if (connection !== undefined) {
+      rewriteReplies(connection, stats);
+      const onClose = connection._onClose.bind(connection);
+      connection._onClose = () => {
+        forget();
+        onClose();
+      };
+    }
   };
   return internals;
 }

@@ -132,6 +132,18 @@ describe('connection limits', () => {
     fourth.close();
   });
 
+  it('counts a STARTTLS connection as closed once it is (smtp-server swaps its socket at the upgrade)', async () => {
+    const sim = await start({ maxConnections: 1 });
+    for (let round = 0; round < 3; round++) {
+      const probe = await authenticatedProbe(sim);
+      expect(sim.stats.active).toBe(1);
+      probe.close();
+      await probe.closed;
+      await expect.poll(() => sim.stats.active).toBe(0);
+    }
+    expect(sim.stats.rejected['too-many-connections']).toBe(0);
+  });
+
   it('closes an idle connection with 451 4.4.2 Timeout waiting for data from client', async () => {
     const sim = await start({ idleTimeoutMs: 300 });
     const probe = await SmtpProbe.open(sim.starttlsPort);
