@@ -4,6 +4,7 @@
  * `selfsigned` is a dev dependency, imported lazily so the client never needs it at runtime.
  */
 import { isIP } from 'node:net';
+import { peerDependencyMissing } from './peer-dependency.js';
 
 /** A PEM certificate and its PEM (PKCS#8) private key. */
 export interface PemPair {
@@ -46,9 +47,12 @@ interface SelfsignedModule {
 }
 
 async function loadSelfsigned(): Promise<SelfsignedModule> {
-  const imported = (await import('selfsigned')) as unknown as SelfsignedModule & {
-    default?: SelfsignedModule;
-  };
+  let imported: SelfsignedModule & { default?: SelfsignedModule };
+  try {
+    imported = (await import('selfsigned')) as unknown as SelfsignedModule & { default?: SelfsignedModule };
+  } catch (error) {
+    throw peerDependencyMissing('selfsigned', 'generating test certificates', error);
+  }
   return typeof imported.generate === 'function' ? imported : (imported.default as SelfsignedModule);
 }
 

@@ -8,9 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCodes } from '../../errors/codes.js';
-import { SmtpUsageError } from '../../errors/smtp-error.js';
 import { createTestCertificates } from '../../testing/certificates.js';
+import { peerDependencyMissing } from '../../testing/peer-dependency.js';
 import { deriveSesSmtpPassword } from '../password.js';
 import { type ForcedReply, SesBehaviour, type SesSimulatorMessage } from './behaviour.js';
 import { listen, type SesSimulatorListener } from './listener.js';
@@ -67,13 +66,7 @@ async function loadSmtpServer(): Promise<typeof import('smtp-server')> {
   try {
     return await import('smtp-server');
   } catch (error) {
-    throw new SmtpUsageError({
-      code: ErrorCodes.DEPENDENCY_MISSING,
-      message:
-        'the SES simulator needs the optional peer dependency "smtp-server" (npm install smtp-server selfsigned)',
-      field: 'smtp-server',
-      cause: error,
-    });
+    throw peerDependencyMissing('smtp-server', 'the SES simulator', error);
   }
 }
 
