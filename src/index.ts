@@ -23,6 +23,7 @@ export type {
   ClientLike,
   ClientSendRequest,
   ClientSendResult,
+  PoolClientOptions,
   PoolOptions,
   PoolSettings,
   QuotaPolicy,
@@ -98,7 +99,7 @@ export {
   looksLikeSesSmtpPassword,
 } from './ses/password.js';
 export { checkSesRecipientCount, SES_MAX_RECIPIENTS } from './ses/recipients.js';
-export type { Mechanism } from './session/sasl.js';
+export type { Credentials, HmacMd5, Mechanism } from './session/sasl.js';
 export type {
   Security,
   SendRequest,
@@ -109,6 +110,7 @@ export type {
 } from './session/session.js';
 // The sans-I/O core: drive your own sockets
 export { DEFAULT_TIMEOUTS, Session } from './session/session.js';
+export type { Clock as SessionClock } from './session/types.js';
 export type {
   ClientCredentials,
   ClientEvent,

@@ -25,7 +25,7 @@ export interface TlsSettings {
   /** The name to send as SNI and to verify the certificate against. Default: the client's `host`. */
   readonly servername?: string;
   /** Accepted as a no-op when true, so belt-and-braces configs keep working; false is refused. */
-  readonly rejectUnauthorized?: true;
+  readonly rejectUnauthorized?: true | undefined;
   /** Skip certificate chain AND host name verification. Anyone on the path can read your mail and password. */
   readonly dangerouslyAllowInvalidCertificates?: boolean;
   /** Allow `minVersion` TLSv1 / TLSv1.1, which are broken and disabled by most servers. */

@@ -1,0 +1,27 @@
+/**
+ * Compile-time check (npm run typecheck) that the types public signatures name are exported from
+ * the package entry, so a consumer can name them (and emit declarations that use them: TS2883).
+ */
+import type {
+  ClientOptions,
+  Credentials,
+  createPool,
+  HmacMd5,
+  PoolClientOptions,
+  SessionClock,
+  SessionOptions,
+  TlsSettings,
+} from '../../src/index.js';
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+export const publicTypes: [
+  Equal<SessionOptions['auth'], Credentials | undefined>,
+  Equal<SessionOptions['hmacMd5'], HmacMd5 | undefined>,
+  Equal<SessionOptions['clock'], SessionClock | undefined>,
+  // The constraint of createPool's client options.
+  Equal<Parameters<typeof createPool<PoolClientOptions>>[0] extends object ? true : false, true>,
+  // exactOptionalPropertyTypes: `rejectUnauthorized: undefined` is allowed, as the README says.
+  Equal<TlsSettings['rejectUnauthorized'], true | undefined>,
+  Equal<ClientOptions['auth'] extends object | undefined ? true : false, true>,
+] = [true, true, true, true, true, true];
