@@ -137,6 +137,9 @@ function optionalString(value: unknown, field: string, line: number): string | u
   throw new Error(`line ${line}: "${field}" must be a string`);
 }
 
+/** The fields a batch line may have: any other (a typo, an attachment) refuses the line. */
+const BATCH_FIELDS = ['from', 'to', 'cc', 'bcc', 'subject', 'text', 'html'] as const;
+
 function batchLine(text: string, line: number, defaultFrom: string | undefined): Outgoing {
   let record: unknown;
   try {
@@ -148,6 +151,12 @@ function batchLine(text: string, line: number, defaultFrom: string | undefined):
     throw new Error(`line ${line}: must be a JSON object`);
   }
   const r = record as Record<string, unknown>;
+  const unknown = Object.keys(r).find((key) => !(BATCH_FIELDS as readonly string[]).includes(key));
+  if (unknown !== undefined) {
+    throw new Error(
+      `line ${line}: unknown field ${JSON.stringify(unknown)} (allowed: ${BATCH_FIELDS.join(', ')})`,
+    );
+  }
   const from = optionalString(r.from, 'from', line) ?? defaultFrom;
   if (from === undefined) throw new Error(`line ${line}: no "from" (give it per line or with --from)`);
   const lists = {

@@ -8,6 +8,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { messagesFromBatch } from '../../src/cli/message-input.js';
 import { startSesSimulator } from '../../src/ses/simulator/simulator.js';
 import { startScriptedServer } from '../support/scripted-server.js';
 import { MAIN, runCli } from './cli-harness.js';
@@ -174,5 +175,24 @@ describe('smtp-machine send --batch', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('a batch line with a field the CLI does not know', () => {
+  test('is refused as invalid, naming the field — a typo or an attachment is never silently dropped', async () => {
+    const file = join(dir, 'unknown-fields.jsonl');
+    const good = { from: 'a@example.com', to: 'b@example.org', subject: 'ok', text: 'x' };
+    await writeFile(
+      file,
+      [good, { ...good, subjct: 'typo' }, { ...good, attach: 'x.pdf' }]
+        .map((l) => JSON.stringify(l))
+        .join('\n'),
+    );
+    const { messages, invalid } = await messagesFromBatch(file, {});
+    expect(messages.map((m) => m.id)).toEqual([1]);
+    expect(invalid).toEqual([
+      { id: 2, problem: 'line 2: unknown field "subjct" (allowed: from, to, cc, bcc, subject, text, html)' },
+      { id: 3, problem: 'line 3: unknown field "attach" (allowed: from, to, cc, bcc, subject, text, html)' },
+    ]);
   });
 });

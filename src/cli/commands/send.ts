@@ -75,7 +75,8 @@ Message:
   --eml FILE           send this RFC 5322 file as is (envelope from --from/--to)
   --binary             with --eml: its octets unchanged, as BODY=BINARYMIME over BDAT (RFC 3030;
                        the server must offer CHUNKING and BINARYMIME — SES does not)
-  --batch FILE         JSON Lines, one {"from","to","cc","bcc","subject","text","html"} per line;
+  --batch FILE         JSON Lines, one {"from","to","cc","bcc","subject","text","html"} per line
+                       (a line with any other field is invalid, not sent);
                        results are JSON Lines on stdout, a progress bar on stderr; --from is
                        the default sender, the other message flags are refused (64)
 
