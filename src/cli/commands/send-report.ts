@@ -135,7 +135,17 @@ export function resultHints(result: DeliveryResult, provider: Provider, config: 
   const mixUp = looksLikeTlsModeMixUp(result, config);
   // The port/mode rows of the advice table hold for any server on the well-known ports.
   if (mixUp) hints.push(...sesAdvice(base));
-  if (mixUp || result.error?.code === ErrorCodes.TLS_FAILED) {
+  const certificate =
+    result.error?.code === ErrorCodes.TLS_FAILED && isCertificateProblem(result.error.message);
+  if (certificate) {
+    // Not the TLS mode: the server's certificate was not trusted (what `check` advises too).
+    hints.push(
+      /ALTNAME|does not match|Hostname\/IP/i.test(result.error?.message ?? '')
+        ? `connect with the name the certificate was issued for (not ${config.host})`
+        : 'the server certificate is not trusted: pass --ca FILE with the CA certificate that signed it',
+      `run \`${checkCommandLine(config)}\` to see the certificate`,
+    );
+  } else if (mixUp || result.error?.code === ErrorCodes.TLS_FAILED) {
     const what = mixUp
       ? `this looks like a TLS-mode mix-up (implicit TLS vs STARTTLS on port ${config.port})`
       : 'the TLS handshake failed';
