@@ -70,7 +70,7 @@ export function createPool<O extends PoolClientOptions>(options: PoolOptions<O>)
   // The pool ends idle connections itself (idleTimeoutMs above): the client's own idle QUIT is off,
   // or its 5 s default would close first. Checked now, so a bad option fails here, not in send().
   const forClient = { ...(withProfile as PoolClientOptions as ClientOptions), idleTimeoutMs: 0 };
-  resolveClientOptions(forClient);
+  resolveClientOptions(forClient, 'a pool or client option');
   return new DeliveryPool(settings, () => createClient(forClient));
 }
 

@@ -89,7 +89,8 @@ function credentialsFailure(cause: SmtpError): SmtpError {
     ...(cause.reply === undefined ? {} : { reply: cause.reply }),
     message:
       `Not sent: the server refused the pool's credentials (${cause.code}) and the pool has stopped ` +
-      'sending rather than repeat them; fix the credentials or the account, then call resume()',
+      'sending rather than repeat them; create a pool with the right credentials (or, once the ' +
+      "account's SES access is fixed, call resume())",
     cause,
   });
 }

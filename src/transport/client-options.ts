@@ -207,11 +207,17 @@ function checkBoolean(value: unknown, field: string): boolean | undefined {
   return checkOptional<boolean>(value, field, (v) => typeof v === 'boolean', 'must be a boolean');
 }
 
-/** Validates everything createClient is given; throws SmtpUsageError naming the field (never its value). */
-export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
+/**
+ * Validates everything createClient is given; throws SmtpUsageError naming the field (never its
+ * value). `known`: what an unknown key is said not to be (the pool passes its own wording).
+ */
+export function resolveClientOptions(
+  options: ClientOptions,
+  known = 'a client option',
+): ResolvedClientOptions {
   if (options === null || typeof options !== 'object') throw usage('options', 'must be an object');
   for (const key of Object.keys(options)) {
-    if (!KNOWN_KEYS.has(key)) throw usage(key, 'is not a client option');
+    if (!KNOWN_KEYS.has(key)) throw usage(key, `is not ${known}`);
   }
   const host = checkHost(options.host, 'host');
   const port = options.port ?? 587;

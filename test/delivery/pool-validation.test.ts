@@ -33,6 +33,11 @@ describe('client options with the default factory', () => {
     expect(error.field).toBe(field);
   });
 
+  it('an unknown key is named as not a pool or client option (a pool user may have meant either)', () => {
+    const error = usageOf(() => createPool({ host: '127.0.0.1', ...({ maxConnection: 2 } as object) }));
+    expect(error.message).toBe('maxConnection: is not a pool or client option');
+  });
+
   it('good options create a pool without connecting', async () => {
     const pool = createPool({ host: '127.0.0.1', port: 2525, clientName: 'client.example.test' });
     await pool.close();

@@ -45,7 +45,10 @@ export interface SesSimulatorOptions {
   /** Default 0 (any free port) on 127.0.0.1. */
   readonly starttlsPort?: number;
   readonly tlsPort?: number;
-  /** TLS material; default: a fresh test CA and server certificate from createTestCertificates(). */
+  /**
+   * TLS material; default: a fresh test CA and server certificate from createTestCertificates()
+   * (exported by 'smtp-machine/ses-simulator').
+   */
   readonly certificates?: { readonly ca: PemPair; readonly server: PemPair };
   /**
    * Called for each server-side error the simulator survives (a client closing before its TLS

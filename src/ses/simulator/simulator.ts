@@ -23,7 +23,12 @@ import { SesReplies } from './replies.js';
 import { closeServer, type ServerInternals, surviveErrors, trackConnections } from './server-hooks.js';
 import { type SimulatorState, serverOptions } from './server-options.js';
 
-export type { PemPair } from '../../testing/certificates.js';
+// The simulator's default TLS material, for callers that share one CA between simulators or tests.
+export {
+  createTestCertificates,
+  type PemPair,
+  type TestCertificates,
+} from '../../testing/certificates.js';
 export type { ForcedReply, SesSimulatorMessage } from './behaviour.js';
 export { SesSimulatorListenError, type SesSimulatorListener } from './listener.js';
 export type { SesSimulatorCredential, SesSimulatorOptions } from './options.js';
