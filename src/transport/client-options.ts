@@ -11,7 +11,7 @@ import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
 import { isAddressLiteral, isDomain } from '../protocol/address.js';
 import { encodeCommand } from '../protocol/command.js';
-import { regionFromHost } from '../ses/endpoints.js';
+import { regionFromHost, SES_PORTS } from '../ses/endpoints.js';
 import { checkCredentialText } from '../session/config.js';
 import { MECHANISMS, type Mechanism } from '../session/sasl.js';
 import { REDACTED, Secret } from '../session/secret.js';
@@ -208,6 +208,23 @@ function checkBoolean(value: unknown, field: string): boolean | undefined {
 }
 
 /**
+ * SES's ports each speak one TLS mode (465/2465 implicit, 25/587/2587 STARTTLS): the other mode on
+ * an SES endpoint can only wait for a greeting that never comes (and be retried for an hour) or fail
+ * its handshake, so it is refused here, saying which port to use.
+ */
+function checkSesPortSecurity(host: string, port: number, security: Security): void {
+  if (regionFromHost(host) === undefined || !(port in SES_PORTS)) return;
+  const speaks = SES_PORTS[port as keyof typeof SES_PORTS];
+  if ((security === 'implicit') === (speaks === 'implicit')) return;
+  throw usage(
+    'security',
+    speaks === 'implicit'
+      ? `SES port ${port} is implicit TLS: use security 'implicit', or port 587/2587 for STARTTLS`
+      : `SES port ${port} is STARTTLS: use security 'starttls', or port 465/2465 for implicit TLS`,
+  );
+}
+
+/**
  * Validates everything createClient is given; throws SmtpUsageError naming the field (never its
  * value). `known`: what an unknown key is said not to be (the pool passes its own wording).
  */
@@ -225,6 +242,7 @@ export function resolveClientOptions(
   const security = options.security ?? (IMPLICIT_TLS_PORTS.has(port) ? 'implicit' : 'starttls');
   if (!SECURITIES.has(security))
     throw usage('security', 'must be implicit, starttls, starttls-opportunistic or none');
+  checkSesPortSecurity(host, port, security as Security);
   validateTlsSettings(options.tls);
   const clientName = checkOptional<string>(
     options.clientName,

@@ -49,3 +49,38 @@ describe('reply profile', () => {
     ).toBe(GENERIC_PROFILE);
   });
 });
+
+describe("SES's ports each speak one TLS mode", () => {
+  const SES = 'email-smtp.eu-west-1.amazonaws.com';
+
+  it.each([
+    [465, 'starttls'],
+    [2465, 'starttls-opportunistic'],
+    [465, 'none'],
+    [587, 'implicit'],
+    [25, 'implicit'],
+    [2587, 'implicit'],
+  ] as const)(
+    'port %i with security %s is refused before anything connects, naming the right port',
+    (port, security) => {
+      expect(() => resolveClientOptions({ host: SES, port, security })).toThrow(
+        expect.objectContaining({ code: 'SMTP_INVALID_ARGUMENT', field: 'security' }),
+      );
+    },
+  );
+
+  it('the matching modes, other ports and other hosts are left alone', () => {
+    for (const [port, security] of [
+      [465, 'implicit'],
+      [2465, 'implicit'],
+      [587, 'starttls'],
+      [2587, 'starttls-opportunistic'],
+      [8025, 'implicit'],
+    ] as const) {
+      expect(resolveClientOptions({ host: SES, port, security }).security).toBe(security);
+    }
+    expect(
+      resolveClientOptions({ host: 'smtp.example.test', port: 465, security: 'starttls' }).security,
+    ).toBe('starttls');
+  });
+});
