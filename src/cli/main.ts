@@ -67,7 +67,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const command = COMMANDS.find((c) => c.name === name);
   const json = rest.includes('--json');
   if (command === undefined) {
-    new Output(io, json).failure(new CliError(ExitCodes.USAGE, 'unknown command'), [
+    new Output(io, json).failure(new CliError(ExitCodes.USAGE, `unknown command ${JSON.stringify(name)}`), [
       `commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
     ]);
     return ExitCodes.USAGE;

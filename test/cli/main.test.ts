@@ -21,7 +21,7 @@ describe('smtp-machine (top level)', () => {
   test('unknown command and unknown option exit 64', async () => {
     const unknown = await runCli(['frobnicate']);
     expect(unknown.code).toBe(64);
-    expect(unknown.stderr).toContain('unknown command');
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
     const option = await runCli(['check', '127.0.0.1:1', '--bogus']);
     expect(option.code).toBe(64);
     expect(option.stderr).toContain('unknown option --bogus');
