@@ -29,6 +29,8 @@ export interface WorkerResult {
   readonly wallMs: number;
   /** User + system CPU of this process during the timed part, in ms. */
   readonly cpuMs: number;
+  /** The kernel's part of cpuMs (system calls: the socket writes and reads, wake-ups). */
+  readonly systemCpuMs?: number;
   /** RSS when the timed part started (body already built), MB. */
   readonly baseRssMb: number;
   /** Peak RSS of the whole process (getrusage maxrss), MB. */
@@ -98,6 +100,7 @@ async function main(task: WorkerTask): Promise<WorkerResult> {
     messages: task.messages,
     wallMs,
     cpuMs: (used.user + used.system) / 1000,
+    systemCpuMs: used.system / 1000,
     baseRssMb: baseRss / MB,
     peakRssMb: (process.resourceUsage().maxRSS * 1024) / MB,
     ...(note === undefined ? {} : { note }),

@@ -69,7 +69,10 @@ async function main(): Promise<void> {
     `${client}, ${messages} × 1 KB, ${connections} connection(s) to ${sink.name}; profiles in ${dir}`,
   );
   console.log(
-    `timed part: ${result.wallMs.toFixed(0)} ms wall (profiler on), ${(result.cpuMs / messages).toFixed(3)} ms CPU/msg`,
+    `timed part: ${result.wallMs.toFixed(0)} ms wall (profiler on), ${(result.cpuMs / messages).toFixed(3)} ms CPU/msg` +
+      (result.systemCpuMs === undefined
+        ? ''
+        : ` (${(result.systemCpuMs / messages).toFixed(3)} in the kernel)`),
   );
   console.log(`counters: ${JSON.stringify(perMessage(result.counters, messages))} per message`);
   printCpu(cpu, messages);
@@ -86,7 +89,13 @@ async function main(): Promise<void> {
 function printCpu(cpu: ReturnType<typeof analyseCpu>, messages: number): void {
   const busy = cpu.totalUs - (cpu.layers.get('(idle)') ?? 0);
   const pct = (us: number): string => `${((100 * us) / busy).toFixed(1)}%`.padStart(6);
-  console.log(`\nCPU self time by layer (share of non-idle samples; builtins charged to their caller):`);
+  // The profiler's samples are wall time: a socket write (writeBuffer) holds every sample taken while
+  // this thread waited in the kernel, including while the server it woke ran on the same core. That
+  // share is not this process's CPU (compare the kernel CPU above); the other layers' are.
+  console.log(
+    `\nself time by layer (share of non-idle samples, wall time; builtins charged to their caller; ` +
+      `writeBuffer includes waits in the kernel):`,
+  );
   for (const [layer, us] of top(cpu.layers, 20)) {
     if (layer !== '(idle)')
       console.log(`  ${pct(us)}  ${(us / messages).toFixed(1).padStart(6)} µs/msg  ${layer}`);
