@@ -13,6 +13,7 @@ import type { Reply } from '../protocol/reply-types.js';
 import { checkSesRecipientCount } from '../ses/recipients.js';
 import { createClient } from '../transport/client.js';
 import { type ClientOptions, resolveClientOptions } from '../transport/client-options.js';
+import { whileHeld } from '../transport/message-source.js';
 import { type Attempt, summarizeError } from './attempt-history.js';
 import { ConnectionSlots, type Slot } from './connection-slot.js';
 import { breaksConnection, failureAction, internalError, toSmtpError } from './failure-action.js';
@@ -131,6 +132,11 @@ class DeliveryPool implements Pool {
   }
 
   send(request: PoolSendRequest): Promise<PoolSendResult> {
+    // Held across attempts and back-offs: a stream that errors before it is read must not end the process.
+    return whileHeld((request as { message?: unknown } | null)?.message, () => this.#send(request));
+  }
+
+  #send(request: PoolSendRequest): Promise<PoolSendResult> {
     let job: SendJob;
     try {
       // SES refuses more than 50 RCPTs only after the whole body went up (554): say so now.

@@ -14,6 +14,7 @@ import { describeClientOptions, resolveClientOptions } from './client-options.js
 import { abortError } from './connect.js';
 import { Connection, type ConnectionParams } from './connection.js';
 import { connectionParams } from './connection-params.js';
+import { whileHeld } from './message-source.js';
 import { asSmtpError, clientClosed, type Job, SendQueue } from './send-queue.js';
 import { prepareRequest, type SendOptions } from './send-request.js';
 
@@ -64,6 +65,11 @@ class Client implements SmtpClient {
   }
 
   send(options: SendOptions): Promise<SendResult> {
+    // A stream the send holds before reading it must not end the process if it errors meanwhile.
+    return whileHeld((options as { message?: unknown } | null)?.message, () => this.#send(options));
+  }
+
+  #send(options: SendOptions): Promise<SendResult> {
     if (this.#closing) return Promise.reject(clientClosed());
     let request: SendRequest;
     try {

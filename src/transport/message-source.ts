@@ -84,6 +84,36 @@ export function prepareMessage(message: unknown, encoderOptions: DataEncoderOpti
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * While a send holds a caller's stream it has not read yet (queued, connecting, in the envelope,
+ * waiting out a retry), an 'error' the stream emits has no listener, and Node turns that into an
+ * uncaught exception that ends the process (`fs.createReadStream` of a missing file fails on the
+ * next tick). This listens meanwhile: the error is kept by the stream (`errored`), and the body
+ * writer's read reports it as SMTP_MESSAGE_STREAM_FAILED. Returns the release, for when the send
+ * settles; undefined when `message` is not an event emitter.
+ */
+export function holdStreamErrors(message: unknown): (() => void) | undefined {
+  const emitter = message as { on?: unknown; off?: unknown } | null | undefined;
+  if (typeof emitter?.on !== 'function' || typeof emitter.off !== 'function') return undefined;
+  const { on, off } = emitter as {
+    on(event: 'error', listener: () => void): unknown;
+    off(event: 'error', listener: () => void): unknown;
+  };
+  const ignore = (): void => {};
+  on.call(emitter, 'error', ignore);
+  return () => {
+    off.call(emitter, 'error', ignore);
+  };
+}
+
+/** `sent`, holding the stream's errors (holdStreamErrors) until it settles. */
+export function whileHeld<T>(message: unknown, send: () => Promise<T>): Promise<T> {
+  const release = holdStreamErrors(message);
+  const sent = send();
+  if (release) sent.then(release, release);
+  return sent;
+}
+
 /** Scan only when nothing needs to change (no copy); otherwise the full encoder (normalise, stuff, or throw). */
 function encodeWhole(bytes: Uint8Array, options: DataEncoderOptions, borrowed: boolean): EncodedBody {
   const scannable = options.dotStuffing !== false && options.terminator !== false;
