@@ -63,11 +63,25 @@ function isRefused(error: SmtpError): boolean {
   return code === 'ECONNREFUSED' || code === 'ENOTFOUND';
 }
 
-/** The exit code of a run with several outcomes: any temporary failure wins (a retry may help), then rejection. */
+/**
+ * Which code a run with several outcomes exits with, whatever their order: a bug (70), then what
+ * must be fixed before anything can go (78: credentials, TLS), then a temporary failure (75: a retry
+ * may help, so it wins over the rest), then a rejection (69), then input that could not be used
+ * (66, 64: the other lines went).
+ */
+const PRECEDENCE: readonly ExitCode[] = [
+  ExitCodes.OK,
+  ExitCodes.USAGE,
+  ExitCodes.NO_INPUT,
+  ExitCodes.UNAVAILABLE,
+  ExitCodes.TEMP_FAIL,
+  ExitCodes.CONFIG,
+  ExitCodes.SOFTWARE,
+];
+
+/** The exit code of a run with several outcomes (PRECEDENCE). */
 export function combineExitCodes(codes: Iterable<ExitCode>): ExitCode {
   let worst: ExitCode = ExitCodes.OK;
-  const rank = (code: ExitCode): number =>
-    code === ExitCodes.OK ? 0 : code === ExitCodes.UNAVAILABLE ? 1 : code === ExitCodes.TEMP_FAIL ? 2 : 3;
-  for (const code of codes) if (rank(code) > rank(worst)) worst = code;
+  for (const code of codes) if (PRECEDENCE.indexOf(code) > PRECEDENCE.indexOf(worst)) worst = code;
   return worst;
 }

@@ -196,7 +196,8 @@ export async function messagesFromBatch(
     throw usageError(`--${extra} cannot be combined with --batch (each line holds its whole message)`);
   }
   const defaultFrom = flags.from;
-  const text = await readInput(path, '--batch');
+  // A UTF-8 byte order mark (Notepad, PowerShell's Out-File) is not part of the first line.
+  const text = (await readInput(path, '--batch')).replace(/^\uFEFF/, '');
   const messages: Outgoing[] = [];
   const invalid: InvalidLine[] = [];
   text.split(/\r?\n/).forEach((lineText, index) => {

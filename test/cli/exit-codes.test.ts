@@ -1,6 +1,6 @@
 /** The CLI's exit code for an error (sysexits(3)): what a script should do next. */
 import { describe, expect, it } from 'vitest';
-import { ExitCodes, exitCodeForError } from '../../src/cli/exit-codes.js';
+import { combineExitCodes, ExitCodes, exitCodeForError } from '../../src/cli/exit-codes.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { SmtpConnectionError, SmtpError, SmtpUsageError } from '../../src/errors/smtp-error.js';
 
@@ -82,5 +82,21 @@ describe('exitCodeForError', () => {
     ],
   ])('%s', (_name, error, code) => {
     expect(exitCodeForError(error)).toBe(code);
+  });
+});
+
+describe('combineExitCodes: one code for a run with several outcomes, whatever their order', () => {
+  const { OK, USAGE, NO_INPUT, UNAVAILABLE, TEMP_FAIL, CONFIG, SOFTWARE } = ExitCodes;
+  it.each([
+    [[USAGE, TEMP_FAIL], TEMP_FAIL], // an invalid line does not hide a failure a retry may fix
+    [[TEMP_FAIL, UNAVAILABLE], TEMP_FAIL],
+    [[UNAVAILABLE, USAGE], UNAVAILABLE],
+    [[USAGE, CONFIG], CONFIG], // refused credentials on every message is the news
+    [[CONFIG, SOFTWARE], SOFTWARE],
+    [[NO_INPUT, USAGE], NO_INPUT],
+    [[OK, OK], OK],
+  ] as const)('%j → %i (and reversed)', (codes, expected) => {
+    expect(combineExitCodes(codes)).toBe(expected);
+    expect(combineExitCodes([...codes].reverse())).toBe(expected);
   });
 });

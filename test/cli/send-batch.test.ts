@@ -196,3 +196,14 @@ describe('a batch line with a field the CLI does not know', () => {
     ]);
   });
 });
+
+describe('a batch file with a UTF-8 byte order mark and CRLF line ends', () => {
+  test('reads its first line like the others', async () => {
+    const file = join(dir, 'bom.jsonl');
+    const line = (n: number) => JSON.stringify({ from: 'a@example.com', to: `r${n}@example.org`, text: 'x' });
+    await writeFile(file, `\uFEFF${line(0)}\r\n${line(1)}\r\n`);
+    const { messages, invalid } = await messagesFromBatch(file, {});
+    expect(invalid).toEqual([]);
+    expect(messages.map((m) => m.to)).toEqual([['r0@example.org'], ['r1@example.org']]);
+  });
+});
