@@ -326,9 +326,7 @@ describe('smtp-machine send', () => {
       const result = JSON.parse(run.stdout) as { hints: string[] };
       expect(result.hints.join('\n')).not.toContain('mix-up');
       expect(result.hints.join('\n')).not.toContain('which mode the port speaks');
-      expect(result.hints).toContain(
-        'the server certificate is not trusted: pass --ca FILE with the CA certificate that signed it',
-      );
+      expect(result.hints.join('\n')).toContain('pass --ca FILE with the CA certificate that signed');
       expect(result.hints.join('\n')).toContain('smtp-machine check');
     });
   });

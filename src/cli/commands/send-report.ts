@@ -9,6 +9,7 @@ import { countByStatus } from '../delivery-run.js';
 import type { DeliveryTally, TallySnapshot } from '../delivery-tally.js';
 import { type ExitCode, ExitCodes } from '../exit-codes.js';
 import type { Output } from '../output.js';
+import { certificateAdvice } from './tls-mode.js';
 
 /** The retry and connection counts are the tally's (free reconnects included); the rest is per message. */
 export interface SendSummary
@@ -140,9 +141,7 @@ export function resultHints(result: DeliveryResult, provider: Provider, config: 
   if (certificate) {
     // Not the TLS mode: the server's certificate was not trusted (what `check` advises too).
     hints.push(
-      /ALTNAME|does not match|Hostname\/IP/i.test(result.error?.message ?? '')
-        ? `connect with the name the certificate was issued for (not ${config.host})`
-        : 'the server certificate is not trusted: pass --ca FILE with the CA certificate that signed it',
+      certificateAdvice(result.error?.message ?? '', config.host),
       `run \`${checkCommandLine(config)}\` to see the certificate`,
     );
   } else if (mixUp || result.error?.code === ErrorCodes.TLS_FAILED) {

@@ -12,6 +12,20 @@ import { type CheckContext, fail, SES_PORTS_NOTE, type StepReport } from './chec
 const PLAINTEXT_REPLY_AS_TLS =
   /wrong version number|packet length too long|http request|unknown protocol|record layer/i;
 
+/**
+ * What to do about a certificate the handshake refused, from the error code (Node's, or one quoted
+ * in an SmtpError's message): only an untrusted issuer is fixed by --ca.
+ */
+export function certificateAdvice(codeOrText: string, host: string): string {
+  if (/ALTNAME/.test(codeOrText)) return `connect with the name the certificate was issued for (not ${host})`;
+  if (/CERT_HAS_EXPIRED|CERT_NOT_YET_VALID/.test(codeOrText)) {
+    return "the server certificate has expired or is not yet valid (check this machine's clock): a CA file cannot fix that, the server's operator must renew it";
+  }
+  if (/CERT_REVOKED/.test(codeOrText))
+    return "the server certificate was revoked: the server's operator must replace it";
+  return 'pass --ca FILE with the CA certificate that signed the server certificate (`smtp-machine simulate` prints its CA file)';
+}
+
 export function isCertificateError(error: unknown): boolean {
   return /CERT|SIGNATURE|ISSUER|SELF_SIGNED|ALTNAME/.test(errorCodeOf(error) ?? '');
 }

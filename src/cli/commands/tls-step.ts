@@ -10,7 +10,7 @@ import { errorCodeOf } from '../error-text.js';
 import { ExitCodes } from '../exit-codes.js';
 import { ProbeTimeout, startTls } from '../smtp-probe.js';
 import { add, advise, type CheckContext, elapsed, fail, type StepReport } from './check-context.js';
-import { isCertificateError, isPlaintextPort, plaintextPortReport } from './tls-mode.js';
+import { certificateAdvice, isCertificateError, isPlaintextPort, plaintextPortReport } from './tls-mode.js';
 
 /** TLS from the first byte; returns the secure socket (undefined: stop). */
 export async function implicitTlsStep(
@@ -49,11 +49,7 @@ export function tlsFailureReport(ctx: CheckContext, step: string, error: unknown
   const { host } = ctx.config;
   const advice = advise(ctx, { code: ErrorCodes.TLS_FAILED, phase: 'tls' });
   if (isCertificateError(error)) {
-    advice.unshift(
-      errorCodeOf(error) === 'ERR_TLS_CERT_ALTNAME_INVALID'
-        ? `connect with the name the certificate was issued for (not ${host})`
-        : 'pass --ca FILE with the CA certificate that signed the server certificate (`smtp-machine simulate` prints its CA file)',
-    );
+    advice.unshift(certificateAdvice(errorCodeOf(error) ?? '', host));
   }
   return fail(step, describeTlsFailure(error, host), ExitCodes.CONFIG, [...new Set(advice)], ms);
 }
