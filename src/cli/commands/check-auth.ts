@@ -42,7 +42,18 @@ export async function authStep(
   if (credentials === undefined) {
     return add(ctx, skip('auth', 'no credentials (set SMTP_USER and SMTP_PASS to test them)'));
   }
-  if (!encrypted) return add(ctx, skip('auth', 'not sending credentials over a plaintext connection'));
+  if (!encrypted) {
+    // send would refuse the same (SMTP_AUTH_WITHOUT_TLS, 78): the check must not pass.
+    return add(
+      ctx,
+      fail(
+        'auth',
+        'credentials are set but the connection is not encrypted: send refuses AUTH without TLS',
+        ExitCodes.CONFIG,
+        ['use --security starttls on a port that offers STARTTLS, or --security implicit (465/2465)'],
+      ),
+    );
+  }
   const start = performance.now();
   const result = await authenticate(conversation, caps, credentials, ctx.config.timeoutMs);
   return add(ctx, authReport(ctx, scrubbed(result, credentialForms(credentials)), elapsed(start)));

@@ -3,7 +3,7 @@
  * §4.1.1.1, §4.3.1), STARTTLS and the upgrade (RFC 3207), QUIT. Each records its report.
  */
 import { ErrorCodes } from '../../errors/codes.js';
-import { type Capabilities, parseEhloReply } from '../../protocol/capabilities.js';
+import { type Capabilities, NO_CAPABILITIES, parseEhloReply } from '../../protocol/capabilities.js';
 import { replyText } from '../../protocol/reply-parser.js';
 import type { Reply } from '../../protocol/reply-types.js';
 import { defaultClientName } from '../../transport/client-options.js';
@@ -51,6 +51,14 @@ function noGreetingReport(ctx: CheckContext, error: unknown, ms: number): StepRe
   return fail('greeting', summary, ExitCodes.TEMP_FAIL, advice, ms);
 }
 
+/**
+ * Where send would fall back to HELO after a refused EHLO (machine-guards heloAllowed): no
+ * credentials and no STARTTLS required, and not after TLS was negotiated by STARTTLS.
+ */
+function heloAllowed(ctx: CheckContext, step: string): boolean {
+  return step === 'ehlo' && ctx.config.credentials === undefined && ctx.config.security !== 'starttls';
+}
+
 /** EHLO; returns the capabilities offered (undefined: stop). `step` is 'ehlo' or 'ehlo-tls'. */
 export async function ehloStep(
   ctx: CheckContext,
@@ -59,11 +67,19 @@ export async function ehloStep(
 ): Promise<Capabilities | undefined> {
   const start = performance.now();
   try {
-    const reply = await conversation.command(
-      // The same default as `send` (the transport's), so both present the same name.
-      { verb: 'EHLO', domain: ctx.config.clientName ?? defaultClientName(conversation.socket.localAddress) },
-      ctx.config.timeoutMs,
-    );
+    // The same default as `send` (the transport's), so both present the same name.
+    const domain = ctx.config.clientName ?? defaultClientName(conversation.socket.localAddress);
+    const reply = await conversation.command({ verb: 'EHLO', domain }, ctx.config.timeoutMs);
+    if (reply.code >= 500 && heloAllowed(ctx, step)) {
+      // send falls back to HELO here (RFC 5321 §3.2; the session's heloAllowed): so does the check.
+      const helo = await conversation.command({ verb: 'HELO', domain }, ctx.config.timeoutMs);
+      if (helo.code === 250) {
+        add(ctx, warn(step, `EHLO refused (${reply.code}); HELO accepted: no extensions`, elapsed(start)));
+        return NO_CAPABILITIES;
+      }
+      add(ctx, replyFailure(ctx, step, helo, 'ehlo', elapsed(start)));
+      return undefined;
+    }
     if (reply.code !== 250) {
       add(ctx, replyFailure(ctx, step, reply, 'ehlo', elapsed(start)));
       return undefined;
