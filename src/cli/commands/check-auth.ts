@@ -3,6 +3,7 @@
  * LOGIN. The credentials go only to the socket; results and errors never contain them, not even
  * where the server echoes them back (a 535 naming the SES user, threats.md §5).
  */
+import { createHmac } from 'node:crypto';
 import type { Capabilities } from '../../protocol/capabilities.js';
 import { replyText } from '../../protocol/reply-parser.js';
 import type { Reply } from '../../protocol/reply-types.js';
@@ -102,6 +103,15 @@ export async function authenticate(
       if (reply.code !== 334) return refused(reply);
       reply = await conversation.command({ verb: 'AUTH_RESPONSE', data: b64(pass) }, timeoutMs);
       return reply.code === 235 ? { ok: true, mechanism: 'LOGIN' } : refused(reply);
+    }
+    if (caps.auth.includes('CRAM-MD5')) {
+      // RFC 2195: the reply to the server's base64 challenge is "user hex(HMAC-MD5(pass, challenge))".
+      let reply = await conversation.command({ verb: 'AUTH', mechanism: 'CRAM-MD5' }, timeoutMs);
+      if (reply.code !== 334) return refused(reply);
+      const challenge = Buffer.from(reply.lines[0] ?? '', 'base64');
+      const digest = createHmac('md5', pass).update(challenge).digest('hex');
+      reply = await conversation.command({ verb: 'AUTH_RESPONSE', data: b64(`${user} ${digest}`) }, timeoutMs);
+      return reply.code === 235 ? { ok: true, mechanism: 'CRAM-MD5' } : refused(reply);
     }
   } catch (error) {
     return { ok: false, problem: `AUTH failed: ${messageOf(error)}`, broken: true };
