@@ -110,7 +110,10 @@ export async function authenticate(
       if (reply.code !== 334) return refused(reply);
       const challenge = Buffer.from(reply.lines[0] ?? '', 'base64');
       const digest = createHmac('md5', pass).update(challenge).digest('hex');
-      reply = await conversation.command({ verb: 'AUTH_RESPONSE', data: b64(`${user} ${digest}`) }, timeoutMs);
+      reply = await conversation.command(
+        { verb: 'AUTH_RESPONSE', data: b64(`${user} ${digest}`) },
+        timeoutMs,
+      );
       return reply.code === 235 ? { ok: true, mechanism: 'CRAM-MD5' } : refused(reply);
     }
   } catch (error) {

@@ -27,9 +27,24 @@ export async function implicitTlsStep(
     const ms = elapsed(start);
     if (await isPlaintextPort(ctx, error, address)) add(ctx, plaintextPortReport(ctx, ms));
     else if (error instanceof ProbeTimeout) add(ctx, fail('tls', error.message, ExitCodes.TEMP_FAIL, [], ms));
-    else add(ctx, tlsFailureReport(ctx, 'tls', error, ms));
+    else if (closedDuringHandshake(error)) {
+      // As send reports it (SMTP_CONNECTION_CLOSED, 75): an overloaded server or a connection cap, not a TLS mode.
+      add(
+        ctx,
+        fail('tls', 'the server closed the connection during the TLS handshake', ExitCodes.TEMP_FAIL, [], ms),
+      );
+    } else add(ctx, tlsFailureReport(ctx, 'tls', error, ms));
     return undefined;
   }
+}
+
+/** A reset or close before the handshake finished (no certificate or protocol problem was seen). */
+function closedDuringHandshake(error: unknown): boolean {
+  const code = errorCodeOf(error) ?? '';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return true;
+  return /socket disconnected before secure TLS connection|socket hang up|closed before/i.test(
+    error instanceof Error ? error.message : '',
+  );
 }
 
 export function tlsSummary(socket: tls.TLSSocket): { summary: string; details: string[] } {
