@@ -2,7 +2,12 @@
  * Connection flags shared by `send` and `check` (--host/--port/--security/--ca/--region/
  * --client-name/--timeout) and credentials from SMTP_USER/SMTP_PASS or stdin, never from flags.
  */
-import { readFile } from 'node:fs/promises';
+import { open as openCallback } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import * as net from 'node:net';
+import { promisify } from 'node:util';
+import { ErrorCodes } from '../errors/codes.js';
+import { SmtpUsageError } from '../errors/smtp-error.js';
 import { defaultSecurityForPort, isSesRegionSyntax, regionFromHost, sesSmtpHost } from '../ses/endpoints.js';
 import type { Security } from '../session/types.js';
 import { CliError, oneOf, parseInteger, parsePositive, usageError } from './args.js';
@@ -76,7 +81,7 @@ export async function resolveConnection(
     security,
     region: region ?? regionFromHost(host),
     caFile,
-    caPem: caFile === undefined ? undefined : await readInput(caFile, '--ca'),
+    caPem: caFile === undefined ? undefined : await readInput(caFile, '--ca', { signal: io.signal }),
     clientName: values['client-name'] as string | undefined,
     timeoutMs,
     credentials: await readCredentials(io, values['pass-stdin'] === true),
@@ -133,21 +138,97 @@ async function readCredentials(io: CliIo, passStdin: boolean): Promise<Connectio
   return { user, pass };
 }
 
-/** Reads a file named by a flag; a missing or unreadable file is exit 66 (EX_NOINPUT). */
-export async function readInput(path: string, flag: string): Promise<string> {
+const openFd = promisify(openCallback);
+
+export interface InputLimits {
+  /** SIGINT/SIGTERM: ends the read (a FIFO whose writer stays open would hold the command forever). */
+  readonly signal?: AbortSignal;
+  /** A regular file larger than this is refused before it is read: its message could not be sent. */
+  readonly maxBytes?: number;
+}
+
+/**
+ * Reads a file named by a flag. A missing or unreadable file is exit 66 (EX_NOINPUT); one over
+ * `maxBytes` is SMTP_MESSAGE_TOO_LARGE (69), a regular file without reading it; an interrupted read
+ * is 75.
+ */
+async function readLimited(path: string, flag: string, limits: InputLimits): Promise<Buffer> {
+  const { signal, maxBytes } = limits;
   try {
-    return await readFile(path, 'utf8');
+    const info = await stat(path);
+    if (info.isFile() && maxBytes !== undefined && info.size > maxBytes) throw tooLarge(flag, maxBytes);
+    if (info.isFIFO() || info.isSocket()) return await readPipe(path, flag, limits);
+    const reading = readFile(path, signal === undefined ? {} : { signal });
+    return await (signal === undefined ? reading : untilAborted(reading, signal));
   } catch (error) {
+    if (error instanceof SmtpUsageError) throw error;
+    if (signal?.aborted) {
+      throw new CliError(ExitCodes.TEMP_FAIL, `interrupted while reading the file given to ${flag}`);
+    }
     const code = (error as { code?: string }).code ?? 'unreadable';
     throw new CliError(ExitCodes.NO_INPUT, `cannot read the file given to ${flag} (${code})`);
   }
 }
 
-export async function readInputBytes(path: string, flag: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? 'unreadable';
-    throw new CliError(ExitCodes.NO_INPUT, `cannot read the file given to ${flag} (${code})`);
-  }
+function tooLarge(flag: string, maxBytes: number): SmtpUsageError {
+  return new SmtpUsageError({
+    code: ErrorCodes.MESSAGE_TOO_LARGE,
+    field: flag,
+    message: `${flag}: the file is larger than the limit of ${maxBytes} octets (--max-size); not sent`,
+  });
+}
+
+/**
+ * A FIFO (mkfifo, a shell's process substitution): opened as reading one always is (waiting for a
+ * writer), then read through the event loop. A read blocked in the thread pool could be neither
+ * interrupted nor left behind: Node waits for it when the process exits.
+ */
+async function readPipe(path: string, flag: string, { signal, maxBytes }: InputLimits): Promise<Buffer> {
+  const fd = await openFd(path, 'r');
+  const pipe = new net.Socket({ fd, readable: true, writable: false });
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let octets = 0;
+    const finish = (error: unknown, data?: Buffer): void => {
+      signal?.removeEventListener('abort', onAbort);
+      pipe.destroy();
+      if (data === undefined) reject(error);
+      else resolve(data);
+    };
+    const onAbort = (): void => finish(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    pipe.on('data', (chunk: Buffer) => {
+      octets += chunk.length;
+      if (maxBytes !== undefined && octets > maxBytes) finish(tooLarge(flag, maxBytes));
+      else chunks.push(chunk);
+    });
+    pipe.once('end', () => finish(undefined, Buffer.concat(chunks)));
+    pipe.once('error', (error) => finish(error));
+  });
+}
+
+/**
+ * `promise`, or a rejection as soon as `signal` aborts (readFile sees its own signal only between
+ * reads).
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+export async function readInput(path: string, flag: string, limits: InputLimits = {}): Promise<string> {
+  return (await readLimited(path, flag, limits)).toString('utf8');
+}
+
+export async function readInputBytes(
+  path: string,
+  flag: string,
+  limits: InputLimits = {},
+): Promise<Uint8Array> {
+  return new Uint8Array(await readLimited(path, flag, limits));
 }

@@ -94,7 +94,14 @@ function isEntryPoint(): boolean {
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    if (controller.signal.aborted) {
+      // A second signal ends the process now, by the signal's own default action: process.exit()
+      // would wait for a thread-pool call that may never return (opening a FIFO nobody writes).
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.kill(process.pid, signal);
+      return;
+    }
     controller.abort(new Error(`received ${signal}`));
   };
   process.on('SIGINT', onSignal);

@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { isSmtpError } from '../errors/smtp-error.js';
 import { type Attachment, type ComposeOptions, composeMessage } from '../message/compose.js';
 import { usageError } from './args.js';
-import { readInput, readInputBytes } from './connection.js';
+import { type InputLimits, readInput, readInputBytes } from './connection.js';
 import type { Outgoing } from './deliverer.js';
 import { messageOf } from './error-text.js';
 
@@ -65,28 +65,38 @@ function parseHeaders(lines: readonly string[] | undefined): Record<string, stri
   return headers;
 }
 
-async function attachments(paths: readonly string[] | undefined): Promise<Attachment[] | undefined> {
+async function attachments(
+  paths: readonly string[] | undefined,
+  limits: InputLimits,
+): Promise<Attachment[] | undefined> {
   if (paths === undefined || paths.length === 0) return undefined;
   return Promise.all(
     paths.map(async (path) => ({
       filename: basename(path),
-      content: await readInputBytes(path, '--attach'),
+      content: await readInputBytes(path, '--attach', limits),
     })),
   );
 }
 
-/** One message from --from/--to/--subject/--text/... flags. */
-export async function messageFromFlags(flags: MessageFlags): Promise<Outgoing> {
+/**
+ * One message from --from/--to/--subject/--text/... flags. `limits`: files are read under the
+ * command's signal, and one larger than the message limit is refused unread.
+ */
+export async function messageFromFlags(flags: MessageFlags, limits: InputLimits = {}): Promise<Outgoing> {
   if (flags.from === undefined) throw usageError('--from is required');
   if (flags.text !== undefined && flags['text-file'] !== undefined)
     throw usageError('give --text or --text-file, not both');
   if (flags.html !== undefined && flags['html-file'] !== undefined)
     throw usageError('give --html or --html-file, not both');
   const text =
-    flags['text-file'] === undefined ? flags.text : await readInput(flags['text-file'], '--text-file');
+    flags['text-file'] === undefined
+      ? flags.text
+      : await readInput(flags['text-file'], '--text-file', limits);
   const html =
-    flags['html-file'] === undefined ? flags.html : await readInput(flags['html-file'], '--html-file');
-  const files = await attachments(flags.attach);
+    flags['html-file'] === undefined
+      ? flags.html
+      : await readInput(flags['html-file'], '--html-file', limits);
+  const files = await attachments(flags.attach, limits);
   const headers = parseHeaders(flags.header);
   const composed = compose(
     {
@@ -106,14 +116,18 @@ export async function messageFromFlags(flags: MessageFlags): Promise<Outgoing> {
 }
 
 /** A raw RFC 5322 message from a file, sent as is; the envelope comes from --from and --to. */
-export async function messageFromEml(path: string, flags: MessageFlags): Promise<Outgoing> {
+export async function messageFromEml(
+  path: string,
+  flags: MessageFlags,
+  limits: InputLimits = {},
+): Promise<Outgoing> {
   if (flags.from === undefined || flags.to === undefined || flags.to.length === 0) {
     throw usageError('--eml needs --from and --to for the envelope (MAIL FROM / RCPT TO)');
   }
   const extra = COMPOSING_FLAGS.find((flag) => flags[flag] !== undefined);
   if (extra !== undefined)
     throw usageError(`--${extra} cannot be combined with --eml (the file is sent as is)`);
-  const raw = await readInputBytes(path, '--eml');
+  const raw = await readInputBytes(path, '--eml', limits);
   const binary = flags.binary === true ? { binary: true } : {};
   return { id: 1, from: bareAddress(flags.from), to: flags.to.map(bareAddress), raw, ...binary };
 }
@@ -190,6 +204,7 @@ function batchLine(text: string, line: number, defaultFrom: string | undefined):
 export async function messagesFromBatch(
   path: string,
   flags: MessageFlags,
+  signal?: AbortSignal,
 ): Promise<{ messages: Outgoing[]; invalid: InvalidLine[] }> {
   const extra = (['to', ...COMPOSING_FLAGS] as const).find((flag) => flags[flag] !== undefined);
   if (extra !== undefined) {
@@ -197,7 +212,10 @@ export async function messagesFromBatch(
   }
   const defaultFrom = flags.from;
   // A UTF-8 byte order mark (Notepad, PowerShell's Out-File) is not part of the first line.
-  const text = (await readInput(path, '--batch')).replace(/^\uFEFF/, '');
+  const text = (await readInput(path, '--batch', signal === undefined ? {} : { signal })).replace(
+    /^\uFEFF/,
+    '',
+  );
   const messages: Outgoing[] = [];
   const invalid: InvalidLine[] = [];
   text.split(/\r?\n/).forEach((lineText, index) => {

@@ -109,20 +109,30 @@ type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
 
 async function messages(
   values: Values,
+  signal: AbortSignal,
 ): Promise<{ list: Outgoing[]; invalid: { id: number; problem: string }[] }> {
+  const limits = { signal, maxBytes: maxSizeOf(values) };
   const sources = [values.eml, values.batch].filter((v) => v !== undefined);
   if (sources.length > 1) throw usageError('give --eml or --batch, not both');
   if (values.binary === true && values.eml === undefined) throw usageError('--binary needs --eml FILE');
   if (values.batch !== undefined) {
-    const { messages: list, invalid } = await messagesFromBatch(values.batch, values);
+    const { messages: list, invalid } = await messagesFromBatch(values.batch, values, signal);
     if (list.length === 0 && invalid.length === 0) throw usageError('the --batch file has no messages');
     return { list, invalid };
   }
-  if (values.eml !== undefined) return { list: [await messageFromEml(values.eml, values)], invalid: [] };
+  if (values.eml !== undefined)
+    return { list: [await messageFromEml(values.eml, values, limits)], invalid: [] };
   if (values.to === undefined && values.cc === undefined && values.bcc === undefined) {
     throw usageError('at least one --to (or --cc/--bcc) is required');
   }
-  return { list: [await messageFromFlags(values)], invalid: [] };
+  return { list: [await messageFromFlags(values, limits)], invalid: [] };
+}
+
+/** --max-size: the message limit (SES's 10 MB by default). */
+function maxSizeOf(values: Values): number {
+  return values['max-size'] === undefined
+    ? 10_485_760
+    : parseInteger(values['max-size'], '--max-size', 1, 2 ** 40);
 }
 
 function parseDelays(text: string): number[] {
@@ -139,7 +149,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const output = new Output(io, values.json === true);
   const config = await resolveConnection(values, io);
   const { provider, options } = deliveryOptions(values, config, output, io.signal);
-  const { list, invalid } = await messages(values);
+  const { list, invalid } = await messages(values, io.signal);
   const batch = values.batch !== undefined;
   const bar = new ProgressBar(io.stderr, list.length, batch ? progressMode(values.progress) : 'never');
   for (const line of invalid)
@@ -169,10 +179,7 @@ function deliveryOptions(
       ? undefined
       : oneOf<Provider>(values.provider, '--provider', ['ses', 'generic']),
   );
-  const maxSize =
-    values['max-size'] === undefined
-      ? 10_485_760
-      : parseInteger(values['max-size'], '--max-size', 1, 2 ** 40);
+  const maxSize = maxSizeOf(values);
   const deadlineMs =
     values.deadline === undefined ? undefined : parsePositive(values.deadline, '--deadline') * 1000;
   const connections =

@@ -1,0 +1,119 @@
+/**
+ * Files named by send's flags: one larger than --max-size is refused unread as too large (69), and
+ * one SIGTERM ends a read that would never finish (a FIFO whose writer stays open) with 75.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { startScriptedServer } from '../support/scripted-server.js';
+import { MAIN, runCli } from './cli-harness.js';
+
+describe('send: --eml input', () => {
+  test('an --eml file larger than --max-size is refused as too large (69), not "cannot read the file" (66)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-eml-'));
+    const file = join(dir, 'huge.eml');
+    const handle = await open(file, 'w');
+    await handle.truncate(3 * 1024 ** 3); // sparse: 3 GiB, no disk used
+    await handle.close();
+    try {
+      const run = await runCli([
+        'send',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '1',
+        '--security',
+        'none',
+        '--eml',
+        file,
+        '--from',
+        'a@example.com',
+        '--to',
+        'b@example.org',
+        '--json',
+      ]);
+      expect(run.code).toBe(69);
+      expect(run.stdout).toContain('SMTP_MESSAGE_TOO_LARGE');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('SIGTERM while --eml (or --batch) is read from a FIFO whose writer stays open: the process ends (one signal)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-eml-'));
+    const fifo = join(dir, 'msg.eml');
+    execFileSync('mkfifo', [fifo]);
+    // A writer that keeps the FIFO open and writes nothing (a producer still working).
+    const writer = spawn('sh', ['-c', `exec 3>"${fifo}"; sleep 30`], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        MAIN,
+        'send',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '1',
+        '--security',
+        'none',
+        '--eml',
+        fifo,
+        '--from',
+        'a@example.com',
+        '--to',
+        'b@example.org',
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      child.kill('SIGTERM');
+      const code = await Promise.race([
+        new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c))),
+        new Promise<string>((resolve) => setTimeout(() => resolve('still running 5 s after SIGTERM'), 5000)),
+      ]);
+      expect(code).toBe(75);
+    } finally {
+      child.kill('SIGKILL');
+      writer.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 20_000);
+
+  test('an --eml FIFO (process substitution) is read through to its end and sent unchanged', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-eml-'));
+    const fifo = join(dir, 'msg.eml');
+    execFileSync('mkfifo', [fifo]);
+    const raw = 'Subject: from a pipe\r\n\r\nhello\r\n';
+    const writer = spawn('sh', ['-c', `printf '%s' "$0" > "${fifo}"`, raw], { stdio: 'ignore' });
+    const server = await startScriptedServer();
+    try {
+      const run = await runCli([
+        'send',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(server.port),
+        '--security',
+        'none',
+        '--eml',
+        fifo,
+        '--from',
+        'a@example.com',
+        '--to',
+        'b@example.org',
+        '--no-retry',
+      ]);
+      expect(run.code).toBe(0);
+      expect(server.transactions[0]?.content.toString('latin1')).toBe(raw);
+    } finally {
+      writer.kill('SIGKILL');
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
