@@ -273,7 +273,8 @@ function header(name: string, value: string): string {
 /**
  * Folds a header line at white space so that lines stay near 78 characters (RFC 5322 §2.2.3), or 76
  * when it holds an encoded-word (RFC 2047 §2). It breaks only at a space that follows a non-space,
- * so no line is white space alone (RFC 5322 §4.2 obsolete syntax); a run of spaces stays whole.
+ * and never after the last word, so no line is white space alone (RFC 5322 §4.2 obsolete syntax); a
+ * run of spaces stays whole.
  */
 function fold(line: string): string {
   const width = line.includes('=?') ? FOLD_ENCODED_AT : FOLD_AT;
@@ -297,9 +298,14 @@ function fold(line: string): string {
   return out.join('\r\n');
 }
 
-/** The last space at or before `width` that follows a non-space (else the first one after it). */
+/**
+ * The last space at or before `width` that follows a non-space (else the first one after it), and
+ * that comes before the line's last word: white space that ends the value stays on its last line.
+ */
 function foldPoint(line: string, width: number): number | undefined {
-  const breaks = (at: number) => line[at] === ' ' && at > 0 && line[at - 1] !== ' ' && line[at - 1] !== '\t';
+  const lastText = line.search(/[^ \t]*[^ \t][ \t]*$/);
+  const breaks = (at: number) =>
+    line[at] === ' ' && at > 0 && at < lastText && line[at - 1] !== ' ' && line[at - 1] !== '\t';
   for (let at = Math.min(width, line.length - 1); at > 0; at--) if (breaks(at)) return at;
   for (let at = width + 1; at < line.length; at++) if (breaks(at)) return at;
   return undefined;
