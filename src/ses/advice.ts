@@ -45,8 +45,10 @@ const SECRET_KEY_SHAPE = /^[A-Za-z0-9+/]{40}$/;
 const V4_PASSWORD_SHAPE = /^B[A-Za-z0-9+/]{43}$/;
 const V2_PASSWORD_SHAPE = /^A[A-Za-z0-9+/]{43}$/;
 
+// "535 Account not subscribed to SES" is its own row of SES's table: the account, not the password.
 const authRefused = (input: SesAdviceInput): boolean =>
-  input.reply?.code === 535 || (input.reply === undefined && input.code === ErrorCodes.AUTH_FAILED);
+  (input.reply?.code === 535 && !/not subscribed/i.test(input.reply.lines.join(' '))) ||
+  (input.reply === undefined && input.code === ErrorCodes.AUTH_FAILED);
 const connectFailed = (input: SesAdviceInput): boolean =>
   (input.code === ErrorCodes.TIMEOUT || input.code === ErrorCodes.CONNECTION_FAILED) &&
   (input.phase === undefined || input.phase === 'connect');

@@ -142,3 +142,18 @@ describe('sesAdvice', () => {
     }
   });
 });
+
+describe('535 Account not subscribed to SES (its own row of the troubleshooting table)', () => {
+  it('gets the subscription advice and none of the password-shape hints', () => {
+    const reply = { code: 535, lines: ['Account not subscribed to SES'] };
+    for (const pass of [
+      'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      `B${'a'.repeat(43)}`,
+      `A${'a'.repeat(43)}`,
+    ]) {
+      const hints = sesAdvice({ reply, phase: 'auth', pass, region: 'eu-central-1' });
+      expect(hints.join('\n')).not.toMatch(/secret access key|derived per region|legacy/);
+      expect(hints.length).toBeGreaterThan(0);
+    }
+  });
+});
