@@ -4,11 +4,12 @@
  * where the server echoes them back (a 535 naming the SES user, threats.md §5).
  */
 import { createHmac } from 'node:crypto';
+import { isSmtpError } from '../../errors/smtp-error.js';
 import type { Capabilities } from '../../protocol/capabilities.js';
 import { replyText } from '../../protocol/reply-parser.js';
 import type { Reply } from '../../protocol/reply-types.js';
 import { credentialForms, scrubReply, scrubText } from '../../session/redaction.js';
-import { messageOf } from '../error-text.js';
+import { errorCodeOf } from '../error-text.js';
 import { ExitCodes } from '../exit-codes.js';
 import type { Conversation } from '../smtp-probe.js';
 import {
@@ -117,13 +118,21 @@ export async function authenticate(
       return reply.code === 235 ? { ok: true, mechanism: 'CRAM-MD5' } : refused(reply);
     }
   } catch (error) {
-    return { ok: false, problem: `AUTH failed: ${messageOf(error)}`, broken: true };
+    // Not the error's text: a malformed reply is quoted in it, and servers echo credentials while
+    // authenticating (threats.md §5; the session does the same, echoSafeError).
+    return { ok: false, problem: `AUTH failed: ${unquoted(error)}`, broken: true };
   }
   const offered = caps.auth.length > 0 ? caps.auth.join(' ') : 'nothing';
   return {
     ok: false,
     problem: `the server offers no AUTH mechanism this check supports (it offers ${offered})`,
   };
+}
+
+/** What failed, by its code only (SMTP_REPLY_MALFORMED, SMTP_TIMEOUT, ECONNRESET…), never its text. */
+function unquoted(error: unknown): string {
+  if (isSmtpError(error)) return `${error.code} (the reply is not quoted: it may echo credentials)`;
+  return errorCodeOf(error) ?? (error instanceof Error ? error.name : 'unexpected failure');
 }
 
 function refused(reply: Reply): AuthResult {
