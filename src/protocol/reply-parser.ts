@@ -62,6 +62,24 @@ export class ReplyParser {
   }
 
   /**
+   * The text of a reply begun but not finished (its complete lines, then the line being received),
+   * lines joined with a space, at most `maxChars` characters; undefined when nothing is held. For
+   * reporting a connection closed in the middle of a reply (threats.md §6). Raw server text: escape
+   * it before printing.
+   */
+  unfinished(maxChars = 200): string | undefined {
+    if (this.bufferedBytes === 0) return undefined;
+    const code = this.#code === undefined ? '' : `${this.#code}-`;
+    const lines = this.#lines.map((line) => `${code}${line}`);
+    if (this.#fragmentOctets > 0) {
+      const fragment = this.#decoder.decode(this.#partial.subarray(0, this.#fragmentOctets));
+      lines.push(fragment.endsWith('\r') ? fragment.slice(0, -1) : fragment);
+    }
+    const text = lines.join(' ');
+    return text.length > maxChars ? `${text.slice(0, maxChars)}…` : text;
+  }
+
+  /**
    * Complete replies found in `chunk` (in order). Throws SmtpProtocolError (SMTP_REPLY_MALFORMED or
    * SMTP_REPLY_TOO_LONG) on bad input, dropping any reply completed earlier in the same chunk; after a
    * throw every later push throws the same error.

@@ -73,11 +73,25 @@ export function timedOut(phase: Phase, outcome: Outcome): SmtpTimeoutError {
   return new SmtpTimeoutError({ message: `${phase}: timed out${detail}`, phase, outcome, retryable: true });
 }
 
-export function connectionLost(phase: Phase, outcome: Outcome, cause: unknown): SmtpConnectionError {
+/**
+ * The connection closed. `partial`: what was received of a reply the close cut short, quoted
+ * (escaped) so that the caller sees it (threats.md §6: a cut "250 … queued as" is evidence of
+ * delivery) — except while authenticating, where servers echo credentials.
+ */
+export function connectionLost(
+  phase: Phase,
+  outcome: Outcome,
+  cause: unknown,
+  partial?: string,
+): SmtpConnectionError {
   const detail = outcome === 'unknown' ? ' after the final dot: the message may have been delivered' : '';
+  const received =
+    partial === undefined || phase === 'auth'
+      ? ''
+      : `; received of a reply before the close: "${printable(partial)}"`;
   return new SmtpConnectionError({
     code: ErrorCodes.CONNECTION_CLOSED,
-    message: `${phase}: connection closed${detail}`,
+    message: `${phase}: connection closed${detail}${received}`,
     outcome,
     phase,
     retryable: true,

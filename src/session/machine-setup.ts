@@ -296,6 +296,7 @@ export const sessionSetup = setup({
             params.phase,
             outcomeOf(context, params.outcome),
             event.type === 'connection.closed' ? event.error : undefined,
+            event.type === 'connection.closed' ? event.partial : undefined,
           ),
         ),
       ),

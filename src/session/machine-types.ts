@@ -69,7 +69,8 @@ export type SessionEvent =
   | { type: 'body.chunk'; size: number; last: boolean }
   | { type: 'body.finished' }
   | { type: 'body.failed'; error: SmtpError }
-  | { type: 'connection.closed'; error: unknown }
+  /** `partial`: raw text of a reply the close cut short (quoted in the error, but never while authenticating). */
+  | { type: 'connection.closed'; error: unknown; partial?: string }
   | ({ type: 'send.requested' } & HandedSend)
   | { type: 'send.aborted'; id: number }
   | { type: 'quit.requested' }

@@ -34,6 +34,11 @@ export class ReplyIntake {
     this.#consumer = consumer;
   }
 
+  /** What was received of a reply the connection closed in the middle of (raw text), if anything. */
+  unfinished(): string | undefined {
+    return this.#parser.unfinished();
+  }
+
   /** A fresh parser: nothing read before the TLS handshake may be taken as a post-TLS reply. */
   restart(): void {
     this.#parser = new ReplyParser();

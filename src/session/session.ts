@@ -175,7 +175,13 @@ export class Session {
   }
 
   closed(error?: unknown): void {
-    this.#send({ type: 'connection.closed', error });
+    // threats.md §6: what was received of a reply cut by the close goes into the error.
+    const partial = this.#intake.unfinished();
+    this.#send(
+      partial === undefined
+        ? { type: 'connection.closed', error }
+        : { type: 'connection.closed', error, partial },
+    );
   }
 
   // caller → session
