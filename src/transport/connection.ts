@@ -134,13 +134,18 @@ export class Connection {
 
   async #untilReady(signal: AbortSignal | undefined): Promise<void> {
     if (!signal) return this.session.whenReady;
-    const onAbort = (): void => this.session.closed(abortError(signal, this.session.phase));
+    // The phase the abort came in (greeting, tls, auth, ...): what the caller's error names.
+    let abortedIn = this.session.phase;
+    const onAbort = (): void => {
+      abortedIn = this.session.phase;
+      this.session.closed(abortError(signal, abortedIn));
+    };
     if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       await this.session.whenReady;
     } catch (error) {
-      if (signal.aborted) throw abortError(signal, 'connect');
+      if (signal.aborted) throw abortError(signal, abortedIn);
       throw error;
     } finally {
       signal.removeEventListener('abort', onAbort);

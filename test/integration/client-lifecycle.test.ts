@@ -309,3 +309,27 @@ describe('createClient options', () => {
     expect(security({ port: 465, security: 'starttls' }).security).toBe('starttls');
   });
 });
+
+describe('an abort while the connection is being set up names the phase it stopped', () => {
+  it('aborted while waiting for the AUTH reply: phase auth, not connect', async () => {
+    const { server, client } = await harness(
+      { overrides: { AUTH: null } },
+      { auth: { user: 'u', pass: 'p' } },
+    );
+    const controller = new AbortController();
+    const pending = rejection(client.send({ ...envelope, signal: controller.signal }));
+    await server.waitFor(() => server.connections[0]?.commands.some((c) => c.verb === 'AUTH') ?? false);
+    controller.abort();
+    expect(await pending).toMatchObject({ code: 'SMTP_ABORTED', phase: 'auth', outcome: 'not-sent' });
+  });
+
+  it('aborted while waiting for the greeting: phase greeting, not connect', async () => {
+    const { server, client } = await harness({ overrides: { GREETING: null } });
+    const controller = new AbortController();
+    const pending = rejection(client.send({ ...envelope, signal: controller.signal }));
+    await server.waitFor(() => server.connections.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort();
+    expect(await pending).toMatchObject({ code: 'SMTP_ABORTED', phase: 'greeting' });
+  });
+});
