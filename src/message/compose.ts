@@ -1,7 +1,8 @@
 /**
  * A minimal, correct message composer: RFC 5322 headers (Date, Message-ID, folded lines,
- * RFC 2047 words for non-ASCII), RFC 2045/2046 MIME (text, html, alternative, mixed with
- * base64 attachments, RFC 2231 file names). Every line it writes is at most 998 octets.
+ * RFC 2047 words for non-ASCII — in display names and unstructured text, never in an address or a
+ * msg-id), RFC 2045/2046 MIME (text, html, alternative, mixed with base64 attachments — 7bit for a
+ * message/* one — and RFC 2231 file names). Every line it writes is at most 998 octets.
  */
 import { randomFillSync } from 'node:crypto';
 import { ErrorCodes } from '../errors/codes.js';
@@ -151,14 +152,40 @@ function attachmentPart(attachment: Attachment, index: number): Part {
       ? Buffer.from(attachment.content, 'utf8')
       : Buffer.from(attachment.content);
   checkFileName(attachment.filename, field);
+  const { encoding, body } = attachmentBody(type.toLowerCase(), content, field);
   return {
     headers: [
       `Content-Type: ${type};${fileNameParameter('name', attachment.filename)}`,
-      'Content-Transfer-Encoding: base64',
+      `Content-Transfer-Encoding: ${encoding}`,
       `Content-Disposition: attachment;${fileNameParameter('filename', attachment.filename)}`,
     ],
-    body: wrap(content.toString('base64'), BASE64_LINE),
+    body,
   };
+}
+
+/**
+ * base64, except where RFC 2046 forbids it: a multipart/* needs its own boundary and parts (refused:
+ * attach it as application/octet-stream), and message/* other than message/global (RFC 6532 §3.5)
+ * may only be 7bit, 8bit or binary (§5.2.1) — written as 7bit when it is (ASCII, lines within 998
+ * octets), else refused.
+ */
+function attachmentBody(type: string, content: Buffer, field: string): { encoding: string; body: string } {
+  const refuse = (why: string): never => {
+    throw new SmtpUsageError({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      message: `${field}.contentType ${why}; attach it as application/octet-stream (or message/global)`,
+      field,
+    });
+  };
+  if (type.startsWith('multipart/'))
+    refuse('is a multipart type, which needs a boundary and parts of its own');
+  if (type.startsWith('message/') && type !== 'message/global') {
+    const seven = textBody(content.toString('latin1'));
+    if (seven.encoding !== '7bit')
+      refuse('is a message type, which cannot be base64 and this one is not 7-bit text');
+    return { encoding: '7bit', body: seven.body };
+  }
+  return { encoding: 'base64', body: wrap(content.toString('base64'), BASE64_LINE) };
 }
 
 /** A UTF-16 surrogate without its pair: no UTF-8 form (RFC 2231's percent-encoding would throw). */
@@ -231,6 +258,62 @@ const OWN_HEADERS = new Set([
   'content-disposition',
 ]);
 
+/**
+ * Extra headers whose value is a mailbox or an address list (RFC 5322 §3.6.2, §3.6.6; RFC 8098 §2.1;
+ * the legacy Return-Receipt-To and Errors-To): parsed and written as From and To are, so that a
+ * non-ASCII display name is encoded and the address itself never is (RFC 2047 §5).
+ */
+const ADDRESS_HEADERS: ReadonlySet<string> = new Set([
+  'sender',
+  'resent-from',
+  'resent-sender',
+  'resent-to',
+  'resent-cc',
+  'resent-bcc',
+  'disposition-notification-to',
+  'return-receipt-to',
+  'errors-to',
+]);
+
+/** Structured headers whose grammar has no place for an encoded-word (msg-ids, URLs, dates): ASCII only. */
+const ASCII_HEADERS: ReadonlySet<string> = new Set([
+  'in-reply-to',
+  'references',
+  'resent-message-id',
+  'resent-date',
+  'return-path',
+  'received',
+  'list-id',
+  'list-help',
+  'list-subscribe',
+  'list-unsubscribe',
+  'list-unsubscribe-post',
+  'list-post',
+  'list-owner',
+  'list-archive',
+]);
+
+/** An address list split at the commas outside quoted strings and angle brackets (RFC 5322 §3.4). */
+function splitAddressList(value: string): string[] {
+  const parts: string[] = [];
+  let quoted = false;
+  let angle = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '\\' && quoted) i++;
+    else if (c === '"') quoted = !quoted;
+    else if (!quoted && c === '<') angle = true;
+    else if (!quoted && c === '>') angle = false;
+    else if (!quoted && !angle && c === ',') {
+      parts.push(value.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(value.slice(start));
+  return parts.map((part) => part.trim()).filter((part) => part !== '');
+}
+
 function extraHeader(name: string, value: string): string {
   if (!HEADER_NAME.test(name)) {
     throw new SmtpUsageError({
@@ -244,6 +327,25 @@ function extraHeader(name: string, value: string): string {
       code: ErrorCodes.INVALID_ARGUMENT,
       message: `headers: ${name} is written by the composer; use its own option`,
       field: 'headers',
+    });
+  }
+  const lower = name.toLowerCase();
+  if (ADDRESS_HEADERS.has(lower)) {
+    const mailboxes = splitAddressList(value).map((entry, i) => parseMailbox(entry, `headers.${name}[${i}]`));
+    if (mailboxes.length === 0) {
+      throw new SmtpUsageError({
+        code: ErrorCodes.INVALID_ADDRESS,
+        message: `headers: ${name} holds no address`,
+        field: `headers.${name}`,
+      });
+    }
+    return addressHeader(name, mailboxes);
+  }
+  if (ASCII_HEADERS.has(lower) && !isAscii(value)) {
+    throw new SmtpUsageError({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      message: `headers: ${name} must be ASCII (its grammar has no encoded-words, RFC 2047 §5)`,
+      field: `headers.${name}`,
     });
   }
   return unstructured(name, value);
