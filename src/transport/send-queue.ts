@@ -33,8 +33,8 @@ export class SendQueue {
 
   /**
    * Queues a send and calls `feed`, which usually hands it to a connection at once (the session then
-   * watches the signal). Still queued, it is the last job (feed only takes from the front): watch the
-   * signal meanwhile.
+   * watches the signal). Still queued (feed only takes from the front, and may have queued more
+   * behind it: a send from a logger), it watches the signal meanwhile.
    */
   enqueue(request: SendRequest, signal: AbortSignal | undefined, feed: () => void): Promise<SendResult> {
     return new Promise<SendResult>((resolve, reject) => {
@@ -54,7 +54,7 @@ export class SendQueue {
       };
       this.#jobs.push(job);
       feed();
-      if (signal && this.#jobs.at(-1) === job) signal.addEventListener('abort', onAbort, { once: true });
+      if (signal && this.#jobs.includes(job)) signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
