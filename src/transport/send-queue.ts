@@ -54,7 +54,8 @@ export class SendQueue {
       };
       this.#jobs.push(job);
       feed();
-      if (signal && this.#jobs.includes(job)) signal.addEventListener('abort', onAbort, { once: true });
+      if (signal && (this.#jobs.at(-1) === job || this.#jobs.includes(job)))
+        signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
