@@ -1,7 +1,7 @@
 /** An implicit-TLS check against a server that accepts TCP and closes at once (overloaded, a connection cap): 75, as send says, without TLS-mode advice. */
 import { createServer, type Server } from 'node:net';
 import { describe, expect, test } from 'vitest';
-import { runCli } from './cli-harness.js';
+import { ONE_MESSAGE, runCli } from './cli-harness.js';
 
 describe('check against a server that closes early', () => {
   test('--security implicit, connection closed before any TLS byte: 75 like send, no "starts in plaintext" advice', async () => {
@@ -20,12 +20,7 @@ describe('check against a server that closes early', () => {
         `127.0.0.1:${port}`,
         '--security',
         'implicit',
-        '--from',
-        'a@example.com',
-        '--to',
-        'b@example.org',
-        '--text',
-        'x',
+        ...ONE_MESSAGE,
         '--no-retry',
         '--timeout',
         '2',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { describe, expect, test } from 'vitest';
 import { tlsFixtures } from '../support/tls-fixtures.js';
-import { runCli } from './cli-harness.js';
+import { ONE_MESSAGE, runCli } from './cli-harness.js';
 
 describe('check: AUTH mechanisms', () => {
   test('a server offering only AUTH CRAM-MD5: send authenticates and delivers, check must not say 78', async () => {
@@ -33,22 +33,7 @@ describe('check: AUTH mechanisms', () => {
     const env = { SMTP_USER: 'user', SMTP_PASS: 'secret-pass-123' };
     try {
       const sent = await runCli(
-        [
-          'send',
-          '--host',
-          `127.0.0.1:${port}`,
-          '--ca',
-          ca,
-          '--from',
-          'a@example.com',
-          '--to',
-          'b@example.org',
-          '--text',
-          'x',
-          '--no-retry',
-          '--timeout',
-          '3',
-        ],
+        ['send', '--host', `127.0.0.1:${port}`, '--ca', ca, ...ONE_MESSAGE, '--no-retry', '--timeout', '3'],
         { env },
       );
       expect(sent.code, sent.stderr).toBe(0);

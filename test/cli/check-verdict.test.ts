@@ -1,7 +1,7 @@
 /** `check`'s verdict agrees with what `send` does with the same settings. */
 import { afterEach, describe, expect, test } from 'vitest';
 import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
-import { runCli } from './cli-harness.js';
+import { ONE_MESSAGE, runCli } from './cli-harness.js';
 
 const CREDS = { SMTP_USER: 'user', SMTP_PASS: 'secret-pass-123' };
 let server: ScriptedServer | undefined;
@@ -12,24 +12,9 @@ afterEach(async () => {
 
 const target = (s: ScriptedServer) => ['--host', '127.0.0.1', '--port', String(s.port)];
 const send = (s: ScriptedServer, security: string, env: Record<string, string> = {}) =>
-  runCli(
-    [
-      'send',
-      ...target(s),
-      '--security',
-      security,
-      '--from',
-      'a@example.com',
-      '--to',
-      'b@example.org',
-      '--text',
-      'x',
-      '--no-retry',
-      '--timeout',
-      '2',
-    ],
-    { env },
-  );
+  runCli(['send', ...target(s), '--security', security, ...ONE_MESSAGE, '--no-retry', '--timeout', '2'], {
+    env,
+  });
 const check = (s: ScriptedServer, security: string, env: Record<string, string> = {}) =>
   runCli(['check', `127.0.0.1:${s.port}`, '--security', security, '--json', '--timeout', '2'], { env });
 

@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
+/** The smallest message `send` takes from flags: one sender, one recipient, a one-letter text. */
+export const ONE_MESSAGE = ['--from', 'a@example.com', '--to', 'b@example.org', '--text', 'x'] as const;
+
 export interface CliRun {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { startScriptedServer } from '../support/scripted-server.js';
 import { tlsFixtures } from '../support/tls-fixtures.js';
-import { runCli } from './cli-harness.js';
+import { ONE_MESSAGE, runCli } from './cli-harness.js';
 
 describe('an expired server certificate', () => {
   test('check and send on an expired certificate (CA already trusted via --ca): advice names expiry, not --ca', async () => {
@@ -38,12 +38,7 @@ describe('an expired server certificate', () => {
         'starttls',
         '--ca',
         ca,
-        '--from',
-        'a@example.com',
-        '--to',
-        'b@example.org',
-        '--text',
-        'x',
+        ...ONE_MESSAGE,
         '--json',
         '--no-retry',
         '--timeout',
