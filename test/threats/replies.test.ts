@@ -1,8 +1,10 @@
 /**
  * threats.md §6 — replies: reply bombs (endless `250-`, a line without CRLF) fail fast with bounded
  * memory, malformed codes and mixed multi-line codes are refused, an unsolicited reply ends the
- * session, a close mid-reply is CONNECTION_CLOSED, and AUTH challenge loops are bounded.
+ * session, a close mid-reply is CONNECTION_CLOSED with what was received, control characters in a
+ * quoted reply are escaped, and AUTH challenge loops are bounded.
  */
+import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { printable, printableLines } from '../../src/errors/printable.js';
@@ -268,6 +270,41 @@ describe('threats §6: a close in the middle of a reply', () => {
     );
     const error = await rejection(client.send(envelope));
     expect(error).toMatchObject({ code: 'SMTP_CONNECTION_CLOSED', outcome: 'unknown' });
+  });
+
+  // "...reported with whatever was received": the cut reply is in the error, escaped (a cut "250 …
+  // queued as" after the dot is evidence of delivery), but never while authenticating (echoes).
+  for (const [verb, text, seen] of [
+    ['DOT', '250 2.0.0 Ok queued as 4F2A9', 'queued as 4F2A9'],
+    ['DOT', '250-2.0.0 Ok queued as 4F2A9\r\n250-more', 'queued as 4F2A9'],
+    ['MAIL', '452-4.3.1 Insufficient system storage\r\n452 4.3', 'Insufficient system storage'],
+  ] as const) {
+    it(`${verb}: ${JSON.stringify(text)}`, async () => {
+      const { client } = await harness({ overrides: { [verb]: partial(text) } }, { security: 'none' });
+      const error = await rejection(client.send(envelope));
+      expect(error.code).toBe('SMTP_CONNECTION_CLOSED');
+      expect(inspect(error, { depth: 10 })).toContain(seen);
+    });
+  }
+
+  it('AUTH: a cut reply is not quoted (it may echo the credentials)', async () => {
+    const { client } = await harness(
+      { overrides: { AUTH: partial('535-5.7.8 Authentication failed for secret-user\r\n535 5.7') } },
+      { auth: { user: 'secret-user', pass: 'pw' } },
+    );
+    const error = await rejection(client.send(envelope));
+    expect(error.code).toBe('SMTP_CONNECTION_CLOSED');
+    expect(inspect(error, { depth: 10 })).not.toContain('secret-user');
+  });
+
+  it('control characters in the cut reply are escaped', async () => {
+    const { client } = await harness(
+      { overrides: { DOT: partial('250 2.0.0 Ok\x1b[2K queued') } },
+      { security: 'none' },
+    );
+    const error = await rejection(client.send(envelope));
+    expect(error.message).toContain('250 2.0.0 Ok\\x1b[2K queued');
+    expect(error.message).not.toContain('\x1b');
   });
 });
 
