@@ -129,12 +129,14 @@ export class RetryScheduler {
       return;
     }
     // The pool stopped meanwhile (another send met the quota, or refused credentials): a send that
-    // is to fail fast does so now, as the queued ones did, instead of after a back-off that would
-    // only end in the same place. (The send whose own reply stopped it settles with that reply;
-    // one that may have been delivered keeps its 'unknown', as every give-up does.)
+    // is to fail fast does so now, instead of after a back-off that would only end in the same
+    // place — a 'not-sent' one as the queued ones did (with the stop's error), one that may have
+    // been delivered with its own error, whose 'unknown' says more than the stop. (The send whose
+    // own reply stopped it settles with that reply.)
     const stoppedByIt = info.action === 'stop-sending' || info.action === 'fix-credentials';
     if (!stoppedByIt && this.#host.failsFastNow(job)) {
-      this.#host.requeue(job);
+      if (info.outcome === 'not-sent') this.#host.requeue(job);
+      else giveUp();
       return;
     }
     const { clock, retry } = this.#host.settings;

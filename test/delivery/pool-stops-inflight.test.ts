@@ -176,7 +176,12 @@ describe('a stop never rewrites an outcome', () => {
       const second = track(pool.send(message(2)));
       await clock.advanceAsync(100);
       expect(pool.stats().quotaStopped).toBe(true);
-      expect(second.settled).toMatchObject([{ ok: false, error: { outcome: 'unknown' } }]);
+      // Its own error (the lost final reply), not the stop's "Not sent: the daily quota…".
+    expect(second.settled).toMatchObject([
+      { ok: false, error: { outcome: 'unknown', code: 'SMTP_CONNECTION_CLOSED' } },
+    ]);
+    const [settled] = second.settled;
+    if (settled && !settled.ok) expect(settled.error.message).not.toMatch(/^Not sent/);
     },
   );
 });
