@@ -382,14 +382,15 @@ function fold(line: string): string {
   const width = line.includes('=?') ? FOLD_ENCODED_AT : FOLD_AT;
   if (line.length <= width) return line;
   const out: string[] = [];
-  let rest = line;
-  while (rest.length > width) {
-    const at = foldPoint(rest, width);
+  const lastWord = lastWordStart(line);
+  let start = 0;
+  while (line.length - start > width) {
+    const at = foldPoint(line, start, width, lastWord);
     if (at === undefined) break;
-    out.push(rest.slice(0, at));
-    rest = rest.slice(at);
+    out.push(line.slice(start, at));
+    start = at;
   }
-  out.push(rest);
+  out.push(line.slice(start));
   if (out.some((l) => l.length > MAX_TEXT_LINE_OCTETS)) {
     throw new SmtpUsageError({
       code: ErrorCodes.INVALID_ARGUMENT,
@@ -400,16 +401,27 @@ function fold(line: string): string {
   return out.join('\r\n');
 }
 
+/** Where the line's last word starts (white space after it not counted); 0 when there is none. */
+function lastWordStart(line: string): number {
+  const blank = (at: number) => line[at] === ' ' || line[at] === '\t';
+  let end = line.length;
+  while (end > 0 && blank(end - 1)) end--;
+  let at = end;
+  while (at > 0 && !blank(at - 1)) at--;
+  return at;
+}
+
 /**
- * The last space at or before `width` that follows a non-space (else the first one after it), and
- * that comes before the line's last word: white space that ends the value stays on its last line.
+ * In the line from `start`: the last space at or before `width` that follows a non-space (else the
+ * first one after it), and that comes before the line's last word (`lastWord`): white space that
+ * ends the value stays on its last line. Linear over the whole fold: each call looks at most `width`
+ * back, and a forward look consumes what it passes.
  */
-function foldPoint(line: string, width: number): number | undefined {
-  const lastText = line.search(/[^ \t]*[^ \t][ \t]*$/);
+function foldPoint(line: string, start: number, width: number, lastWord: number): number | undefined {
   const breaks = (at: number) =>
-    line[at] === ' ' && at > 0 && at < lastText && line[at - 1] !== ' ' && line[at - 1] !== '\t';
-  for (let at = Math.min(width, line.length - 1); at > 0; at--) if (breaks(at)) return at;
-  for (let at = width + 1; at < line.length; at++) if (breaks(at)) return at;
+    line[at] === ' ' && at > start && at < lastWord && line[at - 1] !== ' ' && line[at - 1] !== '\t';
+  for (let at = Math.min(start + width, line.length - 1); at > start; at--) if (breaks(at)) return at;
+  for (let at = start + width + 1; at < line.length; at++) if (breaks(at)) return at;
   return undefined;
 }
 

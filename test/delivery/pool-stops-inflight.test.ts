@@ -177,11 +177,11 @@ describe('a stop never rewrites an outcome', () => {
       await clock.advanceAsync(100);
       expect(pool.stats().quotaStopped).toBe(true);
       // Its own error (the lost final reply), not the stop's "Not sent: the daily quota…".
-    expect(second.settled).toMatchObject([
-      { ok: false, error: { outcome: 'unknown', code: 'SMTP_CONNECTION_CLOSED' } },
-    ]);
-    const [settled] = second.settled;
-    if (settled && !settled.ok) expect(settled.error.message).not.toMatch(/^Not sent/);
+      expect(second.settled).toMatchObject([
+        { ok: false, error: { outcome: 'unknown', code: 'SMTP_CONNECTION_CLOSED' } },
+      ]);
+      const [settled] = second.settled;
+      if (settled && !settled.ok) expect(settled.error.message).not.toMatch(/^Not sent/);
     },
   );
 });
