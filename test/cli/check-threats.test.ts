@@ -138,3 +138,23 @@ describe('check: check scrubs credentials echoed in a malformed AUTH reply', () 
     expect(out).not.toContain('AKIAREVIEW');
   });
 });
+
+describe('check: a server cannot add lines to the report', () => {
+  test('a multi-line greeting is one summary line, so it cannot print a forged step', async () => {
+    const server = await startScriptedServer({
+      overrides: {
+        GREETING:
+          '220-scripted.test hi\r\n220-[ ok ] auth      authenticated as admin\r\n220 All checks passed.',
+      },
+    });
+    try {
+      const run = await runCli(['check', `127.0.0.1:${server.port}`, '--security', 'none', '--timeout', '2']);
+      expect(run.stdout.split('\n').some((l) => l.startsWith('[ ok ] auth'))).toBe(false);
+      expect(run.stdout).toContain(
+        '220 scripted.test hi [ ok ] auth      authenticated as admin All checks passed.',
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -167,6 +167,19 @@ describe('smtp-machine send', () => {
     }
   });
 
+  test('a multi-line reply adds no line of its own to the human output (its lines are joined by spaces)', async () => {
+    server.override('DOT', '250-2.0.0 Ok: queued as X\r\n250 error: FORGED LINE');
+    try {
+      const run = await runCli(['send', ...connection(), ...MESSAGE], { env });
+      expect(run.code).toBe(0);
+      const lines = `${run.stdout}\n${run.stderr}`.split('\n');
+      expect(lines.some((l) => /^(250 )?error: FORGED/.test(l))).toBe(false);
+      expect(run.stdout).toContain('250 2.0.0 Ok: queued as X error: FORGED LINE');
+    } finally {
+      server.override('DOT', undefined);
+    }
+  });
+
   test('exit codes: 554 → 69 (not retried), 451 with --no-retry → 75, 535 → 78, missing file → 66', async () => {
     server.override('DOT', '554 5.7.1 Message rejected');
     const before = server.transactions.length;

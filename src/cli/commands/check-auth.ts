@@ -6,10 +6,9 @@
 import { createHmac } from 'node:crypto';
 import { isSmtpError } from '../../errors/smtp-error.js';
 import type { Capabilities } from '../../protocol/capabilities.js';
-import { replyText } from '../../protocol/reply-parser.js';
 import type { Reply } from '../../protocol/reply-types.js';
 import { credentialForms, scrubReply, scrubText } from '../../session/redaction.js';
-import { errorCodeOf } from '../error-text.js';
+import { errorCodeOf, replySummary } from '../error-text.js';
 import { ExitCodes } from '../exit-codes.js';
 import type { Conversation } from '../smtp-probe.js';
 import {
@@ -78,7 +77,7 @@ function authReport(ctx: CheckContext, result: AuthResult, ms: number): StepRepo
     return fail('auth', result.problem, exitCode, [], ms);
   }
   const exitCode = result.reply.code >= 500 ? ExitCodes.CONFIG : ExitCodes.TEMP_FAIL;
-  const summary = `${result.reply.code} ${replyText(result.reply)}`;
+  const summary = replySummary(result.reply);
   return fail('auth', summary, exitCode, advise(ctx, { reply: result.reply, phase: 'auth' }), ms);
 }
 

@@ -4,10 +4,10 @@
  */
 import type * as tls from 'node:tls';
 import type { Phase } from '../../errors/smtp-error.js';
-import { replyText } from '../../protocol/reply-parser.js';
 import type { Reply } from '../../protocol/reply-types.js';
 import { type SesAdviceInput, sesAdvice } from '../../ses/advice.js';
 import type { ConnectionConfig } from '../connection.js';
+import { replySummary } from '../error-text.js';
 import { type ExitCode, ExitCodes } from '../exit-codes.js';
 
 export interface StepReport {
@@ -79,5 +79,5 @@ export function replyFailure(
   ms: number,
 ): StepReport {
   const exitCode = reply.code >= 500 ? ExitCodes.UNAVAILABLE : ExitCodes.TEMP_FAIL;
-  return fail(step, `${reply.code} ${replyText(reply)}`, exitCode, advise(ctx, { reply, phase }), ms);
+  return fail(step, replySummary(reply), exitCode, advise(ctx, { reply, phase }), ms);
 }

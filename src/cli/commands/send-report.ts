@@ -7,6 +7,7 @@ import type { ConnectionConfig } from '../connection.js';
 import type { DeliveryResult } from '../deliverer.js';
 import { countByStatus } from '../delivery-run.js';
 import type { DeliveryTally, TallySnapshot } from '../delivery-tally.js';
+import { oneLine } from '../error-text.js';
 import { type ExitCode, ExitCodes } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { certificateAdvice } from './tls-mode.js';
@@ -159,10 +160,11 @@ export function describeResult(result: DeliveryResult, hints: readonly string[])
   if (result.status === 'delivered') {
     const refused = (result.rejectedRecipients ?? []).map(
       (r) =>
-        `  not delivered to ${r.recipient}: ${r.code === undefined ? r.errorCode : `${r.code} ${r.text}`}`,
+        `  not delivered to ${r.recipient}: ${r.code === undefined ? r.errorCode : `${r.code} ${oneLine(r.text ?? '')}`}`,
     );
     const id = result.messageId === undefined ? '' : ` (message id ${result.messageId})`;
-    return [`delivered${id}${tries}: ${result.reply?.code} ${result.reply?.text}`, ...refused].join('\n');
+    const reply = result.reply === undefined ? '' : `${result.reply.code} ${oneLine(result.reply.text)}`;
+    return [`delivered${id}${tries}: ${reply}`, ...refused].join('\n');
   }
   const what = {
     rejected: 'rejected',

@@ -4,10 +4,9 @@
  */
 import { ErrorCodes } from '../../errors/codes.js';
 import { type Capabilities, NO_CAPABILITIES, parseEhloReply } from '../../protocol/capabilities.js';
-import { replyText } from '../../protocol/reply-parser.js';
 import type { Reply } from '../../protocol/reply-types.js';
 import { defaultClientName } from '../../transport/client-options.js';
-import { messageOf } from '../error-text.js';
+import { messageOf, replySummary } from '../error-text.js';
 import { ExitCodes } from '../exit-codes.js';
 import { type Conversation, ProbeTimeout } from '../smtp-probe.js';
 import {
@@ -34,7 +33,7 @@ export async function greetingStep(
   try {
     const reply = await conversation.reply(ctx.config.timeoutMs);
     if (reply.code !== 220) return add(ctx, replyFailure(ctx, 'greeting', reply, 'greeting', elapsed(start)));
-    return add(ctx, pass('greeting', `220 ${replyText(reply)}`, elapsed(start)));
+    return add(ctx, pass('greeting', replySummary(reply), elapsed(start)));
   } catch (error) {
     const ms = elapsed(start);
     if (await isImplicitTlsPort(ctx, error, address)) return add(ctx, implicitTlsPortReport(ctx, ms));
@@ -157,7 +156,7 @@ async function starttlsAccepted(
  * (the server is closing). Otherwise the step fails.
  */
 function starttlsRefused(ctx: CheckContext, reply: Reply, ms: number): false | undefined {
-  const summary = `${reply.code} ${replyText(reply)}`;
+  const summary = replySummary(reply);
   const refused = reply.code >= 400 && reply.code < 600 && reply.code !== 421;
   if (refused && ctx.config.security === 'starttls-opportunistic' && ctx.config.credentials === undefined) {
     add(ctx, warn('starttls', `refused (${summary}): continuing in plaintext`, ms));
@@ -177,7 +176,7 @@ export async function quitStep(ctx: CheckContext, conversation: Conversation): P
   const start = performance.now();
   try {
     const reply = await conversation.command({ verb: 'QUIT' }, Math.min(ctx.config.timeoutMs, 5000));
-    const summary = `${reply.code} ${replyText(reply)}`;
+    const summary = replySummary(reply);
     add(
       ctx,
       reply.code === 221 ? pass('quit', summary, elapsed(start)) : warn('quit', summary, elapsed(start)),
