@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deriveSesSmtpPassword, deriveSesSmtpPasswordV2 } from '../password.js';
-import { fromHeaderAddresses, unverifiedIdentities } from './identities.js';
+import { senderHeaderAddresses, unverifiedIdentities } from './identities.js';
 import { createSesMessageId } from './message-id.js';
 import type { ResolvedSesSimulatorOptions } from './options.js';
 import { SendingQuotas } from './quotas.js';
@@ -119,7 +119,7 @@ export class SesBehaviour {
     if (to.length > this.#options.maxRecipients) {
       throw replyError(554, recipientCountExceeded(this.#options.maxRecipients));
     }
-    const senders = [from, ...fromHeaderAddresses(raw.toString('latin1'))].filter((a) => a !== '');
+    const senders = [from, ...senderHeaderAddresses(raw.toString('latin1'))].filter((a) => a !== '');
     const failed = unverifiedIdentities(senders, to, this.#options);
     if (failed.length > 0) throw replyError(554, notVerified(this.#options.region, failed));
     const verdict = this.#quotas.check(to.length);

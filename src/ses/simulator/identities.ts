@@ -70,13 +70,26 @@ export function unverifiedIdentities(
 const HEADER_END = /\r?\n\r?\n/;
 const ADDRESS = /[^\s<>,;:"()[\]]+@[^\s<>,;:"()[\]]+/g;
 
-/** The addresses in the message's `From:` header (unfolded); empty when there is none. */
-export function fromHeaderAddresses(raw: string): string[] {
+/**
+ * The addresses in the message's `From:` and `Sender:` headers (unfolded): SES checks both, with the
+ * envelope sender (troubleshooting page, "Email address is not verified": "From", "Source",
+ * "Sender" or "Return-Path"). Empty when there are none.
+ */
+export function senderHeaderAddresses(raw: string): string[] {
   const headerEnd = raw.search(HEADER_END);
   const header = (headerEnd === -1 ? raw : raw.slice(0, headerEnd)).replace(/\r?\n[ \t]+/g, ' ');
-  const line = header.split(/\r?\n/).find((l) => /^from:/i.test(l));
-  if (line === undefined) return [];
-  // Display names may be quoted strings containing '@'; drop them before looking for addresses.
-  const value = line.slice('from:'.length).replace(/"(?:[^"\\]|\\.)*"/g, '');
-  return value.match(ADDRESS) ?? [];
+  const addresses: string[] = [];
+  for (const line of header.split(/\r?\n/)) {
+    const name = /^(from|sender):/i.exec(line);
+    if (name === null) continue;
+    // Display names may be quoted strings, and comments (RFC 5322 §3.2.2, nested) may hold '@':
+    // drop both before looking for addresses.
+    let value = line.slice(name[0].length).replace(/"(?:[^"\\]|\\.)*"/g, '');
+    for (let previous = ''; previous !== value; ) {
+      previous = value;
+      value = value.replace(/\((?:[^()\\]|\\.)*\)/g, ' ');
+    }
+    addresses.push(...(value.match(ADDRESS) ?? []));
+  }
+  return addresses;
 }

@@ -1,6 +1,9 @@
 /**
  * SES sending quotas for the simulator: a maximum send rate per second and a rolling 24-hour
- * quota, both counted in recipients, not messages (SES Developer Guide, "Sending quotas").
+ * quota, both counted in recipients, not messages (SES Developer Guide, "Sending quotas"). A message
+ * with more recipients than one second allows (or any message, at a rate below 1) is not refused for
+ * ever — SES allows short bursts (ses-facts.md) — but goes once nothing was sent for as long as its
+ * recipients take at that rate.
  */
 
 const SECOND_MS = 1000;
@@ -41,8 +44,13 @@ export class SendingQuotas {
     this.#forget();
     const { dailyQuota, maxSendRate } = this.#limits;
     if (dailyQuota !== undefined && this.sentWithin(DAY_MS) + recipients > dailyQuota) return 'daily-quota';
-    if (maxSendRate !== undefined && this.sentWithin(SECOND_MS) + recipients > maxSendRate) return 'rate';
+    if (maxSendRate !== undefined && this.#overRate(recipients, maxSendRate)) return 'rate';
     return 'ok';
+  }
+
+  #overRate(recipients: number, maxSendRate: number): boolean {
+    if (recipients <= maxSendRate) return this.sentWithin(SECOND_MS) + recipients > maxSendRate;
+    return this.sentWithin((SECOND_MS * recipients) / maxSendRate) > 0;
   }
 
   /** Counts a message that was accepted (refused messages do not use up any quota). */

@@ -15,8 +15,13 @@ export interface SimulatorState {
   readonly resolved: ResolvedSesSimulatorOptions;
   readonly behaviour: SesBehaviour;
   readonly stats: SesSimulatorStats;
-  /** Open sockets of both ports: the connection cap counts them and close() destroys them. */
+  /** Open sockets of both ports: stats.active counts them and close() destroys them. */
   readonly sockets: Set<Socket>;
+  /**
+   * Sessions admitted under the connection cap (ids). Counted when each is admitted, not when its
+   * socket was accepted: a burst of connections would otherwise all see the burst and all be refused.
+   */
+  readonly admitted: Set<string>;
 }
 
 /** `secure`: implicit TLS (like 465); otherwise STARTTLS is offered (like 587). */
@@ -37,7 +42,8 @@ export function serverOptions(secure: boolean, server: PemPair, state: Simulator
     hideREQUIRETLS: true,
     authMethods: ['PLAIN', 'LOGIN'],
     authRequiredMessage: SesReplies.authRequired,
-    maxAllowedUnauthenticatedCommands: false,
+    // SES has no such limit; smtp-server reads `false` as its default 10 (then a 421 SES never sends).
+    maxAllowedUnauthenticatedCommands: Number.POSITIVE_INFINITY,
     socketTimeout: state.resolved.idleTimeoutMs,
     closeTimeout: 100,
     ...sessionHandlers(state),
@@ -46,15 +52,16 @@ export function serverOptions(secure: boolean, server: PemPair, state: Simulator
 
 type SessionHandlers = Pick<SMTPServerOptions, 'onConnect' | 'onAuth' | 'onMailFrom' | 'onData' | 'onClose'>;
 
-function sessionHandlers({ resolved, behaviour, stats, sockets }: SimulatorState): SessionHandlers {
+function sessionHandlers({ resolved, behaviour, stats, admitted }: SimulatorState): SessionHandlers {
   return {
-    onConnect(_session, callback) {
+    onConnect(session, callback) {
       stats.connections += 1;
       const max = resolved.maxConnections;
-      if (max !== undefined && sockets.size > max) {
+      if (max !== undefined && admitted.size >= max) {
         callback(Object.assign(new Error(SesReplies.tooManyConnections), { responseCode: 421 }));
         return;
       }
+      admitted.add(session.id);
       callback();
     },
     onAuth(auth, _session, callback) {
@@ -71,6 +78,9 @@ function sessionHandlers({ resolved, behaviour, stats, sockets }: SimulatorState
         callback(error, message);
       });
     },
-    onClose: (session) => behaviour.sessionClosed(session),
+    onClose: (session) => {
+      admitted.delete(session.id);
+      behaviour.sessionClosed(session);
+    },
   };
 }

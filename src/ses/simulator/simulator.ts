@@ -87,14 +87,22 @@ export async function startSesSimulator(options: SesSimulatorOptions = {}): Prom
     behaviour: new SesBehaviour(resolved),
     stats: emptyStats(),
     sockets: new Set<Socket>(),
+    admitted: new Set<string>(),
   };
   const server = (secure: boolean, listener: SesSimulatorListener): ServerInternals => {
     const smtp = new Server(serverOptions(secure, certificates.server, state));
     return trackConnections(surviveErrors(smtp, listener, state.stats, options.onError), state);
   };
   const servers = { starttls: server(false, 'starttls'), implicit: server(true, 'tls') };
-  const ports = await listenBoth(servers.starttls, servers.implicit, resolved);
+  // The CA file first: a failure after the ports are bound would leave them listening, with no handle.
   const ca = await writeCaFile(certificates.ca.cert);
+  let ports: Awaited<ReturnType<typeof listenBoth>>;
+  try {
+    ports = await listenBoth(servers.starttls, servers.implicit, resolved);
+  } catch (error) {
+    await rm(ca.dir, { recursive: true, force: true });
+    throw error;
+  }
   return simulatorHandle(state, ports, ca, Object.values(servers));
 }
 
@@ -135,7 +143,12 @@ interface CaFile {
 async function writeCaFile(pem: string): Promise<CaFile> {
   const dir = await mkdtemp(join(tmpdir(), 'ses-simulator-'));
   const file = join(dir, 'ca.pem');
-  await writeFile(file, pem);
+  try {
+    await writeFile(file, pem);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return { pem, dir, file };
 }
 

@@ -1,9 +1,9 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import {
-  fromHeaderAddresses,
   isMailboxSimulatorAddress,
   isVerified,
+  senderHeaderAddresses,
   unverifiedIdentities,
 } from '../../../src/ses/simulator/identities.js';
 
@@ -79,14 +79,18 @@ describe('unverifiedIdentities', () => {
   });
 });
 
-describe('fromHeaderAddresses', () => {
+describe('senderHeaderAddresses', () => {
   it.each([
     ['From: a@example.com\r\nTo: b@example.com\r\n\r\nFrom: body@x.test\r\n', ['a@example.com']],
     ['Subject: x\r\nfrom: "A @ B" <a@example.com>\r\n\r\n', ['a@example.com']],
     ['From: A <a@example.com>,\r\n B <b@example.org>\r\n\r\n', ['a@example.com', 'b@example.org']],
     ['Subject: none\r\n\r\nFrom: body@x.test\r\n', []],
     ['Subject: bare LF\nFrom: lf@example.com\n\nbody', ['lf@example.com']],
+    // SES checks Sender too; addresses in comments (nested ones included) are not identities.
+    ['From: a@example.com\r\nSender: s@other.test\r\n\r\n', ['a@example.com', 's@other.test']],
+    ['From: a@example.com (on behalf of x@other.test)\r\n\r\n', ['a@example.com']],
+    ['From: a@example.com (a (nested x@other.test) comment)\r\n\r\n', ['a@example.com']],
   ])('%j → %j', (raw, expected) => {
-    expect(fromHeaderAddresses(raw)).toEqual(expected);
+    expect(senderHeaderAddresses(raw)).toEqual(expected);
   });
 });

@@ -23,6 +23,24 @@ describe('SendingQuotas', () => {
     expect(quotas.check(5)).toBe('ok');
   });
 
+  it("a message over one second's rate (or any, below 1 per second) goes after a long enough pause", () => {
+    let now = 0;
+    const sandbox = new SendingQuotas({ maxSendRate: 1 }, () => now);
+    expect(sandbox.check(2)).toBe('ok'); // nothing sent yet: a burst
+    sandbox.record(2);
+    now = 1999;
+    expect(sandbox.check(2)).toBe('rate');
+    now = 2000;
+    expect(sandbox.check(2)).toBe('ok');
+    const slow = new SendingQuotas({ maxSendRate: 0.5 }, () => now);
+    expect(slow.check(1)).toBe('ok');
+    slow.record(1);
+    now += 1999;
+    expect(slow.check(1)).toBe('rate');
+    now += 1;
+    expect(slow.check(1)).toBe('ok');
+  });
+
   it('reports the daily quota before the rate', () => {
     const quotas = new SendingQuotas({ maxSendRate: 1, dailyQuota: 1 }, () => 0);
     quotas.record(1);
@@ -42,7 +60,7 @@ describe('SendingQuotas', () => {
 
   test.prop(
     [
-      fc.integer({ min: 1, max: 10 }),
+      fc.oneof(fc.integer({ min: 1, max: 10 }), fc.constantFrom(0.25, 0.5, 1.5)),
       fc.integer({ min: 1, max: 40 }),
       fc.array(fc.tuple(fc.integer({ min: 0, max: 4 * 3600_000 }), fc.integer({ min: 1, max: 12 })), {
         maxLength: 60,
@@ -60,7 +78,7 @@ describe('SendingQuotas', () => {
         now += advance % 3 === 0 ? advance : advance % 1500; // mix bursts with long gaps
         const verdict = quotas.check(n);
         const wouldBreakDaily = within(DAY) + n > daily;
-        const wouldBreakRate = within(1000) + n > rate;
+        const wouldBreakRate = n <= rate ? within(1000) + n > rate : within((1000 * n) / rate) > 0;
         expect(verdict).toBe(wouldBreakDaily ? 'daily-quota' : wouldBreakRate ? 'rate' : 'ok');
         if (verdict === 'ok') {
           quotas.record(n);
