@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FAILURE_SHAPE, SEND_BATCH_JSON, SIMULATE_JSON } from '../../src/cli/json-shapes.js';
-import { runCli, startCli } from './cli-harness.js';
+import { MAIN, runCli, startCli } from './cli-harness.js';
 import { shapeProblems } from './json-shape-check.js';
 
 interface SimulatorInfo {
@@ -134,6 +135,49 @@ describe('smtp-machine simulate + send --batch', () => {
       expect(body.hints.join(' ')).toContain('--tls-port');
     } finally {
       await new Promise((resolve) => busy.close(resolve));
+    }
+  });
+});
+
+describe('simulate: the "Try:" send command it prints', () => {
+  /** Starts `simulate` in text mode and resolves with its output once it is listening. */
+  function startText(args: readonly string[]) {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'simulate', ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const text = new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk;
+        if (out.includes('Press Ctrl-C')) resolve(out);
+      });
+      child.on('close', () => reject(new Error('simulate exited')));
+    });
+    return { child, text };
+  }
+
+  test('with --verify, the printed command delivers as printed', async () => {
+    const { child, text } = startText(['--verify', 'example.com']);
+    try {
+      const out = await text;
+      const user = /export SMTP_USER=(\S+)/.exec(out)?.[1] ?? '';
+      const pass = /export SMTP_PASS='([^']+)'/.exec(out)?.[1] ?? '';
+      const command = out.slice(out.indexOf('smtp-machine send')).split('\n').slice(0, 2).join(' ');
+      const args = command.replace(/\\/g, ' ').trim().split(/\s+/).slice(1);
+      expect(args).toContain('sender@example.com');
+      const run = await runCli(args, { env: { SMTP_USER: user, SMTP_PASS: pass } });
+      expect(run.code, run.stderr).toBe(0);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  test('in the sandbox with nothing verified, it says the sender will be refused until one is', async () => {
+    const { child, text } = startText([]);
+    try {
+      expect(await text).toContain('until you start with --verify example.com');
+    } finally {
+      child.kill('SIGTERM');
     }
   });
 });

@@ -107,6 +107,14 @@ function describe(sim: SesSimulator, accessKeyId: string, secret: string, option
   };
 }
 
+/** A sender the simulator accepts: any outside the sandbox, a verified one inside (none: undefined). */
+function exampleSender(info: ReturnType<typeof describe>): string | undefined {
+  if (!info.sandbox) return 'sender@example.com';
+  const identity = info.verifiedIdentities[0];
+  if (identity === undefined) return undefined;
+  return identity.includes('@') ? identity : `sender@${identity}`;
+}
+
 function humanDescription(info: ReturnType<typeof describe>): string {
   return [
     `SES simulator (${info.region}${info.sandbox ? ', sandbox' : ''}) listening on ${info.host}`,
@@ -123,7 +131,10 @@ function humanDescription(info: ReturnType<typeof describe>): string {
     'Try:',
     `  smtp-machine check ${info.host}:${info.starttlsPort} --security starttls --ca ${info.caFile}`,
     `  smtp-machine send --host ${info.host} --port ${info.tlsPort} --security implicit --ca ${info.caFile} \\`,
-    '    --from sender@example.com --to success@simulator.amazonses.com --subject hi --text hello',
+    `    --from ${exampleSender(info) ?? 'sender@example.com'} --to success@simulator.amazonses.com --subject hi --text hello`,
+    ...(exampleSender(info) === undefined
+      ? ['  (in the sandbox that sender is refused, 554, until you start with --verify example.com)']
+      : []),
     '',
     'Press Ctrl-C to stop.',
   ].join('\n');
