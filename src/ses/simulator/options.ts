@@ -28,7 +28,10 @@ export interface SesSimulatorOptions {
   readonly maxSendRate?: number;
   /** Recipients per rolling 24 h; over → `454 Throttling failure: Daily message quota exceeded`. Default: none. */
   readonly dailyQuota?: number;
-  /** Concurrent connections over both ports; over → `421 Too many concurrent SMTP connections`. Default: none. */
+  /**
+   * Concurrent sessions over both ports (counted as each is greeted, so a burst is cut at the cap);
+   * over → `421 Too many concurrent SMTP connections`. Default: none.
+   */
   readonly maxConnections?: number;
   /** Octets of message data; over → `552 Message is too long.` at the final dot. Default 10,485,760. */
   readonly maxMessageSize?: number;

@@ -37,7 +37,7 @@ export type { SesRejectionReason } from './rejections.js';
 export interface SesSimulatorStats {
   /** Connections accepted so far (both ports, including refused ones). */
   connections: number;
-  /** Connections open now. */
+  /** Connections open now (one on the implicit-TLS port counts once its TLS handshake is done). */
   active: number;
   /** Messages accepted (`250 Ok <id>`). */
   accepted: number;
