@@ -119,6 +119,8 @@ export const guards = {
     classOf(event) === 2 && context.tx !== undefined && context.tx.chunkReplies < context.tx.chunks,
   moreChunkReplies: ({ context }: Args) => context.tx !== undefined && !T.isFinalChunkReply(context.tx),
   failedBefore: ({ context }: Args) => context.tx?.failure !== undefined,
+  acceptedAfterRefusal: ({ context, event }: Args) =>
+    context.tx?.failure !== undefined && classOf(event) === 2,
   /** A read's replies, all the positive ones expected in turn, that leave the transaction in `to`. */
   groupTaken: ({ context, event }: Args, params: { from: GroupState; to: GroupState }) =>
     event.type === 'replies.received' && groupPlanFor(event, params.from, context)?.end === params.to,

@@ -20,6 +20,7 @@ import {
   aborted,
   clientClosed,
   connectionLost,
+  describeReply,
   notSentBehind,
   protocolError,
   refusal,
@@ -261,6 +262,22 @@ export const sessionSetup = setup({
         fail(refusal(echoSafe(context, replyOf(event)!, params.phase), params.phase, context.config.profile)),
       ),
     ),
+    /** A 2xx to a riding LAST chunk after the envelope was refused: 'unknown', in place of that refusal. */
+    acceptedAfterRefusal: enqueueActions(({ enqueue, context, event }) => {
+      const tx = txOf(context);
+      const reply = replyOf(event)!;
+      const error = new SmtpProtocolError({
+        code: ErrorCodes.REPLY_UNEXPECTED,
+        message:
+          `data-end: the server accepted the message (${describeReply(reply, 'data-end')}) after refusing ` +
+          `its envelope (${tx.failure?.message}); it may have been delivered`,
+        outcome: 'unknown',
+        phase: 'data-end',
+        reply,
+        ...(tx.failure === undefined ? {} : { cause: tx.failure }),
+      });
+      enqueue.assign({ tx: { ...tx, failure: error }, error });
+    }),
     unexpected: enqueueActions(({ enqueue, context, event }, params: Where) => {
       const reply = replyOf(event);
       if (reply)

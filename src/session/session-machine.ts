@@ -46,7 +46,8 @@
  *   chunk still being written), and so does a large chunk that rode with the envelope when the RCPT
  *   replies overtake its bytes (nothing is written until its last octet is); `bdatEnd` once LAST is
  *   written (dataTermination, 'unknown').
- *   Outcomes: once the whole body is on the wire (`bodyWritten`) any loss is 'unknown'.
+ *   Outcomes: once the whole body is on the wire (`bodyWritten`) any loss is 'unknown'; so is a 2xx
+ *   to a LAST chunk that rode behind an envelope the server refused (it contradicts itself: close).
  * - Lock-step (threats.md §6): where exactly one reply is outstanding (greeting, EHLO/HELO, AUTH,
  *   MAIL/RCPT without a PIPELINING group, DATA's 354, the dot with nothing behind it, the last BDAT
  *   chunk, RSET), more replies or bytes behind it in the same read (`trailing`) answer nothing we

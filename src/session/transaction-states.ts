@@ -167,6 +167,9 @@ export const transactionStates = {
         unasked('data-end', 'chunk', 'unknown'),
         { guard: { type: 'replyClass', params: { class: 3 } }, ...unexpected('data-end', 'unknown') },
         { guard: 'moreChunkReplies', actions: { type: 'recordChunk', params: { phase: 'data-end' } } },
+        // A LAST chunk rode behind an envelope the server then refused, yet it says 2xx to the chunk:
+        // the two contradict each other, and the message may have been taken ('unknown', close).
+        { guard: 'acceptedAfterRefusal', target: '#session.failed', actions: 'acceptedAfterRefusal' },
         { guard: 'failedBefore', target: 'rset', actions: 'writeRset' },
         ...settled('positive', ['delivered']),
         ...settled('any', [{ type: 'refuseTransaction', params: { phase: 'data-end' } }, 'settleRefusal']),

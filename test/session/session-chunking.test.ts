@@ -253,3 +253,29 @@ describe('BDAT', () => {
     expect(second.result).toMatchObject({ ok: true, value: { messageId: 'id2' } });
   });
 });
+
+describe('BDAT riding behind a refused envelope', () => {
+  test("a 2xx to the LAST chunk after MAIL was refused is 'unknown' (the server said it took the message), and the session closes", async () => {
+    const h = new Harness().ready(BOTH);
+    const sent = h.send(KNOWN);
+    h.session.bodyFinished();
+    h.server('550 5.7.1 sender refused\n250 ok\n250 2.0.0 Ok: queued as XYZ');
+    await flush();
+    expect(sent.result).toMatchObject({ ok: false, error: { outcome: 'unknown' } });
+    expect(h.closed).toBe(true);
+  });
+
+  test('a refusal of that LAST chunk still settles with the envelope refusal, after RSET', async () => {
+    const h = new Harness().ready(BOTH);
+    const sent = h.send(KNOWN);
+    h.session.bodyFinished();
+    h.server('550 5.7.1 sender refused\n250 ok\n503 5.5.1 no valid sender');
+    expect(h.lastWrite).toBe('RSET\r\n');
+    h.server('250 reset');
+    await flush();
+    expect(sent.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.SENDER_REJECTED, outcome: 'rejected' },
+    });
+  });
+});
