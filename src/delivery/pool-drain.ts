@@ -11,6 +11,7 @@ import type { ConnectionSlots } from './connection-slot.js';
 import type { JobQueue } from './job-queue.js';
 import { closedError, usageError } from './pool-errors.js';
 import type { PoolEvent } from './pool-events.js';
+import { MAX_TIMER_MS } from './retry-option.js';
 import type { SendJob } from './send-job.js';
 
 export interface PoolCloseOptions {
@@ -79,8 +80,13 @@ export class PoolDrain {
    * shorter deadline, or `waitForRetries: false`, applies; nothing is loosened.
    */
   close(options: PoolCloseOptions = {}): Promise<void> {
+    if (options === null || typeof options !== 'object') {
+      return Promise.reject(usageError('options', 'must be an object ({ deadlineMs?, waitForRetries? })'));
+    }
+    const unknown = Object.keys(options).find((key) => key !== 'deadlineMs' && key !== 'waitForRetries');
+    if (unknown !== undefined) return Promise.reject(usageError(unknown, 'is not a close() option'));
     const { deadlineMs, waitForRetries } = options;
-    if (deadlineMs !== undefined && !(deadlineMs >= 0)) {
+    if (deadlineMs !== undefined && !(typeof deadlineMs === 'number' && deadlineMs >= 0)) {
       return Promise.reject(usageError('deadlineMs', 'must be a number of milliseconds, 0 or more'));
     }
     if (waitForRetries !== undefined && typeof waitForRetries !== 'boolean') {
@@ -126,7 +132,8 @@ export class PoolDrain {
   }
 
   #armDeadline(deadlineMs: number): void {
-    if (this.#killed || this.#closed || !Number.isFinite(deadlineMs)) return;
+    // Beyond what a timer can hold (about 24.8 days) is no deadline: Node would fire it at once.
+    if (this.#killed || this.#closed || !(deadlineMs <= MAX_TIMER_MS)) return;
     const { clock } = this.#host;
     const at = clock.now() + deadlineMs;
     if (at >= this.#deadlineAt) return;

@@ -145,6 +145,7 @@ const POOL_KEYS = [
 export function resolvePoolOptions<O extends PoolClientOptions>(
   options: PoolOptions<O>,
 ): { settings: ResolvedPoolSettings; clientOptions: O } {
+  if (options === null || typeof options !== 'object') throw usage('options', 'must be an object');
   const clientOptions = { ...options } as Record<string, unknown>;
   for (const key of POOL_KEYS) delete clientOptions[key];
   const ses = typeof options.host === 'string' && regionFromHost(options.host) !== undefined;
@@ -191,7 +192,11 @@ function optional<T>(value: T, type: 'boolean' | 'function', field: string): T {
 
 function rateLimitOption(value: RateLimitOption | undefined): RateLimitOption | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null) throw usage('rateLimit', 'must be an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw usage('rateLimit', 'must be an object');
+  }
+  const unknown = Object.keys(value).find((key) => !['perSecond', 'burst', 'unit'].includes(key));
+  if (unknown !== undefined) throw usage(`rateLimit.${unknown}`, 'is not a rateLimit option');
   const positive = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0;
   if (!positive(value.perSecond)) throw usage('rateLimit.perSecond', 'must be a positive number');
   if (value.burst !== undefined && !positive(value.burst)) {
@@ -200,7 +205,7 @@ function rateLimitOption(value: RateLimitOption | undefined): RateLimitOption | 
   if (value.unit !== undefined && value.unit !== 'messages' && value.unit !== 'recipients') {
     throw usage('rateLimit.unit', "must be 'messages' or 'recipients'");
   }
-  return value;
+  return { ...value };
 }
 
 function clockOption(value: Clock | undefined): Clock {

@@ -12,7 +12,11 @@ import type { SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { checkSesRecipientCount } from '../ses/recipients.js';
 import { createClient } from '../transport/client.js';
-import { type ClientOptions, resolveClientOptions } from '../transport/client-options.js';
+import {
+  type ClientOptions,
+  resolveClientOptions,
+  snapshotClientOptions,
+} from '../transport/client-options.js';
 import { whileHeld } from '../transport/message-source.js';
 import { type Attempt, summarizeError } from './attempt-history.js';
 import { ConnectionSlots, type Slot } from './connection-slot.js';
@@ -66,13 +70,16 @@ export function createPool<O extends PoolClientOptions>(options: PoolOptions<O>)
     options.profile === undefined ? { ...clientOptions, profile: settings.profile } : clientOptions;
   if (options.createClient !== undefined) {
     const custom = options.createClient;
-    return new DeliveryPool(settings, () => custom(withProfile));
+    const snapshot = snapshotClientOptions(withProfile as O & Partial<ClientOptions>);
+    return new DeliveryPool(settings, () => custom(snapshot));
   }
   // The pool ends idle connections itself (idleTimeoutMs above): the client's own idle QUIT is off,
-  // or its 5 s default would close first. Checked now, so a bad option fails here, not in send().
+  // or its 5 s default would close first. Checked now, so a bad option fails here, not in send(); and
+  // copied now, so the caller's objects (auth, tls, timeouts) changed later change no connection.
   const forClient = { ...(withProfile as PoolClientOptions as ClientOptions), idleTimeoutMs: 0 };
   resolveClientOptions(forClient, 'a pool or client option');
-  return new DeliveryPool(settings, () => createClient(forClient));
+  const snapshot = snapshotClientOptions(forClient);
+  return new DeliveryPool(settings, () => createClient(snapshot));
 }
 
 class DeliveryPool implements Pool {

@@ -32,8 +32,23 @@ export const DEFAULT_TIMEOUTS: Timeouts = Object.freeze({
 /** Node's timers overflow above 2^31-1 ms and fire at once; such a value is a usage error, not "never". */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
-/** Defaults overlaid with the caller's values, each checked to be a positive finite number of ms. */
+/**
+ * Defaults overlaid with the caller's values, each checked to be a positive finite number of ms; an
+ * unknown name (a typo such as `comand`, which would leave the real timeout at its default) or a
+ * value that is not an object is refused by name.
+ */
 export function resolveTimeouts(overrides: Partial<Timeouts> = {}): Timeouts {
+  const refuse = (field: string, rule: string): never => {
+    throw new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, message: `${field} ${rule}`, field });
+  };
+  if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
+    refuse('timeouts', 'must be an object of milliseconds by phase');
+  }
+  for (const name of Object.keys(overrides)) {
+    if (!(name in DEFAULT_TIMEOUTS)) {
+      refuse(`timeouts.${name}`, `is not a timeout (${Object.keys(DEFAULT_TIMEOUTS).join(', ')})`);
+    }
+  }
   const merged: Timeouts = { ...DEFAULT_TIMEOUTS, ...overrides };
   for (const [name, value] of Object.entries(merged)) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_MS) {

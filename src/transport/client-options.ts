@@ -144,6 +144,21 @@ function checkHost(value: unknown, field: string): string {
 }
 
 /**
+ * The client options as they are now, for a pool that creates its clients later: `auth`, `tls` and
+ * `timeouts` are copied, so what the caller changes in those objects afterwards changes nothing
+ * (README: a pool's credentials cannot change; `tls` is copied). Validate first.
+ */
+export function snapshotClientOptions<O extends Partial<ClientOptions>>(options: O): O {
+  const copied: Record<string, unknown> = { ...options };
+  if (options.auth !== undefined && options.auth !== null) copied.auth = Object.freeze({ ...options.auth });
+  if (options.tls !== undefined && typeof options.host === 'string')
+    copied.tls = copyTlsSettings(options.host, options.tls);
+  if (options.timeouts !== undefined && options.timeouts !== null)
+    copied.timeouts = Object.freeze({ ...options.timeouts });
+  return Object.freeze(copied) as O;
+}
+
+/**
  * A deep copy of validated TLS settings (they are read again on every connect: what the caller
  * changes afterwards must not change them). A client certificate and key are tried together now:
  * a key that does not match, or a PEM that does not parse, is a usage error here rather than a
