@@ -265,7 +265,20 @@ export function resolveClientOptions(
     (v) => typeof v === 'string',
     'must be a string',
   );
-  if (clientName !== undefined) encodeCommand({ verb: 'EHLO', domain: clientName });
+  if (clientName !== undefined) {
+    // RFC 5321 §4.1.3: an address goes as a literal, [192.0.2.1], never bare (servers refuse it).
+    if (isIP(clientName) !== 0)
+      throw usage('clientName', 'is an IP address: write it as an address literal, [192.0.2.1]');
+    encodeCommand({ verb: 'EHLO', domain: clientName });
+  }
+  if (security === 'none' && options.auth !== undefined && options.dangerouslyAllowAuthWithoutTls !== true) {
+    // Certain to fail at every send (SMTP_AUTH_WITHOUT_TLS after connecting): said now instead.
+    throw new SmtpUsageError({
+      code: ErrorCodes.AUTH_WITHOUT_TLS,
+      field: 'auth',
+      message: "auth needs TLS: security 'none' sends no AUTH unless dangerouslyAllowAuthWithoutTls: true",
+    });
+  }
   const maxMessageSize = checkOptional<number>(
     options.maxMessageSize,
     'maxMessageSize',
@@ -316,7 +329,9 @@ export function resolveClientOptions(
  * when it has none): os.hostname() if it is a dotted domain name, else `[local IPv4]` / `[IPv6:...]`.
  */
 export function defaultClientName(localAddress: string | undefined, name: string = hostname()): string {
-  if (name.includes('.') && !name.endsWith('.') && isDomain(name, false) && name.length <= 255) return name;
+  // A dotted-quad host name is an address, not a domain: it goes as a literal (RFC 5321 §4.1.3).
+  const domain = name.includes('.') && !name.endsWith('.') && isIP(name) === 0 && isDomain(name, false);
+  if (domain && name.length <= 255) return name;
   const address =
     localAddress?.startsWith('::ffff:') && isIP(localAddress.slice(7)) === 4
       ? localAddress.slice(7)

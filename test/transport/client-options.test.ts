@@ -84,3 +84,30 @@ describe("SES's ports each speak one TLS mode", () => {
     ).toBe('starttls');
   });
 });
+
+describe('options that could only fail later are refused at creation', () => {
+  it("security 'none' with auth (and no dangerouslyAllowAuthWithoutTls): SMTP_AUTH_WITHOUT_TLS, field auth", () => {
+    expect(() =>
+      resolveClientOptions({ host: 'smtp.example.test', security: 'none', auth: { user: 'u', pass: 'p' } }),
+    ).toThrow(expect.objectContaining({ code: 'SMTP_AUTH_WITHOUT_TLS', field: 'auth' }));
+    expect(
+      resolveClientOptions({
+        host: 'smtp.example.test',
+        security: 'none',
+        auth: { user: 'u', pass: 'p' },
+        dangerouslyAllowAuthWithoutTls: true,
+      }).security,
+    ).toBe('none');
+  });
+
+  it('an IP address as the EHLO name must be an address literal (RFC 5321 §4.1.3)', () => {
+    expect(() => resolveClientOptions({ host: 'smtp.example.test', clientName: '192.0.2.1' })).toThrow(
+      expect.objectContaining({ field: 'clientName' }),
+    );
+    expect(resolveClientOptions({ host: 'smtp.example.test', clientName: '[192.0.2.1]' }).clientName).toBe(
+      '[192.0.2.1]',
+    );
+    // A dotted-quad os.hostname() is not a domain either.
+    expect(defaultClientName('10.0.0.5', '10.0.0.5')).toBe('[10.0.0.5]');
+  });
+});
