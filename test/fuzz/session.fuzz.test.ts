@@ -179,7 +179,14 @@ function startServer(
           break;
       }
       if (isDot) observed.dots.push(sent);
-      if (sent?.startsWith('354')) inData = true;
+      // Message data follows only a 354 to DATA (a 354 to anything else is noise the client refuses).
+      if (sent?.startsWith('354') && /^DATA$/i.test(line ?? '')) inData = true;
+      if (sent?.startsWith('421')) {
+        // RFC 5321 §3.8: 421 closes the channel; nothing behind it is processed (a BDAT LAST chunk
+        // riding behind a MAIL answered 421 is never taken, so the client's 'not-sent' is honest).
+        silent = true;
+        socket.end();
+      }
     };
     socket.on('data', (chunk: Buffer) => {
       if (observed.clientClosed) observed.bytesAfterClose += chunk.length;
