@@ -151,8 +151,9 @@ function checkHost(value: unknown, field: string): string {
 export function snapshotClientOptions<O extends Partial<ClientOptions>>(options: O): O {
   const copied: Record<string, unknown> = { ...options };
   if (options.auth !== undefined && options.auth !== null) copied.auth = Object.freeze({ ...options.auth });
-  if (options.tls !== undefined && typeof options.host === 'string')
-    copied.tls = copyTlsSettings(options.host, options.tls);
+  // Copied, not checked: a custom pool factory's options may carry TLS settings of its own shape.
+  if (options.tls !== undefined && options.tls !== null && typeof options.tls === 'object')
+    copied.tls = deepCopyTls(options.tls);
   if (options.timeouts !== undefined && options.timeouts !== null)
     copied.timeouts = Object.freeze({ ...options.timeouts });
   return Object.freeze(copied) as O;
@@ -165,16 +166,7 @@ export function snapshotClientOptions<O extends Partial<ClientOptions>>(options:
  * failed handshake on every connection.
  */
 function copyTlsSettings(host: string, settings: TlsSettings): TlsSettings {
-  // Uint8Array's own slice copies (a Buffer's slice would be a view of the caller's bytes).
-  const copy = (value: unknown): unknown =>
-    value instanceof Uint8Array
-      ? Uint8Array.prototype.slice.call(value)
-      : Array.isArray(value)
-        ? value.map(copy)
-        : value;
-  const copied = Object.freeze(
-    Object.fromEntries(Object.entries(settings).map(([key, value]) => [key, copy(value)])),
-  ) as TlsSettings;
+  const copied = deepCopyTls(settings);
   if (copied.cert !== undefined && copied.key !== undefined) {
     const { cert, key } = buildTlsOptions(host, copied);
     try {
@@ -184,6 +176,20 @@ function copyTlsSettings(host: string, settings: TlsSettings): TlsSettings {
     }
   }
   return copied;
+}
+
+/** The TLS settings with their byte arrays and lists copied (no check). */
+function deepCopyTls(settings: TlsSettings): TlsSettings {
+  // Uint8Array's own slice copies (a Buffer's slice would be a view of the caller's bytes).
+  const copy = (value: unknown): unknown =>
+    value instanceof Uint8Array
+      ? Uint8Array.prototype.slice.call(value)
+      : Array.isArray(value)
+        ? value.map(copy)
+        : value;
+  return Object.freeze(
+    Object.fromEntries(Object.entries(settings).map(([key, value]) => [key, copy(value)])),
+  ) as TlsSettings;
 }
 
 function errorText(error: unknown): string {
