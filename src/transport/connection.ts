@@ -38,7 +38,8 @@ export type ConnectionEvent =
 
 const DEFAULT_CLOSE_GRACE_MS = 2000;
 
-const hmacMd5 = (key: Uint8Array, data: Uint8Array): Uint8Array =>
+/** RFC 2104 HMAC-MD5 for CRAM-MD5 (RFC 2195), the one the session is given (sasl.ts keeps node: out). */
+export const hmacMd5 = (key: Uint8Array, data: Uint8Array): Uint8Array =>
   createHmac('md5', key).update(data).digest();
 
 export class Connection {

@@ -3,11 +3,13 @@
  * LOGIN. The credentials go only to the socket; results and errors never contain them, not even
  * where the server echoes them back (a 535 naming the SES user, threats.md §5).
  */
-import { createHmac } from 'node:crypto';
 import { isSmtpError } from '../../errors/smtp-error.js';
 import type { Capabilities } from '../../protocol/capabilities.js';
 import type { Reply } from '../../protocol/reply-types.js';
+import { MAX_AUTH_CHALLENGES } from '../../session/machine-guards.js';
 import { credentialForms, scrubReply, scrubText } from '../../session/redaction.js';
+import { answerChallenge, startAuth } from '../../session/sasl.js';
+import { hmacMd5 } from '../../transport/connection.js';
 import { errorCodeOf, replySummary } from '../error-text.js';
 import { ExitCodes } from '../exit-codes.js';
 import type { Conversation } from '../smtp-probe.js';
@@ -29,8 +31,6 @@ import {
 export type AuthResult =
   | { readonly ok: true; readonly mechanism: string }
   | { readonly ok: false; readonly problem: string; readonly reply?: Reply; readonly broken?: boolean };
-
-const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
 /** AUTH with the configured credentials, only over an encrypted connection; true when the next step may run. */
 export async function authStep(
@@ -87,34 +87,18 @@ export async function authenticate(
   credentials: { readonly user: string; readonly pass: string },
   timeoutMs: number,
 ): Promise<AuthResult> {
-  const { user, pass } = credentials;
+  // The first of these the server offers, spoken by the session's own SASL code (sasl.ts).
+  const mechanism = (['PLAIN', 'LOGIN', 'CRAM-MD5'] as const).find((m) => caps.auth.includes(m));
   try {
-    if (caps.auth.includes('PLAIN')) {
-      const reply = await conversation.command(
-        { verb: 'AUTH', mechanism: 'PLAIN', initialResponse: b64(`\0${user}\0${pass}`) },
-        timeoutMs,
-      );
-      return reply.code === 235 ? { ok: true, mechanism: 'PLAIN' } : refused(reply);
-    }
-    if (caps.auth.includes('LOGIN')) {
-      let reply = await conversation.command({ verb: 'AUTH', mechanism: 'LOGIN' }, timeoutMs);
-      if (reply.code !== 334) return refused(reply);
-      reply = await conversation.command({ verb: 'AUTH_RESPONSE', data: b64(user) }, timeoutMs);
-      if (reply.code !== 334) return refused(reply);
-      reply = await conversation.command({ verb: 'AUTH_RESPONSE', data: b64(pass) }, timeoutMs);
-      return reply.code === 235 ? { ok: true, mechanism: 'LOGIN' } : refused(reply);
-    }
-    if (caps.auth.includes('CRAM-MD5')) {
-      // RFC 2195: the reply to the server's base64 challenge is "user hex(HMAC-MD5(pass, challenge))".
-      let reply = await conversation.command({ verb: 'AUTH', mechanism: 'CRAM-MD5' }, timeoutMs);
-      if (reply.code !== 334) return refused(reply);
-      const challenge = Buffer.from(reply.lines[0] ?? '', 'base64');
-      const digest = createHmac('md5', pass).update(challenge).digest('hex');
-      reply = await conversation.command(
-        { verb: 'AUTH_RESPONSE', data: b64(`${user} ${digest}`) },
-        timeoutMs,
-      );
-      return reply.code === 235 ? { ok: true, mechanism: 'CRAM-MD5' } : refused(reply);
+    if (mechanism !== undefined) {
+      let { command, exchange } = startAuth(mechanism, credentials);
+      let reply = await conversation.command(command, timeoutMs);
+      while (reply.code === 334 && exchange.challenges < MAX_AUTH_CHALLENGES) {
+        const data = answerChallenge(exchange, reply.lines[0] ?? '', credentials, hmacMd5);
+        exchange = { ...exchange, challenges: exchange.challenges + 1 };
+        reply = await conversation.command({ verb: 'AUTH_RESPONSE', data }, timeoutMs);
+      }
+      return reply.code === 235 ? { ok: true, mechanism } : refused(reply);
     }
   } catch (error) {
     // Not the error's text: a malformed reply is quoted in it, and servers echo credentials while
