@@ -7,6 +7,7 @@ import type { SessionContext, SessionEvent } from './machine-types.js';
 import { type GroupState, groupPlanFor } from './reply-group.js';
 import { chooseMechanism } from './sasl.js';
 import * as T from './transaction.js';
+import type { Security } from './types.js';
 
 /** RFC 4954 does not bound the exchange; threats.md §6 asks us to. No mechanism here needs more than 2. */
 export const MAX_AUTH_CHALLENGES = 5;
@@ -49,6 +50,15 @@ const lastRcpt = (context: SessionContext, event: SessionEvent): T.Transaction =
 const idOf = (event: SessionEvent): number | undefined =>
   event.type === 'send.aborted' ? event.id : undefined;
 
+/**
+ * RFC 5321 §3.2: after EHLO refused with 5yz, HELO where nothing is lost by it: no AUTH to do, and no
+ * STARTTLS required (HELO would strip it, threats.md §1). Over implicit TLS it is already up. Shared
+ * with the CLI's check, which must agree with send.
+ */
+export function heloFallbackAllowed(security: Security, hasCredentials: boolean): boolean {
+  return !hasCredentials && security !== 'starttls';
+}
+
 export const guards = {
   replyIs: ({ event }: Args, params: { code: number }) => replyOf(event)?.code === params.code,
   replyClass: ({ event }: Args, params: { class: 2 | 3 | 4 | 5 }) => classOf(event) === params.class,
@@ -62,14 +72,10 @@ export const guards = {
     // A 421 alone behind it is the server closing (RFC 5321 §3.8), not an answer: it comes next.
     event.closingBehind !== true &&
     ONE_OUTSTANDING[params.outstanding](context),
-  /**
-   * RFC 5321 §3.2: EHLO refused with 5yz → HELO, where nothing is lost by it: no AUTH to do, and no
-   * STARTTLS required (HELO would strip it, threats.md §1). Over implicit TLS it is already up.
-   */
+  /** RFC 5321 §3.2: EHLO refused with 5yz → HELO, where heloFallbackAllowed. */
   heloAllowed: ({ context, event }: Args) =>
     classOf(event) === 5 &&
-    context.config.credentials === undefined &&
-    context.config.security !== 'starttls',
+    heloFallbackAllowed(context.config.security, context.config.credentials !== undefined),
   startTlsOffered: ({ context }: Args) =>
     !context.tls &&
     context.caps.startTls &&

@@ -5,6 +5,7 @@
 import { ErrorCodes } from '../../errors/codes.js';
 import { type Capabilities, NO_CAPABILITIES, parseEhloReply } from '../../protocol/capabilities.js';
 import type { Reply } from '../../protocol/reply-types.js';
+import { heloFallbackAllowed } from '../../session/machine-guards.js';
 import { defaultClientName } from '../../transport/client-options.js';
 import { messageOf, replySummary } from '../error-text.js';
 import { ExitCodes } from '../exit-codes.js';
@@ -50,12 +51,9 @@ function noGreetingReport(ctx: CheckContext, error: unknown, ms: number): StepRe
   return fail('greeting', summary, ExitCodes.TEMP_FAIL, advice, ms);
 }
 
-/**
- * Where send would fall back to HELO after a refused EHLO (machine-guards heloAllowed): no
- * credentials and no STARTTLS required, and not after TLS was negotiated by STARTTLS.
- */
+/** Where send would fall back to HELO after a refused EHLO: as the session decides, and not after STARTTLS. */
 function heloAllowed(ctx: CheckContext, step: string): boolean {
-  return step === 'ehlo' && ctx.config.credentials === undefined && ctx.config.security !== 'starttls';
+  return step === 'ehlo' && heloFallbackAllowed(ctx.config.security, ctx.config.credentials !== undefined);
 }
 
 /** EHLO; returns the capabilities offered (undefined: stop). `step` is 'ehlo' or 'ehlo-tls'. */
