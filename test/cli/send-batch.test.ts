@@ -19,24 +19,18 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cli-batch-'));
 });
 
-/** A JSON Lines batch of `count` one-recipient messages; returns its path. */
-/** `send --batch file` to a plaintext scripted server, with `extra` flags. */
-function sendBatch(server: { readonly port: number }, file: string, ...extra: string[]) {
-  return runCli([
-    'send',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(server.port),
-    '--security',
-    'none',
-    '--batch',
-    file,
-    ...extra,
-    '--no-progress',
-  ]);
+/** The arguments of `send --batch file` to a plaintext scripted server, with `extra` flags. */
+function batchArgs(server: { readonly port: number }, file: string, ...extra: string[]): string[] {
+  const target = ['--host', '127.0.0.1', '--port', String(server.port), '--security', 'none'];
+  return ['send', ...target, '--batch', file, ...extra, '--no-progress'];
 }
 
+/** `send --batch file` to a plaintext scripted server, with `extra` flags. */
+function sendBatch(server: { readonly port: number }, file: string, ...extra: string[]) {
+  return runCli(batchArgs(server, file, ...extra));
+}
+
+/** A JSON Lines batch of `count` one-recipient messages; returns its path. */
 async function batchFile(name: string, count: number): Promise<string> {
   const lines = Array.from({ length: count }, (_, i) =>
     JSON.stringify({ from: 'a@example.com', to: `r${i}@example.org`, text: `message ${i}` }),
@@ -79,19 +73,7 @@ describe('smtp-machine send --batch', () => {
     const total = 40;
     const file = await batchFile('epipe.jsonl', total);
     try {
-      const run = await runClosingStdoutAfterFirstLine([
-        'send',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(server.port),
-        '--security',
-        'none',
-        '--batch',
-        file,
-        '--json',
-        '--no-progress',
-      ]);
+      const run = await runClosingStdoutAfterFirstLine(batchArgs(server, file, '--json'));
       expect(run.code).toBe(75);
       expect(run.stderr).toContain('stdout closed by its reader (EPIPE): stopping');
       expect(server.transactions.length).toBeLessThan(total);
