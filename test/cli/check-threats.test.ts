@@ -11,6 +11,19 @@ import { type ScriptedServer, startScriptedServer } from '../support/scripted-se
 import { type TlsFixtures, tlsFixtures } from '../support/tls-fixtures.js';
 import { runCli } from './cli-harness.js';
 
+/** `check` over STARTTLS against a scripted server trusting the test CA, JSON output. */
+const checkStartTls = (port: number) => [
+  'check',
+  `127.0.0.1:${port}`,
+  '--ca',
+  caFile,
+  '--security',
+  'starttls',
+  '--json',
+  '--timeout',
+  '2',
+];
+
 let fixtures: TlsFixtures;
 let caFile: string;
 beforeAll(async () => {
@@ -26,20 +39,7 @@ describe('check: check fails closed on STARTTLS response injection', () => {
       overrides: { STARTTLS: '220 Go ahead\r\n250-evil.example\r\n250 AUTH PLAIN' },
     });
     try {
-      const run = await runCli(
-        [
-          'check',
-          `127.0.0.1:${server.port}`,
-          '--ca',
-          caFile,
-          '--security',
-          'starttls',
-          '--json',
-          '--timeout',
-          '2',
-        ],
-        { env: { SMTP_USER: 'user', SMTP_PASS: 'pass' } },
-      );
+      const run = await runCli(checkStartTls(server.port), { env: { SMTP_USER: 'user', SMTP_PASS: 'pass' } });
       const json = JSON.parse(run.stdout) as { steps: { step: string; status: string }[] };
       expect(json.steps.map((s) => `${s.step}:${s.status}`)).toEqual([
         'dns:pass',
@@ -104,20 +104,9 @@ async function checkWith(reply: string, user: string): Promise<string> {
     overrides: { AUTH: reply },
   });
   try {
-    const run = await runCli(
-      [
-        'check',
-        `127.0.0.1:${server.port}`,
-        '--ca',
-        caFile,
-        '--security',
-        'starttls',
-        '--json',
-        '--timeout',
-        '2',
-      ],
-      { env: { SMTP_USER: user, SMTP_PASS: 'Secret-Pass-123' } },
-    );
+    const run = await runCli(checkStartTls(server.port), {
+      env: { SMTP_USER: user, SMTP_PASS: 'Secret-Pass-123' },
+    });
     return run.stdout + run.stderr;
   } finally {
     await server.close();

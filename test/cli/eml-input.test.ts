@@ -10,6 +10,21 @@ import { describe, expect, test } from 'vitest';
 import { startScriptedServer } from '../support/scripted-server.js';
 import { MAIN, runCli } from './cli-harness.js';
 
+const ENVELOPE = ['--from', 'a@example.com', '--to', 'b@example.org'];
+/** `send --eml file` to a port nothing listens on (the file is refused or read before connecting). */
+const emlToNowhere = (file: string) => [
+  'send',
+  '--host',
+  '127.0.0.1',
+  '--port',
+  '1',
+  '--security',
+  'none',
+  '--eml',
+  file,
+  ...ENVELOPE,
+];
+
 describe('send: --eml input', () => {
   test('an --eml file larger than --max-size is refused as too large (69), not "cannot read the file" (66)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-eml-'));
@@ -18,22 +33,7 @@ describe('send: --eml input', () => {
     await handle.truncate(3 * 1024 ** 3); // sparse: 3 GiB, no disk used
     await handle.close();
     try {
-      const run = await runCli([
-        'send',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        '1',
-        '--security',
-        'none',
-        '--eml',
-        file,
-        '--from',
-        'a@example.com',
-        '--to',
-        'b@example.org',
-        '--json',
-      ]);
+      const run = await runCli([...emlToNowhere(file), '--json']);
       expect(run.code).toBe(69);
       expect(run.stdout).toContain('SMTP_MESSAGE_TOO_LARGE');
     } finally {
@@ -47,28 +47,9 @@ describe('send: --eml input', () => {
     execFileSync('mkfifo', [fifo]);
     // A writer that keeps the FIFO open and writes nothing (a producer still working).
     const writer = spawn('sh', ['-c', `exec 3>"${fifo}"; sleep 30`], { stdio: 'ignore' });
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        MAIN,
-        'send',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        '1',
-        '--security',
-        'none',
-        '--eml',
-        fifo,
-        '--from',
-        'a@example.com',
-        '--to',
-        'b@example.org',
-      ],
-      { stdio: 'ignore' },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...emlToNowhere(fifo)], {
+      stdio: 'ignore',
+    });
     try {
       await new Promise((r) => setTimeout(r, 1500));
       child.kill('SIGTERM');
