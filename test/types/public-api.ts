@@ -3,9 +3,9 @@
  * the package entry, so a consumer can name them (and emit declarations that use them: TS2883).
  */
 import type {
+  ClientCredentials,
   ClientOptions,
   Credentials,
-  createPool,
   HmacMd5,
   PoolClientOptions,
   SessionClock,
@@ -19,9 +19,9 @@ export const publicTypes: [
   Equal<SessionOptions['auth'], Credentials | undefined>,
   Equal<SessionOptions['hmacMd5'], HmacMd5 | undefined>,
   Equal<SessionOptions['clock'], SessionClock | undefined>,
-  // The constraint of createPool's client options.
-  Equal<Parameters<typeof createPool<PoolClientOptions>>[0] extends object ? true : false, true>,
+  // The constraint of createPool's client options (what a custom factory's options must have).
+  Equal<keyof PoolClientOptions, 'host' | 'profile'>,
   // exactOptionalPropertyTypes: `rejectUnauthorized: undefined` is allowed, as the README says.
   Equal<TlsSettings['rejectUnauthorized'], true | undefined>,
-  Equal<ClientOptions['auth'] extends object | undefined ? true : false, true>,
+  Equal<ClientOptions['auth'], ClientCredentials | undefined>,
 ] = [true, true, true, true, true, true];
