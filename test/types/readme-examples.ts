@@ -1,0 +1,73 @@
+// Generated from README.md by scripts/generate-state-chart.ts. Do not edit.
+import { SES_PROFILE, composeMessage, createClient, createPool, deriveSesSmtpPassword, isSmtpError } from '../../src/index.js';
+import { startSesSimulator } from '../../src/ses/simulator/simulator.js';
+
+declare const accessKeyId: string;
+declare const secretAccessKey: string;
+declare const from: string;
+declare const rcpt: string;
+
+export async function readmeExample1(): Promise<void> {
+  const client = createClient({
+    host: 'email-smtp.eu-west-1.amazonaws.com',
+    port: 587, // STARTTLS, required; 465/2465 default to implicit TLS
+    auth: { user: process.env.SMTP_USER!, pass: process.env.SMTP_PASS! },
+  });
+
+  try {
+    const result = await client.send({
+      from: 'sender@example.com',
+      to: ['rcpt@example.org'],
+      message: 'From: sender@example.com\r\nTo: rcpt@example.org\r\nSubject: Hi\r\n\r\nHello.\r\n',
+    });
+    console.log(result.messageId, result.accepted, result.rejected);
+  } catch (error) {
+    if (isSmtpError(error)) console.error(error.code, error.outcome, error.reply?.code);
+  } finally {
+    await client.close(); // QUIT, then close
+  }
+}
+
+export async function readmeExample2(): Promise<void> {
+  const pool = createPool({
+    host: 'email-smtp.us-east-1.amazonaws.com',
+    port: 465,
+    auth: { user: accessKeyId, pass: deriveSesSmtpPassword(secretAccessKey, 'us-east-1') },
+    maxConnections: 5,
+    rateLimit: { perSecond: 14 }, // your SES send rate; SES counts recipients
+    onEvent: (event) => console.log(event.type),
+  });
+  const { envelope, raw } = composeMessage({ from, to: [rcpt], subject: 'Hi', text: 'Hello' });
+  const result = await pool.send({ ...envelope, message: raw });
+  console.log(result.attempts.length, result.messageId);
+  await pool.close({ deadlineMs: 30_000 });
+}
+
+export async function readmeExample3(): Promise<void> {
+  const sim = await startSesSimulator({
+    region: 'eu-west-1',
+    verifiedIdentities: ['example.com'], // sandbox (the default): senders and recipients must be verified
+    maxSendRate: 14, // recipients per second, then 454 Throttling failure
+  });
+  const { user, pass } = sim.users[0]!; // a generated access key id and its derived SMTP password
+  const client = createClient({
+    host: sim.host, // '127.0.0.1'
+    port: sim.starttlsPort, // or sim.tlsPort with security: 'implicit'
+    security: 'starttls',
+    tls: { ca: sim.caPem }, // the test CA (sim.caFile holds it for the command's --ca)
+    auth: { user, pass },
+    profile: SES_PROFILE, // 127.0.0.1 is not an SES host name: ask for SES's reply table
+  });
+  try {
+    await client.send({
+      from: 'app@example.com',
+      to: ['success@simulator.amazonses.com'],
+      message: 'From: app@example.com\r\nTo: success@simulator.amazonses.com\r\nSubject: Hi\r\n\r\nHello.\r\n',
+    });
+    sim.failNextMessage(); // the next final dot gets 451 Temporary service failure (or pass { code, text })
+    console.log(sim.messages.length, sim.stats.accepted, sim.stats.rejected);
+  } finally {
+    await client.close();
+    await sim.close(); // also removes the temp CA file
+  }
+}
