@@ -5,6 +5,7 @@
  */
 import { GENERIC_PROFILE, type ProviderProfile, SES_PROFILE } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
+import { checkProfile } from '../errors/profile-check.js';
 import { type RecipientRefusal, SmtpUsageError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { regionFromHost } from '../ses/endpoints.js';
@@ -178,7 +179,7 @@ export function resolvePoolOptions<O extends PoolClientOptions>(
     onEvent: optional(options.onEvent, 'function', 'onEvent'),
     clock: clockOption(options.clock),
     random: optional(options.random, 'function', 'random') ?? Math.random,
-    profile: options.profile ?? (ses ? SES_PROFILE : GENERIC_PROFILE),
+    profile: profileOption(options.profile, ses),
   };
   optional(options.createClient, 'function', 'createClient');
   return { settings, clientOptions: clientOptions as O };
@@ -187,6 +188,16 @@ export function resolvePoolOptions<O extends PoolClientOptions>(
 /** `value` when undefined or of `type`; else the option is refused by name. */
 function optional<T>(value: T, type: 'boolean' | 'function', field: string): T {
   if (value !== undefined && typeof value !== type) throw usage(field, `must be a ${type}`);
+  return value;
+}
+
+/**
+ * The given profile, checked here for every factory (the pool classifies with it too, and a custom
+ * factory's options are otherwise not read), or SES's for an SES host, else the generic one.
+ */
+function profileOption(value: unknown, ses: boolean): ProviderProfile {
+  if (value === undefined) return ses ? SES_PROFILE : GENERIC_PROFILE;
+  checkProfile(value);
   return value;
 }
 

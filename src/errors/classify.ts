@@ -54,7 +54,7 @@ export interface ProviderProfile {
   readonly fallback?: ProviderProfile;
 }
 
-/** Actions a rule may take for each reply class; anything else is a profile bug (see checkProfile). */
+/** Actions a rule may take for each reply class; anything else is a profile bug (see profile-check.ts). */
 const ACTIONS_BY_CLASS: Readonly<Record<2 | 3 | 4 | 5, readonly Action[]>> = {
   2: ['continue'],
   3: ['continue'],
@@ -141,35 +141,17 @@ export function findRule(reply: Reply, phase: Phase, profile: ProviderProfile): 
   return undefined;
 }
 
-/**
- * Throws if a profile could break the classification contract: a rule whose action does not fit
- * its code's class, a stateful regex (`g`/`y` make `test` depend on earlier calls), a
- * case-sensitive pattern, or a duplicate id.
- */
-export function checkProfile(profile: ProviderProfile): void {
-  const ids = new Set<string>();
-  for (const rule of profile.rules) {
-    const replyClass = classOf(rule.code);
-    if (replyClass === undefined || !ACTIONS_BY_CLASS[replyClass].includes(rule.action)) {
-      throw new Error(`profile ${profile.name}: rule ${rule.id} has an action that does not fit its code`);
-    }
-    if (rule.text && (rule.text.global || rule.text.sticky || !rule.text.ignoreCase)) {
-      throw new Error(
-        `profile ${profile.name}: rule ${rule.id} needs a case-insensitive, non-global pattern`,
-      );
-    }
-    if (ids.has(rule.id)) throw new Error(`profile ${profile.name}: duplicate rule id ${rule.id}`);
-    ids.add(rule.id);
-  }
-  if (profile.fallback) checkProfile(profile.fallback);
+/** The actions a rule for `code` may take (none for a code outside 200-599): RFC 5321 §4.2.1 classes. */
+export function actionsForCode(code: number): readonly Action[] {
+  const replyClass = classOf(code);
+  return replyClass === undefined ? [] : ACTIONS_BY_CLASS[replyClass];
 }
 
 function ruleMatches(rule: ReplyRule, code: number, text: string, phase: Phase): boolean {
   if (rule.code !== code) return false;
   if (rule.phases !== undefined && !rule.phases.includes(phase)) return false;
   // A rule that somehow fits another class is ignored rather than allowed to break §4.2.1.
-  const replyClass = classOf(code);
-  if (replyClass === undefined || !ACTIONS_BY_CLASS[replyClass].includes(rule.action)) return false;
+  if (!actionsForCode(code).includes(rule.action)) return false;
   return rule.text === undefined || rule.text.test(text);
 }
 

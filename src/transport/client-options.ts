@@ -6,8 +6,9 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { createSecureContext } from 'node:tls';
-import { checkProfile, type ProviderProfile, SES_PROFILE } from '../errors/classify.js';
+import { type ProviderProfile, SES_PROFILE } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
+import { checkProfile } from '../errors/profile-check.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
 import { isAddressLiteral, isDomain } from '../protocol/address.js';
 import { encodeCommand } from '../protocol/command.js';

@@ -3,7 +3,6 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import {
   type Action,
-  checkProfile,
   classifyReply,
   type Disposition,
   findRule,
@@ -11,6 +10,7 @@ import {
   type ProviderProfile,
   SES_PROFILE,
 } from '../../src/errors/classify.js';
+import { checkProfile } from '../../src/errors/profile-check.js';
 import type { Phase } from '../../src/errors/smtp-error.js';
 import type { Reply } from '../../src/protocol/reply-types.js';
 
