@@ -31,7 +31,8 @@ export const CONNECTION_HELP = `Connection:
   --region REGION      Amazon SES: connect to email-smtp.REGION.amazonaws.com
   --port N             default 587, or 465 with --security implicit
   --security MODE      implicit | starttls | starttls-opportunistic | none
-                       (default: implicit on 465/2465, starttls elsewhere)
+                       (default: implicit on 465/2465, starttls elsewhere; 465 takes
+                       implicit only, RFC 8314)
   --ca FILE            trust this CA certificate (PEM) instead of the system roots
   --client-name NAME   the name sent in EHLO (default: this machine's host name)
   --timeout SECONDS    connect, greeting and command-reply timeout (default 10; the reply

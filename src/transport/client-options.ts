@@ -12,7 +12,7 @@ import { checkProfile } from '../errors/profile-check.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
 import { isAddressLiteral, isDomain } from '../protocol/address.js';
 import { encodeCommand } from '../protocol/command.js';
-import { regionFromHost, SES_PORTS } from '../ses/endpoints.js';
+import { defaultSecurityForPort, regionFromHost, SES_PORTS } from '../ses/endpoints.js';
 import { checkCredentialText } from '../session/config.js';
 import { MECHANISMS, type Mechanism } from '../session/sasl.js';
 import { REDACTED, Secret } from '../session/secret.js';
@@ -54,7 +54,10 @@ export interface ClientOptions {
   readonly port?: number;
   /** Dial this address instead of resolving `host` (e.g. a pre-resolved IP); TLS still verifies `host`. */
   readonly address?: string;
-  /** Default 'implicit' on ports 465 and 2465, else 'starttls' (TLS required). */
+  /**
+   * Default 'implicit' on ports 465 and 2465, else 'starttls' (TLS required). A mode the port cannot
+   * speak is refused: anything but 'implicit' on 465 (RFC 8314 §3.3), the other mode on SES's ports.
+   */
   readonly security?: Security;
   readonly tls?: TlsSettings;
   readonly auth?: ClientCredentials;
@@ -100,7 +103,6 @@ export interface ResolvedClientOptions {
 }
 
 const SECURITIES: ReadonlySet<unknown> = new Set(['implicit', 'starttls', 'starttls-opportunistic', 'none']);
-const IMPLICIT_TLS_PORTS: ReadonlySet<number> = new Set([465, 2465]);
 export const DEFAULT_IDLE_TIMEOUT_MS = 5_000;
 /** Node's timers overflow above 2^31-1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -229,20 +231,39 @@ function checkBoolean(value: unknown, field: string): boolean | undefined {
   return checkOptional<boolean>(value, field, (v) => typeof v === 'boolean', 'must be a boolean');
 }
 
+/** The implicit-TLS message submission port, "submissions" (RFC 8314 §3.3, §7.3). */
+const SUBMISSIONS_PORT = 465;
+
 /**
- * SES's ports each speak one TLS mode (465/2465 implicit, 25/587/2587 STARTTLS): the other mode on
- * an SES endpoint can only wait for a greeting that never comes (and be retried for an hour) or fail
- * its handshake, so it is refused here, saying which port to use.
+ * The TLS mode a port speaks whatever the server, when that is known: SES's table on an SES host
+ * (465/2465 implicit, 25/587/2587 STARTTLS); on any host, 465 is implicit TLS. Other ports (2465
+ * too: implicit TLS there is SES's own choice, not a registration) are left to the server.
  */
-function checkSesPortSecurity(host: string, port: number, security: Security): void {
-  if (regionFromHost(host) === undefined || !(port in SES_PORTS)) return;
-  const speaks = SES_PORTS[port as keyof typeof SES_PORTS];
-  if ((security === 'implicit') === (speaks === 'implicit')) return;
+function knownPortSecurity(host: string, port: number): 'implicit' | 'starttls' | undefined {
+  if (regionFromHost(host) !== undefined && port in SES_PORTS)
+    return SES_PORTS[port as keyof typeof SES_PORTS];
+  return port === SUBMISSIONS_PORT ? 'implicit' : undefined;
+}
+
+/**
+ * The other TLS mode on a port that speaks one (knownPortSecurity) can only wait for a greeting
+ * that never comes (the server waits for a ClientHello; a pool retries the timeout for an hour) or
+ * fail its handshake: refused here, saying which mode or port to use.
+ */
+function checkPortSecurity(host: string, port: number, security: Security): void {
+  const speaks = knownPortSecurity(host, port);
+  if (speaks === undefined || (security === 'implicit') === (speaks === 'implicit')) return;
+  if (regionFromHost(host) !== undefined) {
+    throw usage(
+      'security',
+      speaks === 'implicit'
+        ? `SES port ${port} is implicit TLS: use security 'implicit', or port 587/2587 for STARTTLS`
+        : `SES port ${port} is STARTTLS: use security 'starttls', or port 465/2465 for implicit TLS`,
+    );
+  }
   throw usage(
     'security',
-    speaks === 'implicit'
-      ? `SES port ${port} is implicit TLS: use security 'implicit', or port 587/2587 for STARTTLS`
-      : `SES port ${port} is STARTTLS: use security 'starttls', or port 465/2465 for implicit TLS`,
+    `port ${port} is implicit TLS (RFC 8314 §3.3): use security 'implicit', or port 587 for STARTTLS`,
   );
 }
 
@@ -261,10 +282,10 @@ export function resolveClientOptions(
   const host = checkHost(options.host, 'host');
   const port = options.port ?? 587;
   if (!Number.isInteger(port) || port < 1 || port > 65_535) throw usage('port', 'must be an integer 1-65535');
-  const security = options.security ?? (IMPLICIT_TLS_PORTS.has(port) ? 'implicit' : 'starttls');
+  const security = options.security ?? defaultSecurityForPort(port);
   if (!SECURITIES.has(security))
     throw usage('security', 'must be implicit, starttls, starttls-opportunistic or none');
-  checkSesPortSecurity(host, port, security as Security);
+  checkPortSecurity(host, port, security as Security);
   validateTlsSettings(options.tls);
   const clientName = checkOptional<string>(
     options.clientName,

@@ -79,8 +79,9 @@ describe("SES's ports each speak one TLS mode", () => {
     ] as const) {
       expect(resolveClientOptions({ host: SES, port, security }).security).toBe(security);
     }
+    // Another host's ports are its own, but for 465 (implicit TLS anywhere: port-security.test.ts).
     expect(
-      resolveClientOptions({ host: 'smtp.example.test', port: 465, security: 'starttls' }).security,
+      resolveClientOptions({ host: 'smtp.example.test', port: 2465, security: 'starttls' }).security,
     ).toBe('starttls');
   });
 });
