@@ -5,7 +5,7 @@
  */
 import { GENERIC_PROFILE, type ProviderProfile, SES_PROFILE } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
-import { checkProfile } from '../errors/profile-check.js';
+import { checkedProfile } from '../errors/profile-check.js';
 import { type RecipientRefusal, SmtpUsageError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { regionFromHost } from '../ses/endpoints.js';
@@ -192,13 +192,13 @@ function optional<T>(value: T, type: 'boolean' | 'function', field: string): T {
 }
 
 /**
- * The given profile, checked here for every factory (the pool classifies with it too, and a custom
- * factory's options are otherwise not read), or SES's for an SES host, else the generic one.
+ * The given profile, checked and taken as it is now (a frozen copy) here for every factory (the pool
+ * classifies with it too, and a custom factory's options are otherwise not read), or SES's for an SES
+ * host, else the generic one.
  */
 function profileOption(value: unknown, ses: boolean): ProviderProfile {
   if (value === undefined) return ses ? SES_PROFILE : GENERIC_PROFILE;
-  checkProfile(value);
-  return value;
+  return checkedProfile(value);
 }
 
 function rateLimitOption(value: RateLimitOption | undefined): RateLimitOption | undefined {

@@ -65,9 +65,9 @@ export function createPool<O extends PoolClientOptions>(
 ): Pool;
 export function createPool<O extends PoolClientOptions>(options: PoolOptions<O>): Pool {
   const { settings, clientOptions } = resolvePoolOptions(options);
-  // The client classifies with the same profile, so its error codes name SES's replies too.
-  const withProfile =
-    options.profile === undefined ? { ...clientOptions, profile: settings.profile } : clientOptions;
+  // The client classifies with the same profile (the pool's frozen copy, or its default), so its error
+  // codes name SES's replies too.
+  const withProfile = { ...clientOptions, profile: settings.profile };
   if (options.createClient !== undefined) {
     const custom = options.createClient;
     const snapshot = snapshotClientOptions(withProfile as O & Partial<ClientOptions>);

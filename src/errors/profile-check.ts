@@ -6,6 +6,7 @@
  */
 import { type Action, actionsForCode, type ProviderProfile, type ReplyRule } from './classify.js';
 import { ErrorCodes } from './codes.js';
+import { frozenProfile } from './profiles/frozen.js';
 import { type Phase, SmtpUsageError } from './smtp-error.js';
 
 const PROFILE_KEYS: readonly string[] = ['name', 'rules', 'fallback'] satisfies (keyof ProviderProfile)[];
@@ -68,6 +69,12 @@ export function checkProfile(value: unknown, field = 'profile'): asserts value i
     current = (current as ProviderProfile).fallback;
     at = `${at}.fallback`;
   }
+}
+
+/** checkProfile, then the profile as it is now (frozenProfile: a frozen copy of a caller's own). */
+export function checkedProfile(value: unknown, field = 'profile'): ProviderProfile {
+  checkProfile(value, field);
+  return frozenProfile(value);
 }
 
 function checkOne(value: unknown, field: string): void {

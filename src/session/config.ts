@@ -4,6 +4,7 @@
  */
 import { GENERIC_PROFILE } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
+import { checkedProfile } from '../errors/profile-check.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
 import { hasControlCharacter } from '../protocol/address.js';
 import { encodeCommand } from '../protocol/command.js';
@@ -43,7 +44,7 @@ export function resolveConfig(options: SessionOptions): SessionConfig {
     pipelining: options.pipelining !== false,
     chunking: options.chunking !== false,
     allowAuthWithoutTls: options.dangerouslyAllowAuthWithoutTls === true,
-    profile: options.profile ?? GENERIC_PROFILE,
+    profile: options.profile === undefined ? GENERIC_PROFILE : checkedProfile(options.profile),
     hmacMd5: options.hmacMd5,
   };
 }

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import { type ProviderProfile, SES_PROFILE } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
-import { checkProfile } from '../errors/profile-check.js';
+import { checkedProfile } from '../errors/profile-check.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
 import { isAddressLiteral, isDomain } from '../protocol/address.js';
 import { encodeCommand } from '../protocol/command.js';
@@ -313,7 +313,7 @@ export function resolveClientOptions(
     (v) => Number.isSafeInteger(v) && (v as number) > 0,
     'must be a positive integer',
   );
-  if (options.profile !== undefined) checkProfile(options.profile);
+  const profile = options.profile === undefined ? undefined : checkedProfile(options.profile);
   return {
     host,
     port,
@@ -341,7 +341,7 @@ export function resolveClientOptions(
         'must be a non-negative integer number of milliseconds (0 disables)',
       ) ?? DEFAULT_IDLE_TIMEOUT_MS,
     // An SES endpoint gets SES's reply table (its 454/421/451 texts mean specific things).
-    profile: options.profile ?? (regionFromHost(host) === undefined ? undefined : SES_PROFILE),
+    profile: profile ?? (regionFromHost(host) === undefined ? undefined : SES_PROFILE),
     dangerouslyAllowAuthWithoutTls:
       checkOptional<boolean>(
         options.dangerouslyAllowAuthWithoutTls,

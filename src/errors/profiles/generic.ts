@@ -5,6 +5,7 @@
  */
 import type { ProviderProfile, ReplyRule } from '../classify.js';
 import { ErrorCodes } from '../codes.js';
+import { frozenProfile } from './frozen.js';
 
 const RULES: readonly ReplyRule[] = [
   {
@@ -97,4 +98,4 @@ const RULES: readonly ReplyRule[] = [
   },
 ];
 
-export const GENERIC_PROFILE: ProviderProfile = { name: 'generic', rules: RULES };
+export const GENERIC_PROFILE: ProviderProfile = frozenProfile({ name: 'generic', rules: RULES });

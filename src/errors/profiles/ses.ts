@@ -5,6 +5,7 @@
  */
 import type { ProviderProfile, ReplyRule } from '../classify.js';
 import { ErrorCodes } from '../codes.js';
+import { frozenProfile } from './frozen.js';
 import { GENERIC_PROFILE } from './generic.js';
 
 const PAGE = 'SES Developer Guide, "Amazon SES SMTP issues", response code table';
@@ -183,4 +184,4 @@ const RULES: readonly ReplyRule[] = [
   },
 ];
 
-export const SES_PROFILE: ProviderProfile = { name: 'ses', rules: RULES, fallback: GENERIC_PROFILE };
+export const SES_PROFILE: ProviderProfile = frozenProfile({ name: 'ses', rules: RULES, fallback: GENERIC_PROFILE });
