@@ -68,8 +68,17 @@ export function protocolError(
   return new SmtpProtocolError(reply ? { code, message, phase, reply } : { code, message, phase });
 }
 
-export function timedOut(phase: Phase, outcome: Outcome): SmtpTimeoutError {
-  const detail = outcome === 'unknown' ? ' after the final dot: the message may have been delivered' : '';
+/**
+ * A phase's timer expired (RFC 5321 §4.5.3.2). `startedPlain`: the connection did not begin with TLS,
+ * so a missing greeting most likely means a port that waits for a ClientHello (RFC 8314 implicit TLS).
+ */
+export function timedOut(phase: Phase, outcome: Outcome, startedPlain = false): SmtpTimeoutError {
+  const detail =
+    outcome === 'unknown'
+      ? ' after the final dot: the message may have been delivered'
+      : phase === 'greeting' && startedPlain
+        ? " (a port that expects TLS from the first byte, such as 465, says nothing until the client starts TLS: try security 'implicit')"
+        : '';
   return new SmtpTimeoutError({ message: `${phase}: timed out${detail}`, phase, outcome, retryable: true });
 }
 

@@ -304,7 +304,11 @@ export const sessionSetup = setup({
         );
     }),
     timedOut: enqueueActions(({ enqueue, context }, params: Where) =>
-      enqueue.assign(fail(timedOut(params.phase, outcomeOf(context, params.outcome)))),
+      enqueue.assign(
+        fail(
+          timedOut(params.phase, outcomeOf(context, params.outcome), context.config.security !== 'implicit'),
+        ),
+      ),
     ),
     lost: enqueueActions(({ enqueue, context, event }, params: Where) =>
       enqueue.assign(
