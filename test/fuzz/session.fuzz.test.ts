@@ -182,6 +182,14 @@ describe('whole-session fuzz', () => {
     expect(run.settled.map((outcome) => outcome.ok)).toEqual([true, true]);
   });
 
+  test('starttls-opportunistic without AUTH: a refused STARTTLS goes on in plaintext (RFC 3207 §4.1)', async () => {
+    const scenario = happy({ security: 'starttls-opportunistic', withAuth: false, tls: ['refuse-454'] });
+    const run = await play(scenario, serverTls, ca);
+    checkInvariants(run);
+    expect(run.observed.upgrades).toBe(0);
+    expect(run.settled.map((outcome) => outcome.ok)).toEqual([true, true]);
+  });
+
   const failures: readonly { name: string; overrides: Partial<Scenario>; code: string }[] = [
     { name: 'STARTTLS refused, TLS required', overrides: { tls: ['refuse-454'] }, code: 'SMTP_TLS_REQUIRED' },
     {
