@@ -4,13 +4,13 @@
  * otherwise like a plain server offering the scenario's extensions: PIPELINING (RFC 2920), CHUNKING
  * and BINARYMIME (RFC 3030), STARTTLS (RFC 3207) with a real TLS handshake over the same socket.
  * It records what a correct client can be held to: every final dot (or LAST chunk) and its reply,
- * and every rule the client broke on the wire (`violations`).
+ * and every rule the client broke on the wire (`violations`, from client-rules.ts and the STARTTLS
+ * checks here).
  */
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { type Capabilities, NO_CAPABILITIES, parseEhloReply } from '../../src/protocol/capabilities.js';
-import type { Security } from '../../src/session/types.js';
+import { ClientRules, TlsRecords, verbOf } from './client-rules.js';
 import type { Action, Offer, Scenario, TlsBehaviour } from './session-scenario.js';
 
 export interface Observed {
@@ -57,24 +57,6 @@ export interface ServerTls {
   readonly untrusted: tls.SecureContext;
 }
 
-const COMMANDS = new Set([
-  'EHLO',
-  'HELO',
-  'STARTTLS',
-  'AUTH',
-  'MAIL',
-  'RCPT',
-  'DATA',
-  'BDAT',
-  'RSET',
-  'NOOP',
-  'QUIT',
-]);
-/** What a client may write before TLS when TLS is required (RFC 3207 §4; threats.md §1: no stripping). */
-const BEFORE_TLS = new Set(['EHLO', 'STARTTLS', 'QUIT']);
-/** Commands that need a positive EHLO/HELO first (RFC 5321 §4.1.4), again after TLS (RFC 3207 §4.2). */
-const AFTER_GREETING = new Set(['AUTH', 'MAIL', 'RCPT', 'DATA', 'BDAT', 'RSET']);
-
 function ehloReply(offer: Offer, startTls: boolean): string {
   const lines = ['fuzz.test'];
   if (offer.pipelining) lines.push('PIPELINING');
@@ -102,16 +84,6 @@ function startTlsReply(behaviour: TlsBehaviour): string {
     default:
       return '220 2.0.0 ready\r\n';
   }
-}
-
-/** The capabilities a 2xx reply to EHLO announces, parsed as the client parses them. */
-function announced(sent: string): Capabilities | undefined {
-  if (!/^2/.test(sent)) return undefined;
-  const lines = sent
-    .split('\r\n')
-    .filter((line) => line !== '')
-    .map((line) => line.slice(4));
-  return parseEhloReply({ code: Number(sent.slice(0, 3)), lines });
 }
 
 interface Context {
@@ -143,23 +115,14 @@ class FuzzConnection {
   /** This server's own verdicts on the transaction so far (from the replies it sent). */
   #mailAccepted = false;
   #rcptAccepted = false;
-  /** The transaction's MAIL said BODY=BINARYMIME. */
-  #mailBinary = false;
-  /** What the last positive EHLO (HELO: nothing) announced, in the current TLS state. */
-  #caps: Capabilities = NO_CAPABILITIES;
-  #greeted = false;
-  /** An AUTH exchange is under way; it ended with 235 (RFC 4954 §6), in the current TLS state. */
-  #authenticating = false;
-  #authenticated = false;
-  /** Commands taken from the current read (more than one: the client pipelined). */
-  #commandsThisRead = 0;
-  /** After the 220 to STARTTLS: the client's first bytes came, and the TLS record being skipped. */
+  /** What the client was offered and told, and the rules it must keep (client-rules.ts). */
+  readonly #rules: ClientRules;
+  /** After the 220 to STARTTLS: the client's first bytes came. */
   #helloSeen = false;
   /** The 220 to STARTTLS went out with bytes behind it (an `inject-*` behaviour's reply). */
   #injected = false;
   #plaintextAfter220 = false;
-  #recordHeader: number[] = [];
-  #recordLeft = 0;
+  readonly #records = new TlsRecords();
 
   constructor(ctx: Context, raw: net.Socket, number: number) {
     this.#ctx = ctx;
@@ -168,16 +131,18 @@ class FuzzConnection {
     this.#number = number;
     const behaviours = ctx.scenario.tls;
     this.#behaviour = behaviours[number % behaviours.length] ?? 'upgrade';
+    this.#rules = new ClientRules({
+      security: ctx.scenario.security,
+      withAuth: ctx.scenario.withAuth,
+      binaryBodies: ctx.binaryBodies,
+      violation: (what) => this.#violation(what),
+    });
     raw.on('data', (bytes: Buffer) => this.#onRaw(bytes));
     this.#act(undefined, false);
   }
 
   #violation(what: string): void {
     this.#ctx.observed.violations.push(`connection ${this.#number} (${this.#phase}): ${what}`);
-  }
-
-  get #security(): Security {
-    return this.#ctx.scenario.security;
   }
 
   #onRaw(bytes: Buffer): void {
@@ -193,7 +158,7 @@ class FuzzConnection {
         this.#plaintextAfter220 = true;
         this.#violation('bytes written after a 220 with bytes behind it (threats.md §1: fail closed)');
       }
-      if (!this.#plaintextAfter220 && !this.#tlsRecordsOnly(bytes)) {
+      if (!this.#plaintextAfter220 && !this.#records.only(bytes)) {
         this.#plaintextAfter220 = true;
         this.#violation('plaintext written after the 220 to STARTTLS');
       }
@@ -221,7 +186,7 @@ class FuzzConnection {
   #onData(bytes: Buffer): void {
     this.#countAfterClose(bytes);
     this.#buffer += bytes.toString('latin1');
-    this.#commandsThisRead = 0;
+    this.#rules.read();
     if (!this.#ctx.scenario.batchReplies) {
       this.#answer();
       return;
@@ -257,7 +222,7 @@ class FuzzConnection {
         this.#buffer = this.#buffer.slice(this.#chunk.size);
         const { line, last } = this.#chunk;
         this.#chunk = undefined;
-        if (last) this.#checkContent(content, 'BDAT');
+        if (last) this.#rules.body(content, 'BDAT');
         if (last && this.#gone) this.#ctx.observed.unansweredLast++;
         this.#act(line, last);
         continue;
@@ -265,7 +230,7 @@ class FuzzConnection {
       if (this.#inData) {
         const end = this.#buffer.startsWith('.\r\n') ? 0 : this.#buffer.indexOf('\r\n.\r\n');
         if (end === -1) return;
-        this.#checkContent(this.#buffer.slice(0, end), 'DATA');
+        this.#rules.body(this.#buffer.slice(0, end), 'DATA');
         this.#buffer = this.#buffer.slice(end === 0 ? 3 : end + 5);
         this.#inData = false;
         this.#act('.', true);
@@ -275,7 +240,7 @@ class FuzzConnection {
       if (eol === -1) return;
       const line = this.#buffer.slice(0, eol);
       this.#buffer = this.#buffer.slice(eol + 2);
-      this.#checkCommand(line);
+      this.#rules.command(line);
       const bdat = /^BDAT (\d+)( LAST)?$/i.exec(line);
       if (bdat) {
         // RFC 3030 §2: exactly that many octets follow; the chunk is answered once they are in.
@@ -286,68 +251,8 @@ class FuzzConnection {
     }
   }
 
-  /** The rules a command breaks, given what this server announced and the TLS state. */
-  #checkCommand(line: string): void {
-    const verb = line.split(' ')[0]?.toUpperCase() ?? '';
-    if (!COMMANDS.has(verb)) return; // an AUTH response line
-    this.#commandsThisRead++;
-    const caps = this.#caps;
-    if (this.#commandsThisRead > 1 && !caps.pipelining)
-      this.#violation(`${verb} pipelined without PIPELINING`);
-    const plain = this.#phase === 'plain';
-    if (this.#phase === 'secure' && !this.#greeted && verb !== 'EHLO' && verb !== 'QUIT')
-      this.#violation(`${verb} after TLS before EHLO (RFC 3207 §4.2)`);
-    if (plain && this.#security === 'starttls' && !BEFORE_TLS.has(verb))
-      this.#violation(`${verb} in plaintext with security 'starttls'`);
-    if (plain && this.#security !== 'none' && verb === 'AUTH') this.#violation('AUTH in plaintext');
-    if (AFTER_GREETING.has(verb) && !this.#greeted) this.#violation(`${verb} before a positive EHLO/HELO`);
-    switch (verb) {
-      case 'STARTTLS':
-        if (this.#security === 'none') this.#violation("STARTTLS with security 'none'");
-        if (!plain) this.#violation('STARTTLS over TLS (RFC 3207 §4.2)');
-        else if (!caps.startTls) this.#violation('STARTTLS not offered');
-        break;
-      case 'AUTH':
-        if (caps.auth.length === 0) this.#violation('AUTH not offered');
-        break;
-      case 'BDAT':
-        if (!caps.chunking) this.#violation('BDAT without CHUNKING');
-        break;
-      case 'DATA':
-        // RFC 3030 §3: BODY=BINARYMIME cannot be used with DATA (a server answers 503).
-        if (this.#mailBinary) this.#violation('DATA after BODY=BINARYMIME');
-        break;
-      case 'MAIL': {
-        // Credentials configured: the client authenticates before any transaction (never skips AUTH).
-        if (this.#ctx.scenario.withAuth && !this.#authenticated) this.#violation('MAIL without AUTH');
-        const upper = line.toUpperCase();
-        this.#mailBinary = upper.includes(' BODY=BINARYMIME');
-        if (this.#mailBinary && !(caps.chunking && caps.binaryMime))
-          this.#violation('BODY=BINARYMIME without CHUNKING and BINARYMIME');
-        if (upper.includes(' BODY=8BITMIME') && !caps.eightBitMime)
-          this.#violation('BODY=8BITMIME not offered');
-        if (upper.includes(' SIZE=') && caps.size === undefined) this.#violation('SIZE= not offered');
-        if (upper.includes(' SMTPUTF8') && !caps.smtpUtf8) this.#violation('SMTPUTF8 not offered');
-        break;
-      }
-      case 'RSET':
-        this.#mailBinary = false;
-        break;
-    }
-  }
-
-  /** A whole body: binary octets only as BODY=BINARYMIME over BDAT, and then unchanged. */
-  #checkContent(content: string, via: 'DATA' | 'BDAT'): void {
-    const binary = content.includes('\0');
-    if (via === 'DATA' && binary) this.#violation('a binary body over DATA');
-    if (via === 'BDAT' && binary && !this.#mailBinary)
-      this.#violation('a binary body without BODY=BINARYMIME');
-    if (via === 'BDAT' && this.#mailBinary && !this.#ctx.binaryBodies.has(content))
-      this.#violation('a BODY=BINARYMIME body that is not the message, octet for octet');
-  }
-
   #defaultReply(line: string): string {
-    const verb = line.split(' ')[0]?.toUpperCase() ?? '';
+    const verb = verbOf(line);
     const { scenario } = this.#ctx;
     if (verb === 'EHLO') {
       return this.#phase === 'secure'
@@ -356,9 +261,9 @@ class FuzzConnection {
     }
     if (verb === 'BDAT')
       return line.toUpperCase().endsWith(' LAST') ? '250 2.0.0 queued\r\n' : '250 2.0.0 chunk\r\n';
-    if (verb === 'MAIL' && this.#mailBinary && scenario.refuseBinary)
+    if (verb === 'MAIL' && this.#rules.mailBinary && scenario.refuseBinary)
       return '555 5.5.4 BODY=BINARYMIME not accepted\r\n';
-    if (verb === 'DATA' && this.#mailBinary) return '503 5.5.1 BODY=BINARYMIME needs BDAT\r\n';
+    if (verb === 'DATA' && this.#rules.mailBinary) return '503 5.5.1 BODY=BINARYMIME needs BDAT\r\n';
     if (verb === 'HELO' || verb === 'MAIL' || verb === 'RCPT' || verb === 'RSET' || verb === 'NOOP')
       return '250 OK\r\n';
     if (verb === 'DATA') return '354 go ahead\r\n';
@@ -402,25 +307,9 @@ class FuzzConnection {
 
   #record(line: string | undefined, isDot: boolean, sent: string | null): void {
     const { observed } = this.#ctx;
-    const verb = line?.split(' ')[0]?.toUpperCase();
+    const verb = line === undefined ? undefined : verbOf(line);
     const positive = sent !== null && /^2/.test(sent);
-    if (verb === 'EHLO' && sent !== null) {
-      const caps = announced(sent);
-      if (caps !== undefined) {
-        this.#caps = caps;
-        this.#greeted = true;
-      }
-    }
-    if (verb === 'HELO' && positive) {
-      // RFC 5321 §4.1.1.1: HELO announces no extensions.
-      this.#caps = NO_CAPABILITIES;
-      this.#greeted = true;
-    }
-    if (verb === 'AUTH') this.#authenticating = true;
-    if (this.#authenticating && sent !== null && !sent.startsWith('334')) {
-      this.#authenticating = false;
-      this.#authenticated = sent.startsWith('235');
-    }
+    this.#rules.replied(verb, sent);
     if (verb === 'MAIL') {
       this.#mailAccepted = positive;
       this.#rcptAccepted = false;
@@ -431,7 +320,7 @@ class FuzzConnection {
       if (positive && !(this.#mailAccepted && this.#rcptAccepted)) observed.contradicted++;
       this.#mailAccepted = false;
       this.#rcptAccepted = false;
-      this.#mailBinary = false;
+      this.#rules.transactionEnded();
     }
     // Message data follows only a 354 to DATA (a 354 to anything else is noise the client refuses).
     if (sent?.startsWith('354') && /^DATA$/i.test(line ?? '')) this.#inData = true;
@@ -452,26 +341,6 @@ class FuzzConnection {
     if (this.#buffer !== '') this.#violation('bytes written behind STARTTLS');
     this.#buffer = '';
     this.#phase = 'after220';
-  }
-
-  /** True while every octet since the 220 to STARTTLS belongs to a TLS record (RFC 8446 §5.1). */
-  #tlsRecordsOnly(bytes: Buffer): boolean {
-    for (let at = 0; at < bytes.length; ) {
-      if (this.#recordLeft > 0) {
-        const skip = Math.min(this.#recordLeft, bytes.length - at);
-        at += skip;
-        this.#recordLeft -= skip;
-        continue;
-      }
-      this.#recordHeader.push(bytes[at++] ?? 0);
-      if (this.#recordHeader.length < 5) continue;
-      const [type = 0, major = 0, , high = 0, low = 0] = this.#recordHeader;
-      this.#recordHeader = [];
-      // change_cipher_spec, alert, handshake, application_data; legacy version 3.x.
-      if (type < 0x14 || type > 0x17 || major !== 3) return false;
-      this.#recordLeft = high * 256 + low;
-    }
-    return true;
   }
 
   /**
@@ -523,13 +392,9 @@ class FuzzConnection {
       this.#ctx.observed.upgrades++;
       // RFC 3207 §4.2: the server discards all knowledge obtained from the client before TLS.
       this.#phase = 'secure';
-      this.#caps = NO_CAPABILITIES;
-      this.#greeted = false;
-      this.#authenticating = false;
-      this.#authenticated = false;
+      this.#rules.tlsUp();
       this.#mailAccepted = false;
       this.#rcptAccepted = false;
-      this.#mailBinary = false;
       this.#inData = false;
       this.#chunk = undefined;
     });
