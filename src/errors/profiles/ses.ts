@@ -184,4 +184,8 @@ const RULES: readonly ReplyRule[] = [
   },
 ];
 
-export const SES_PROFILE: ProviderProfile = frozenProfile({ name: 'ses', rules: RULES, fallback: GENERIC_PROFILE });
+export const SES_PROFILE: ProviderProfile = frozenProfile({
+  name: 'ses',
+  rules: RULES,
+  fallback: GENERIC_PROFILE,
+});
