@@ -84,7 +84,7 @@ function keep<T extends net.Socket>(socket: T): T {
 }
 
 describe('dial', () => {
-  it('connects over TCP with Nagle off', async () => {
+  it('connects over plain TCP when implicit TLS is off (Nagle: dial-socket-lifetime.test.ts)', async () => {
     const server = await scripted(undefined, false);
     const socket = keep(
       await dial({ host: '127.0.0.1', port: server.port, implicitTls: false, tlsOptions: {}, timeout: 2000 }),
