@@ -1,6 +1,6 @@
 /**
- * checkProfile: is a `profile` option a ProviderProfile that classifyReply can use? Run when a client
- * or pool is created, so that a wrong one (a name like 'ses', a rule with a string for a pattern, a
+ * checkProfile: is a `profile` option a ProviderProfile that classifyReply can use? Run when a client,
+ * pool or sans-I/O Session is created, so that a wrong one (a name like 'ses', a rule with a string for a pattern, a
  * fallback chain that loops forever) is an SmtpUsageError naming the part that is wrong
  * (`profile.rules[2].text`), not a TypeError, a hang or a misclassified reply at the first refusal.
  */

@@ -4,7 +4,7 @@
  * later edits to the caller's object neither change how replies are classified nor get around the
  * check. A frozen profile comes back as it is (the shipped ones keep their identity: the SES
  * recipient limit is keyed on SES_PROFILE). Patterns are shared: a RegExp without `g`/`y` keeps no
- * state between tests.
+ * state from one `test` call to the next.
  */
 import type { ProviderProfile, ReplyRule } from '../classify.js';
 
