@@ -2,12 +2,12 @@ import { once } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SmtpError } from '../../src/errors/smtp-error.js';
 import type { PemPair } from '../../src/testing/certificates.js';
 import { dial, upgrade } from '../../src/transport/connect.js';
 import { buildTlsOptions, type TlsSettings } from '../../src/transport/tls-options.js';
 import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
 import { type TlsFixtures, tlsFixtures } from '../support/tls-fixtures.js';
+import { closedPort, failure } from './dial-support.js';
 
 let fixtures: TlsFixtures;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -47,24 +47,6 @@ async function droppingServer(how: 'reset' | 'close'): Promise<number> {
   await once(server, 'listening');
   cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return (server.address() as net.AddressInfo).port;
-}
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function failure(promise: Promise<unknown>): Promise<SmtpError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SmtpError);
-  return error as SmtpError;
 }
 
 function implicitDial(port: number, host: string, settings: TlsSettings, extra: { address?: string } = {}) {

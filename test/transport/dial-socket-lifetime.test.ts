@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SmtpError } from '../../src/errors/smtp-error.js';
 import { dial } from '../../src/transport/connect.js';
 import { buildTlsOptions } from '../../src/transport/tls-options.js';
+import { closedPort, failure } from './dial-support.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -31,24 +31,6 @@ async function silentServer(): Promise<{ port: number; closed: Promise<void> }> 
     return new Promise<void>((resolve) => server.close(() => resolve()));
   });
   return { port: (server.address() as net.AddressInfo).port, closed };
-}
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function failure(promise: Promise<unknown>): Promise<SmtpError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SmtpError);
-  return error as SmtpError;
 }
 
 const plainDial = (port: number, timeout: number) =>
