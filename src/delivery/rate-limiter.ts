@@ -8,6 +8,7 @@
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
 import { type Clock, systemClock } from './clock.js';
+import { MAX_TIMER_MS } from './retry-option.js';
 
 export interface RateLimiterOptions {
   /** Tokens per second, and the ceiling adaptive recovery climbs back to. */
@@ -191,7 +192,9 @@ export class RateLimiter {
     const head = this.#queue[0];
     if (!head) return;
     this.#refill();
-    const ms = ceilMs(this.#waitFor([head.n]));
+    // A tiny rate (or a large debt) can need more than a timer holds; Node would fire such a timer
+    // at once, every millisecond. The longest one is armed instead and #drain waits again.
+    const ms = Math.min(MAX_TIMER_MS, ceilMs(this.#waitFor([head.n])));
     this.#timer = this.#clock.setTimeout(() => this.#drain(), ms);
   }
 
