@@ -40,14 +40,21 @@ export function diedWhileIdle(error: SmtpError): boolean {
   );
 }
 
+/** Local failures after which nobody knows the connection's state: an abort, a timeout, a client's bug. */
+const LOCAL_BREAKS: ReadonlySet<string> = new Set([
+  ErrorCodes.ABORTED,
+  ErrorCodes.TIMEOUT,
+  ErrorCodes.INTERNAL_ERROR,
+]);
+
 /**
  * Keeps a connection only after a refusal inside a transaction (the session is back at `ready`)
- * or a usage error caught before writing; anything else (network, timeout, abort, protocol
- * violation, 421, setup failure) ends it.
+ * or a usage error caught before writing; anything else (network, timeout, abort, a client's bug,
+ * protocol violation, 421, setup failure) ends it.
  */
 export function breaksConnection(error: SmtpError, action: Action): boolean {
   if (action === 'reconnect' || action === 'reduce-connections') return true;
-  if (error.origin === 'local') return error.code === ErrorCodes.ABORTED || error.code === ErrorCodes.TIMEOUT;
+  if (error.origin === 'local') return LOCAL_BREAKS.has(error.code);
   if (error.origin === 'network' || error.reply === undefined || error.reply.code === 421) return true;
   return error.phase === undefined || !TRANSACTION_PHASES.has(error.phase);
 }
