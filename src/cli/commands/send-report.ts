@@ -10,7 +10,7 @@ import type { DeliveryTally, TallySnapshot } from '../delivery-tally.js';
 import { oneLine } from '../error-text.js';
 import { type ExitCode, ExitCodes } from '../exit-codes.js';
 import type { Output } from '../output.js';
-import { certificateAdvice } from './tls-mode.js';
+import { certificateAdvice, isCertificateProblem } from './tls-mode.js';
 
 /** The retry and connection counts are the tally's (free reconnects included); the rest is per message. */
 export interface SendSummary
@@ -83,9 +83,6 @@ export function summaryText(summary: SendSummary & { invalid: number }): string 
     `connections: ${summary.connections.opened} opened`,
   ].join('\n');
 }
-
-const isCertificateProblem = (message: string): boolean =>
-  /certificate|CERT_|SELF_SIGNED|ALTNAME|not signed by a trusted CA/i.test(message);
 
 /**
  * A greeting that never came on a plaintext/STARTTLS attempt (an implicit-TLS port waits for a

@@ -26,8 +26,21 @@ export function certificateAdvice(codeOrText: string, host: string): string {
   return 'pass --ca FILE with the CA certificate that signed the server certificate (`smtp-machine simulate` prints its CA file)';
 }
 
+/**
+ * Node's and OpenSSL's certificate verification failures (CERT_HAS_EXPIRED, SELF_SIGNED_CERT_IN_CHAIN,
+ * UNABLE_TO_VERIFY_LEAF_SIGNATURE, ERR_TLS_CERT_ALTNAME_INVALID, …), as a bare error code (`check`'s
+ * probes) or quoted in an SmtpError's message (`send`), where the text may say it in words.
+ */
+const CERTIFICATE_CODE = /CERT|SIGNATURE|ISSUER|SELF_SIGNED|ALTNAME/;
+const CERTIFICATE_WORDS = /certificate|not signed by a trusted CA/i;
+
+export function isCertificateProblem(codeOrText: string): boolean {
+  return CERTIFICATE_CODE.test(codeOrText) || CERTIFICATE_WORDS.test(codeOrText);
+}
+
+/** A probe's error that is a certificate failure (by its code), not a TLS-mode or network one. */
 export function isCertificateError(error: unknown): boolean {
-  return /CERT|SIGNATURE|ISSUER|SELF_SIGNED|ALTNAME/.test(errorCodeOf(error) ?? '');
+  return isCertificateProblem(errorCodeOf(error) ?? '');
 }
 
 /** A failed implicit-TLS handshake on a port that speaks plaintext SMTP (a STARTTLS port). */
