@@ -16,6 +16,7 @@ import type { MessagePlan, WorkerResult, WorkerTask } from './client-worker.js';
 import { RawConnection } from './raw-sender.js';
 import { type CaseResult, type CaseSpec, formatTable, median, ratios, summarize } from './report.js';
 import {
+  postfixInstalled,
   type RunningProcess,
   type SinkName,
   smtpSinkInstalled,
@@ -73,6 +74,12 @@ function cases(quick: boolean): CaseSpec[] {
   for (const sink of sinks) list.push(throughput(`1k/1conn/${sink}`, sink));
   for (const sink of pipelining) list.push(throughput(`1k-composed/1conn/${sink}`, sink, composed));
   for (const sink of pipelining) list.push(throughput(`1k/pool5/${sink}`, sink, { connections: 5 }));
+  // A server that offers CHUNKING (smtp-sink and smtp-server do not): real Postfix smtpd, with and
+  // without it. Each message is queued before it is discarded, so this measures the server.
+  if (postfixInstalled()) {
+    for (const sink of ['postfix', 'postfix-nochunking'] as const)
+      list.push(throughput(`1k/1conn/${sink}`, sink, { messages: scale(1000), warmup: scale(1000) }));
+  }
   // Sink and client on one CPU: no wake-up across cores per reply (see affinity.ts), so what is
   // measured is the clients' own work; skipped without taskset.
   if (tasksetInstalled()) {

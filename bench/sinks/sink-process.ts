@@ -1,11 +1,13 @@
 /**
  * Starts the benchmark's servers as child processes on 127.0.0.1 — Postfix smtp-sink, the
- * smtp-server sink, the latency proxy — and stops them (by pid, ours only).
+ * smtp-server sink, a private Postfix instance (smtpd with PIPELINING and CHUNKING, the interop
+ * suite's, mail discarded), the latency proxy — and stops them (by pid, ours only).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { available as postfixAvailable, start as startPostfix } from '../../test/support/servers/postfix.js';
 import { pinned } from '../affinity.js';
 
 export const SMTP_SINK = '/usr/sbin/smtp-sink';
@@ -17,7 +19,18 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
-export type SinkName = 'smtp-sink' | 'smtp-sink-nopipe' | 'smtp-server' | 'smtp-server-nopipe';
+export type SinkName =
+  | 'smtp-sink'
+  | 'smtp-sink-nopipe'
+  | 'smtp-server'
+  | 'smtp-server-nopipe'
+  | 'postfix'
+  | 'postfix-nochunking';
+
+/** A private Postfix instance needs Postfix installed and root (test/support/servers/postfix.ts). */
+export function postfixInstalled(): boolean {
+  return postfixAvailable().ok;
+}
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
@@ -102,6 +115,12 @@ function nodeScript(file: string, args: string[], cpus?: string): ChildProcess {
 
 /** `cpus`: run the sink on these CPUs only (`taskset -c`, the one-core cases). */
 export async function startSink(name: SinkName, cpus?: string): Promise<RunningProcess> {
+  if (name === 'postfix' || name === 'postfix-nochunking') {
+    if (cpus !== undefined) throw new Error('the Postfix sink runs unpinned');
+    // Real smtpd: every message goes through cleanup and the queue before discard (server-bound).
+    const postfix = await startPostfix(name === 'postfix' ? {} : { hideKeywords: ['chunking'] });
+    return { name, port: postfix.port, pid: -1, stop: postfix.stop };
+  }
   if (name === 'smtp-server' || name === 'smtp-server-nopipe') {
     const child = nodeScript(
       './smtp-server-sink.ts',

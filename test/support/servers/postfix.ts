@@ -36,6 +36,8 @@ export interface PostfixOptions {
   readonly messageSizeLimit?: number;
   /** Recipients refused at RCPT (access map REJECT: 554 5.7.1). */
   readonly rejectRecipients?: readonly string[];
+  /** EHLO keywords smtpd does not offer (`smtpd_discard_ehlo_keywords`, e.g. `chunking`). */
+  readonly hideKeywords?: readonly string[];
 }
 
 export interface DeliveredMessage {
@@ -125,6 +127,8 @@ function mainCf(dir: string, options: PostfixOptions): string {
     const entries = options.rejectRecipients.map((address) => `${address}=REJECT`).join(', ');
     lines.push(`smtpd_recipient_restrictions = check_recipient_access inline:{ ${entries} }`);
   }
+  if (options.hideKeywords !== undefined && options.hideKeywords.length > 0)
+    lines.push(`smtpd_discard_ehlo_keywords = ${options.hideKeywords.join(', ')}`);
   if (options.tls !== undefined) {
     lines.push(
       `smtpd_tls_cert_file = ${dir}/conf/cert.pem`,
