@@ -80,9 +80,11 @@ export function precheck(
     return usage(ErrorCodes.BODY_8BIT_NOT_SUPPORTED, 'body', 'has 8-bit data and the server lacks 8BITMIME');
   }
   if (needsSmtpUtf8(request) && !caps.smtpUtf8) {
+    // The field at fault: the sender, or the first non-ASCII recipient (as send-request.ts names them).
+    const field = isAscii(request.from) ? `to[${request.to.findIndex((to) => !isAscii(to))}]` : 'from';
     return usage(
       ErrorCodes.NON_ASCII_WITHOUT_SMTPUTF8,
-      'to',
+      field,
       'non-ASCII address and the server lacks SMTPUTF8',
     );
   }

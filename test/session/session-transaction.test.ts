@@ -174,6 +174,20 @@ describe('Session transactions', () => {
     expect(h.writes).toHaveLength(1);
   });
 
+  test('non-ASCII recipient without SMTPUTF8: the error names the first such recipient', async () => {
+    const h = new Harness().ready('250-mx\n250 SIZE 0');
+    const sent = h.send({
+      from: 'a@example.com',
+      to: ['b@example.org', 'jörg@example.org', 'ñ@example.org'],
+    });
+    await flush();
+    expect(sent.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.NON_ASCII_WITHOUT_SMTPUTF8, field: 'to[1]' },
+    });
+    expect(h.writes).toHaveLength(1);
+  });
+
   test('SMTPUTF8 offered: MAIL carries SMTPUTF8', () => {
     const h = new Harness().ready('250-mx\n250-8BITMIME\n250 SMTPUTF8');
     h.send({ to: ['jörg@example.org'] });
