@@ -52,18 +52,25 @@ export function messageLimit(maxMessageSize: number, caps: Capabilities): number
 export const messageSize = (request: SendRequest): number | undefined =>
   request.unstuffedSize ?? request.size;
 
+/**
+ * A message of known size over `limit`: refused. The client asks with its own `maxMessageSize` when a
+ * send is made (the server's SIZE can only lower it, so such a message can never go: no connection is
+ * opened for it), and the session again with the server's limit before the transaction.
+ */
+export function tooLarge(request: SendRequest, limit: number): SmtpUsageError | undefined {
+  const size = messageSize(request);
+  if (size === undefined || size <= limit) return undefined;
+  return usage(ErrorCodes.MESSAGE_TOO_LARGE, 'size', `message size exceeds the limit of ${limit} octets`);
+}
+
 /** What the server could not accept, known before any byte is written. */
 export function precheck(
   request: SendRequest,
   caps: Capabilities,
   options: { readonly maxMessageSize: number; readonly chunking: boolean },
 ): SmtpError | undefined {
-  const { maxMessageSize } = options;
-  const limit = messageLimit(maxMessageSize, caps);
-  const size = messageSize(request);
-  if (size !== undefined && size > limit) {
-    return usage(ErrorCodes.MESSAGE_TOO_LARGE, 'size', `message size exceeds the limit of ${limit} octets`);
-  }
+  const large = tooLarge(request, messageLimit(options.maxMessageSize, caps));
+  if (large !== undefined) return large;
   // RFC 3030 §3: BINARYMIME only over BDAT, and only when both are offered.
   if (request.binary === true && !(options.chunking && caps.chunking && caps.binaryMime)) {
     const missing = [caps.chunking ? '' : 'CHUNKING', caps.binaryMime ? '' : 'BINARYMIME'].filter(Boolean);

@@ -6,7 +6,9 @@
 import { SES_PROFILE } from '../errors/classify.js';
 import { internalError } from '../errors/internal-error.js';
 import { SmtpError } from '../errors/smtp-error.js';
+import { DEFAULT_MAX_MESSAGE_OCTETS } from '../protocol/limits.js';
 import { checkSesRecipientCount } from '../ses/recipients.js';
+import { tooLarge } from '../session/transaction.js';
 import type { SendRequest, SendResult } from '../session/types.js';
 import { validateSignal } from '../session/validation.js';
 import type { ClientEvent, ClientOptions, ResolvedClientOptions } from './client-options.js';
@@ -77,6 +79,9 @@ class Client implements SmtpClient {
       validateSignal(options.signal);
       // SES takes at most 50 recipients per message: refused here rather than by SES after MAIL.
       if (this.#options.profile === SES_PROFILE) checkSesRecipientCount(request.to.length);
+      // The server's SIZE can only lower this limit: a body of known size above it can never go.
+      const large = tooLarge(request, this.#options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_OCTETS);
+      if (large !== undefined) throw large;
     } catch (error) {
       return Promise.reject(asSmtpError(error));
     }
