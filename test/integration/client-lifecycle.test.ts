@@ -187,10 +187,20 @@ describe('client lifecycle against the scripted server', () => {
     await server.waitFor(() => server.transactions.length === 1);
     client.destroy();
     expect((await queued).code).toBe('SMTP_CLIENT_CLOSED');
-    expect(await inFlight).toMatchObject({ code: 'SMTP_CONNECTION_CLOSED', outcome: 'unknown' });
+    // The caller's own doing, not a lost connection (spec/error-codes.md), with the exact outcome.
+    expect(await inFlight).toMatchObject({ code: 'SMTP_CLIENT_CLOSED', outcome: 'unknown' });
     expect(client.closed).toBe(true);
     expect(verbs(server)).not.toContain('QUIT');
     expect((await rejection(client.send(envelope))).code).toBe('SMTP_CLIENT_CLOSED');
+  });
+
+  it('destroy() before the body went out: the send in flight is CLIENT_CLOSED, not-sent', async () => {
+    const { server, client } = await harness({ overrides: { RCPT: null, DATA: null } });
+    const inFlight = rejection(client.send(envelope));
+    await server.waitFor(() => verbs(server).includes('RCPT'));
+    client.destroy();
+    expect(await inFlight).toMatchObject({ code: 'SMTP_CLIENT_CLOSED', outcome: 'not-sent' });
+    expect(verbs(server)).not.toContain('QUIT');
   });
 
   it('destroy() cuts a connection attempt short', async () => {
