@@ -51,4 +51,12 @@ describe('smtp-machine demo', () => {
     }
     expect(report.server.accepted).toBe(report.expected.delivered);
   }, 30_000);
+
+  // The smallest count --messages takes must not end as "a bug" (70): the run either meets its
+  // expectations or the count is refused as usage (64). 10 is accepted, yet 10 (and 50) messages
+  // never reach the 25-per-connection session cap (nor, with 10, the send rate).
+  test('the smallest accepted --messages does not exit 70', async () => {
+    const run = await runCli(['demo', '--messages', '10', '--json'], { timeoutMs: 30_000 });
+    expect(run.code === 0 || run.code === 64, `exit ${run.code}: ${run.stdout.slice(0, 300)}`).toBe(true);
+  }, 30_000);
 });
