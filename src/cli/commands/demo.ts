@@ -26,7 +26,7 @@ const OPTIONS = {
 const HELP = `Usage: smtp-machine demo [--messages N] [--json] [--progress | --no-progress]
 
 Starts the local Amazon SES simulator in-process (sandbox, a send rate of 40 recipients/s,
-25 messages per connection) and sends N composed messages (default 300) through 3 connections,
+25 messages per connection) and sends N composed messages (default 300, 100 to 5000) through 3 connections,
 with a live progress bar on stderr. It shows, and checks:
   - throttling: the client paces itself at 50 recipients/s, above the account's 40;
     454 "Maximum sending rate exceeded" → the delivery pool halves its rate and retries
@@ -39,6 +39,12 @@ sends use the documented 5 s, 10 s, 30 s, 20 min schedule.
 Exit status: 0 when every outcome matches the expectation, 70 otherwise.
 
 ${jsonHelp(DEMO_JSON)}`;
+
+/**
+ * Fewer messages never show what the demo checks: 3 connections reach the 25-message session cap
+ * (a recycle) only past 75, and the client's 50/s must outrun SES's 40/s for a while to be throttled.
+ */
+export const DEMO_MIN_MESSAGES = 100;
 
 export const DEMO_SETTINGS = {
   sendRate: 40,
@@ -84,7 +90,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(argv, OPTIONS);
   if (printedHelp(values.help, HELP, io)) return ExitCodes.OK;
   const output = new Output(io, values.json === true);
-  const total = values.messages === undefined ? 300 : parseInteger(values.messages, '--messages', 10, 5000);
+  const total = values.messages === undefined ? 300 : parseInteger(values.messages, '--messages', DEMO_MIN_MESSAGES, 5000);
   const simulator = await startSesSimulator({
     sandbox: true,
     verifiedIdentities: ['example.com'],
