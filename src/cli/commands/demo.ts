@@ -90,7 +90,10 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(argv, OPTIONS);
   if (printedHelp(values.help, HELP, io)) return ExitCodes.OK;
   const output = new Output(io, values.json === true);
-  const total = values.messages === undefined ? 300 : parseInteger(values.messages, '--messages', DEMO_MIN_MESSAGES, 5000);
+  const total =
+    values.messages === undefined
+      ? 300
+      : parseInteger(values.messages, '--messages', DEMO_MIN_MESSAGES, 5000);
   const simulator = await startSesSimulator({
     sandbox: true,
     verifiedIdentities: ['example.com'],
