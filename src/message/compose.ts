@@ -9,6 +9,7 @@ import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
 import { isAscii } from '../protocol/address.js';
 import { MAX_TEXT_LINE_OCTETS } from '../protocol/limits.js';
+import { checkComposeInput, checkedRandom } from './compose-input.js';
 import { encodeWords, needsEncodedWords } from './encoded-word.js';
 import { formatMailbox, type Mailbox, parseMailbox } from './mailbox.js';
 import { encodeQuotedPrintable } from './quoted-printable.js';
@@ -21,9 +22,10 @@ export interface Attachment {
 
 export interface ComposeOptions {
   readonly from: string;
-  readonly to?: readonly string[];
-  readonly cc?: readonly string[];
-  readonly bcc?: readonly string[];
+  /** One mailbox (`'Name <a@example.org>'`; a string is never split at commas) or several. */
+  readonly to?: string | readonly string[];
+  readonly cc?: string | readonly string[];
+  readonly bcc?: string | readonly string[];
   readonly replyTo?: string;
   readonly subject?: string;
   readonly text?: string;
@@ -50,8 +52,14 @@ const MEDIA_NAME = /^[A-Za-z0-9!#$&^_.+-]{1,127}\/[A-Za-z0-9!#$&^_.+-]{1,127}$/;
 const BASE64_LINE = 76;
 const HEADER_NAME = /^[\x21-\x39\x3b-\x7e]+$/; // RFC 5322 §2.2 ftext: printable except ':'
 
+/**
+ * Composes a message. Every input is checked first (types, then content): bad input throws an
+ * SmtpUsageError with a stable code and the field it is about.
+ */
 export function composeMessage(options: ComposeOptions): ComposedMessage {
-  const random = options.random ?? secureRandom;
+  checkComposeInput(options);
+  const source = options.random;
+  const random = source === undefined ? secureRandom : (octets: number) => checkedRandom(source, octets);
   const from = parseMailbox(options.from, 'from');
   const lists = {
     to: parseList(options.to, 'to'),
@@ -87,7 +95,8 @@ export function composeMessage(options: ComposeOptions): ComposedMessage {
   return { envelope: { from: from.address, to: recipients }, messageId, raw: new TextEncoder().encode(text) };
 }
 
-function parseList(list: readonly string[] | undefined, field: string): Mailbox[] {
+function parseList(list: string | readonly string[] | undefined, field: string): Mailbox[] {
+  if (typeof list === 'string') return [parseMailbox(list, field)];
   return (list ?? []).map((entry, i) => parseMailbox(entry, `${field}[${i}]`));
 }
 

@@ -1,0 +1,84 @@
+/**
+ * composeMessage's input checked at run time, before anything is composed: a JavaScript or
+ * JSON-fed caller gets no compile-time check, and a wrong type must be an SmtpUsageError naming
+ * the field (never its value), not a TypeError from deep inside. Per call and cheap: the types and
+ * keys of the options, never a scan of the text.
+ */
+import { ErrorCodes } from '../errors/codes.js';
+import { SmtpUsageError } from '../errors/smtp-error.js';
+
+function usage(field: string, problem: string): SmtpUsageError {
+  return new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, field, message: `${field}: ${problem}` });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function checkString(value: unknown, field: string): void {
+  if (typeof value !== 'string') throw usage(field, 'must be a string');
+}
+
+function checkOptionalString(value: unknown, field: string): void {
+  if (value !== undefined) checkString(value, field);
+}
+
+/** to, cc, bcc: one mailbox as a string (as send() takes `to`), or an array of them. */
+function checkList(value: unknown, field: string): void {
+  if (value === undefined || typeof value === 'string') return;
+  if (!Array.isArray(value)) throw usage(field, 'must be a string or an array of strings');
+  for (let i = 0; i < value.length; i++) checkString(value[i], `${field}[${i}]`);
+}
+
+/** A record of header name to value: a Map or an array would lose every header silently. */
+function checkHeaders(value: unknown): void {
+  if (value === undefined) return;
+  const prototype = isObject(value) ? Object.getPrototypeOf(value) : undefined;
+  if (prototype !== Object.prototype && prototype !== null) {
+    throw usage('headers', 'must be a plain object of header name to string value');
+  }
+  for (const [name, text] of Object.entries(value as object)) checkString(text, `headers.${name}`);
+}
+
+function checkAttachments(value: unknown): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value)) throw usage('attachments', 'must be an array of attachments');
+  for (let i = 0; i < value.length; i++) {
+    const field = `attachments[${i}]`;
+    const attachment: unknown = value[i];
+    if (!isObject(attachment)) throw usage(field, 'must be an object with filename and content');
+    checkString(attachment.filename, `${field}.filename`);
+    const { content } = attachment;
+    if (typeof content !== 'string' && !(content instanceof Uint8Array)) {
+      throw usage(`${field}.content`, 'must be a string or a Uint8Array');
+    }
+    checkOptionalString(attachment.contentType, `${field}.contentType`);
+  }
+}
+
+/** Throws SmtpUsageError (SMTP_INVALID_ARGUMENT, naming the field) unless `options` has the documented shape. */
+export function checkComposeInput(options: unknown): void {
+  if (!isObject(options)) throw usage('options', 'must be an object');
+  checkString(options.from, 'from');
+  checkList(options.to, 'to');
+  checkList(options.cc, 'cc');
+  checkList(options.bcc, 'bcc');
+  checkOptionalString(options.replyTo, 'replyTo');
+  checkOptionalString(options.subject, 'subject');
+  checkOptionalString(options.text, 'text');
+  checkOptionalString(options.html, 'html');
+  checkAttachments(options.attachments);
+  checkHeaders(options.headers);
+  if (options.random !== undefined && typeof options.random !== 'function') {
+    throw usage('random', 'must be a function of a length returning that many random octets');
+  }
+}
+
+/** `random`'s result, checked: a caller's function that returns the wrong thing is a usage error. */
+export function checkedRandom(random: (octets: number) => Uint8Array, octets: number): Uint8Array {
+  const bytes: unknown = random(octets);
+  if (!(bytes instanceof Uint8Array) || bytes.length !== octets) {
+    throw usage('random', `must return a Uint8Array of the length asked for (${octets})`);
+  }
+  return bytes;
+}
