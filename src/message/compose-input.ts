@@ -7,12 +7,35 @@
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
 
+/** ComposeOptions' keys: any other (a typo such as `attachment`) would be silently ignored. */
+const OPTION_KEYS: ReadonlySet<string> = new Set([
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'replyTo',
+  'subject',
+  'text',
+  'html',
+  'attachments',
+  'headers',
+  'date',
+  'random',
+]);
+const ATTACHMENT_KEYS: ReadonlySet<string> = new Set(['filename', 'content', 'contentType']);
+
 function usage(field: string, problem: string): SmtpUsageError {
   return new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, field, message: `${field}: ${problem}` });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function checkKeys(value: object, known: ReadonlySet<string>, prefix: string, what: string): void {
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && !known.has(key)) throw usage(`${prefix}${key}`, `is not ${what}`);
+  }
 }
 
 function checkString(value: unknown, field: string): void {
@@ -47,6 +70,7 @@ function checkAttachments(value: unknown): void {
     const field = `attachments[${i}]`;
     const attachment: unknown = value[i];
     if (!isObject(attachment)) throw usage(field, 'must be an object with filename and content');
+    checkKeys(attachment, ATTACHMENT_KEYS, `${field}.`, 'an attachment option');
     checkString(attachment.filename, `${field}.filename`);
     const { content } = attachment;
     if (typeof content !== 'string' && !(content instanceof Uint8Array)) {
@@ -59,6 +83,7 @@ function checkAttachments(value: unknown): void {
 /** Throws SmtpUsageError (SMTP_INVALID_ARGUMENT, naming the field) unless `options` has the documented shape. */
 export function checkComposeInput(options: unknown): void {
   if (!isObject(options)) throw usage('options', 'must be an object');
+  checkKeys(options, OPTION_KEYS, '', 'a composeMessage option');
   checkString(options.from, 'from');
   checkList(options.to, 'to');
   checkList(options.cc, 'cc');
