@@ -3,6 +3,7 @@
  * code 64, and messages name the offending option but never echo a value (it might be a secret).
  */
 import { parseArgs } from 'node:util';
+import type { ErrorCode } from '../errors/codes.js';
 import { errorCodeOf, messageOf } from './error-text.js';
 import { type ExitCode, ExitCodes } from './exit-codes.js';
 
@@ -11,15 +12,18 @@ export class CliError extends Error {
   override readonly name = 'CliError';
   readonly exitCode: ExitCode;
   readonly hints: readonly string[];
-  constructor(exitCode: ExitCode, message: string, hints: readonly string[] = []) {
+  /** The stable SMTP_* code when the failure is a library refusal reworded for the CLI (e.g. the composer's). */
+  readonly code: ErrorCode | undefined;
+  constructor(exitCode: ExitCode, message: string, hints: readonly string[] = [], code?: ErrorCode) {
     super(message);
     this.exitCode = exitCode;
     this.hints = hints;
+    this.code = code;
   }
 }
 
-export function usageError(message: string, hints: readonly string[] = []): CliError {
-  return new CliError(ExitCodes.USAGE, message, hints);
+export function usageError(message: string, hints: readonly string[] = [], code?: ErrorCode): CliError {
+  return new CliError(ExitCodes.USAGE, message, hints, code);
 }
 
 export type OptionSpec = {

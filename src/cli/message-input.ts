@@ -49,7 +49,9 @@ function compose(options: ComposeOptions, where: string): ReturnType<typeof comp
   try {
     return composeMessage(options);
   } catch (error) {
-    if (isSmtpError(error)) throw usageError(`${where}: ${error.message}`);
+    // A usage error (64) whatever the code (a non-ASCII address is the caller's input here, not a
+    // message a server refused), keeping the composer's stable code for --json and scripts.
+    if (isSmtpError(error)) throw usageError(`${where}: ${error.message}`, [], error.code);
     throw error;
   }
 }

@@ -69,13 +69,16 @@ export class Output {
 
 export function errorMessage(error: unknown): string {
   if (isSmtpError(error)) return `${error.message} [${error.code}]`;
+  if (error instanceof CliError && error.code !== undefined) return `${error.message} [${error.code}]`;
   return messageOf(error);
 }
 
 export function errorJson(error: unknown): Record<string, unknown> {
   if (isSmtpError(error)) return error.toJSON();
-  if (error instanceof CliError)
-    return { name: error.name, message: error.message, exitCode: error.exitCode };
+  if (error instanceof CliError) {
+    const code = error.code === undefined ? {} : { code: error.code };
+    return { name: error.name, message: error.message, exitCode: error.exitCode, ...code };
+  }
   return { name: 'Error', message: messageOf(error) };
 }
 
