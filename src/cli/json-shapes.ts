@@ -126,7 +126,7 @@ const SEND_SUMMARY: readonly JsonField[] = [
   f('retriesByCause', 'record', 'by the pool cause: retry, slow-down, reconnect, reduce-connections, ...'),
   f('retriesByCode', 'record', 'by SMTP_* code, e.g. SMTP_THROTTLED'),
   f('throttled', 'number', 'times the send rate was lowered after throttling'),
-  opt('rate', 'object', 'with --rate: recipients/s', [
+  opt('rate', 'object', 'with --rate, or once the pool changed its rate (throttling): recipients/s', [
     f('start', 'number', 'configured'),
     f('end', 'number', 'at the end'),
     f('lowest', 'number', 'lowest reached'),

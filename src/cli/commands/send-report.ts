@@ -20,7 +20,7 @@ export interface SendSummary
   readonly rejected: number;
   readonly failed: number;
   readonly unknown: number;
-  /** Times the send rate was lowered after throttling, and the rate's course (with --rate). */
+  /** Times the send rate was lowered after throttling, and the rate's course (with --rate, or once it changed). */
   readonly throttled: number;
   readonly rate?: { readonly start: number; readonly end: number; readonly lowest: number };
 }
