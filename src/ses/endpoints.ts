@@ -33,8 +33,11 @@ export function isSesRegionSyntax(region: string): boolean {
   return REGION_SYNTAX.test(region);
 }
 
-/** `email-smtp.<region>.amazonaws.com`, or the FIPS host. Throws SmtpUsageError for a malformed region. */
-export function sesSmtpHost(region: string, options: { readonly fips?: boolean } = {}): string {
+/**
+ * Throws SmtpUsageError (SMTP_INVALID_ARGUMENT, field `region`, the value not echoed) unless `region`
+ * has the form of an AWS region name. Unknown but well-formed regions pass.
+ */
+export function checkSesRegion(region: unknown): asserts region is string {
   if (typeof region !== 'string' || !REGION_SYNTAX.test(region)) {
     throw new SmtpUsageError({
       code: ErrorCodes.INVALID_ARGUMENT,
@@ -42,6 +45,11 @@ export function sesSmtpHost(region: string, options: { readonly fips?: boolean }
       message: 'region must be a lower-case AWS region name: letters and dashes, then a number',
     });
   }
+}
+
+/** `email-smtp.<region>.amazonaws.com`, or the FIPS host. Throws SmtpUsageError for a malformed region. */
+export function sesSmtpHost(region: string, options: { readonly fips?: boolean } = {}): string {
+  checkSesRegion(region);
   if (options.fips === true) {
     if (!SES_FIPS_REGIONS.includes(region)) {
       throw new SmtpUsageError({

@@ -6,6 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
+import { checkSesRegion } from './endpoints.js';
 
 // Fixed values from the published algorithm: the date is a constant, not today's date.
 const SIGV4_DATE = '11111111';
@@ -38,11 +39,12 @@ function withVersion(version: number, signature: Uint8Array): string {
 
 /**
  * The SES SMTP password (SigV4) for `secretAccessKey` in `region`. The SMTP user name is the
- * access key id. Unknown regions are not refused: new regions appear faster than any list.
+ * access key id. Unknown regions are not refused: new regions appear faster than any list. A region
+ * not in AWS's form ('US-EAST-1', 'us-east-1 ') is: it would derive a password SES refuses with 535.
  */
 export function deriveSesSmtpPassword(secretAccessKey: string, region: string): string {
   requireNonEmpty(secretAccessKey, 'secretAccessKey');
-  requireNonEmpty(region, 'region');
+  checkSesRegion(region);
   let key = hmac(`AWS4${secretAccessKey}`, SIGV4_DATE);
   for (const part of [region, SIGV4_SERVICE, SIGV4_TERMINAL, SIGNED_MESSAGE]) {
     key = hmac(key, part);

@@ -34,6 +34,29 @@ describe('deriveSesSmtpPassword (SigV4)', () => {
     }
   });
 
+  // A region that is not in AWS's form derives another key: SES answers 535 much later, for a typo.
+  it.each(['US-EAST-1', 'us-east-1 ', ' us-east-1', 'Eu-West-1', 'us-east', 'us_east_1', 'us-east-1\n'])(
+    'refuses the malformed region %j as sesSmtpHost does (field region, region not echoed)',
+    (region) => {
+      let thrown: unknown;
+      try {
+        deriveSesSmtpPassword('some+secret+key', region);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(SmtpUsageError);
+      expect(thrown).toMatchObject({ code: 'SMTP_INVALID_ARGUMENT', field: 'region' });
+      expect((thrown as Error).message).not.toContain(region);
+      expect((thrown as Error).message).not.toContain('some+secret');
+    },
+  );
+
+  it('refuses a region that is not a string, naming the field', () => {
+    expect(() => deriveSesSmtpPassword('some+secret+key', 42 as unknown as string)).toThrow(
+      expect.objectContaining({ code: 'SMTP_INVALID_ARGUMENT', field: 'region' }),
+    );
+  });
+
   it('never echoes the secret in an error', () => {
     try {
       deriveSesSmtpPassword('TOP+SECRET+VALUE', '');
