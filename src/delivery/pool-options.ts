@@ -1,7 +1,8 @@
 /**
  * Pool configuration: the client seam (any factory returning send()/close()), the pool's own
- * settings with their defaults, and validation. SES endpoints get the SES reply profile and retry
- * schedule by default (SES troubleshooting page); other hosts the generic ones (RFC 5321 §4.5.4.1).
+ * settings with their defaults, and validation. SES endpoints get the SES reply profile by default;
+ * the SES profile (default or given) brings SES's retry schedule (SES troubleshooting page); other
+ * profiles the generic back-off (RFC 5321 §4.5.4.1).
  */
 import { GENERIC_PROFILE, type ProviderProfile, SES_PROFILE } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
@@ -74,7 +75,8 @@ export interface PoolSettings<O> {
   /** Sends waiting (for a connection or a retry) beyond which send() fails with SMTP_QUEUE_FULL. */
   readonly maxQueue?: number;
   /**
-   * Default: SES schedule for SES hosts, generic exponential back-off otherwise; false = never.
+   * Default: SES schedule with the SES profile (an SES host's default, or `profile: SES_PROFILE`),
+   * generic exponential back-off otherwise; false = never.
    * A partial object is completed from that default (retry-option.ts): `{ maxAttempts: 5 }` is the
    * default schedule with 5 attempts; a missing deadlineMs is one hour.
    */
@@ -149,7 +151,10 @@ export function resolvePoolOptions<O extends PoolClientOptions>(
   if (options === null || typeof options !== 'object') throw usage('options', 'must be an object');
   const clientOptions = { ...options } as Record<string, unknown>;
   for (const key of POOL_KEYS) delete clientOptions[key];
-  const ses = typeof options.host === 'string' && regionFromHost(options.host) !== undefined;
+  const sesHost = typeof options.host === 'string' && regionFromHost(options.host) !== undefined;
+  // The profile says whose rules apply: SES_PROFILE (an SES host's default, or given for the
+  // simulator, a proxy, a tunnel) brings SES's retry schedule and its 50-recipient check (pool.ts).
+  const profile = profileOption(options.profile, sesHost);
   const settings: ResolvedPoolSettings = {
     maxConnections: integer(options.maxConnections, POOL_DEFAULTS.maxConnections, 1, 'maxConnections'),
     maxMessagesPerConnection: integer(
@@ -165,7 +170,7 @@ export function resolvePoolOptions<O extends PoolClientOptions>(
     ),
     idleTimeoutMs: duration(options.idleTimeoutMs, POOL_DEFAULTS.idleTimeoutMs, 'idleTimeoutMs'),
     maxQueue: integer(options.maxQueue, POOL_DEFAULTS.maxQueue, 0, 'maxQueue'),
-    retry: resolveRetryOption(options.retry, ses ? 'ses' : 'generic'),
+    retry: resolveRetryOption(options.retry, profile === SES_PROFILE ? 'ses' : 'generic'),
     atLeastOnce: optional(options.atLeastOnce, 'boolean', 'atLeastOnce') === true,
     maxReconnects:
       options.maxReconnects === undefined ? undefined : integer(options.maxReconnects, 0, 0, 'maxReconnects'),
@@ -179,7 +184,7 @@ export function resolvePoolOptions<O extends PoolClientOptions>(
     onEvent: optional(options.onEvent, 'function', 'onEvent'),
     clock: clockOption(options.clock),
     random: optional(options.random, 'function', 'random') ?? Math.random,
-    profile: profileOption(options.profile, ses),
+    profile,
   };
   optional(options.createClient, 'function', 'createClient');
   return { settings, clientOptions: clientOptions as O };

@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { SES_PROFILE } from '../../src/errors/classify.js';
 import { SmtpUsageError } from '../../src/errors/smtp-error.js';
 import { checkSesRecipientCount, SES_MAX_RECIPIENTS } from '../../src/ses/recipients.js';
 import { createClient } from '../../src/transport/client.js';
@@ -54,6 +55,25 @@ describe('createClient with the SES profile', () => {
     expect(otherError.code).not.toBe('SMTP_TOO_MANY_RECIPIENTS');
     expect(connections).toBe(1);
     await other.close();
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
+  });
+
+  it('an explicit SES_PROFILE on another host name (simulator, proxy) refuses 51 before connecting too', async () => {
+    const listener = net.createServer();
+    let connections = 0;
+    listener.on('connection', (socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const { port } = listener.address() as net.AddressInfo;
+    const client = createClient({ host: '127.0.0.1', port, security: 'none', profile: SES_PROFILE });
+    const error = await client
+      .send({ from: 'a@example.test', to: recipients(51), message: 'x\r\n' })
+      .catch((e) => e);
+    expect(error).toMatchObject({ code: 'SMTP_TOO_MANY_RECIPIENTS', outcome: 'not-sent' });
+    expect(connections).toBe(0);
+    await client.close();
     await new Promise<void>((resolve) => listener.close(() => resolve()));
   });
 });
