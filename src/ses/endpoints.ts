@@ -28,6 +28,11 @@ export const SES_PORTS: Readonly<Record<25 | 465 | 587 | 2465 | 2587, SesPortSec
 // Loose on purpose: new regions (e.g. ap-southeast-5, us-isob-east-1) must work without a release.
 const REGION_SYNTAX = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const SES_HOST = /^email-smtp(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com$/;
+// An interface VPC endpoint for the SES SMTP service (com.amazonaws.<region>.email-smtp): PrivateLink's
+// endpoint-specific names, regional `vpce-<id>-<suffix>.email-smtp.<region>.vpce.amazonaws.com` and
+// zonal `vpce-<id>-<suffix>-<zone>.email-smtp.<region>.vpce.amazonaws.com`. No other *.amazonaws.com.
+const SES_VPC_ENDPOINT_HOST =
+  /^vpce-[0-9a-f]+-[a-z0-9]+(?:-[a-z0-9-]+)?\.email-smtp\.([a-z0-9-]+)\.vpce\.amazonaws\.com$/;
 
 export function isSesRegionSyntax(region: string): boolean {
   return REGION_SYNTAX.test(region);
@@ -63,10 +68,14 @@ export function sesSmtpHost(region: string, options: { readonly fips?: boolean }
   return `email-smtp.${region}.amazonaws.com`;
 }
 
-/** The region of an SES SMTP host, or undefined when the host is not one (case and a final dot ignored). */
+/**
+ * The region of an SES SMTP host — `email-smtp[-fips].<region>.amazonaws.com` or an interface VPC
+ * endpoint's `vpce-….email-smtp.<region>.vpce.amazonaws.com` — or undefined when the host is not
+ * one (case and a final dot ignored).
+ */
 export function regionFromHost(host: string): string | undefined {
   const normalized = host.toLowerCase().replace(/\.$/, '');
-  return SES_HOST.exec(normalized)?.[1];
+  return (SES_HOST.exec(normalized) ?? SES_VPC_ENDPOINT_HOST.exec(normalized))?.[1];
 }
 
 /** 'implicit' for 465 and 2465 (RFC 8314 submissions port convention), 'starttls' for every other port. */

@@ -30,6 +30,14 @@ describe('the default retry policy follows the profile', () => {
     expect(retryOf({ host: '127.0.0.1' })).toBe(GENERIC_RETRY_BACKOFF);
   });
 
+  it('an SES interface VPC endpoint name is an SES host: SES profile and schedule', () => {
+    const { settings } = resolvePoolOptions({
+      host: 'vpce-0123abcd-xyz.email-smtp.us-west-2.vpce.amazonaws.com',
+    });
+    expect(settings.profile).toBe(SES_PROFILE);
+    expect(settings.retry).toBe(SES_RETRY_SCHEDULE);
+  });
+
   it('an explicit GENERIC_PROFILE on an SES host gets the generic back-off (the profile decides)', () => {
     expect(retryOf({ host: SES_HOST, profile: GENERIC_PROFILE })).toBe(GENERIC_RETRY_BACKOFF);
   });

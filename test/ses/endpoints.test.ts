@@ -78,6 +78,15 @@ describe('regionFromHost', () => {
     ['email-smtp-fips.us-east-1.amazonaws.com', 'us-east-1'],
     ['EMAIL-SMTP.EU-WEST-1.AMAZONAWS.COM', 'eu-west-1'],
     ['email-smtp.eu-west-1.amazonaws.com.', 'eu-west-1'],
+    // Interface VPC endpoint names (PrivateLink: vpce-<id>-<suffix>[-<zone>].<service>.<region>.vpce.amazonaws.com,
+    // the service being com.amazonaws.<region>.email-smtp): regional and zonal.
+    ['vpce-0123abcd-xyz.email-smtp.us-west-2.vpce.amazonaws.com', 'us-west-2'],
+    ['vpce-0a1b2c3d4e5f60718-abcd1234.email-smtp.us-east-1.vpce.amazonaws.com', 'us-east-1'],
+    [
+      'vpce-0a1b2c3d4e5f60718-abcd1234-ap-northeast-2a.email-smtp.ap-northeast-2.vpce.amazonaws.com',
+      'ap-northeast-2',
+    ],
+    ['VPCE-0123ABCD-XYZ.EMAIL-SMTP.EU-WEST-1.VPCE.AMAZONAWS.COM.', 'eu-west-1'],
   ])('%s → %s', (host, region) => {
     expect(regionFromHost(host)).toBe(region);
   });
@@ -88,6 +97,16 @@ describe('regionFromHost', () => {
     'email.us-east-1.amazonaws.com',
     'email-smtp.us-east-1.amazonaws.com.evil.example',
     'xemail-smtp.us-east-1.amazonaws.com',
+    // Only SES's SMTP service behind a VPC endpoint, and only in that exact form: not any *.amazonaws.com.
+    'vpce-0123abcd-xyz.email.us-west-2.vpce.amazonaws.com',
+    'vpce-0123abcd-xyz.s3.us-west-2.vpce.amazonaws.com',
+    'email-smtp.us-west-2.vpce.amazonaws.com',
+    'vpce-0123abcd.email-smtp.us-west-2.vpce.amazonaws.com',
+    'x.vpce-0123abcd-xyz.email-smtp.us-west-2.vpce.amazonaws.com',
+    'vpce-0123abcd-xyz.email-smtp.us-west-2.vpce.amazonaws.com.evil.example',
+    'vpce-0123abcd-xyz.email-smtp.us-west-2.amazonaws.com',
+    'anything.email-smtp.us-west-2.amazonaws.com',
+    'email-smtp.us-west-2.compute.amazonaws.com',
     '127.0.0.1',
     '',
   ])('%s is not an SES SMTP host', (host) => {
