@@ -18,6 +18,7 @@ import {
   resolveSimulatorOptions,
   type SesSimulatorOptions,
 } from './options.js';
+import { checkSimulatorOptions } from './options-check.js';
 import { SES_REJECTION_REASONS, type SesRejectionReason } from './rejections.js';
 import { SesReplies } from './replies.js';
 import { closeServer, type ServerInternals, surviveErrors, trackConnections } from './server-hooks.js';
@@ -75,7 +76,9 @@ async function loadSmtpServer(): Promise<typeof import('smtp-server')> {
   }
 }
 
+/** Rejects with SmtpUsageError (SMTP_INVALID_ARGUMENT, `field`) for bad options, before anything starts. */
 export async function startSesSimulator(options: SesSimulatorOptions = {}): Promise<SesSimulator> {
+  checkSimulatorOptions(options);
   const resolved = resolveSimulatorOptions(options, () => ({
     accessKeyId: 'AKIASESSIMULATOR0001',
     secretAccessKey: randomBytes(30).toString('base64'),
