@@ -41,6 +41,7 @@ export type {
   RetryOption,
   RetryPolicy,
   RetrySchedule,
+  RetrySetting,
   StopReason,
 } from './delivery/retry-policy.js';
 // Delivery policy

@@ -14,7 +14,7 @@ import type { MessageInput } from '../transport/message-source.js';
 import { type Clock, systemClock } from './clock.js';
 import type { PoolEvent } from './pool-events.js';
 import { MAX_TIMER_MS, resolveRetryOption } from './retry-option.js';
-import type { RetryOption } from './retry-policy.js';
+import type { RetryOption, RetrySetting } from './retry-policy.js';
 
 export interface ClientSendRequest {
   readonly from: string;
@@ -80,7 +80,7 @@ export interface PoolSettings<O> {
    * A partial object is completed from that default (retry-option.ts): `{ maxAttempts: 5 }` is the
    * default schedule with 5 attempts; a missing deadlineMs is one hour.
    */
-  readonly retry?: RetryOption;
+  readonly retry?: RetrySetting;
   /** Retry 'unknown' outcomes (lost final reply): duplicates become possible (result.mayDuplicate). */
   readonly atLeastOnce?: boolean;
   /** Free immediate retries on a fresh connection per send (421 session cap, 451 idle, dead socket). */

@@ -60,6 +60,13 @@ export interface ExponentialBackoff {
 
 export type RetryOption = false | RetrySchedule | ExponentialBackoff | RetryPolicy;
 
+/**
+ * What the pool's `retry` option takes: a RetryOption, or a back-off with some of baseMs/factor/capMs
+ * left to the generic one, or only `{ maxAttempts?, deadlineMs? }` (the default policy with those
+ * limits). Resolved to a RetryOption when the pool is created (retry-option.ts).
+ */
+export type RetrySetting = RetryOption | Partial<ExponentialBackoff>;
+
 export type StopReason =
   | 'disabled'
   | 'not-retryable'

@@ -8,12 +8,11 @@ import {
   DEFAULT_RETRY_DEADLINE_MS,
   decideRetry,
   GENERIC_RETRY_BACKOFF,
-  type RetryOption,
 } from '../../src/delivery/retry-policy.js';
 import { SES_HOST } from './pool-fakes.js';
 
 it('an SES host given { baseMs: 200 } backs off from 200 ms: the SES schedule is not mixed in', () => {
-  const retry = resolvePoolOptions({ host: SES_HOST, retry: { baseMs: 200 } as RetryOption }).settings.retry;
+  const retry = resolvePoolOptions({ host: SES_HOST, retry: { baseMs: 200 } }).settings.retry;
   expect(retry).toEqual({ ...GENERIC_RETRY_BACKOFF, baseMs: 200, deadlineMs: DEFAULT_RETRY_DEADLINE_MS });
   const error = { outcome: 'not-sent', retryable: true, code: 'SMTP_TRANSIENT_FAILURE' } as const;
   // Full jitter below 200 ms × 2^(attempt−1): not the schedule's 5 s, 10 s.

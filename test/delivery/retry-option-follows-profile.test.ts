@@ -8,7 +8,6 @@ import { resolvePoolOptions } from '../../src/delivery/pool-options.js';
 import {
   DEFAULT_RETRY_DEADLINE_MS,
   GENERIC_RETRY_BACKOFF,
-  type RetryOption,
   SES_RETRY_SCHEDULE,
 } from '../../src/delivery/retry-policy.js';
 import { GENERIC_PROFILE, SES_PROFILE } from '../../src/errors/classify.js';
@@ -43,9 +42,7 @@ describe('the default retry policy follows the profile', () => {
   });
 
   it('a partial retry with the SES profile completes from the SES schedule', () => {
-    expect(
-      retryOf({ host: '127.0.0.1', profile: SES_PROFILE, retry: { maxAttempts: 3 } as RetryOption }),
-    ).toEqual({
+    expect(retryOf({ host: '127.0.0.1', profile: SES_PROFILE, retry: { maxAttempts: 3 } })).toEqual({
       ...SES_RETRY_SCHEDULE,
       maxAttempts: 3,
       deadlineMs: DEFAULT_RETRY_DEADLINE_MS,

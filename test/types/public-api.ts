@@ -8,6 +8,7 @@ import type {
   Credentials,
   HmacMd5,
   PoolClientOptions,
+  PoolSettings,
   SessionClock,
   SessionOptions,
   TlsSettings,
@@ -25,3 +26,14 @@ export const publicTypes: [
   Equal<TlsSettings['rejectUnauthorized'], true | undefined>,
   Equal<ClientOptions['auth'], ClientCredentials | undefined>,
 ] = [true, true, true, true, true, true];
+
+// The pool's `retry` takes what the README lists, without casts: limits alone, a partial back-off.
+export const retrySettings: NonNullable<PoolSettings<PoolClientOptions>['retry']>[] = [
+  { maxAttempts: 3 },
+  { deadlineMs: 60_000 },
+  { baseMs: 500 },
+  { baseMs: 500, factor: 3, capMs: 10_000, maxAttempts: 4 },
+  { delaysMs: [1_000], cycle: true },
+  false,
+  () => undefined,
+];
