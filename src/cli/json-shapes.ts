@@ -155,7 +155,10 @@ export const SEND_BATCH_JSON = {
     fields: [
       f('line', 'number', 'line number'),
       f('status', 'string', 'invalid'),
-      f('error', 'object', 'the problem', [f('message', 'string', 'what is wrong with the line')]),
+      f('error', 'object', 'the problem', [
+        f('message', 'string', 'what is wrong with the line'),
+        opt('code', 'string', 'the SMTP_* code when the library refused it (e.g. the composer)'),
+      ]),
     ],
   },
   summary: {

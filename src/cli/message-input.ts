@@ -3,9 +3,10 @@
  * envelope from flags, or a JSON Lines batch (one {from,to,cc,bcc,subject,text,html} per line).
  */
 import { basename } from 'node:path';
+import type { ErrorCode } from '../errors/codes.js';
 import { isSmtpError } from '../errors/smtp-error.js';
 import { type Attachment, type ComposeOptions, composeMessage } from '../message/compose.js';
-import { usageError } from './args.js';
+import { CliError, usageError } from './args.js';
 import { type InputLimits, readInput, readInputBytes } from './connection.js';
 import type { Outgoing } from './deliverer.js';
 import { messageOf } from './error-text.js';
@@ -43,6 +44,8 @@ const COMPOSING_FLAGS = [
 export interface InvalidLine {
   readonly id: number;
   readonly problem: string;
+  /** The stable SMTP_* code when the library refused the line (the composer's, an address check's). */
+  readonly code?: ErrorCode;
 }
 
 function compose(options: ComposeOptions, where: string): ReturnType<typeof composeMessage> {
@@ -225,7 +228,8 @@ export async function messagesFromBatch(
     try {
       messages.push(batchLine(lineText, index + 1, defaultFrom));
     } catch (error) {
-      invalid.push({ id: index + 1, problem: messageOf(error) });
+      const code = error instanceof CliError ? error.code : undefined;
+      invalid.push({ id: index + 1, problem: messageOf(error), ...(code === undefined ? {} : { code }) });
     }
   });
   return { messages, invalid };

@@ -179,6 +179,20 @@ describe('a batch line with a field the CLI does not know', () => {
   });
 });
 
+describe('a batch line the composer refuses', () => {
+  test("keeps the composer's SMTP_* code next to its problem (for --json)", async () => {
+    const file = join(dir, 'composer-refusal.jsonl');
+    const good = { from: 'a@example.com', to: 'b@example.org', subject: 'ok', text: 'x' };
+    await writeFile(
+      file,
+      [good, { ...good, subject: 'a\r\nBcc: x@evil.example' }].map((l) => JSON.stringify(l)).join('\n'),
+    );
+    const { invalid } = await messagesFromBatch(file, {});
+    expect(invalid).toMatchObject([{ id: 2, code: 'SMTP_CONTROL_CHARACTER' }]);
+    expect(invalid[0]?.problem).toMatch(/^line 2: /);
+  });
+});
+
 describe('a batch file with a UTF-8 byte order mark and CRLF line ends', () => {
   test('reads its first line like the others', async () => {
     const file = join(dir, 'bom.jsonl');

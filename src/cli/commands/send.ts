@@ -16,7 +16,7 @@ import type { DelivererOptions, Outgoing } from '../deliverer.js';
 import { deliverWithProgress } from '../delivery-run.js';
 import { combineExitCodes, ExitCodes } from '../exit-codes.js';
 import { jsonHelp, SEND_BATCH_JSON, SEND_JSON } from '../json-shapes.js';
-import { messageFromEml, messageFromFlags, messagesFromBatch } from '../message-input.js';
+import { type InvalidLine, messageFromEml, messageFromFlags, messagesFromBatch } from '../message-input.js';
 import { type CliIo, Output, ProgressBar, progressMode } from '../output.js';
 import { type CliCommand, printedHelp } from './command.js';
 import { checkCommandLine, printBatchSummary, printResult } from './send-report.js';
@@ -110,7 +110,7 @@ type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
 async function messages(
   values: Values,
   signal: AbortSignal,
-): Promise<{ list: Outgoing[]; invalid: { id: number; problem: string }[] }> {
+): Promise<{ list: Outgoing[]; invalid: readonly InvalidLine[] }> {
   const limits = { signal, maxBytes: maxSizeOf(values) };
   const sources = [values.eml, values.batch].filter((v) => v !== undefined);
   if (sources.length > 1) throw usageError('give --eml or --batch, not both');
@@ -153,7 +153,11 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const batch = values.batch !== undefined;
   const bar = new ProgressBar(io.stderr, list.length, batch ? progressMode(values.progress) : 'never');
   for (const line of invalid)
-    output.record({ line: line.id, status: 'invalid', error: { message: line.problem } });
+    output.record({
+      line: line.id,
+      status: 'invalid',
+      error: { message: line.problem, ...(line.code === undefined ? {} : { code: line.code }) },
+    });
   const { results, tally } = await deliverWithProgress(list, options, bar, (result) => {
     if (batch) output.record({ line: result.id, ...result, id: undefined });
   });
