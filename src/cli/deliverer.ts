@@ -190,24 +190,32 @@ function delivered(id: number, result: PoolSendResult): DeliveryResult {
 
 function failed(id: number, error: SmtpError, profile: ProviderProfile): DeliveryResult {
   const attempts = attemptsOf(error) ?? [];
+  // A message never tried (the pool stopped on an earlier one's quota or credentials refusal) has
+  // no reply of its own: the error carries the earlier message's, which must not read as this one's.
+  const reply = attempts.length === 0 ? undefined : error.reply;
   const rule =
-    error.reply === undefined
-      ? undefined
-      : classifyReply(error.reply, error.phase ?? 'data-end', profile).rule;
+    reply === undefined ? undefined : classifyReply(reply, error.phase ?? 'data-end', profile).rule;
   return {
     id,
     status: statusOf(error),
     exitCode: exitCodeForError(error),
     ...timing(attempts),
-    ...(error.reply === undefined ? {} : { reply: replyJson(error.reply) }),
+    ...(reply === undefined ? {} : { reply: replyJson(reply) }),
     error: {
       code: error.code,
-      message: error.message,
+      message:
+        attempts.length === 0 && error.reply !== undefined ? notTried(error, error.reply) : error.message,
       ...(error.phase === undefined ? {} : { phase: error.phase }),
       ...(rule === undefined ? {} : { rule }),
     },
     ...history(attempts),
   };
+}
+
+/** The CLI's words for a message the stopped pool refused without trying it (no resume() here). */
+function notTried(error: SmtpError, earlier: Reply): string {
+  const what = `${earlier.code} ${replyText(earlier).split('\n')[0]}`;
+  return `not sent: an earlier message got "${what}" and sending stopped (${error.code}); this one was not tried`;
 }
 
 function recipientJson(refusal: PoolRefusal): RecipientResult {

@@ -114,8 +114,20 @@ describe('smtp-machine send --batch', () => {
         .map((line) => JSON.parse(line) as Record<string, unknown>);
       const lines = records.filter((r) => r.line !== undefined);
       expect(lines.map((r) => r.status).sort()).toEqual(['delivered', 'failed', 'failed', 'failed']);
-      for (const line of lines.filter((r) => r.status === 'failed')) {
+      const failed = lines.filter((r) => r.status === 'failed');
+      for (const line of failed) {
         expect(line).toMatchObject({ exitCode: 75, error: { code: 'SMTP_DAILY_QUOTA_EXCEEDED' } });
+      }
+      // The one that met the quota has its 454; those the stopped pool never tried have no reply of
+      // their own, and their message names the earlier reply (no library advice such as resume()).
+      const [met, ...notTried] = [...failed].sort((a, b) => Number(b.attempts) - Number(a.attempts));
+      expect(met).toMatchObject({ attempts: 1, reply: { code: 454 } });
+      for (const line of notTried) {
+        expect(line).toMatchObject({ attempts: 0 });
+        expect(line.reply).toBeUndefined();
+        const { message } = line.error as { message: string };
+        expect(message).toMatch(/^not sent: an earlier message got "454 .*this one was not tried$/);
+        expect(message).not.toMatch(/resume/);
       }
       expect(records.at(-1)).toMatchObject({ summary: { delivered: 1, failed: 3, exitCode: 75 } });
       expect(run.code).toBe(75);
