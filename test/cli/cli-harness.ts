@@ -10,6 +10,9 @@ export const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.u
 /** The smallest message `send` takes from flags: one sender, one recipient, a one-letter text. */
 export const ONE_MESSAGE = ['--from', 'a@example.com', '--to', 'b@example.org', '--text', 'x'] as const;
 
+/** `send` to a port nothing listens on, plaintext: for messages refused (or read) before connecting. */
+export const SEND_TO_NOWHERE = ['send', '--host', '127.0.0.1', '--port', '1', '--security', 'none'] as const;
+
 export interface CliRun {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;

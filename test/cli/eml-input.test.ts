@@ -8,22 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { startScriptedServer } from '../support/scripted-server.js';
-import { MAIN, runCli } from './cli-harness.js';
+import { MAIN, runCli, SEND_TO_NOWHERE } from './cli-harness.js';
 
 const ENVELOPE = ['--from', 'a@example.com', '--to', 'b@example.org'];
 /** `send --eml file` to a port nothing listens on (the file is refused or read before connecting). */
-const emlToNowhere = (file: string) => [
-  'send',
-  '--host',
-  '127.0.0.1',
-  '--port',
-  '1',
-  '--security',
-  'none',
-  '--eml',
-  file,
-  ...ENVELOPE,
-];
+const emlToNowhere = (file: string) => [...SEND_TO_NOWHERE, '--eml', file, ...ENVELOPE];
 
 describe('send: --eml input', () => {
   test('an --eml file larger than --max-size is refused as too large (69), not "cannot read the file" (66)', async () => {

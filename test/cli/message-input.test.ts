@@ -5,21 +5,10 @@
 import { describe, expect, test } from 'vitest';
 import { CliError } from '../../src/cli/args.js';
 import { messageFromFlags } from '../../src/cli/message-input.js';
-import { runCli } from './cli-harness.js';
+import { runCli, SEND_TO_NOWHERE } from './cli-harness.js';
 
 /** `send` from flags to a port nothing listens on (the message is refused before connecting). */
-const sendToNowhere = (...message: string[]) => [
-  'send',
-  '--host',
-  '127.0.0.1',
-  '--port',
-  '1',
-  '--security',
-  'none',
-  '--from',
-  'a@example.com',
-  ...message,
-];
+const sendToNowhere = (...message: string[]) => [...SEND_TO_NOWHERE, '--from', 'a@example.com', ...message];
 
 describe('send: a message the composer refuses', () => {
   test('messageFromFlags throws a usage CliError carrying the SMTP_* code', async () => {
