@@ -53,7 +53,7 @@ export {
 } from './delivery/retry-policy.js';
 export type { PoolRefusal, PoolSendRequest, PoolSendResult } from './delivery/send-job.js';
 export type { Action, Disposition, ProviderProfile, ReplyRule } from './errors/classify.js';
-export { classifyReply, GENERIC_PROFILE, SES_PROFILE } from './errors/classify.js';
+export { classifyReply, GENERIC_PROFILE, SES_PROFILE, speaksSes } from './errors/classify.js';
 export type { ErrorCode } from './errors/codes.js';
 // Errors and reply classification
 export { ErrorCodes } from './errors/codes.js';

@@ -4,7 +4,7 @@
  * the SES profile (default or given) brings SES's retry schedule (SES troubleshooting page); other
  * profiles the generic back-off (RFC 5321 §4.5.4.1).
  */
-import { GENERIC_PROFILE, type ProviderProfile, SES_PROFILE } from '../errors/classify.js';
+import { GENERIC_PROFILE, type ProviderProfile, SES_PROFILE, speaksSes } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { checkedProfile } from '../errors/profile-check.js';
 import { type RecipientRefusal, SmtpUsageError } from '../errors/smtp-error.js';
@@ -170,7 +170,7 @@ export function resolvePoolOptions<O extends PoolClientOptions>(
     ),
     idleTimeoutMs: duration(options.idleTimeoutMs, POOL_DEFAULTS.idleTimeoutMs, 'idleTimeoutMs'),
     maxQueue: integer(options.maxQueue, POOL_DEFAULTS.maxQueue, 0, 'maxQueue'),
-    retry: resolveRetryOption(options.retry, profile === SES_PROFILE ? 'ses' : 'generic'),
+    retry: resolveRetryOption(options.retry, speaksSes(profile) ? 'ses' : 'generic'),
     atLeastOnce: optional(options.atLeastOnce, 'boolean', 'atLeastOnce') === true,
     maxReconnects:
       options.maxReconnects === undefined ? undefined : integer(options.maxReconnects, 0, 0, 'maxReconnects'),

@@ -6,7 +6,7 @@
  * unless asked). Every send settles exactly once with its attempt history (threats.md §7).
  * This file dispatches and interprets attempts; queue, retries, settlement and close live beside it.
  */
-import { type Action, classifyReply, SES_PROFILE } from '../errors/classify.js';
+import { type Action, classifyReply, speaksSes } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
 import type { SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
@@ -147,7 +147,7 @@ class DeliveryPool implements Pool {
     let job: SendJob;
     try {
       // SES refuses more than 50 RCPTs only after the whole body went up (554): say so now.
-      if (this.#s.profile === SES_PROFILE) checkSesRecipientCount(recipientCount(request));
+      if (speaksSes(this.#s.profile)) checkSesRecipientCount(recipientCount(request));
       job = SendJob.create(this.#nextId++, request, this.#s.onQuotaExceeded, (j) => this.#onCallerAbort(j));
     } catch (error) {
       return Promise.reject(error);

@@ -10,7 +10,7 @@ import { GENERIC_PROFILE } from './profiles/generic.js';
 import type { Outcome, Phase } from './smtp-error.js';
 
 export { GENERIC_PROFILE } from './profiles/generic.js';
-export { SES_PROFILE } from './profiles/ses.js';
+export { SES_PROFILE, speaksSes } from './profiles/ses.js';
 
 export type Action =
   | 'continue' // positive reply

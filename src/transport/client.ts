@@ -3,7 +3,7 @@
  * replaced when it ends. Sends queue and run one transaction at a time; each settles exactly once.
  * No retries here: deciding to retry (and when) belongs to the delivery layer.
  */
-import { SES_PROFILE } from '../errors/classify.js';
+import { speaksSes } from '../errors/classify.js';
 import { internalError } from '../errors/internal-error.js';
 import { SmtpError } from '../errors/smtp-error.js';
 import { DEFAULT_MAX_MESSAGE_OCTETS } from '../protocol/limits.js';
@@ -78,7 +78,7 @@ class Client implements SmtpClient {
       request = prepareRequest(options);
       validateSignal(options.signal);
       // SES takes at most 50 recipients per message: refused here rather than by SES after MAIL.
-      if (this.#options.profile === SES_PROFILE) checkSesRecipientCount(request.to.length);
+      if (speaksSes(this.#options.profile)) checkSesRecipientCount(request.to.length);
       // The server's SIZE can only lower this limit: a body of known size above it can never go.
       const large = tooLarge(request, this.#options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_OCTETS);
       if (large !== undefined) throw large;

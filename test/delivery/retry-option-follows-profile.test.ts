@@ -37,6 +37,15 @@ describe('the default retry policy follows the profile', () => {
     expect(settings.retry).toBe(SES_RETRY_SCHEDULE);
   });
 
+  it("a profile of the caller's that extends SES_PROFILE (its fallback) is SES; one that does not is not", () => {
+    const extendsSes = { name: 'mine', rules: [], fallback: SES_PROFILE };
+    expect(retryOf({ host: '127.0.0.1', profile: extendsSes })).toBe(SES_RETRY_SCHEDULE);
+    const twoDeep = { name: 'outer', rules: [], fallback: extendsSes };
+    expect(retryOf({ host: '127.0.0.1', profile: twoDeep })).toBe(SES_RETRY_SCHEDULE);
+    const generic = { name: 'other', rules: [], fallback: GENERIC_PROFILE };
+    expect(retryOf({ host: SES_HOST, profile: generic })).toBe(GENERIC_RETRY_BACKOFF);
+  });
+
   it('an explicit GENERIC_PROFILE on an SES host gets the generic back-off (the profile decides)', () => {
     expect(retryOf({ host: SES_HOST, profile: GENERIC_PROFILE })).toBe(GENERIC_RETRY_BACKOFF);
   });

@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { SES_PROFILE } from '../../src/errors/classify.js';
+import { createPool } from '../../src/delivery/pool.js';
+import { GENERIC_PROFILE, SES_PROFILE, speaksSes } from '../../src/errors/classify.js';
 import { SmtpUsageError } from '../../src/errors/smtp-error.js';
 import { checkSesRecipientCount, SES_MAX_RECIPIENTS } from '../../src/ses/recipients.js';
 import { createClient } from '../../src/transport/client.js';
@@ -29,6 +30,8 @@ describe('checkSesRecipientCount', () => {
   });
 });
 
+const recipients = (count: number) => Array.from({ length: count }, (_, i) => `r${i}@example.test`);
+
 /** A loopback port that counts the connections made to it (and drops each at once). */
 async function countingListener() {
   const listener = net.createServer();
@@ -47,8 +50,6 @@ async function countingListener() {
 }
 
 describe('createClient with the SES profile', () => {
-  const recipients = (count: number) => Array.from({ length: count }, (_, i) => `r${i}@example.test`);
-
   it('refuses 51 recipients before connecting; 51 to another host is the server’s business', async () => {
     const { port, connections, close } = await countingListener();
     const ses = createClient({ host: 'email-smtp.us-east-1.amazonaws.com', address: '127.0.0.1', port });
@@ -68,15 +69,50 @@ describe('createClient with the SES profile', () => {
     await close();
   });
 
-  it('an explicit SES_PROFILE on another host name (simulator, proxy) refuses 51 before connecting too', async () => {
+  it.each([
+    ['SES_PROFILE', SES_PROFILE],
+    ["a profile of the caller's extending it", { name: 'mine', rules: [], fallback: SES_PROFILE }],
+  ])(
+    'an explicit %s on another host name (simulator, proxy) refuses 51 before connecting too',
+    async (_name, profile) => {
+      const { port, connections, close } = await countingListener();
+      const client = createClient({ host: '127.0.0.1', port, security: 'none', profile });
+      const error = await client
+        .send({ from: 'a@example.test', to: recipients(51), message: 'x\r\n' })
+        .catch((e) => e);
+      expect(error).toMatchObject({ code: 'SMTP_TOO_MANY_RECIPIENTS', outcome: 'not-sent' });
+      expect(connections()).toBe(0);
+      await client.close();
+      await close();
+    },
+  );
+});
+
+describe('speaksSes', () => {
+  it('is SES_PROFILE or a profile with it in its fallback chain', () => {
+    const mine = { name: 'mine', rules: [], fallback: SES_PROFILE };
+    expect(speaksSes(SES_PROFILE)).toBe(true);
+    expect(speaksSes(mine)).toBe(true);
+    expect(speaksSes({ name: 'outer', rules: [], fallback: mine })).toBe(true);
+    expect(speaksSes(GENERIC_PROFILE)).toBe(false);
+    expect(speaksSes({ name: 'ses', rules: [], fallback: GENERIC_PROFILE })).toBe(false);
+    expect(speaksSes(undefined)).toBe(false);
+  });
+
+  it('a pool with a profile extending SES_PROFILE refuses 51 recipients in send(), before connecting', async () => {
     const { port, connections, close } = await countingListener();
-    const client = createClient({ host: '127.0.0.1', port, security: 'none', profile: SES_PROFILE });
-    const error = await client
+    const pool = createPool({
+      host: '127.0.0.1',
+      port,
+      security: 'none',
+      profile: { name: 'mine', rules: [], fallback: SES_PROFILE },
+    });
+    const error = await pool
       .send({ from: 'a@example.test', to: recipients(51), message: 'x\r\n' })
       .catch((e) => e);
     expect(error).toMatchObject({ code: 'SMTP_TOO_MANY_RECIPIENTS', outcome: 'not-sent' });
     expect(connections()).toBe(0);
-    await client.close();
+    await pool.close();
     await close();
   });
 });

@@ -189,3 +189,15 @@ export const SES_PROFILE: ProviderProfile = frozenProfile({
   rules: RULES,
   fallback: GENERIC_PROFILE,
 });
+
+/**
+ * Whether `profile` speaks for SES: SES_PROFILE itself, or a profile of the caller's that extends it
+ * (SES_PROFILE in its fallback chain, e.g. `{ name: 'mine', rules: [...], fallback: SES_PROFILE }`).
+ * Such a client or pool also gets SES's 50-recipient check and, in a pool, SES's retry schedule.
+ */
+export function speaksSes(profile: ProviderProfile | undefined): boolean {
+  for (let current = profile; current !== undefined; current = current.fallback) {
+    if (current === SES_PROFILE) return true;
+  }
+  return false;
+}
