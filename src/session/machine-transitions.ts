@@ -20,6 +20,7 @@ export const losses = (phase: Phase, outcome: Outcome = 'not-sent') =>
       actions: { type: 'commandRefused', params: { phase, outcome } },
     },
     'quit.requested': { target: '#session.closed', actions: { type: 'abandon', params: { phase, outcome } } },
+    'drop.requested': { target: '#session.closed', actions: { type: 'abandon', params: { phase, outcome } } },
   }) as const;
 /** Aborts name their send: a held next leaves quietly, the current one closes the session. */
 export const abortable = (phase: Phase, outcome: Outcome = 'not-sent') =>

@@ -74,6 +74,8 @@ export type SessionEvent =
   | ({ type: 'send.requested' } & HandedSend)
   | { type: 'send.aborted'; id: number }
   | { type: 'quit.requested' }
+  /** The owner drops the connection (`destroy()`): what is in progress ends as CLIENT_CLOSED, nothing is written. */
+  | { type: 'drop.requested' }
   | { type: 'command.refused'; error: SmtpError }
   /** The timer the current state armed on entry ran out (RFC 5321 §4.5.3.2; the facade runs it: phase-timer.ts). */
   | { type: 'timer.expired' };

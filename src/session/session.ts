@@ -220,6 +220,15 @@ export class Session {
     });
   }
 
+  /**
+   * The owner is dropping the connection (`destroy()`): the transaction or setup in progress ends
+   * as SMTP_CLIENT_CLOSED with its exact outcome, and nothing more is written — not even QUIT, also
+   * when this runs from a callback while a reply is being taken.
+   */
+  drop(): void {
+    if (!this.#ended) this.#send({ type: 'drop.requested' });
+  }
+
   // observation
   get phase(): Phase {
     return PHASE_OF_STATE[this.#state] ?? 'closed';

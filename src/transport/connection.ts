@@ -131,10 +131,10 @@ export class Connection {
   /**
    * Drops the socket at once. A transaction or setup in progress ends first as the caller's doing —
    * SMTP_CLIENT_CLOSED with its exact outcome ('unknown' once the dot is out), not a lost connection:
-   * the session abandons it (a quit request anywhere but `ready` writes nothing) before the close.
+   * the session abandons it, writing nothing, before the close.
    */
   destroy(): void {
-    if (!this.session.ended && !this.session.idle) void this.session.quit();
+    this.session.drop();
     this.#socket.destroy();
   }
 

@@ -203,6 +203,28 @@ describe('client lifecycle against the scripted server', () => {
     expect(verbs(server)).not.toContain('QUIT');
   });
 
+  it('destroy() from the logger while the final reply is taken writes and logs no QUIT', async () => {
+    const lines: string[] = [];
+    let destroy = (): void => {};
+    const { server, client } = await harness(
+      {},
+      {
+        logger: (event) => {
+          if (event.type !== 'transcript') return;
+          lines.push(`${event.direction} ${event.text}`);
+          // Re-entrant: the machine is still taking the dot's 250 (it will be back at ready).
+          if (event.direction === 'server' && event.text.startsWith('250 Ok')) destroy();
+        },
+      },
+    );
+    destroy = () => client.destroy();
+    const result = await client.send(envelope).catch((error: unknown) => error);
+    expect(result).toMatchObject({ accepted: ['b@example.test'] });
+    await server.waitFor(() => server.connections[0]!.isClosed);
+    expect(lines.filter((line) => line.startsWith('client QUIT'))).toEqual([]);
+    expect(verbs(server)).not.toContain('QUIT');
+  });
+
   it('destroy() cuts a connection attempt short', async () => {
     const { client } = await harness({ overrides: { GREETING: null } });
     const pending = rejection(client.send(envelope));
