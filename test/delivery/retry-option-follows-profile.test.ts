@@ -50,6 +50,13 @@ describe('the default retry policy follows the profile', () => {
     expect(retryOf({ host: SES_HOST, profile: GENERIC_PROFILE })).toBe(GENERIC_RETRY_BACKOFF);
   });
 
+  it('a profile layered over SES_PROFILE (fallback) on an SES host keeps the SES schedule', () => {
+    // spec/reply-classes.md: a caller's rules in front of SES's, SES's fallback chain behind them.
+    // Before 0bb7927 the SES host gave SES's schedule; a rule of one's own must not swap it for 1 s back-off.
+    const layered = { name: 'ses-plus', rules: [], fallback: SES_PROFILE };
+    expect(retryOf({ host: SES_HOST, profile: layered })).toBe(SES_RETRY_SCHEDULE);
+  });
+
   it('a partial retry with the SES profile completes from the SES schedule', () => {
     expect(retryOf({ host: '127.0.0.1', profile: SES_PROFILE, retry: { maxAttempts: 3 } })).toEqual({
       ...SES_RETRY_SCHEDULE,
