@@ -51,6 +51,12 @@ describe('deriveSesSmtpPassword (SigV4)', () => {
     },
   );
 
+  // AWS's European Sovereign Cloud names its region eusc-de-east-1 (a four-letter partition prefix):
+  // a well-formed region, so it must derive like any unknown one (it did before 76ed36d).
+  it('derives for the well-formed region eusc-de-east-1', () => {
+    expect(deriveSesSmtpPassword('some+secret+key', 'eusc-de-east-1')).toMatch(/^[A-Za-z0-9+/]+=*$/);
+  });
+
   it('refuses a region that is not a string, naming the field', () => {
     expect(() => deriveSesSmtpPassword('some+secret+key', 42 as unknown as string)).toThrow(
       expect.objectContaining({ code: 'SMTP_INVALID_ARGUMENT', field: 'region' }),
