@@ -25,8 +25,8 @@ export const SES_PORTS: Readonly<Record<25 | 465 | 587 | 2465 | 2587, SesPortSec
   2587: 'starttls',
 };
 
-// Loose on purpose: new regions (e.g. ap-southeast-5, us-isob-east-1) must work without a release.
-const REGION_SYNTAX = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+// Loose on purpose: new regions (e.g. ap-southeast-5, us-isob-east-1, eusc-de-east-1) must work without a release.
+const REGION_SYNTAX = /^[a-z]{2,}(-[a-z]+)+-\d+$/;
 const SES_HOST = /^email-smtp(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com$/;
 // An interface VPC endpoint for the SES SMTP service (com.amazonaws.<region>.email-smtp): PrivateLink's
 // endpoint-specific names, regional `vpce-<id>-<suffix>.email-smtp.<region>.vpce.amazonaws.com` and
