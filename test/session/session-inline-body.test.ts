@@ -33,6 +33,14 @@ describe('inline bodies', () => {
     expect(h.session.idle).toBe(true);
   });
 
+  test('a body of exactly INLINE_BODY_OCTETS is still inline', () => {
+    const h = new Harness().ready(PIPELINED);
+    h.send({ size: INLINE_BODY_OCTETS });
+    h.server('250 ok\n250 ok\n354 go');
+    expect(h.effects.at(-1)).toMatchObject({ type: 'writeBody', inline: true });
+    expect(h.session.state).toBe('dataEnd');
+  });
+
   test('larger bodies still stream through the body state', () => {
     const h = new Harness().ready(PIPELINED);
     h.send({ size: INLINE_BODY_OCTETS + 1 });

@@ -80,4 +80,22 @@ describe('a command refused by the encoder mid-step (machine level: send() leave
     });
     expect(String(actor.getSnapshot().value)).toBe('failed');
   });
+
+  test('before the dot the encoder’s own usage error settles the send (local, not a protocol error)', () => {
+    const effects: MachineEffect[] = [];
+    const actor = createActor(sessionMachine, { input });
+    actor.on('*', (effect) => effects.push(effect));
+    actor.start();
+    for (const event of [{ type: 'connection.opened' } as const, reply(220), reply(250, 'mx', 'PIPELINING')])
+      actor.send(event);
+    actor.send({
+      type: 'send.requested',
+      id: 1,
+      request: { from: 'a@example.com', to: ['b@example.org'], body: 'x' },
+    });
+    actor.send({ type: 'command.refused', error: refused });
+    const settled = effects.find((e) => e.type === 'settle' && e.id === 1);
+    expect(settled).toMatchObject({ settlement: { ok: false, error: refused } });
+    expect((settled as { settlement: { error: unknown } }).settlement.error).toBe(refused);
+  });
 });
