@@ -6,16 +6,12 @@
  */
 import { describe, expect, test } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
-import { flush, Harness } from './harness.js';
-
-const LOCKSTEP_CHUNKING = '250-mx.example\n250-8BITMIME\n250-CHUNKING\n250 SIZE 1000';
-const BOTH = '250-mx.example\n250-PIPELINING\n250-8BITMIME\n250-CHUNKING\n250 SIZE 1000';
-const KNOWN = { size: 13, unstuffedSize: 10, eightBit: false };
+import { EHLO_CHUNKING, EHLO_PIPELINING_CHUNKING, flush, Harness, KNOWN_SIZE } from './harness.js';
 
 describe('every recipient refused before the BDAT body', () => {
   test('lock-step, known size: no BDAT and no body, RSET, ALL_RECIPIENTS_REJECTED', async () => {
-    const h = new Harness().ready(LOCKSTEP_CHUNKING);
-    const sent = h.send(KNOWN);
+    const h = new Harness().ready(EHLO_CHUNKING);
+    const sent = h.send(KNOWN_SIZE);
     h.server('250 ok');
     h.server('550 5.1.1 no such user');
     expect(h.lastWrite).toBe('RSET\r\n');
@@ -31,7 +27,7 @@ describe('every recipient refused before the BDAT body', () => {
   });
 
   test('pipelined stream: no chunk and no body, RSET, ALL_RECIPIENTS_REJECTED', async () => {
-    const h = new Harness().ready(BOTH);
+    const h = new Harness().ready(EHLO_PIPELINING_CHUNKING);
     const sent = h.send({ to: ['b@example.org', 'c@example.org'] });
     h.server('250 ok\n550 5.1.1 no such user\n550 5.1.1 nor this one');
     expect(h.lastWrite).toBe('RSET\r\n');

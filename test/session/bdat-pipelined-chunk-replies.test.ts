@@ -5,13 +5,11 @@
  */
 import { describe, expect, test } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
-import { flush, Harness } from './harness.js';
-
-const BOTH = '250-mx.example\n250-PIPELINING\n250-8BITMIME\n250-CHUNKING\n250 SIZE 1000';
+import { EHLO_PIPELINING_CHUNKING, flush, Harness } from './harness.js';
 
 /** Envelope accepted, then a streamed body announced as chunks of 10, 10 and a LAST of 5 octets. */
 function streaming(): { h: Harness; sent: ReturnType<Harness['send']> } {
-  const h = new Harness().ready(BOTH);
+  const h = new Harness().ready(EHLO_PIPELINING_CHUNKING);
   const sent = h.send();
   h.server('250 ok\n250 ok');
   h.session.bodyChunk(10, false);
@@ -71,7 +69,7 @@ describe('replies to several pipelined BDAT chunks in one read', () => {
   });
 
   test('one chunk outstanding while the body streams: bytes behind its reply are unexpected at once', async () => {
-    const h = new Harness().ready(BOTH);
+    const h = new Harness().ready(EHLO_PIPELINING_CHUNKING);
     const sent = h.send();
     h.server('250 ok\n250 ok');
     h.session.bodyChunk(10, false);
@@ -88,7 +86,7 @@ describe('replies to several pipelined BDAT chunks in one read', () => {
 
   test('no chunk outstanding yet: an early refusal is the same refusal with or without bytes behind it', async () => {
     for (const behind of ['', '\n250 more']) {
-      const h = new Harness().ready(BOTH);
+      const h = new Harness().ready(EHLO_PIPELINING_CHUNKING);
       const sent = h.send();
       h.server('250 ok\n250 ok');
       h.server(`452 4.3.1 insufficient storage${behind}`);

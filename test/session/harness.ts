@@ -26,6 +26,13 @@ export function wire(text: string): Uint8Array {
 export const EHLO_PLAIN =
   '250-mx.example\n250-PIPELINING\n250-8BITMIME\n250-SIZE 1000\n250 ENHANCEDSTATUSCODES';
 
+/** EHLO replies offering CHUNKING (RFC 3030) in lock-step, and with PIPELINING (RFC 2920). */
+export const EHLO_CHUNKING = '250-mx.example\n250-8BITMIME\n250-CHUNKING\n250 SIZE 1000';
+export const EHLO_PIPELINING_CHUNKING =
+  '250-mx.example\n250-PIPELINING\n250-8BITMIME\n250-CHUNKING\n250 SIZE 1000';
+/** A 7-bit body of known size: 10 octets unstuffed, 13 as DATA on the wire. */
+export const KNOWN_SIZE = { size: 13, unstuffedSize: 10, eightBit: false } as const;
+
 export type Settled = { ok: true; value: SendResult } | { ok: false; error: SmtpError } | undefined;
 
 export class Harness {

@@ -5,16 +5,12 @@
  */
 import { describe, expect, test } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
-import { flush, Harness } from './harness.js';
-
-const CHUNKING = '250-mx.example\n250-8BITMIME\n250-CHUNKING\n250 SIZE 1000';
-const BOTH = '250-mx.example\n250-PIPELINING\n250-8BITMIME\n250-CHUNKING\n250 SIZE 1000';
-const KNOWN = { size: 13, unstuffedSize: 10, eightBit: false };
+import { EHLO_CHUNKING, EHLO_PIPELINING_CHUNKING, flush, Harness, KNOWN_SIZE } from './harness.js';
 
 describe('BDAT', () => {
   test('lock-step, known size: MAIL, RCPT, then BDAT n LAST with the body in the same flight', async () => {
-    const h = new Harness().ready(CHUNKING);
-    const sent = h.send(KNOWN);
+    const h = new Harness().ready(EHLO_CHUNKING);
+    const sent = h.send(KNOWN_SIZE);
     expect(h.lastWrite).toBe('MAIL FROM:<a@example.com> SIZE=10\r\n');
     h.server('250 ok');
     expect(h.lastWrite).toBe('RCPT TO:<b@example.org>\r\n');
@@ -33,8 +29,8 @@ describe('BDAT', () => {
   });
 
   test('pipelined, known size: MAIL + RCPTs + BDAT n LAST in one write, then the body', async () => {
-    const h = new Harness().ready(BOTH);
-    const sent = h.send({ ...KNOWN, to: ['b@example.org', 'c@example.org'] });
+    const h = new Harness().ready(EHLO_PIPELINING_CHUNKING);
+    const sent = h.send({ ...KNOWN_SIZE, to: ['b@example.org', 'c@example.org'] });
     expect(h.lastWrite).toBe(
       'MAIL FROM:<a@example.com> SIZE=10\r\nRCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\nBDAT 10 LAST\r\n',
     );
@@ -50,8 +46,8 @@ describe('BDAT', () => {
   });
 
   test('pipelined, known size: a loss before any reply is "unknown" (the LAST chunk is on the wire)', async () => {
-    const h = new Harness().ready(BOTH);
-    const sent = h.send(KNOWN);
+    const h = new Harness().ready(EHLO_PIPELINING_CHUNKING);
+    const sent = h.send(KNOWN_SIZE);
     h.session.bodyFinished();
     h.server('250 ok');
     h.session.closed();
@@ -63,8 +59,8 @@ describe('BDAT', () => {
   });
 
   test('pipelined, MAIL refused: the BDAT reply is drained, RSET, SENDER_REJECTED', async () => {
-    const h = new Harness().ready(BOTH);
-    const sent = h.send(KNOWN);
+    const h = new Harness().ready(EHLO_PIPELINING_CHUNKING);
+    const sent = h.send(KNOWN_SIZE);
     h.session.bodyFinished();
     h.server('550 5.7.1 no\n503 5.5.1 need MAIL\n503 5.5.1 no transaction');
     expect(h.lastWrite).toBe('RSET\r\n');
@@ -83,7 +79,7 @@ describe('BDAT', () => {
   describe('pipelined, known size: the envelope replies come while the chunk is still being written', () => {
     // Above INLINE_BODY_OCTETS: written block by block by the transport, which reports its end.
     const LARGE = { size: 200_003, unstuffedSize: 200_000, eightBit: false };
-    const ROOMY = BOTH.replace('SIZE 1000', 'SIZE 1000000');
+    const ROOMY = EHLO_PIPELINING_CHUNKING.replace('SIZE 1000', 'SIZE 1000000');
     const writesAfterEnvelope = (h: Harness) =>
       h.effects.slice(h.effects.findIndex((e) => e.type === 'writeBody') + 1);
 
@@ -132,15 +128,15 @@ describe('BDAT', () => {
   });
 
   test('LAST refused (nothing failed before): settled at once, no RSET; 421 ends the session', async () => {
-    const h = new Harness().ready(BOTH);
-    const sent = h.send(KNOWN);
+    const h = new Harness().ready(EHLO_PIPELINING_CHUNKING);
+    const sent = h.send(KNOWN_SIZE);
     h.session.bodyFinished();
     h.server('250 ok\n250 ok\n552 5.3.4 too big');
     await flush();
     expect(sent.result).toMatchObject({ ok: false, error: { outcome: 'rejected', phase: 'data-end' } });
     expect(h.writes.some((w) => w.startsWith('RSET'))).toBe(false);
     expect(h.session.idle).toBe(true);
-    const again = h.send(KNOWN);
+    const again = h.send(KNOWN_SIZE);
     h.session.bodyFinished();
     h.server('250 ok\n250 ok\n421 4.3.2 shutting down');
     await flush();
@@ -149,7 +145,7 @@ describe('BDAT', () => {
   });
 
   test('stream (pipelined): envelope first, then chunks announced by the transport, one reply each', async () => {
-    const h = new Harness().ready(BOTH);
+    const h = new Harness().ready(EHLO_PIPELINING_CHUNKING);
     const sent = h.send();
     expect(h.lastWrite).toBe('MAIL FROM:<a@example.com> BODY=8BITMIME\r\nRCPT TO:<b@example.org>\r\n');
     h.server('250 ok\n250 ok');
@@ -172,7 +168,7 @@ describe('BDAT', () => {
   });
 
   test('stream: a chunk refused while the body still streams → close (no RSET mid-chunk), not-sent', async () => {
-    const h = new Harness().ready(BOTH);
+    const h = new Harness().ready(EHLO_PIPELINING_CHUNKING);
     const sent = h.send();
     h.server('250 ok\n250 ok');
     h.session.bodyChunk(65536, false);
@@ -183,7 +179,7 @@ describe('BDAT', () => {
   });
 
   test('stream: a middle chunk refused after LAST was written → drain, RSET, settled with that refusal', async () => {
-    const h = new Harness().ready(BOTH);
+    const h = new Harness().ready(EHLO_PIPELINING_CHUNKING);
     const sent = h.send();
     h.server('250 ok\n250 ok');
     h.session.bodyChunk(10, false);
@@ -200,13 +196,13 @@ describe('BDAT', () => {
   });
 
   test('stream: a loss after LAST is written is "unknown"; before it "not-sent"', async () => {
-    const after = new Harness().ready(BOTH);
+    const after = new Harness().ready(EHLO_PIPELINING_CHUNKING);
     const a = after.send();
     after.server('250 ok\n250 ok');
     after.session.bodyChunk(5, true);
     after.session.bodyFinished();
     after.session.closed();
-    const before = new Harness().ready(BOTH);
+    const before = new Harness().ready(EHLO_PIPELINING_CHUNKING);
     const b = before.send();
     before.server('250 ok\n250 ok');
     before.session.bodyChunk(5, false);
@@ -217,17 +213,17 @@ describe('BDAT', () => {
   });
 
   test('stream without PIPELINING goes with DATA; chunking: false keeps DATA', () => {
-    const lockStep = new Harness().ready(CHUNKING);
+    const lockStep = new Harness().ready(EHLO_CHUNKING);
     lockStep.send();
     lockStep.server('250 ok').server('250 ok'); // lock-step: one reply per read
     expect(lockStep.lastWrite).toBe('DATA\r\n');
-    const off = new Harness({ chunking: false }).ready(BOTH);
-    off.send(KNOWN);
+    const off = new Harness({ chunking: false }).ready(EHLO_PIPELINING_CHUNKING);
+    off.send(KNOWN_SIZE);
     expect(off.lastWrite).toContain('DATA\r\n');
   });
 
   test('a reply to no chunk in bdat is unexpected', async () => {
-    const h = new Harness().ready(BOTH);
+    const h = new Harness().ready(EHLO_PIPELINING_CHUNKING);
     const sent = h.send();
     h.server('250 ok\n250 ok\n250 surprise');
     await flush();
@@ -235,10 +231,10 @@ describe('BDAT', () => {
   });
 
   test('a next send is held during a BDAT transaction and written when it ends', async () => {
-    const h = new Harness().ready(BOTH);
-    const first = h.send(KNOWN);
+    const h = new Harness().ready(EHLO_PIPELINING_CHUNKING);
+    const first = h.send(KNOWN_SIZE);
     h.session.bodyFinished();
-    const second = h.send({ ...KNOWN, to: ['c@example.org'] });
+    const second = h.send({ ...KNOWN_SIZE, to: ['c@example.org'] });
     const writes = h.writes.length;
     h.server('250 ok\n250 ok');
     expect(h.writes).toHaveLength(writes);
@@ -256,8 +252,8 @@ describe('BDAT', () => {
 
 describe('BDAT riding behind a refused envelope', () => {
   test("a 2xx to the LAST chunk after MAIL was refused is 'unknown' (the server said it took the message), and the session closes", async () => {
-    const h = new Harness().ready(BOTH);
-    const sent = h.send(KNOWN);
+    const h = new Harness().ready(EHLO_PIPELINING_CHUNKING);
+    const sent = h.send(KNOWN_SIZE);
     h.session.bodyFinished();
     h.server('550 5.7.1 sender refused\n250 ok\n250 2.0.0 Ok: queued as XYZ');
     await flush();
@@ -266,8 +262,8 @@ describe('BDAT riding behind a refused envelope', () => {
   });
 
   test('a refusal of that LAST chunk still settles with the envelope refusal, after RSET', async () => {
-    const h = new Harness().ready(BOTH);
-    const sent = h.send(KNOWN);
+    const h = new Harness().ready(EHLO_PIPELINING_CHUNKING);
+    const sent = h.send(KNOWN_SIZE);
     h.session.bodyFinished();
     h.server('550 5.7.1 sender refused\n250 ok\n503 5.5.1 no valid sender');
     expect(h.lastWrite).toBe('RSET\r\n');
