@@ -1,8 +1,8 @@
 /**
  * Pool configuration: the client seam (any factory returning send()/close()), the pool's own
  * settings with their defaults, and validation. SES endpoints get the SES reply profile by default;
- * the SES profile (default or given) brings SES's retry schedule (SES troubleshooting page); other
- * profiles the generic back-off (RFC 5321 §4.5.4.1).
+ * the SES profile (default, given, or extended by the caller's) brings SES's retry schedule (SES
+ * troubleshooting page); other profiles the generic back-off (RFC 5321 §4.5.4.1).
  */
 import { GENERIC_PROFILE, type ProviderProfile, SES_PROFILE, speaksSes } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
@@ -75,8 +75,8 @@ export interface PoolSettings<O> {
   /** Sends waiting (for a connection or a retry) beyond which send() fails with SMTP_QUEUE_FULL. */
   readonly maxQueue?: number;
   /**
-   * Default: SES schedule with the SES profile (an SES host's default, or `profile: SES_PROFILE`),
-   * generic exponential back-off otherwise; false = never.
+   * Default: SES schedule with the SES profile (an SES host's default, `profile: SES_PROFILE`, or a
+   * profile extending it), generic exponential back-off otherwise; false = never.
    * A partial object is completed from that default (retry-option.ts): `{ maxAttempts: 5 }` is the
    * default schedule with 5 attempts; a missing deadlineMs is one hour.
    */
@@ -153,7 +153,8 @@ export function resolvePoolOptions<O extends PoolClientOptions>(
   for (const key of POOL_KEYS) delete clientOptions[key];
   const sesHost = typeof options.host === 'string' && regionFromHost(options.host) !== undefined;
   // The profile says whose rules apply: SES_PROFILE (an SES host's default, or given for the
-  // simulator, a proxy, a tunnel) brings SES's retry schedule and its 50-recipient check (pool.ts).
+  // simulator, a proxy, a tunnel), or one extending it, brings SES's retry schedule and its
+  // 50-recipient check (pool.ts; speaksSes).
   const profile = profileOption(options.profile, sesHost);
   const settings: ResolvedPoolSettings = {
     maxConnections: integer(options.maxConnections, POOL_DEFAULTS.maxConnections, 1, 'maxConnections'),
