@@ -5,13 +5,13 @@
  * aborted transactions with the outcome they report, 'unknown' only if none comes (threats.md §7).
  */
 import type { SmtpError } from '../errors/smtp-error.js';
+import { MAX_TIMER_MS } from '../protocol/limits.js';
 import { summarizeError } from './attempt-history.js';
 import type { Clock } from './clock.js';
 import type { ConnectionSlots } from './connection-slot.js';
 import type { JobQueue } from './job-queue.js';
 import { closedError, usageError } from './pool-errors.js';
 import type { PoolEvent } from './pool-events.js';
-import { MAX_TIMER_MS } from './retry-option.js';
 import type { SendJob } from './send-job.js';
 
 export interface PoolCloseOptions {

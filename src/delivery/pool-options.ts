@@ -8,12 +8,13 @@ import { GENERIC_PROFILE, type ProviderProfile, SES_PROFILE, speaksSes } from '.
 import { ErrorCodes } from '../errors/codes.js';
 import { checkedProfile } from '../errors/profile-check.js';
 import { type RecipientRefusal, SmtpUsageError } from '../errors/smtp-error.js';
+import { MAX_TIMER_MS } from '../protocol/limits.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { regionFromHost } from '../ses/endpoints.js';
 import type { MessageInput } from '../transport/message-source.js';
 import { type Clock, systemClock } from './clock.js';
 import type { PoolEvent } from './pool-events.js';
-import { MAX_TIMER_MS, resolveRetryOption } from './retry-option.js';
+import { resolveRetryOption } from './retry-option.js';
 import type { RetryOption, RetrySetting } from './retry-policy.js';
 
 export interface ClientSendRequest {

@@ -7,8 +7,8 @@
  */
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
+import { MAX_TIMER_MS } from '../protocol/limits.js';
 import { type Clock, systemClock } from './clock.js';
-import { MAX_TIMER_MS } from './retry-option.js';
 
 export interface RateLimiterOptions {
   /** Tokens per second, and the ceiling adaptive recovery climbs back to. */

@@ -7,6 +7,7 @@
  */
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
+import { MAX_TIMER_MS } from '../protocol/limits.js';
 import {
   DEFAULT_RETRY_DEADLINE_MS,
   defaultRetryOption,
@@ -17,7 +18,6 @@ import {
 } from './retry-policy.js';
 
 /** Node's timers fire at once above 2^31−1 ms: no wait may be longer. */
-export const MAX_TIMER_MS = 2_147_483_647;
 
 const SCHEDULE_KEYS = ['delaysMs', 'repeatLast', 'cycle'] as const;
 const BACKOFF_KEYS = ['baseMs', 'factor', 'capMs'] as const;

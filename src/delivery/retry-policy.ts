@@ -12,6 +12,7 @@
 import type { Action } from '../errors/classify.js';
 import type { ErrorCode } from '../errors/codes.js';
 import type { Outcome } from '../errors/smtp-error.js';
+import { MAX_TIMER_MS } from '../protocol/limits.js';
 
 /** What classifyReply says to do about a reply (src/errors/classify.ts). */
 export type RetryAction = Action;
@@ -167,12 +168,11 @@ function gateReason(policy: RetryOption, context: RetryContext, opts: DecideOpti
 }
 
 /** Node's timers fire at once above 2^31−1 ms: longer waits are cut to that. */
-const MAX_DELAY_MS = 2_147_483_647;
 
 /** A wait the scheduler can arm: NaN and negatives are 0, overflowing values the timer maximum. */
 function safeDelay(delay: number): number {
   if (Number.isNaN(delay) || delay < 0) return 0;
-  return Math.min(delay, MAX_DELAY_MS);
+  return Math.min(delay, MAX_TIMER_MS);
 }
 
 function nextDelay(

@@ -27,3 +27,6 @@ export const DEFAULT_MAX_REPLY_OCTETS = 64 * 1024;
 
 /** Amazon SES's message size limit from its troubleshooting page: `552 Message is too long.` above 10 MB. */
 export const DEFAULT_MAX_MESSAGE_OCTETS = 10_485_760;
+
+/** The longest delay a Node timer takes (2^31 − 1 ms, ~24.8 days); a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;

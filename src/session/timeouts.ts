@@ -4,6 +4,7 @@
  */
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
+import { MAX_TIMER_MS } from '../protocol/limits.js';
 
 export interface Timeouts {
   /** Dialing (TCP, and implicit TLS's handshake): the transport's, before the Session exists (not an RFC value: 30 s). */
@@ -29,9 +30,6 @@ export const DEFAULT_TIMEOUTS: Timeouts = Object.freeze({
   dataTermination: 600_000,
 });
 
-/** Node's timers overflow above 2^31-1 ms and fire at once; such a value is a usage error, not "never". */
-const MAX_TIMEOUT_MS = 2_147_483_647;
-
 /**
  * Defaults overlaid with the caller's values, each checked to be a positive finite number of ms; an
  * unknown name (a typo such as `comand`, which would leave the real timeout at its default) or a
@@ -51,10 +49,11 @@ export function resolveTimeouts(overrides: Partial<Timeouts> = {}): Timeouts {
   }
   const merged: Timeouts = { ...DEFAULT_TIMEOUTS, ...overrides };
   for (const [name, value] of Object.entries(merged)) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
+    // Above MAX_TIMER_MS a Node timer fires at once: a usage error, not "never".
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
       throw new SmtpUsageError({
         code: ErrorCodes.INVALID_ARGUMENT,
-        message: `timeouts.${name} must be a positive number of milliseconds (at most ${MAX_TIMEOUT_MS})`,
+        message: `timeouts.${name} must be a positive number of milliseconds (at most ${MAX_TIMER_MS})`,
         field: `timeouts.${name}`,
       });
     }

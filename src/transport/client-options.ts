@@ -12,6 +12,7 @@ import { checkedProfile } from '../errors/profile-check.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
 import { isAddressLiteral, isDomain } from '../protocol/address.js';
 import { encodeCommand } from '../protocol/command.js';
+import { MAX_TIMER_MS } from '../protocol/limits.js';
 import { defaultSecurityForPort, regionFromHost, SES_PORTS } from '../ses/endpoints.js';
 import { checkCredentialText } from '../session/config.js';
 import { MECHANISMS, type Mechanism } from '../session/sasl.js';
@@ -105,7 +106,6 @@ export interface ResolvedClientOptions {
 const SECURITIES: ReadonlySet<unknown> = new Set(['implicit', 'starttls', 'starttls-opportunistic', 'none']);
 export const DEFAULT_IDLE_TIMEOUT_MS = 5_000;
 /** Node's timers overflow above 2^31-1 ms. */
-const MAX_TIMER_MS = 2_147_483_647;
 const KNOWN_KEYS = new Set([
   'host',
   'port',

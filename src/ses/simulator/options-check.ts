@@ -5,11 +5,11 @@
  */
 import { ErrorCodes } from '../../errors/codes.js';
 import { SmtpUsageError } from '../../errors/smtp-error.js';
+import { MAX_TIMER_MS } from '../../protocol/limits.js';
 import { checkSesRegion } from '../endpoints.js';
 import type { SesSimulatorOptions } from './options.js';
 
 /** Node's timers fire at once above 2^31−1 ms. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 type Check = (value: unknown, field: string) => void;
 
