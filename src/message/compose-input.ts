@@ -53,11 +53,13 @@ function checkList(value: unknown, field: string): void {
   for (let i = 0; i < value.length; i++) checkString(value[i], `${field}[${i}]`);
 }
 
-/** A record of header name to value: a Map or an array would lose every header silently. */
+/**
+ * A record of header name to value (its own enumerable keys, as the composer reads it). A collection
+ * — an array, a Map, fetch's Headers, anything iterable — would lose every header silently.
+ */
 function checkHeaders(value: unknown): void {
   if (value === undefined) return;
-  const prototype = isObject(value) ? Object.getPrototypeOf(value) : undefined;
-  if (prototype !== Object.prototype && prototype !== null) {
+  if (!isObject(value) || Symbol.iterator in value) {
     throw usage('headers', 'must be a plain object of header name to string value');
   }
   for (const [name, text] of Object.entries(value as object)) checkString(text, `headers.${name}`);

@@ -98,16 +98,19 @@ describe('the packed package', () => {
     expect(JSON.parse(stdout)).toEqual(Object.keys(source).sort());
   });
 
-  it('a CommonJS consumer can require it (Node 20.19+ loads ES modules with require)', async () => {
-    const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-    if (major === 20 && minor < 19) return; // README: older 20.x use import()
-    const { stdout } = await run(
-      process.execPath,
-      ['-e', "const m = require('smtp-machine'); console.log(typeof m.createClient, typeof m.createPool)"],
-      { cwd: bare },
-    );
-    expect(stdout.trim()).toBe('function function');
-  });
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  // README: older 20.x releases use import(); the skip is reported, not a silent pass.
+  it.skipIf(major === 20 && minor < 19)(
+    'a CommonJS consumer can require it (Node 20.19+ loads ES modules with require)',
+    async () => {
+      const { stdout } = await run(
+        process.execPath,
+        ['-e', "const m = require('smtp-machine'); console.log(typeof m.createClient, typeof m.createPool)"],
+        { cwd: bare },
+      );
+      expect(stdout.trim()).toBe('function function');
+    },
+  );
 
   it('the simulator subpath without its optional peers says which package is missing', async () => {
     const resolves = await node(bare, "console.log(import.meta.resolve('smtp-server'))").then(

@@ -32,7 +32,7 @@ export function certificateAdvice(codeOrText: string, host: string): string {
  * probes) or quoted in an SmtpError's message (`send`), where the text may say it in words.
  */
 const CERTIFICATE_CODE = /CERT|SIGNATURE|ISSUER|SELF_SIGNED|ALTNAME/;
-const CERTIFICATE_WORDS = /certificate|not signed by a trusted CA/i;
+const CERTIFICATE_WORDS = /certificate|CERT_|SELF_SIGNED|ALTNAME|not signed by a trusted CA/i;
 
 export function isCertificateProblem(codeOrText: string): boolean {
   return CERTIFICATE_CODE.test(codeOrText) || CERTIFICATE_WORDS.test(codeOrText);
