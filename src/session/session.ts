@@ -68,6 +68,8 @@ export class Session {
   #logging = 0;
   #afterLog: (() => void)[] = [];
   #quitWaiters: (() => void)[] = [];
+  /** quit() or drop() was called: no send is taken any more, even before the machine has heard it. */
+  #leaving = false;
   #readyReached = false;
   #ended = false;
   #resolveReady!: () => void;
@@ -214,6 +216,7 @@ export class Session {
 
   quit(): Promise<void> {
     if (this.#ended) return Promise.resolve();
+    this.#leaving = true;
     return new Promise<void>((resolve) => {
       this.#quitWaiters.push(resolve);
       this.#send({ type: 'quit.requested' });
@@ -226,7 +229,9 @@ export class Session {
    * when this runs from a callback while a reply is being taken.
    */
   drop(): void {
-    if (!this.#ended) this.#send({ type: 'drop.requested' });
+    if (this.#ended) return;
+    this.#leaving = true;
+    this.#send({ type: 'drop.requested' });
   }
 
   // observation
@@ -252,7 +257,7 @@ export class Session {
    * is in flight and no next one is held. A send the machine has not processed yet counts as held.
    */
   get acceptsSend(): boolean {
-    if (this.#ended) return false;
+    if (this.#ended || this.#leaving) return false;
     const ahead = this.#ahead.accepts;
     if (ahead !== undefined) return ahead;
     const snapshot = this.#snapshot;
