@@ -9,8 +9,6 @@ import { MAX_TIMER_MS } from '../../protocol/limits.js';
 import { checkSesRegion } from '../endpoints.js';
 import type { SesSimulatorOptions } from './options.js';
 
-/** Node's timers fire at once above 2^31−1 ms. */
-
 type Check = (value: unknown, field: string) => void;
 
 const boolean: Check = (value, field) => {
