@@ -17,8 +17,6 @@ import {
   type RetrySchedule,
 } from './retry-policy.js';
 
-/** Node's timers fire at once above 2^31−1 ms: no wait may be longer. */
-
 const SCHEDULE_KEYS = ['delaysMs', 'repeatLast', 'cycle'] as const;
 const BACKOFF_KEYS = ['baseMs', 'factor', 'capMs'] as const;
 const LIMIT_KEYS = ['maxAttempts', 'deadlineMs'] as const;

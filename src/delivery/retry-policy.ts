@@ -167,8 +167,6 @@ function gateReason(policy: RetryOption, context: RetryContext, opts: DecideOpti
   return undefined;
 }
 
-/** Node's timers fire at once above 2^31−1 ms: longer waits are cut to that. */
-
 /** A wait the scheduler can arm: NaN and negatives are 0, overflowing values the timer maximum. */
 function safeDelay(delay: number): number {
   if (Number.isNaN(delay) || delay < 0) return 0;

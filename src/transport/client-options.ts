@@ -105,7 +105,6 @@ export interface ResolvedClientOptions {
 
 const SECURITIES: ReadonlySet<unknown> = new Set(['implicit', 'starttls', 'starttls-opportunistic', 'none']);
 export const DEFAULT_IDLE_TIMEOUT_MS = 5_000;
-/** Node's timers overflow above 2^31-1 ms. */
 const KNOWN_KEYS = new Set([
   'host',
   'port',
