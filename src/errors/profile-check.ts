@@ -6,8 +6,9 @@
  */
 import { type Action, actionsForCode, type ProviderProfile, type ReplyRule } from './classify.js';
 import { ErrorCodes } from './codes.js';
+import { invalidArgument, isRecord } from './invalid-argument.js';
 import { frozenProfile } from './profiles/frozen.js';
-import { type Phase, SmtpUsageError } from './smtp-error.js';
+import type { Phase } from './smtp-error.js';
 
 const PROFILE_KEYS: readonly string[] = ['name', 'rules', 'fallback'] satisfies (keyof ProviderProfile)[];
 const RULE_KEYS: readonly string[] = [
@@ -63,7 +64,7 @@ export function checkProfile(value: unknown, field = 'profile'): asserts value i
   let current: unknown = value;
   let at = field;
   while (current !== undefined) {
-    if (seen.has(current)) throw usage(at, 'leads back to a profile earlier in the fallback chain');
+    if (seen.has(current)) throw invalidArgument(at, 'leads back to a profile earlier in the fallback chain');
     seen.add(current);
     checkOne(current, at);
     current = (current as ProviderProfile).fallback;
@@ -79,47 +80,51 @@ export function checkedProfile(value: unknown, field = 'profile'): ProviderProfi
 
 function checkOne(value: unknown, field: string): void {
   if (!isRecord(value)) {
-    throw usage(
+    throw invalidArgument(
       field,
       'must be a profile object { name, rules, fallback? }, such as SES_PROFILE or GENERIC_PROFILE',
     );
   }
   unknownKeys(value, PROFILE_KEYS, field, 'a profile field');
   if (typeof value.name !== 'string' || value.name === '')
-    throw usage(`${field}.name`, 'must be a non-empty string');
-  if (!Array.isArray(value.rules)) throw usage(`${field}.rules`, 'must be an array of rules');
+    throw invalidArgument(`${field}.name`, 'must be a non-empty string');
+  if (!Array.isArray(value.rules)) throw invalidArgument(`${field}.rules`, 'must be an array of rules');
   const ids = new Set<string>();
   // Indexed, not forEach: a sparse array's hole is a rule that is not an object.
   for (let index = 0; index < value.rules.length; index += 1) {
     const rule: unknown = value.rules[index];
     const at = `${field}.rules[${index}]`;
     checkRule(rule, at);
-    if (ids.has(rule.id)) throw usage(`${at}.id`, 'repeats the id of an earlier rule');
+    if (ids.has(rule.id)) throw invalidArgument(`${at}.id`, 'repeats the id of an earlier rule');
     ids.add(rule.id);
   }
 }
 
 function checkRule(rule: unknown, field: string): asserts rule is ReplyRule {
-  if (!isRecord(rule)) throw usage(field, 'must be a rule object');
+  if (!isRecord(rule)) throw invalidArgument(field, 'must be a rule object');
   unknownKeys(rule, RULE_KEYS, field, 'a rule field');
-  if (typeof rule.id !== 'string' || rule.id === '') throw usage(`${field}.id`, 'must be a non-empty string');
+  if (typeof rule.id !== 'string' || rule.id === '')
+    throw invalidArgument(`${field}.id`, 'must be a non-empty string');
   const { code, action } = rule;
   if (typeof code !== 'number' || actionsForCode(code).length === 0) {
-    throw usage(`${field}.code`, 'must be a reply code, an integer from 200 to 599');
+    throw invalidArgument(`${field}.code`, 'must be a reply code, an integer from 200 to 599');
   }
   if (typeof action !== 'string' || !Object.hasOwn(ACTIONS, action)) {
-    throw usage(`${field}.action`, `must be one of ${Object.keys(ACTIONS).join(', ')}`);
+    throw invalidArgument(`${field}.action`, `must be one of ${Object.keys(ACTIONS).join(', ')}`);
   }
   const fitting = actionsForCode(code);
   if (!fitting.includes(action as Action)) {
-    throw usage(
+    throw invalidArgument(
       `${field}.action`,
       `does not fit a ${Math.floor(code / 100)}yz code: use ${fitting.join(', ')}`,
     );
   }
   const { text } = rule;
   if (text !== undefined && !(text instanceof RegExp && text.ignoreCase && !text.global && !text.sticky)) {
-    throw usage(`${field}.text`, 'must be a case-insensitive RegExp (flag i) without the g or y flag');
+    throw invalidArgument(
+      `${field}.text`,
+      'must be a case-insensitive RegExp (flag i) without the g or y flag',
+    );
   }
   const { phases } = rule;
   if (
@@ -129,17 +134,17 @@ function checkRule(rule: unknown, field: string): asserts rule is ReplyRule {
       phases.every((phase) => typeof phase === 'string' && Object.hasOwn(PHASES, phase))
     )
   ) {
-    throw usage(`${field}.phases`, `must be an array of phases (${Object.keys(PHASES).join(', ')})`);
+    throw invalidArgument(
+      `${field}.phases`,
+      `must be an array of phases (${Object.keys(PHASES).join(', ')})`,
+    );
   }
-  if (!ERROR_CODES.has(rule.errorCode)) throw usage(`${field}.errorCode`, 'must be one of ErrorCodes');
+  if (!ERROR_CODES.has(rule.errorCode))
+    throw invalidArgument(`${field}.errorCode`, 'must be one of ErrorCodes');
   if (rule.advice !== undefined && typeof rule.advice !== 'string')
-    throw usage(`${field}.advice`, 'must be a string');
+    throw invalidArgument(`${field}.advice`, 'must be a string');
   if (typeof rule.source !== 'string')
-    throw usage(`${field}.source`, 'must be a string (where the rule comes from)');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+    throw invalidArgument(`${field}.source`, 'must be a string (where the rule comes from)');
 }
 
 function unknownKeys(
@@ -149,9 +154,6 @@ function unknownKeys(
   what: string,
 ): void {
   const unknown = Object.keys(value).find((key) => !known.includes(key));
-  if (unknown !== undefined) throw usage(`${field}.${unknown}`, `is not ${what} (${known.join(', ')})`);
-}
-
-function usage(field: string, problem: string): SmtpUsageError {
-  return new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, field, message: `${field}: ${problem}` });
+  if (unknown !== undefined)
+    throw invalidArgument(`${field}.${unknown}`, `is not ${what} (${known.join(', ')})`);
 }

@@ -1,11 +1,4 @@
-/**
- * composeMessage's input checked at run time, before anything is composed: a JavaScript or
- * JSON-fed caller gets no compile-time check, and a wrong type must be an SmtpUsageError naming
- * the field (never its value), not a TypeError from deep inside. Per call and cheap: the types and
- * keys of the options, never a scan of the text.
- */
-import { ErrorCodes } from '../errors/codes.js';
-import { SmtpUsageError } from '../errors/smtp-error.js';
+import { invalidArgument, isRecord } from '../errors/invalid-argument.js';
 
 /** ComposeOptions' keys: any other (a typo such as `attachment`) would be silently ignored. */
 const OPTION_KEYS: ReadonlySet<string> = new Set([
@@ -24,22 +17,15 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
 ]);
 const ATTACHMENT_KEYS: ReadonlySet<string> = new Set(['filename', 'content', 'contentType']);
 
-function usage(field: string, problem: string): SmtpUsageError {
-  return new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, field, message: `${field}: ${problem}` });
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 function checkKeys(value: object, known: ReadonlySet<string>, prefix: string, what: string): void {
   for (const key in value) {
-    if (Object.hasOwn(value, key) && !known.has(key)) throw usage(`${prefix}${key}`, `is not ${what}`);
+    if (Object.hasOwn(value, key) && !known.has(key))
+      throw invalidArgument(`${prefix}${key}`, `is not ${what}`);
   }
 }
 
 function checkString(value: unknown, field: string): void {
-  if (typeof value !== 'string') throw usage(field, 'must be a string');
+  if (typeof value !== 'string') throw invalidArgument(field, 'must be a string');
 }
 
 function checkOptionalString(value: unknown, field: string): void {
@@ -49,7 +35,7 @@ function checkOptionalString(value: unknown, field: string): void {
 /** to, cc, bcc: one mailbox as a string (as send() takes `to`), or an array of them. */
 function checkList(value: unknown, field: string): void {
   if (value === undefined || typeof value === 'string') return;
-  if (!Array.isArray(value)) throw usage(field, 'must be a string or an array of strings');
+  if (!Array.isArray(value)) throw invalidArgument(field, 'must be a string or an array of strings');
   for (let i = 0; i < value.length; i++) checkString(value[i], `${field}[${i}]`);
 }
 
@@ -59,24 +45,24 @@ function checkList(value: unknown, field: string): void {
  */
 function checkHeaders(value: unknown): void {
   if (value === undefined) return;
-  if (!isObject(value) || Symbol.iterator in value) {
-    throw usage('headers', 'must be a plain object of header name to string value');
+  if (!isRecord(value) || Symbol.iterator in value) {
+    throw invalidArgument('headers', 'must be a plain object of header name to string value');
   }
   for (const [name, text] of Object.entries(value as object)) checkString(text, `headers.${name}`);
 }
 
 function checkAttachments(value: unknown): void {
   if (value === undefined) return;
-  if (!Array.isArray(value)) throw usage('attachments', 'must be an array of attachments');
+  if (!Array.isArray(value)) throw invalidArgument('attachments', 'must be an array of attachments');
   for (let i = 0; i < value.length; i++) {
     const field = `attachments[${i}]`;
     const attachment: unknown = value[i];
-    if (!isObject(attachment)) throw usage(field, 'must be an object with filename and content');
+    if (!isRecord(attachment)) throw invalidArgument(field, 'must be an object with filename and content');
     checkKeys(attachment, ATTACHMENT_KEYS, `${field}.`, 'an attachment option');
     checkString(attachment.filename, `${field}.filename`);
     const { content } = attachment;
     if (typeof content !== 'string' && !(content instanceof Uint8Array)) {
-      throw usage(`${field}.content`, 'must be a string or a Uint8Array');
+      throw invalidArgument(`${field}.content`, 'must be a string or a Uint8Array');
     }
     checkOptionalString(attachment.contentType, `${field}.contentType`);
   }
@@ -84,7 +70,7 @@ function checkAttachments(value: unknown): void {
 
 /** Throws SmtpUsageError (SMTP_INVALID_ARGUMENT, naming the field) unless `options` has the documented shape. */
 export function checkComposeInput(options: unknown): void {
-  if (!isObject(options)) throw usage('options', 'must be an object');
+  if (!isRecord(options)) throw invalidArgument('options', 'must be an object');
   checkKeys(options, OPTION_KEYS, '', 'a composeMessage option');
   checkString(options.from, 'from');
   checkList(options.to, 'to');
@@ -97,7 +83,7 @@ export function checkComposeInput(options: unknown): void {
   checkAttachments(options.attachments);
   checkHeaders(options.headers);
   if (options.random !== undefined && typeof options.random !== 'function') {
-    throw usage('random', 'must be a function of a length returning that many random octets');
+    throw invalidArgument('random', 'must be a function of a length returning that many random octets');
   }
 }
 
@@ -105,7 +91,7 @@ export function checkComposeInput(options: unknown): void {
 export function checkedRandom(random: (octets: number) => Uint8Array, octets: number): Uint8Array {
   const bytes: unknown = random(octets);
   if (!(bytes instanceof Uint8Array) || bytes.length !== octets) {
-    throw usage('random', `must return a Uint8Array of the length asked for (${octets})`);
+    throw invalidArgument('random', `must return a Uint8Array of the length asked for (${octets})`);
   }
   return bytes;
 }

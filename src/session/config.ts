@@ -4,6 +4,7 @@
  */
 import { GENERIC_PROFILE } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
+import { invalidArgument } from '../errors/invalid-argument.js';
 import { checkedProfile } from '../errors/profile-check.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
 import { hasControlCharacter } from '../protocol/address.js';
@@ -20,21 +21,21 @@ const SECURITIES: ReadonlySet<unknown> = new Set(['implicit', 'starttls', 'start
 export function resolveConfig(options: SessionOptions): SessionConfig {
   encodeCommand({ verb: 'EHLO', domain: options.clientName });
   if (!SECURITIES.has(options.security))
-    throw usage('security', 'must be implicit, starttls, starttls-opportunistic or none');
+    throw invalidArgument('security', 'must be implicit, starttls, starttls-opportunistic or none');
   const auth = options.auth;
   if (auth !== undefined) {
     if (typeof auth.user !== 'string' || typeof auth.pass !== 'string')
-      throw usage('auth', 'needs user and pass strings');
+      throw invalidArgument('auth', 'needs user and pass strings');
     checkCredentialText(auth.user, 'auth.user');
     checkCredentialText(auth.pass, 'auth.pass');
     if (auth.method !== undefined && !MECHANISMS.includes(auth.method))
-      throw usage('auth.method', 'is not supported');
+      throw invalidArgument('auth.method', 'is not supported');
     if (auth.method === 'CRAM-MD5' && options.hmacMd5 === undefined)
-      throw usage('auth.method', 'CRAM-MD5 needs hmacMd5');
+      throw invalidArgument('auth.method', 'CRAM-MD5 needs hmacMd5');
   }
   const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_OCTETS;
   if (!Number.isSafeInteger(maxMessageSize) || maxMessageSize <= 0)
-    throw usage('maxMessageSize', 'must be a positive integer');
+    throw invalidArgument('maxMessageSize', 'must be a positive integer');
   return {
     clientName: options.clientName,
     security: options.security,
@@ -62,8 +63,4 @@ export function checkCredentialText(value: string, field: 'auth.user' | 'auth.pa
       message: `${field}: contains a control character`,
     });
   }
-}
-
-function usage(field: string, problem: string): SmtpUsageError {
-  return new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, field, message: `${field}: ${problem}` });
 }

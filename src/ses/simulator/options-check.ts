@@ -1,10 +1,4 @@
-/**
- * Checks the simulator's options before anything starts, as createClient checks its own: an unknown
- * name, or a value of the wrong type or out of range, is an SmtpUsageError (SMTP_INVALID_ARGUMENT)
- * whose `field` names the option (`credentials[0].secretAccessKey`), never its value.
- */
-import { ErrorCodes } from '../../errors/codes.js';
-import { SmtpUsageError } from '../../errors/smtp-error.js';
+import { invalidArgument, isRecord } from '../../errors/invalid-argument.js';
 import { MAX_TIMER_MS } from '../../protocol/limits.js';
 import { checkSesRegion } from '../endpoints.js';
 import type { SesSimulatorOptions } from './options.js';
@@ -12,24 +6,25 @@ import type { SesSimulatorOptions } from './options.js';
 type Check = (value: unknown, field: string) => void;
 
 const boolean: Check = (value, field) => {
-  if (typeof value !== 'boolean') throw usage(field, 'must be a boolean');
+  if (typeof value !== 'boolean') throw invalidArgument(field, 'must be a boolean');
 };
 const fn: Check = (value, field) => {
-  if (typeof value !== 'function') throw usage(field, 'must be a function');
+  if (typeof value !== 'function') throw invalidArgument(field, 'must be a function');
 };
 const nonEmptyString: Check = (value, field) => {
-  if (typeof value !== 'string' || value.length === 0) throw usage(field, 'must be a non-empty string');
+  if (typeof value !== 'string' || value.length === 0)
+    throw invalidArgument(field, 'must be a non-empty string');
 };
 const integerFrom =
   (min: number, max = Number.MAX_SAFE_INTEGER): Check =>
   (value, field) => {
     if (!(Number.isInteger(value) && (value as number) >= min && (value as number) <= max)) {
-      throw usage(field, `must be an integer from ${min} to ${max}`);
+      throw invalidArgument(field, `must be an integer from ${min} to ${max}`);
     }
   };
 const positiveNumber: Check = (value, field) => {
   if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
-    throw usage(field, 'must be a positive finite number');
+    throw invalidArgument(field, 'must be a positive finite number');
   }
 };
 const port = integerFrom(0, 65_535);
@@ -40,7 +35,7 @@ const CHECKS: Readonly<Record<keyof SesSimulatorOptions, Check>> = {
   acceptV2Passwords: boolean,
   sandbox: boolean,
   verifiedIdentities: (value, field) => {
-    if (!Array.isArray(value)) throw usage(field, 'must be an array of addresses and domains');
+    if (!Array.isArray(value)) throw invalidArgument(field, 'must be an array of addresses and domains');
     for (const [i, identity] of value.entries()) nonEmptyString(identity, `${field}[${i}]`);
   },
   maxSendRate: positiveNumber,
@@ -62,22 +57,24 @@ const CHECKS: Readonly<Record<keyof SesSimulatorOptions, Check>> = {
 
 /** Throws SmtpUsageError unless `options` is a valid SesSimulatorOptions (undefined values are defaults). */
 export function checkSimulatorOptions(options: unknown): asserts options is SesSimulatorOptions {
-  if (!isRecord(options)) throw usage('options', 'must be an object');
+  if (!isRecord(options)) throw invalidArgument('options', 'must be an object');
   for (const [key, value] of Object.entries(options)) {
     const check = Object.hasOwn(CHECKS, key) ? CHECKS[key as keyof SesSimulatorOptions] : undefined;
-    if (check === undefined) throw usage(key, 'is not an SES simulator option');
+    if (check === undefined) throw invalidArgument(key, 'is not an SES simulator option');
     if (value !== undefined) check(value, key);
   }
 }
 
 function checkCredentials(value: unknown, field: string): void {
-  if (!Array.isArray(value)) throw usage(field, 'must be an array of { accessKeyId, secretAccessKey }');
+  if (!Array.isArray(value))
+    throw invalidArgument(field, 'must be an array of { accessKeyId, secretAccessKey }');
   for (const [i, credential] of value.entries()) {
     const at = `${field}[${i}]`;
-    if (!isRecord(credential)) throw usage(at, 'must be an object { accessKeyId, secretAccessKey }');
+    if (!isRecord(credential))
+      throw invalidArgument(at, 'must be an object { accessKeyId, secretAccessKey }');
     for (const key of Object.keys(credential)) {
       if (key !== 'accessKeyId' && key !== 'secretAccessKey')
-        throw usage(`${at}.${key}`, 'is not a credential field');
+        throw invalidArgument(`${at}.${key}`, 'is not a credential field');
     }
     nonEmptyString(credential.accessKeyId, `${at}.accessKeyId`);
     nonEmptyString(credential.secretAccessKey, `${at}.secretAccessKey`);
@@ -87,23 +84,11 @@ function checkCredentials(value: unknown, field: string): void {
 /** `{ ca, server }` PEM pairs; other keys (createTestCertificates() also has `hosts`, `issue`) are left alone. */
 function checkCertificates(value: unknown, field: string): void {
   if (!isRecord(value))
-    throw usage(field, 'must be { ca, server } PEM pairs, e.g. from createTestCertificates()');
+    throw invalidArgument(field, 'must be { ca, server } PEM pairs, e.g. from createTestCertificates()');
   for (const part of ['ca', 'server'] as const) {
     const pair = value[part];
-    if (!isRecord(pair)) throw usage(`${field}.${part}`, 'must be a PEM pair { cert, key }');
+    if (!isRecord(pair)) throw invalidArgument(`${field}.${part}`, 'must be a PEM pair { cert, key }');
     nonEmptyString(pair.cert, `${field}.${part}.cert`);
     if (part === 'server') nonEmptyString(pair.key, `${field}.${part}.key`);
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function usage(field: string, problem: string): SmtpUsageError {
-  return new SmtpUsageError({
-    code: ErrorCodes.INVALID_ARGUMENT,
-    field,
-    message: `${field}: ${problem}`,
-  });
 }
