@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { readmeExamplesModule, typescriptBlocks } from '../../scripts/spec/readme-examples.js';
-import { readmeExample3 } from './readme-examples.js';
+import { readmeExample4 } from './readme-examples.js';
 
 const read = (name: string) => readFileSync(new URL(`../../${name}`, import.meta.url), 'utf8');
 const README = read('README.md');
@@ -17,7 +17,7 @@ afterEach(() => {
 
 describe('README examples', () => {
   test('test/types/readme-examples.ts holds every ```ts block of the README', () => {
-    expect(typescriptBlocks(README)).toHaveLength(3);
+    expect(typescriptBlocks(README)).toHaveLength(4);
     expect(read('test/types/readme-examples.ts'), 'stale: run `npm run spec:generate`').toBe(
       readmeExamplesModule(README),
     );
@@ -31,7 +31,7 @@ describe('README examples', () => {
 
   test('the simulator example delivers its message and arms the failure it shows', async () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    await readmeExample3();
+    await readmeExample4();
     // console.log(sim.messages.length, sim.stats.accepted, sim.stats.rejected)
     expect(log).toHaveBeenCalledTimes(1);
     expect(log.mock.calls[0]?.slice(0, 2)).toEqual([1, 1]);

@@ -1,11 +1,13 @@
 // Generated from README.md by scripts/generate-state-chart.ts. Do not edit.
-import { SES_PROFILE, composeMessage, createClient, createPool, deriveSesSmtpPassword, isSmtpError } from '../../src/index.js';
+import { SES_PROFILE, Session, composeMessage, createClient, createPool, deriveSesSmtpPassword, encodeData, isSmtpError, type SessionEffect } from '../../src/index.js';
 import { startSesSimulator } from '../../src/ses/simulator/simulator.js';
 
 declare const accessKeyId: string;
 declare const secretAccessKey: string;
 declare const from: string;
 declare const rcpt: string;
+declare const socket: import('node:net').Socket;
+declare const upgradeToTls: () => void;
 
 export async function readmeExample1(): Promise<void> {
   const client = createClient({
@@ -44,6 +46,30 @@ export async function readmeExample2(): Promise<void> {
 }
 
 export async function readmeExample3(): Promise<void> {
+  // `socket`: a node:net Socket to the server; `upgradeToTls()` runs tls.connect({ socket, … }) on it and
+  // then calls tlsEstablished() or tlsFailed(error) (the example file has both).
+
+  const session = new Session({ clientName: 'client.example.com', security: 'starttls', chunking: false }, onEffect);
+  function onEffect(effect: SessionEffect): void {
+    if (effect.type === 'write') socket.write(effect.bytes);
+    else if (effect.type === 'upgradeTls') upgradeToTls();
+    else if (effect.type === 'close') socket.end();
+    else if (effect.type === 'writeBody') {
+      socket.write(effect.body as Uint8Array); // what send() was given: here already encoded
+      if (!effect.inline) session.bodyFinished();
+    }
+  }
+  socket.on('data', (bytes) => session.receive(bytes));
+  socket.on('close', () => session.closed());
+  socket.once('connect', () => session.connected());
+
+  const { bytes, has8bit } = encodeData(new TextEncoder().encode('Subject: Hi\r\n\r\nHello.\r\n')); // dot-stuffed, terminated
+  await session.whenReady;
+  const result = await session.send({ from: 'a@example.com', to: ['b@example.org'], size: bytes.length, eightBit: has8bit, body: bytes });
+  await session.quit();
+}
+
+export async function readmeExample4(): Promise<void> {
   const sim = await startSesSimulator({
     region: 'eu-west-1',
     verifiedIdentities: ['example.com'], // sandbox (the default): senders and recipients must be verified

@@ -1,0 +1,124 @@
+/**
+ * The sans-I/O core driven by hand: one message over one connection, with `node:net` and `node:tls`
+ * doing the I/O and the `Session` (the xstate machine behind `createClient`) making every protocol
+ * decision — EHLO, STARTTLS (RFC 3207), AUTH (RFC 4954), MAIL/RCPT/DATA (RFC 5321 §3.3), the
+ * per-phase timeouts (§4.5.3.2) and QUIT. This is the least a transport must do; `createClient`
+ * adds a send queue, streamed bodies, BDAT, flights gathered into one write and an idle timer.
+ *
+ * The contract, in one place:
+ * - facts go in: `connected()`, `receive(bytes)`, `tlsEstablished()` / `tlsFailed(error)`,
+ *   `bodyFinished()`, `closed(error?)`;
+ * - effects come out, in order, through the callback: `write` (bytes for the socket), `upgradeTls`
+ *   (start the handshake on this socket, reading nothing more in plaintext), `writeBody` (the body
+ *   you handed to send(), already encoded here) and `close`;
+ * - `send()` resolves with the server's answer or rejects with an `SmtpError` whose `outcome` says
+ *   whether the message may have been delivered.
+ *
+ * Outside this repository, import from 'smtp-machine'. A test runs this file against the SES
+ * simulator (test/integration/session-example.test.ts).
+ */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { type Credentials, encodeData, type SendResult, Session, type SessionEffect } from '../src/index.js';
+
+export interface OneMessage {
+  readonly host: string;
+  readonly port: number;
+  /** Extra trusted CA certificates (PEM), e.g. a test CA; Node's own list otherwise. */
+  readonly ca?: string;
+  readonly auth?: Credentials;
+  readonly from: string;
+  readonly to: readonly string[];
+  /** The RFC 5322 message (header, blank line, body). */
+  readonly message: string;
+}
+
+export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
+  let socket: net.Socket = net.connect({ host: input.host, port: input.port });
+  socket.setNoDelay(true);
+
+  const session = new Session(
+    {
+      clientName: 'client.example.com', // your host's name, for EHLO (RFC 5321 §4.1.1.1)
+      security: 'starttls', // STARTTLS required: no AUTH, no mail in plaintext
+      chunking: false, // this transport writes DATA bodies only (no BDAT chunks)
+      ...(input.auth === undefined ? {} : { auth: input.auth }),
+    },
+    onEffect,
+  );
+
+  function onEffect(effect: SessionEffect): void {
+    switch (effect.type) {
+      case 'write':
+        socket.write(effect.bytes);
+        break;
+      case 'writeBody':
+        // The bytes handed to send() below, already dot-stuffed and terminated by encodeData.
+        socket.write(effect.body as Uint8Array);
+        // An inline body counts as written with the effect; any other is reported when written.
+        if (!effect.inline) session.bodyFinished();
+        break;
+      case 'upgradeTls':
+        upgrade();
+        break;
+      case 'close':
+        socket.end();
+        break;
+    }
+  }
+
+  /** Reads go to the session; the socket's end is reported once, with its error if it had one. */
+  function listen(current: net.Socket): void {
+    let failure: Error | undefined;
+    current.on('data', (bytes: Buffer) => session.receive(bytes));
+    current.on('error', (error) => {
+      failure = error;
+    });
+    current.on('close', () => session.closed(failure));
+  }
+
+  function upgrade(): void {
+    const plain = socket;
+    // From here on every byte goes to the TLS engine: bytes the server sent behind its 220 are not
+    // read as replies (the STARTTLS injection of threats.md).
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    plain.removeAllListeners('error');
+    plain.on('error', () => {}); // reported through the TLS socket
+    const secure = tls.connect({
+      socket: plain,
+      host: input.host, // the certificate must name it (checked: rejectUnauthorized stays true)
+      ...(net.isIP(input.host) ? {} : { servername: input.host }), // SNI takes names only
+      minVersion: 'TLSv1.2',
+      ...(input.ca === undefined ? {} : { ca: input.ca }),
+    });
+    let established = false;
+    secure.once('secureConnect', () => {
+      established = true;
+      socket = secure;
+      listen(secure);
+      session.tlsEstablished();
+    });
+    secure.on('error', (error) => {
+      if (!established) session.tlsFailed(error);
+    });
+  }
+
+  listen(socket);
+  socket.once('connect', () => session.connected());
+
+  // CRLF line endings, dot-stuffing and the terminating ".\r\n" (RFC 5321 §4.5.2), once, up front.
+  const { bytes, has8bit } = encodeData(new TextEncoder().encode(input.message));
+  try {
+    await session.whenReady; // greeting, EHLO, STARTTLS, EHLO again, AUTH
+    return await session.send({
+      from: input.from,
+      to: input.to,
+      size: bytes.length,
+      eightBit: has8bit,
+      body: bytes,
+    });
+  } finally {
+    await session.quit(); // QUIT (or nothing, if the session already ended), then the close effect
+  }
+}

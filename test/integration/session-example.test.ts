@@ -1,0 +1,97 @@
+/**
+ * examples/session-over-socket.ts — the README's "driving the Session yourself" — run for real
+ * against the local SES simulator on 127.0.0.1: STARTTLS with the simulator's test CA, AUTH with its
+ * derived credentials, DATA, QUIT. Its failure paths go through the same wiring: a refused password
+ * and a certificate the client does not trust.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { sendOneMessage } from '../../examples/session-over-socket.js';
+import { ErrorCodes } from '../../src/errors/codes.js';
+import { isSmtpError } from '../../src/errors/smtp-error.js';
+import { type SesSimulator, startSesSimulator } from '../../src/ses/simulator/simulator.js';
+
+let sim: SesSimulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+const MESSAGE =
+  'From: app@example.com\r\nTo: success@simulator.amazonses.com\r\nSubject: Hi\r\n\r\n.Hello.\r\n';
+
+async function start(): Promise<SesSimulator & { user: { user: string; pass: string } }> {
+  sim = await startSesSimulator({ verifiedIdentities: ['example.com'] });
+  const user = sim.users[0];
+  if (!user) throw new Error('simulator without users');
+  return Object.assign(sim, { user });
+}
+
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => {
+      if (!isSmtpError(error)) throw error;
+      return error;
+    },
+  );
+
+describe('examples/session-over-socket.ts', () => {
+  it('delivers one message over STARTTLS and AUTH, the body dot-stuffed on the wire and restored', async () => {
+    const server = await start();
+    const result = await sendOneMessage({
+      host: server.host,
+      port: server.starttlsPort,
+      ca: server.caPem,
+      auth: server.user,
+      from: 'app@example.com',
+      to: ['success@simulator.amazonses.com'],
+      message: MESSAGE,
+    });
+    expect(result.accepted).toEqual(['success@simulator.amazonses.com']);
+    expect(result.rejected).toEqual([]);
+    expect(result.messageId).toBe(server.messages[0]?.id);
+    expect(server.messages).toHaveLength(1);
+    expect(new TextDecoder().decode(server.messages[0]?.raw)).toBe(MESSAGE);
+    // The connection ended with QUIT: nothing is left open on the simulator.
+    await expect.poll(() => server.stats.active).toBe(0);
+  });
+
+  it('a refused password (535) rejects the send as a permanent refusal, and nothing is delivered', async () => {
+    const server = await start();
+    const error = await rejection(
+      sendOneMessage({
+        host: server.host,
+        port: server.starttlsPort,
+        ca: server.caPem,
+        auth: { user: server.user.user, pass: `${server.user.pass}x` },
+        from: 'app@example.com',
+        to: ['success@simulator.amazonses.com'],
+        message: MESSAGE,
+      }),
+    );
+    expect(error.code).toBe(ErrorCodes.AUTH_FAILED);
+    expect(error.outcome).toBe('rejected');
+    expect(error.reply?.code).toBe(535);
+    expect(server.messages).toHaveLength(0);
+  });
+
+  it('a certificate from a CA the client does not trust fails the TLS upgrade before AUTH', async () => {
+    const server = await start();
+    const error = await rejection(
+      sendOneMessage({
+        host: server.host,
+        port: server.starttlsPort,
+        auth: server.user,
+        from: 'app@example.com',
+        to: ['success@simulator.amazonses.com'],
+        message: MESSAGE,
+      }),
+    );
+    expect(error.code).toBe(ErrorCodes.TLS_FAILED);
+    expect(error.phase).toBe('tls');
+    expect(error.outcome).toBe('not-sent');
+    expect(server.messages).toHaveLength(0);
+  });
+});
