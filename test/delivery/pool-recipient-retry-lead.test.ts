@@ -63,6 +63,29 @@ describe('the reply that leads a per-recipient retry', () => {
   });
 });
 
+describe('a daily-quota 454 at every RCPT, with the default onQuotaExceeded (fail)', () => {
+  it('fails that send as SMTP_ALL_RECIPIENTS_REJECTED, each refusal listed with its 454; the pool stops and later sends fail fast as SMTP_DAILY_QUOTA_EXCEEDED', async () => {
+    const { pool, clock, events, server } = setup(
+      () => ({ kind: 'ok', rejected: TO.map((recipient) => ({ recipient, ...DAILY_QUOTA })) }),
+      { host: SES_HOST },
+    );
+    const first = errorOf(pool.send({ ...message(1), to: TO }));
+    await clock.advanceAsync(0);
+    const failed = await first;
+    expect(failed.code).toBe(ErrorCodes.ALL_RECIPIENTS_REJECTED);
+    expect(failed.outcome).toBe('not-sent');
+    expect(failed.rejectedRecipients?.map((r) => [r.recipient, r.reply.code])).toEqual(
+      TO.map((recipient) => [recipient, 454]),
+    );
+    expect(ofType(events, 'quota-stopped')).toHaveLength(1);
+    expect(pool.stats().quotaStopped).toBe(true);
+    const later = errorOf(pool.send(message(2)));
+    await clock.advanceAsync(0);
+    expect((await later).code).toBe(ErrorCodes.DAILY_QUOTA_EXCEEDED);
+    expect(server.calls).toHaveLength(1);
+  });
+});
+
 describe('a send refused at every RCPT', () => {
   it('lists each refused recipient once in rejectedRecipients', async () => {
     const { pool, clock } = setup(() => ({
