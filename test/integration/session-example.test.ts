@@ -1,9 +1,10 @@
 /**
  * examples/session-over-socket.ts — the README's "driving the Session yourself" — run for real
  * against the local SES simulator on 127.0.0.1: STARTTLS with the simulator's test CA, AUTH with its
- * derived credentials, DATA, QUIT. Its failure paths go through the same wiring: a refused password
- * and a certificate the client does not trust.
+ * derived credentials, DATA, QUIT. Its failure paths go through the same wiring: a refused password,
+ * a refused connection and a certificate the client does not trust.
  */
+import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendOneMessage } from '../../examples/session-over-socket.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
@@ -75,6 +76,26 @@ describe('examples/session-over-socket.ts', () => {
     expect(error.outcome).toBe('rejected');
     expect(error.reply?.code).toBe(535);
     expect(server.messages).toHaveLength(0);
+  });
+
+  it('a port nobody listens on rejects the send, not-sent, with the socket error as the cause', async () => {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as net.AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const error = await rejection(
+      sendOneMessage({
+        host: '127.0.0.1',
+        port,
+        from: 'app@example.com',
+        to: ['b@example.org'],
+        message: MESSAGE,
+      }),
+    );
+    expect(error.code).toBe(ErrorCodes.CONNECTION_CLOSED);
+    expect(error.phase).toBe('connect');
+    expect(error.outcome).toBe('not-sent');
+    expect((error.cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
   });
 
   it('a certificate from a CA the client does not trust fails the TLS upgrade before AUTH', async () => {
