@@ -12,7 +12,7 @@ import { checkedProfile } from '../errors/profile-check.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
 import { isAddressLiteral, isDomain } from '../protocol/address.js';
 import { encodeCommand } from '../protocol/command.js';
-import { MAX_TIMER_MS } from '../protocol/limits.js';
+import { DEFAULT_MAX_MESSAGE_OCTETS, MAX_TIMER_MS } from '../protocol/limits.js';
 import { defaultSecurityForPort, regionFromHost, SES_PORTS } from '../ses/endpoints.js';
 import { checkCredentialText } from '../session/config.js';
 import { MECHANISMS, type Mechanism } from '../session/sasl.js';
@@ -93,7 +93,7 @@ export interface ResolvedClientOptions {
   readonly tls: TlsSettings | undefined;
   readonly auth: Secret<ClientCredentials> | undefined;
   readonly clientName: string | undefined;
-  readonly maxMessageSize: number | undefined;
+  readonly maxMessageSize: number;
   readonly timeouts: Timeouts;
   readonly logger: ClientLogger | undefined;
   readonly pipelining: boolean;
@@ -306,12 +306,14 @@ export function resolveClientOptions(
       message: "auth needs TLS: security 'none' sends no AUTH unless dangerouslyAllowAuthWithoutTls: true",
     });
   }
-  const maxMessageSize = checkOptional<number>(
-    options.maxMessageSize,
-    'maxMessageSize',
-    (v) => Number.isSafeInteger(v) && (v as number) > 0,
-    'must be a positive integer',
-  );
+  // The client's ceiling; the server's SIZE can only lower it (send() refuses above it, before connecting).
+  const maxMessageSize =
+    checkOptional<number>(
+      options.maxMessageSize,
+      'maxMessageSize',
+      (v) => Number.isSafeInteger(v) && (v as number) > 0,
+      'must be a positive integer',
+    ) ?? DEFAULT_MAX_MESSAGE_OCTETS;
   const profile = options.profile === undefined ? undefined : checkedProfile(options.profile);
   return {
     host,
@@ -384,7 +386,7 @@ export function describeClientOptions(options: ResolvedClientOptions): Record<st
       ? {}
       : { auth: { user: REDACTED, pass: REDACTED, ...methodOf(options.auth.reveal().method) } }),
     ...(options.clientName === undefined ? {} : { clientName: options.clientName }),
-    ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
+    maxMessageSize: options.maxMessageSize,
     timeouts: options.timeouts,
     pipelining: options.pipelining,
     chunking: options.chunking,

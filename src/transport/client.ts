@@ -6,7 +6,6 @@
 import { speaksSes } from '../errors/classify.js';
 import { internalError } from '../errors/internal-error.js';
 import { SmtpError } from '../errors/smtp-error.js';
-import { DEFAULT_MAX_MESSAGE_OCTETS } from '../protocol/limits.js';
 import { checkSesRecipientCount } from '../ses/recipients.js';
 import { tooLarge } from '../session/transaction.js';
 import type { SendRequest, SendResult } from '../session/types.js';
@@ -80,7 +79,7 @@ class Client implements SmtpClient {
       // SES takes at most 50 recipients per message: refused here rather than by SES after MAIL.
       if (speaksSes(this.#options.profile)) checkSesRecipientCount(request.to.length);
       // The server's SIZE can only lower this limit: a body of known size above it can never go.
-      const large = tooLarge(request, this.#options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_OCTETS);
+      const large = tooLarge(request, this.#options.maxMessageSize);
       if (large !== undefined) throw large;
     } catch (error) {
       return Promise.reject(asSmtpError(error));

@@ -24,7 +24,7 @@ export function connectionParams(
       clientName: o.clientName ?? ((socket) => defaultClientName(socket.localAddress)),
       security: o.security,
       ...(o.auth === undefined ? {} : { auth: o.auth.reveal() }),
-      ...(o.maxMessageSize === undefined ? {} : { maxMessageSize: o.maxMessageSize }),
+      maxMessageSize: o.maxMessageSize,
       timeouts: o.timeouts,
       pipelining: o.pipelining,
       chunking: o.chunking,
