@@ -18,6 +18,7 @@ import {
   snapshotClientOptions,
 } from '../transport/client-options.js';
 import { whileHeld } from '../transport/message-source.js';
+import { precheckSend } from '../transport/send-request.js';
 import { type Attempt, summarizeError } from './attempt-history.js';
 import { ConnectionSlots, type Slot } from './connection-slot.js';
 import { breaksConnection, failureAction, internalError, toSmtpError } from './failure-action.js';
@@ -77,9 +78,9 @@ export function createPool<O extends PoolClientOptions>(options: PoolOptions<O>)
   // or its 5 s default would close first. Checked now, so a bad option fails here, not in send(); and
   // copied now, so the caller's objects (auth, tls, timeouts) changed later change no connection.
   const forClient = { ...(withProfile as PoolClientOptions as ClientOptions), idleTimeoutMs: 0 };
-  resolveClientOptions(forClient, 'a pool or client option');
+  const { maxMessageSize } = resolveClientOptions(forClient, 'a pool or client option');
   const snapshot = snapshotClientOptions(forClient);
-  return new DeliveryPool(settings, () => createClient(snapshot));
+  return new DeliveryPool(settings, () => createClient(snapshot), maxMessageSize);
 }
 
 class DeliveryPool implements Pool {
@@ -91,12 +92,18 @@ class DeliveryPool implements Pool {
   readonly #settle: Settlement;
   readonly #retry: RetryScheduler;
   readonly #drain: PoolDrain;
+  readonly #maxMessageSize: number | undefined;
   #nextId = 1;
   #pumping = false;
   #pumpAgain = false;
 
-  constructor(settings: ResolvedPoolSettings, create: () => ClientLike) {
+  /**
+   * `maxMessageSize`: the clients' own limit, for the check in send() (createClient's; undefined for a
+   * custom factory, whose clients decide).
+   */
+  constructor(settings: ResolvedPoolSettings, create: () => ClientLike, maxMessageSize?: number) {
     this.#s = settings;
+    this.#maxMessageSize = maxMessageSize;
     const { clock } = settings;
     const emit = (event: PoolEvent): void => this.#emit(event);
     this.#slots = new ConnectionSlots({
@@ -149,6 +156,9 @@ class DeliveryPool implements Pool {
       // SES refuses more than 50 RCPTs only after the whole body went up (554): say so now.
       if (speaksSes(this.#s.profile)) checkSesRecipientCount(recipientCount(request));
       job = SendJob.create(this.#nextId++, request, this.#s.onQuotaExceeded, (j) => this.#onCallerAbort(j));
+      // What no attempt could send is refused now: not queued behind other sends or a stop, no
+      // send-rate token, no connection, no event.
+      precheckSend(request, this.#maxMessageSize);
     } catch (error) {
       return Promise.reject(error);
     }

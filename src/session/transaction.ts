@@ -57,8 +57,11 @@ export const messageSize = (request: SendRequest): number | undefined =>
  * send is made (the server's SIZE can only lower it, so such a message can never go: no connection is
  * opened for it), and the session again with the server's limit before the transaction.
  */
-export function tooLarge(request: SendRequest, limit: number): SmtpUsageError | undefined {
-  const size = messageSize(request);
+export const tooLarge = (request: SendRequest, limit: number): SmtpUsageError | undefined =>
+  sizeOverLimit(messageSize(request), limit);
+
+/** A message of `size` octets (undefined: not known) over `limit`: refused (see tooLarge). */
+export function sizeOverLimit(size: number | undefined, limit: number): SmtpUsageError | undefined {
   if (size === undefined || size <= limit) return undefined;
   return usage(ErrorCodes.MESSAGE_TOO_LARGE, 'size', `message size exceeds the limit of ${limit} octets`);
 }

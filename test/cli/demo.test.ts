@@ -41,7 +41,7 @@ describe('smtp-machine demo', () => {
     expect(report.pool.connections.opened).toBeGreaterThan(3);
     const tooLarge = report.results.filter((r) => r.error?.code === 'SMTP_MESSAGE_TOO_LARGE');
     expect(tooLarge).toHaveLength(1);
-    expect(tooLarge[0]?.attempts).toBe(1);
+    expect(tooLarge[0]?.attempts).toBe(0); // refused in pool.send(): never queued or attempted
     expect(report.server.refused['message-too-long']).toBe(0);
     const rejected = report.results.filter((r) => r.reply?.code === 554);
     expect(rejected.length).toBe(report.expected.rejected);

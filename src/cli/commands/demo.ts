@@ -31,7 +31,7 @@ with a live progress bar on stderr. It shows, and checks:
   - throttling: the client paces itself at 50 recipients/s, above the account's 40;
     454 "Maximum sending rate exceeded" → the delivery pool halves its rate and retries
   - an unverified sender: 554 "Email address is not verified" → rejected, never retried
-  - an oversized message (> 10 MB) → refused before upload (MESSAGE_TOO_LARGE; the server saw no MAIL)
+  - an oversized message (> 10 MB) → refused in send(), before it is queued (MESSAGE_TOO_LARGE; no attempt)
   - connection recycling: 421 "Maximum message count per session reached" → reconnect, no message lost
 Retry waits are shortened (0.2 s, 0.4 s, 0.8 s, 1.6 s) so the demo ends in seconds; real SES
 sends use the documented 5 s, 10 s, 30 s, 20 min schedule.

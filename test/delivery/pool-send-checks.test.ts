@@ -1,0 +1,82 @@
+/**
+ * pool.send() refuses what no attempt could send when it is called — a bad envelope address, or a
+ * string or bytes body whose size alone is over the client's maxMessageSize (line endings only grow
+ * when encoded) — instead of queueing it: it does not wait its turn behind other sends or for a
+ * stopped pool's resume(), takes no send-rate token and no connection, and emits no event.
+ */
+import { describe, expect, it } from 'vitest';
+import { createPool } from '../../src/delivery/pool.js';
+import type { PoolEvent } from '../../src/delivery/pool-events.js';
+import { ErrorCodes } from '../../src/errors/codes.js';
+import { SmtpUsageError } from '../../src/errors/smtp-error.js';
+import { errorOf, message, setup, track } from './pool-fakes.js';
+
+/** A pool with the default factory whose server nobody runs: any attempt would show as events. */
+function unconnectedPool(maxMessageSize?: number) {
+  const events: PoolEvent[] = [];
+  const pool = createPool({
+    host: '127.0.0.1',
+    port: 9, // nothing is dialled unless an attempt starts
+    security: 'none',
+    ...(maxMessageSize === undefined ? {} : { maxMessageSize }),
+    onEvent: (event) => events.push(event),
+  });
+  return { pool, events };
+}
+
+describe('pool.send() refuses before queueing', () => {
+  it.each([
+    ['bytes', new Uint8Array(101).fill(0x61)],
+    ['a string', 'x'.repeat(101)],
+    ['a string of 34 three-octet characters', '€'.repeat(34)],
+  ])('%s over maxMessageSize: SMTP_MESSAGE_TOO_LARGE, no attempt, no event', async (_, body) => {
+    const { pool, events } = unconnectedPool(100);
+    const error = await errorOf(pool.send({ from: 'a@example.com', to: 'b@example.org', message: body }));
+    expect(error).toBeInstanceOf(SmtpUsageError);
+    expect(error).toMatchObject({ code: ErrorCodes.MESSAGE_TOO_LARGE, field: 'size', outcome: 'not-sent' });
+    expect(events).toEqual([]);
+    expect(pool.stats()).toMatchObject({ queued: 0, inFlight: 0, connections: 0 });
+    await pool.close();
+  });
+
+  it('the default limit (10,485,760 octets) when maxMessageSize is not given', async () => {
+    const { pool, events } = unconnectedPool();
+    const error = await errorOf(
+      pool.send({
+        from: 'a@example.com',
+        to: 'b@example.org',
+        message: new Uint8Array(10_485_761).fill(0x61),
+      }),
+    );
+    expect(error.code).toBe(ErrorCodes.MESSAGE_TOO_LARGE);
+    expect(events).toEqual([]);
+    await pool.close();
+  });
+
+  it.each([
+    ['from', { from: 'not an address', to: 'b@example.org' }],
+    ['to[1]', { from: 'a@example.com', to: ['b@example.org', 'c@@example.org'] }],
+    ['to', { from: 'a@example.com', to: [] }],
+  ])('a bad envelope (%s) is refused with the field named, no attempt, no event', async (field, envelope) => {
+    const { pool, events } = unconnectedPool();
+    const error = await errorOf(pool.send({ ...envelope, message: 'Subject: x\r\n\r\nx\r\n' }));
+    expect(error).toBeInstanceOf(SmtpUsageError);
+    expect(error.field).toBe(field);
+    expect(events).toEqual([]);
+    await pool.close();
+  });
+
+  it('a bad address does not wait behind the sends queued before it', async () => {
+    const { pool, clock, server } = setup(() => ({ kind: 'hang' }), { maxConnections: 1 });
+    const first = track(pool.send(message(1)));
+    await clock.advanceAsync(0);
+    const bad = track(pool.send({ ...message(2), to: 'nobody' }));
+    await clock.advanceAsync(0);
+    expect(first.settled).toEqual([]);
+    expect(bad.settled).toMatchObject([{ ok: false, error: { code: ErrorCodes.INVALID_ADDRESS } }]);
+    expect(server.calls).toHaveLength(1);
+    void pool.close({ deadlineMs: 1_000 });
+    await clock.advanceAsync(1_000);
+    expect(first.settled).toMatchObject([{ ok: false, error: { code: ErrorCodes.CLIENT_CLOSED } }]);
+  });
+});
