@@ -66,6 +66,23 @@ describe('pool.send() refuses before queueing', () => {
     await pool.close();
   });
 
+  it.each([
+    ['a bad address', { to: 'nobody', message: 'Subject: x\r\n\r\nx\r\n' }],
+    ['an oversized body', { to: 'b@example.org', message: 'x'.repeat(101) }],
+  ])(
+    '%s refused with a signal: aborting that signal later changes nothing (no event, no count)',
+    async (_, send) => {
+      const { pool, events } = unconnectedPool(100);
+      const controller = new AbortController();
+      await errorOf(pool.send({ from: 'a@example.com', ...send, signal: controller.signal }));
+      controller.abort();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(events).toEqual([]);
+      expect(pool.stats()).toMatchObject({ delivered: 0, rejected: 0, unknown: 0, failed: 0 });
+      await pool.close();
+    },
+  );
+
   it('a bad address does not wait behind the sends queued before it', async () => {
     const { pool, clock, server } = setup(() => ({ kind: 'hang' }), { maxConnections: 1 });
     const first = track(pool.send(message(1)));
