@@ -98,6 +98,41 @@ describe('examples/session-over-socket.ts', () => {
     expect((error.cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
   });
 
+  it('a server that answers 421 and then keeps the connection open: the example leaves no socket half-open', async () => {
+    // The server neither closes nor reads on: only a client that lets go of its socket (destroy) ends
+    // the connection; its kernel then answers the server's next write with a reset.
+    let serverClosed = false;
+    const connections: net.Socket[] = [];
+    const server = net.createServer({ allowHalfOpen: true }, (connection) => {
+      connections.push(connection);
+      connection.on('error', () => {});
+      connection.on('close', () => {
+        serverClosed = true;
+      });
+      connection.write('421 4.3.2 Service not available, closing transmission channel\r\n');
+      const poke = setInterval(() => connection.write('250 still here\r\n'), 20);
+      connection.on('close', () => clearInterval(poke));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const error = await rejection(
+        sendOneMessage({
+          host: '127.0.0.1',
+          port,
+          from: 'app@example.com',
+          to: ['b@example.org'],
+          message: MESSAGE,
+        }),
+      );
+      expect(error.code).toBe(ErrorCodes.SERVICE_UNAVAILABLE);
+      await expect.poll(() => serverClosed, { timeout: 2_000 }).toBe(true);
+    } finally {
+      for (const connection of connections) connection.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('a certificate from a CA the client does not trust fails the TLS upgrade before AUTH', async () => {
     const server = await start();
     const error = await rejection(
