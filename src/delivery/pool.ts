@@ -155,10 +155,15 @@ class DeliveryPool implements Pool {
     try {
       // SES refuses more than 50 RCPTs only after the whole body went up (554): say so now.
       if (speaksSes(this.#s.profile)) checkSesRecipientCount(recipientCount(request));
-      job = SendJob.create(this.#nextId++, request, this.#s.onQuotaExceeded, (j) => this.#onCallerAbort(j));
-      // What no attempt could send is refused now: not queued behind other sends or a stop, no
-      // send-rate token, no connection, no event.
-      precheckSend(request, this.#maxMessageSize);
+      // What no attempt could send is refused now (precheckSend): not queued behind other sends or a
+      // stop, no send-rate token, no connection, no event.
+      job = SendJob.create(
+        this.#nextId++,
+        request,
+        this.#s.onQuotaExceeded,
+        (j) => this.#onCallerAbort(j),
+        (checked) => precheckSend(checked, this.#maxMessageSize),
+      );
     } catch (error) {
       return Promise.reject(error);
     }

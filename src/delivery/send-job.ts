@@ -122,12 +122,17 @@ export class SendJob {
     }
   }
 
-  /** Checks the request's shape and makes its job; throws SmtpUsageError naming the field. */
+  /**
+   * Checks the request's shape, then runs `check` (the pool's own checks of what no attempt could
+   * send), and makes its job; throws SmtpUsageError naming the field. Only a job that is made listens
+   * to the caller's signal: a refused send leaves nothing behind on it.
+   */
   static create(
     id: number,
     request: PoolSendRequest,
     defaultPolicy: QuotaPolicy,
     onCallerAbort: (job: SendJob) => void,
+    check: (request: PoolSendRequest) => void = () => {},
   ): SendJob {
     if (request === null || typeof request !== 'object') throw usageError('request', 'must be an object');
     if (typeof request.to !== 'string' && !Array.isArray(request.to)) {
@@ -135,6 +140,7 @@ export class SendJob {
     }
     validateSignal(request.signal);
     const policy = quotaPolicy(request.onQuotaExceeded ?? defaultPolicy, 'onQuotaExceeded');
+    check(request);
     return new SendJob(id, request, policy, onCallerAbort);
   }
 
