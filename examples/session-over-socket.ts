@@ -62,7 +62,9 @@ export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
         upgrade();
         break;
       case 'close':
-        socket.end();
+        // After the 221 to QUIT the server closes too; after a failure (a 421, a timeout, a refused
+        // STARTTLS) it may never do: once what was written is out, the socket is let go of.
+        socket.end(() => socket.destroy());
         break;
     }
   }

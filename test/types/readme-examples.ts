@@ -53,7 +53,7 @@ export async function readmeExample3(): Promise<void> {
   function onEffect(effect: SessionEffect): void {
     if (effect.type === 'write') socket.write(effect.bytes);
     else if (effect.type === 'upgradeTls') upgradeToTls();
-    else if (effect.type === 'close') socket.end();
+    else if (effect.type === 'close') socket.end(() => socket.destroy()); // after a failure the server may not close
     else if (effect.type === 'writeBody') {
       socket.write(effect.body as Uint8Array); // what send() was given: here already encoded
       if (!effect.inline) session.bodyFinished();
