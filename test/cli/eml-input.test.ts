@@ -34,13 +34,18 @@ describe('send: --eml input', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-eml-'));
     const fifo = join(dir, 'msg.eml');
     execFileSync('mkfifo', [fifo]);
-    // A writer that keeps the FIFO open and writes nothing (a producer still working).
-    const writer = spawn('sh', ['-c', `exec 3>"${fifo}"; sleep 30`], { stdio: 'ignore' });
+    // A writer that keeps the FIFO open and writes nothing (a producer still working). Its open
+    // returns once the command has opened the FIFO to read it (its signal handlers are set by then):
+    // it says so, and only then comes the SIGTERM (a fixed sleep raced a slow start on a busy machine).
+    const writer = spawn('sh', ['-c', `exec 3>"${fifo}"; echo opened; sleep 30`], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const opened = new Promise<void>((resolve) => writer.stdout.once('data', () => resolve()));
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...emlToNowhere(fifo)], {
       stdio: 'ignore',
     });
     try {
-      await new Promise((r) => setTimeout(r, 1500));
+      await opened;
       child.kill('SIGTERM');
       const code = await Promise.race([
         new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c))),
