@@ -80,7 +80,11 @@ export function createPool<O extends PoolClientOptions>(options: PoolOptions<O>)
   const forClient = { ...(withProfile as PoolClientOptions as ClientOptions), idleTimeoutMs: 0 };
   const { maxMessageSize } = resolveClientOptions(forClient, 'a pool or client option');
   const snapshot = snapshotClientOptions(forClient);
-  return new DeliveryPool(settings, () => createClient(snapshot), maxMessageSize);
+  return new DeliveryPool(
+    settings,
+    () => createClient(snapshot),
+    (request) => precheckSend(request, maxMessageSize),
+  );
 }
 
 class DeliveryPool implements Pool {
@@ -92,18 +96,22 @@ class DeliveryPool implements Pool {
   readonly #settle: Settlement;
   readonly #retry: RetryScheduler;
   readonly #drain: PoolDrain;
-  readonly #maxMessageSize: number | undefined;
+  readonly #precheck: (request: PoolSendRequest) => void;
   #nextId = 1;
   #pumping = false;
   #pumpAgain = false;
 
   /**
-   * `maxMessageSize`: the clients' own limit, for the check in send() (createClient's; undefined for a
-   * custom factory, whose clients decide).
+   * `precheck`: what send() refuses before queueing, as the clients would (createClient's envelope and
+   * size checks; none for a custom factory, whose clients decide what they take).
    */
-  constructor(settings: ResolvedPoolSettings, create: () => ClientLike, maxMessageSize?: number) {
+  constructor(
+    settings: ResolvedPoolSettings,
+    create: () => ClientLike,
+    precheck: (request: PoolSendRequest) => void = () => {},
+  ) {
     this.#s = settings;
-    this.#maxMessageSize = maxMessageSize;
+    this.#precheck = precheck;
     const { clock } = settings;
     const emit = (event: PoolEvent): void => this.#emit(event);
     this.#slots = new ConnectionSlots({
@@ -155,14 +163,14 @@ class DeliveryPool implements Pool {
     try {
       // SES refuses more than 50 RCPTs only after the whole body went up (554): say so now.
       if (speaksSes(this.#s.profile)) checkSesRecipientCount(recipientCount(request));
-      // What no attempt could send is refused now (precheckSend): not queued behind other sends or a
+      // What no attempt could send is refused now (#precheck): not queued behind other sends or a
       // stop, no send-rate token, no connection, no event.
       job = SendJob.create(
         this.#nextId++,
         request,
         this.#s.onQuotaExceeded,
         (j) => this.#onCallerAbort(j),
-        (checked) => precheckSend(checked, this.#maxMessageSize),
+        this.#precheck,
       );
     } catch (error) {
       return Promise.reject(error);
