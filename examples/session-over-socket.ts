@@ -19,7 +19,14 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { type Credentials, encodeData, type SendResult, Session, type SessionEffect } from '../src/index.js';
+import {
+  type Credentials,
+  DEFAULT_TIMEOUTS,
+  encodeData,
+  type SendResult,
+  Session,
+  type SessionEffect,
+} from '../src/index.js';
 
 export interface OneMessage {
   readonly host: string;
@@ -107,7 +114,12 @@ export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
   }
 
   listen(socket);
-  socket.once('connect', () => session.connected());
+  // Dialling is the transport's to time: the session's timers start with the greeting.
+  socket.setTimeout(DEFAULT_TIMEOUTS.connect, () => socket.destroy(new Error('connect timed out')));
+  socket.once('connect', () => {
+    socket.setTimeout(0);
+    session.connected();
+  });
 
   // CRLF line endings, dot-stuffing and the terminating ".\r\n" (RFC 5321 §4.5.2), once, up front.
   const { bytes, has8bit } = encodeData(new TextEncoder().encode(input.message));

@@ -1,13 +1,13 @@
 // Generated from README.md by scripts/generate-state-chart.ts. Do not edit.
 import { SES_PROFILE, Session, composeMessage, createClient, createPool, deriveSesSmtpPassword, encodeData, isSmtpError, type SessionEffect } from '../../src/index.js';
+import { connect } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { startSesSimulator } from '../../src/ses/simulator/simulator.js';
 
 declare const accessKeyId: string;
 declare const secretAccessKey: string;
 declare const from: string;
 declare const rcpt: string;
-declare const socket: import('node:net').Socket;
-declare const upgradeToTls: () => void;
 
 export async function readmeExample1(): Promise<void> {
   const client = createClient({
@@ -46,21 +46,33 @@ export async function readmeExample2(): Promise<void> {
 }
 
 export async function readmeExample3(): Promise<void> {
-  // `socket`: a node:net Socket to the server; `upgradeToTls()` runs tls.connect({ socket, … }) on it and
-  // then calls tlsEstablished() or tlsFailed(error) (the example file has both).
-
+  const host = 'mail.example.com';
+  let socket = connect({ host, port: 587 });
   const session = new Session({ clientName: 'client.example.com', security: 'starttls', chunking: false }, onEffect);
+  function listen(current: typeof socket): void {
+    current.on('data', (bytes) => session.receive(bytes));
+    current.on('error', () => {}); // 'close' follows
+    current.on('close', () => session.closed());
+  }
   function onEffect(effect: SessionEffect): void {
     if (effect.type === 'write') socket.write(effect.bytes);
-    else if (effect.type === 'upgradeTls') upgradeToTls();
-    else if (effect.type === 'close') socket.end(() => socket.destroy()); // after a failure the server may not close
+    else if (effect.type === 'close') socket.end(() => socket.destroy());
     else if (effect.type === 'writeBody') {
       socket.write(effect.body as Uint8Array); // what send() was given: here already encoded
       if (!effect.inline) session.bodyFinished();
+    } else if (effect.type === 'upgradeTls') {
+      socket.removeAllListeners('data'); // nothing more is read in plaintext
+      socket.removeAllListeners('close');
+      const secure = connectTls({ socket, servername: host }); // the certificate is verified
+      secure.on('error', (error) => socket !== secure && session.tlsFailed(error));
+      secure.once('secureConnect', () => {
+        socket = secure; // every write from now on goes through TLS
+        listen(secure);
+        session.tlsEstablished();
+      });
     }
   }
-  socket.on('data', (bytes) => session.receive(bytes));
-  socket.on('close', () => session.closed());
+  listen(socket);
   socket.once('connect', () => session.connected());
 
   const { bytes, has8bit } = encodeData(new TextEncoder().encode('Subject: Hi\r\n\r\nHello.\r\n')); // dot-stuffed, terminated
