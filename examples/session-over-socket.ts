@@ -26,6 +26,7 @@ import {
   type SendResult,
   Session,
   type SessionEffect,
+  type Timeouts,
 } from '../src/index.js';
 
 export interface OneMessage {
@@ -34,6 +35,8 @@ export interface OneMessage {
   /** Extra trusted CA certificates (PEM), e.g. a test CA; Node's own list otherwise. */
   readonly ca?: string;
   readonly auth?: Credentials;
+  /** Per phase (RFC 5321 §4.5.3.2 defaults); `connect` times the dial here, the rest the session. */
+  readonly timeouts?: Partial<Timeouts>;
   readonly from: string;
   readonly to: readonly string[];
   /** The RFC 5322 message (header, blank line, body). */
@@ -50,6 +53,7 @@ export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
       security: 'starttls', // STARTTLS required: no AUTH, no mail in plaintext
       chunking: false, // this transport writes DATA bodies only (no BDAT chunks)
       ...(input.auth === undefined ? {} : { auth: input.auth }),
+      ...(input.timeouts === undefined ? {} : { timeouts: input.timeouts }),
     },
     onEffect,
   );
@@ -68,11 +72,14 @@ export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
       case 'upgradeTls':
         upgrade();
         break;
-      case 'close':
+      case 'close': {
         // After the 221 to QUIT the server closes too; after a failure (a 421, a timeout, a refused
-        // STARTTLS) it may never do: once what was written is out, the socket is let go of.
-        socket.end(() => socket.destroy());
+        // STARTTLS, a handshake that never ends) it may never do: once what was written is out, the
+        // socket is let go of (the TLS socket of an unfinished handshake with it).
+        const current = socket;
+        current.end(() => current.destroy());
         break;
+      }
     }
   }
 
@@ -115,7 +122,8 @@ export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
 
   listen(socket);
   // Dialling is the transport's to time: the session's timers start with the greeting.
-  socket.setTimeout(DEFAULT_TIMEOUTS.connect, () => socket.destroy(new Error('connect timed out')));
+  const connectMs = input.timeouts?.connect ?? DEFAULT_TIMEOUTS.connect;
+  socket.setTimeout(connectMs, () => socket.destroy(new Error('connect timed out')));
   socket.once('connect', () => {
     socket.setTimeout(0);
     session.connected();

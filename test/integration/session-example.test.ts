@@ -27,6 +27,9 @@ async function start(): Promise<SesSimulator & { user: { user: string; pass: str
   return Object.assign(sim, { user });
 }
 
+/** TCP sockets open in this process (both ends of a loopback connection count). */
+const sockets = () => process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length;
+
 const rejection = (promise: Promise<unknown>) =>
   promise.then(
     () => {
@@ -127,6 +130,56 @@ describe('examples/session-over-socket.ts', () => {
       );
       expect(error.code).toBe(ErrorCodes.SERVICE_UNAVAILABLE);
       await expect.poll(() => serverClosed, { timeout: 2_000 }).toBe(true);
+    } finally {
+      for (const connection of connections) connection.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('a server that takes STARTTLS and then never handshakes: the command timeout ends it, and the socket goes', async () => {
+    let serverClosed = false;
+    const connections: net.Socket[] = [];
+    const server = net.createServer({ allowHalfOpen: true }, (connection) => {
+      connections.push(connection);
+      connection.on('error', () => {});
+      // The client's FIN (or reset): it let go of the connection.
+      connection.on('end', () => {
+        serverClosed = true;
+      });
+      connection.on('close', () => {
+        serverClosed = true;
+      });
+      connection.write('220 mx.example ESMTP\r\n');
+      let started = false;
+      connection.on('data', (bytes) => {
+        const text = bytes.toString('latin1');
+        if (started) return; // the ClientHello: never answered
+        if (text.startsWith('EHLO')) connection.write('250-mx.example\r\n250 STARTTLS\r\n');
+        if (text.startsWith('STARTTLS')) {
+          started = true;
+          connection.write('220 2.0.0 Ready to start TLS\r\n');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const error = await rejection(
+        sendOneMessage({
+          host: '127.0.0.1',
+          port,
+          timeouts: { command: 300 },
+          from: 'app@example.com',
+          to: ['b@example.org'],
+          message: MESSAGE,
+        }),
+      );
+      expect(error.code).toBe(ErrorCodes.TIMEOUT);
+      expect(error.phase).toBe('tls');
+      expect(error.outcome).toBe('not-sent');
+      await expect.poll(() => serverClosed, { timeout: 2_000 }).toBe(true);
+      // The server keeps its side open (allowHalfOpen): its socket is the only one left in this process.
+      await expect.poll(() => sockets(), { timeout: 2_000 }).toBe(1);
     } finally {
       for (const connection of connections) connection.destroy();
       await new Promise((resolve) => server.close(resolve));
