@@ -1,0 +1,60 @@
+/**
+ * precheckSend (what pool.send() refuses before queueing) never refuses what createClient's send()
+ * would take: its envelope check is prepareRequest's own, error for error, and its size check counts
+ * a body's octets as given, a lower bound of the size prepareRequest encodes (line endings only grow
+ * into CRLF, a final CRLF is only added). Checked for all bodies and limits.
+ */
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect } from 'vitest';
+import { isSmtpError } from '../../src/errors/smtp-error.js';
+import { messageSize } from '../../src/session/transaction.js';
+import { checkEnvelope, precheckSend, prepareRequest } from '../../src/transport/send-request.js';
+
+/** The error a call throws, or undefined. */
+function thrown(run: () => unknown): { code: string; field: string | undefined } | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (error) {
+    if (!isSmtpError(error)) throw error;
+    return { code: error.code, field: (error as { field?: string }).field };
+  }
+}
+
+/** Text and bytes rich in what encoding changes: bare CR and LF, dots at line starts, non-ASCII. */
+const PIECES = ['\r', '\n', '\r\n', '.', 'a', 'é', '€', '😀', '\ud800', ' '];
+const text = fc.array(fc.constantFrom(...PIECES), { maxLength: 60 }).map((parts) => parts.join(''));
+const bytes = fc.uint8Array({ maxLength: 120 }).map((array) => array.map((b) => (b === 0 ? 0x61 : b)));
+const address = fc.constantFrom(
+  'a@example.com',
+  '',
+  'not an address',
+  'b@example.org',
+  'δ@example.org',
+  'c@@x',
+);
+
+describe('precheckSend', () => {
+  test.prop([fc.oneof(text, bytes), fc.boolean(), fc.integer({ min: 1, max: 400 })], { numRuns: 2000 })(
+    'a size refusal is never of a body the client takes at that limit',
+    (message, binary, limit) => {
+      const options = { from: 'a@example.com', to: 'b@example.org', message, binary };
+      if (thrown(() => precheckSend(options, limit)) === undefined) return;
+      let size: number | undefined;
+      const error = thrown(() => {
+        size = messageSize(prepareRequest(options));
+      });
+      // Refused by the client as well (a body it cannot encode), or over the limit once encoded.
+      if (error === undefined) expect(size).toBeGreaterThan(limit);
+    },
+  );
+
+  test.prop([address, fc.oneof(address, fc.array(address, { maxLength: 3 }))], { numRuns: 500 })(
+    'the envelope check refuses exactly what prepareRequest refuses for the envelope, with the same code and field',
+    (from, to) => {
+      const options = { from, to, message: 'Subject: x\r\n\r\nx\r\n' };
+      expect(thrown(() => checkEnvelope(options))).toEqual(thrown(() => prepareRequest(options)));
+      expect(thrown(() => precheckSend(options, undefined))).toEqual(thrown(() => checkEnvelope(options)));
+    },
+  );
+});
