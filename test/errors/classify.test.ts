@@ -158,6 +158,13 @@ describe('SES replies as they arrive on the wire', () => {
     }
   });
 
+  it('ses.250.ok wants the word Ok, not the letters inside another word', () => {
+    expect(
+      classifyReply(reply(250, 'email-smtp.amazonaws.com Booked'), 'ehlo', SES_PROFILE).rule,
+    ).toBeUndefined();
+    expect(classifyReply(reply(250, 'Ok'), 'rcpt', SES_PROFILE).rule).toBe('ses.250.ok');
+  });
+
   it('a code that differs from the rule is not matched by its text', () => {
     expect(
       classifyReply(reply(554, 'Throttling failure: Daily message quota exceeded'), 'data-end', SES_PROFILE),
@@ -172,6 +179,7 @@ describe('generic classification (RFC 5321 §4.2.1)', () => {
     ['ehlo', 'SMTP_EHLO_REFUSED'],
     ['helo', 'SMTP_EHLO_REFUSED'],
     ['starttls', 'SMTP_TLS_REQUIRED'],
+    ['tls', 'SMTP_TLS_REQUIRED'],
     ['auth', 'SMTP_AUTH_FAILED'],
     ['ready', 'SMTP_REPLY_UNEXPECTED'],
     ['mail', 'SMTP_SENDER_REJECTED'],
@@ -180,6 +188,8 @@ describe('generic classification (RFC 5321 §4.2.1)', () => {
     ['body', 'SMTP_MESSAGE_REJECTED'],
     ['data-end', 'SMTP_MESSAGE_REJECTED'],
     ['rset', 'SMTP_REPLY_UNEXPECTED'],
+    ['quit', 'SMTP_REPLY_UNEXPECTED'],
+    ['closed', 'SMTP_REPLY_UNEXPECTED'],
   ])('554 in %s → reject %s', (phase, code) => {
     expect(classifyReply(reply(554, 'No'), phase)).toEqual({
       action: 'reject',
@@ -219,6 +229,13 @@ describe('generic classification (RFC 5321 §4.2.1)', () => {
       'fix-credentials',
       'SMTP_TLS_REQUIRED',
       'rfc3207.530.starttls-first',
+    ],
+    [
+      reply(534, '5.7.9 Authentication mechanism is too weak'),
+      'auth',
+      'fix-credentials',
+      'SMTP_AUTH_FAILED',
+      'rfc4954.534.mechanism-too-weak',
     ],
     [
       reply(535, '5.7.8 Authentication credentials invalid'),
@@ -264,6 +281,8 @@ describe('generic classification (RFC 5321 §4.2.1)', () => {
       'SMTP_TOO_MANY_RECIPIENTS',
       'rfc5321.452.too-many-recipients',
     ],
+    // RFC 5321 §4.5.3.1.10 is about RCPT only: elsewhere a 452 is just a transient failure.
+    [reply(452, '4.5.3 Too many recipients'), 'mail', 'retry', 'SMTP_TRANSIENT_FAILURE', undefined],
     [reply(452, '4.3.1 Insufficient system storage'), 'rcpt', 'retry', 'SMTP_TRANSIENT_FAILURE', undefined],
     [reply(354, 'Go ahead'), 'data', 'continue', 'SMTP_REPLY_UNEXPECTED', undefined],
     [reply(334, 'VXNlcm5hbWU6'), 'auth', 'continue', 'SMTP_REPLY_UNEXPECTED', undefined],
@@ -282,6 +301,8 @@ describe('generic classification (RFC 5321 §4.2.1)', () => {
         outcome: 'not-sent',
         retryable: false,
       });
+      // Once the body is being written, a reply that is not SMTP leaves delivery unknown.
+      expect(classifyReply(reply(code, 'x'), 'body').outcome).toBe('unknown');
       expect(classifyReply(reply(code, 'x'), 'data-end').outcome).toBe('unknown');
     },
   );
