@@ -27,6 +27,51 @@ async function start(): Promise<SesSimulator & { user: { user: string; pass: str
   return Object.assign(sim, { user });
 }
 
+/**
+ * A server that never closes its side first (allowHalfOpen): `ended` turns true once the client's FIN
+ * or reset arrives, `closed` once the connection is gone (a write after the client destroyed its
+ * socket gets a reset; a half-closed client would still be reading); `play` says what it does on
+ * each connection.
+ */
+async function stubbornServer(play: (connection: net.Socket) => void) {
+  const connections: net.Socket[] = [];
+  const state = { ended: false, closed: false };
+  const server = net.createServer({ allowHalfOpen: true }, (connection) => {
+    connections.push(connection);
+    connection.on('error', () => {});
+    connection.on('end', () => {
+      state.ended = true;
+    });
+    connection.on('close', () => {
+      state.ended = true;
+      state.closed = true;
+    });
+    play(connection);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    get ended() {
+      return state.ended;
+    },
+    get closed() {
+      return state.closed;
+    },
+    async close() {
+      for (const connection of connections) connection.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+const toStub = (port: number) => ({
+  host: '127.0.0.1',
+  port,
+  from: 'app@example.com',
+  to: ['b@example.org'],
+  message: MESSAGE,
+});
+
 /** TCP sockets open in this process (both ends of a loopback connection count). */
 const sockets = () => process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length;
 
@@ -104,51 +149,22 @@ describe('examples/session-over-socket.ts', () => {
   it('a server that answers 421 and then keeps the connection open: the example leaves no socket half-open', async () => {
     // The server neither closes nor reads on: only a client that lets go of its socket (destroy) ends
     // the connection; its kernel then answers the server's next write with a reset.
-    let serverClosed = false;
-    const connections: net.Socket[] = [];
-    const server = net.createServer({ allowHalfOpen: true }, (connection) => {
-      connections.push(connection);
-      connection.on('error', () => {});
-      connection.on('close', () => {
-        serverClosed = true;
-      });
+    const server = await stubbornServer((connection) => {
       connection.write('421 4.3.2 Service not available, closing transmission channel\r\n');
       const poke = setInterval(() => connection.write('250 still here\r\n'), 20);
       connection.on('close', () => clearInterval(poke));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as net.AddressInfo;
     try {
-      const error = await rejection(
-        sendOneMessage({
-          host: '127.0.0.1',
-          port,
-          from: 'app@example.com',
-          to: ['b@example.org'],
-          message: MESSAGE,
-        }),
-      );
+      const error = await rejection(sendOneMessage(toStub(server.port)));
       expect(error.code).toBe(ErrorCodes.SERVICE_UNAVAILABLE);
-      await expect.poll(() => serverClosed, { timeout: 2_000 }).toBe(true);
+      await expect.poll(() => server.closed, { timeout: 2_000 }).toBe(true);
     } finally {
-      for (const connection of connections) connection.destroy();
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
     }
   });
 
   it('a server that takes STARTTLS and then never handshakes: the command timeout ends it, and the socket goes', async () => {
-    let serverClosed = false;
-    const connections: net.Socket[] = [];
-    const server = net.createServer({ allowHalfOpen: true }, (connection) => {
-      connections.push(connection);
-      connection.on('error', () => {});
-      // The client's FIN (or reset): it let go of the connection.
-      connection.on('end', () => {
-        serverClosed = true;
-      });
-      connection.on('close', () => {
-        serverClosed = true;
-      });
+    const server = await stubbornServer((connection) => {
       connection.write('220 mx.example ESMTP\r\n');
       let started = false;
       connection.on('data', (bytes) => {
@@ -161,28 +177,16 @@ describe('examples/session-over-socket.ts', () => {
         }
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as net.AddressInfo;
     try {
-      const error = await rejection(
-        sendOneMessage({
-          host: '127.0.0.1',
-          port,
-          timeouts: { command: 300 },
-          from: 'app@example.com',
-          to: ['b@example.org'],
-          message: MESSAGE,
-        }),
-      );
+      const error = await rejection(sendOneMessage({ ...toStub(server.port), timeouts: { command: 300 } }));
       expect(error.code).toBe(ErrorCodes.TIMEOUT);
       expect(error.phase).toBe('tls');
       expect(error.outcome).toBe('not-sent');
-      await expect.poll(() => serverClosed, { timeout: 2_000 }).toBe(true);
+      await expect.poll(() => server.ended, { timeout: 2_000 }).toBe(true);
       // The server keeps its side open (allowHalfOpen): its socket is the only one left in this process.
       await expect.poll(() => sockets(), { timeout: 2_000 }).toBe(1);
     } finally {
-      for (const connection of connections) connection.destroy();
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
     }
   });
 
