@@ -71,4 +71,10 @@ describe('unstructured header text (RFC 5322 §3.2.5, RFC 2047)', () => {
       expect(display(written)).toBe(text);
     }
   });
+
+  it('each word but the last is full: 45 octets, 60 base64 characters, a 72-character word', () => {
+    const text = `${'a'.repeat(134)}\x7f`;
+    const words = subjectOf(composeMessage({ ...base, subject: text }).raw).split(' ');
+    expect(words.map((w) => w.length)).toEqual([72, 72, 72]);
+  });
 });
