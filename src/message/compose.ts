@@ -241,7 +241,25 @@ function fileNameParameter(param: 'name' | 'filename', filename: string): string
   return segments.map((segment, i) => `\r\n ${param}*${i}*=${i === 0 ? "UTF-8''" : ''}${segment}`).join(';');
 }
 
-function multipart(subtype: 'alternative' | 'mixed', parts: readonly Part[], boundary: string): Part {
+/**
+ * RFC 2046 §5.1.1: the boundary delimiter must not occur in the parts it encloses. A drawn boundary
+ * that does — a forwarded message holding it, a nested multipart's own under a deterministic `random`
+ * — takes a counter after `=_sm` (`=_sm1_…`, `=_sm2_…`) until it does not; the counter comes before
+ * the random part, so no boundary of the message begins with another.
+ */
+function freeBoundary(drawn: string, parts: readonly Part[]): string {
+  const occurs = (candidate: string) =>
+    parts.some(
+      (part) =>
+        part.body.includes(`--${candidate}`) || part.headers.some((h) => h.includes(`--${candidate}`)),
+    );
+  let boundary = drawn;
+  for (let n = 1; occurs(boundary); n++) boundary = drawn.replace(/^=_sm/, `=_sm${n}`);
+  return boundary;
+}
+
+function multipart(subtype: 'alternative' | 'mixed', parts: readonly Part[], drawn: string): Part {
+  const boundary = freeBoundary(drawn, parts);
   const body = parts
     .map((part) => `--${boundary}\r\n${part.headers.join('\r\n')}\r\n\r\n${part.body}\r\n`)
     .join('');

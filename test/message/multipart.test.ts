@@ -47,3 +47,44 @@ describe('the MIME structure (RFC 2046)', () => {
     expect(text.indexOf(`--${inner}--`)).toBeLessThan(text.lastIndexOf(`--${outer}\r\n`));
   });
 });
+
+describe('a boundary never occurs in what it encloses (RFC 2046 §5.1.1), whatever the random source', () => {
+  /**
+   * Each boundary of the message with how often `--boundary` occurs anywhere in it: a multipart of two
+   * parts has exactly three (two delimiters and the close); more means it occurs in what it encloses
+   * (or another boundary begins with it).
+   */
+  const delimiterCounts = (text: string) =>
+    [...text.matchAll(/boundary="([^"]+)"/g)].map(([, boundary]) => text.split(`--${boundary}`).length - 1);
+
+  it('a constant random source: nested multiparts still get two boundaries', () => {
+    const text = new TextDecoder().decode(
+      composeMessage({
+        ...base,
+        random: (size: number) => new Uint8Array(size),
+        text: 'plain',
+        html: '<p>html</p>',
+        attachments: [{ filename: 'a.bin', content: 'x' }],
+      }).raw,
+    );
+    const boundaries = [...text.matchAll(/boundary="([^"]+)"/g)].map((m) => m[1]);
+    expect(boundaries).toHaveLength(2);
+    expect(new Set(boundaries).size).toBe(2);
+    expect(delimiterCounts(text)).toEqual([3, 3]); // the mixed one's, then the alternative's
+  });
+
+  it('a text that holds the very delimiter the source will draw: the boundary is another one', () => {
+    const zeros = (size: number) => new Uint8Array(size);
+    const drawn = `=_sm_${'00'.repeat(12)}`;
+    const text = new TextDecoder().decode(
+      composeMessage({
+        ...base,
+        random: zeros,
+        text: `forwarded:\r\n--${drawn}\r\nContent-Type: text/plain\r\n\r\nspoofed\r\n--${drawn}--\r\n`,
+        html: '<p>html</p>',
+      }).raw,
+    );
+    expect(delimiterCounts(text)).toEqual([3]);
+    expect(text).toContain(`\r\n\r\nforwarded:\r\n--${drawn}\r\n`); // the text itself unchanged
+  });
+});
