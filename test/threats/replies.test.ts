@@ -121,7 +121,9 @@ describe('threats §6: reply bombs fail fast with bounded memory', () => {
       await proxy.close();
       await client.close();
     }
-  });
+    // Thousands of 1-3 byte writes, each in its own turn: ~5 s on an idle core, past the default
+    // 20 s on a loaded one.
+  }, 60_000);
 });
 
 describe('threats §6: malformed replies are refused', () => {
