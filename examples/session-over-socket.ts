@@ -44,9 +44,10 @@ export interface OneMessage {
 }
 
 export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
-  let socket: net.Socket = net.connect({ host: input.host, port: input.port });
-  socket.setNoDelay(true);
-
+  // Bad input is refused before anything is dialled: the body here (CRLF line endings, dot-stuffing
+  // and the terminating ".\r\n", RFC 5321 §4.5.2, once, up front), the options by the Session.
+  const { bytes, has8bit } = encodeData(new TextEncoder().encode(input.message));
+  let socket: net.Socket;
   const session = new Session(
     {
       clientName: 'client.example.com', // your host's name, for EHLO (RFC 5321 §4.1.1.1)
@@ -64,20 +65,27 @@ export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
         socket.write(effect.bytes);
         break;
       case 'writeBody':
-        // The bytes handed to send() below, already dot-stuffed and terminated by encodeData.
-        socket.write(effect.body as Uint8Array);
-        // An inline body counts as written with the effect; any other is reported when written.
-        if (!effect.inline) session.bodyFinished();
+        // The bytes handed to send() below, already dot-stuffed and terminated by encodeData. An inline
+        // body counts as written with the effect; any other is reported once the socket has taken it
+        // all (until then the session times the data block, RFC 5321 §4.5.3.2.5, not the final reply).
+        socket.write(effect.body as Uint8Array, (error) => {
+          if (!effect.inline && !error) session.bodyFinished();
+        });
         break;
       case 'upgradeTls':
         upgrade();
         break;
       case 'close': {
         // After the 221 to QUIT the server closes too; after a failure (a 421, a timeout, a refused
-        // STARTTLS, a handshake that never ends) it may never do: once what was written is out, the
-        // socket is let go of (the TLS socket of an unfinished handshake with it).
+        // STARTTLS, a handshake that never ends) it may never do: once what was written is out, or after
+        // a second if it cannot get out (a server that reads no more), the socket is let go of (the TLS
+        // socket of an unfinished handshake with it).
         const current = socket;
-        current.end(() => current.destroy());
+        const grace = setTimeout(() => current.destroy(), 1_000);
+        current.end(() => {
+          clearTimeout(grace);
+          current.destroy();
+        });
         break;
       }
     }
@@ -120,6 +128,8 @@ export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
     });
   }
 
+  socket = net.connect({ host: input.host, port: input.port });
+  socket.setNoDelay(true);
   listen(socket);
   // Dialling is the transport's to time: the session's timers start with the greeting.
   const connectMs = input.timeouts?.connect ?? DEFAULT_TIMEOUTS.connect;
@@ -129,8 +139,6 @@ export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
     session.connected();
   });
 
-  // CRLF line endings, dot-stuffing and the terminating ".\r\n" (RFC 5321 §4.5.2), once, up front.
-  const { bytes, has8bit } = encodeData(new TextEncoder().encode(input.message));
   try {
     await session.whenReady; // greeting, EHLO, STARTTLS, EHLO again, AUTH
     return await session.send({

@@ -53,7 +53,7 @@ it('a server that stops reading after 354: the data timeout ends the send and th
       host: '127.0.0.1',
       port,
       ca: certificates.ca.cert,
-      timeouts: { dataTermination: 500 },
+      timeouts: { dataBlock: 500, dataTermination: 500 },
       from: 'app@example.com',
       to: ['b@example.org'],
       message: `From: app@example.com\r\nSubject: big\r\n\r\n${body}`,
@@ -67,6 +67,9 @@ it('a server that stops reading after 354: the data timeout ends the send and th
       },
     );
     expect(error.code).toBe(ErrorCodes.TIMEOUT);
+    // The body was still being written (the dot never left): the data-block timeout, nothing delivered.
+    expect(error.phase).toBe('body');
+    expect(error.outcome).toBe('not-sent');
     // The server's end stays (it never closes); the client's socket must be gone.
     await expect.poll(() => sockets(), { timeout: 3_000 }).toBe(1);
   } finally {

@@ -47,8 +47,9 @@ export async function readmeExample2(): Promise<void> {
 
 export async function readmeExample3(): Promise<void> {
   const host = 'mail.example.com';
-  let socket = connect({ host, port: 587 });
+  // The Session first: it checks its options before anything is dialled.
   const session = new Session({ clientName: 'client.example.com', security: 'starttls', chunking: false }, onEffect);
+  let socket = connect({ host, port: 587 });
   function listen(current: typeof socket): void {
     current.on('data', (bytes) => session.receive(bytes));
     current.on('error', () => {}); // 'close' follows
@@ -56,10 +57,16 @@ export async function readmeExample3(): Promise<void> {
   }
   function onEffect(effect: SessionEffect): void {
     if (effect.type === 'write') socket.write(effect.bytes);
-    else if (effect.type === 'close') socket.end(() => socket.destroy());
-    else if (effect.type === 'writeBody') {
-      socket.write(effect.body as Uint8Array); // what send() was given: here already encoded
-      if (!effect.inline) session.bodyFinished();
+    else if (effect.type === 'close') {
+      const current = socket; // let go of once what was written is out, or after a second
+      const grace = setTimeout(() => current.destroy(), 1_000);
+      current.end(() => {
+        clearTimeout(grace);
+        current.destroy();
+      });
+    } else if (effect.type === 'writeBody') {
+      // What send() was given: here already encoded. Reported once the socket took it (not for inline).
+      socket.write(effect.body as Uint8Array, (error) => effect.inline || error || session.bodyFinished());
     } else if (effect.type === 'upgradeTls') {
       socket.removeAllListeners('data'); // nothing more is read in plaintext
       socket.removeAllListeners('close');
