@@ -166,12 +166,13 @@ class DeliveryPool implements Pool {
       // What no attempt could send is refused now (#precheck): not queued behind other sends or a
       // stop, no send-rate token, no connection, no event.
       job = SendJob.create(
-        this.#nextId++,
+        this.#nextId,
         request,
         this.#s.onQuotaExceeded,
         (j) => this.#onCallerAbort(j),
         this.#precheck,
       );
+      this.#nextId++; // a refused send takes no id: the ids in events stay consecutive
     } catch (error) {
       return Promise.reject(error);
     }

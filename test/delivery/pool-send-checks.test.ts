@@ -111,6 +111,16 @@ describe('pool.send() refuses before queueing', () => {
     }
   });
 
+  it('a refused send takes no send id: the ids in events stay consecutive', async () => {
+    const { pool, clock, events } = setup(() => ({ kind: 'ok' }));
+    await errorOf(pool.send({ from: 'a@example.com', to: 5 as never, message: 'x\r\n' }));
+    const sending = pool.send({ from: 'a@example.com', to: 'b@example.org', message: 'x\r\n' });
+    await clock.advanceAsync(0);
+    await sending;
+    expect(events.find((e) => e.type === 'attempt-started')).toMatchObject({ sendId: 1 });
+    await pool.close();
+  });
+
   it("a custom createClient factory's clients decide what they take: no envelope or size check in send()", async () => {
     const { pool, clock, server } = setup(() => ({ kind: 'ok' }));
     const sending = pool.send({
