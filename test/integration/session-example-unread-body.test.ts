@@ -1,7 +1,8 @@
 /**
- * examples/session-over-socket.ts when the server stops reading the body: the session times the final
- * reply out and asks to close; a close that waits for what was written to get out never ends (the
- * server reads nothing more), so the socket must be let go of anyway.
+ * examples/session-over-socket.ts when the server stops reading the body: the body is never reported
+ * written, so the session times the data block out (not the final reply: the dot never left) and asks
+ * to close; a close that waits for what was written to get out never ends (the server reads nothing
+ * more), so the socket must be let go of anyway.
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
