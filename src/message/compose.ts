@@ -164,9 +164,9 @@ function attachmentPart(attachment: Attachment, index: number): Part {
   const { encoding, body } = attachmentBody(type.toLowerCase(), content, field);
   return {
     headers: [
-      `Content-Type: ${type};${fileNameParameter('name', attachment.filename)}`,
+      withParameter(`Content-Type: ${type};`, fileNameParameter('name', attachment.filename)),
       `Content-Transfer-Encoding: ${encoding}`,
-      `Content-Disposition: attachment;${fileNameParameter('filename', attachment.filename)}`,
+      withParameter('Content-Disposition: attachment;', fileNameParameter('filename', attachment.filename)),
     ],
     body,
   };
@@ -208,6 +208,15 @@ function checkFileName(filename: string, field: string): void {
       field,
     });
   }
+}
+
+/**
+ * A header line and its parameter (` name=…`, leading space), folded before the parameter when one
+ * line would pass 78 characters (RFC 5322 §2.1.1's SHOULD; continuations come folded already).
+ */
+function withParameter(head: string, parameter: string): string {
+  if (parameter.startsWith('\r\n') || head.length + parameter.length <= 78) return head + parameter;
+  return `${head}\r\n${parameter}`;
 }
 
 /** Longest file name sent as a plain quoted string. */
