@@ -96,7 +96,7 @@ class DeliveryPool implements Pool {
   readonly #settle: Settlement;
   readonly #retry: RetryScheduler;
   readonly #drain: PoolDrain;
-  readonly #precheck: (request: PoolSendRequest) => void;
+  readonly #precheck: ((request: PoolSendRequest) => void) | undefined;
   #nextId = 1;
   #pumping = false;
   #pumpAgain = false;
@@ -108,7 +108,7 @@ class DeliveryPool implements Pool {
   constructor(
     settings: ResolvedPoolSettings,
     create: () => ClientLike,
-    precheck: (request: PoolSendRequest) => void = () => {},
+    precheck?: (request: PoolSendRequest) => void,
   ) {
     this.#s = settings;
     this.#precheck = precheck;

@@ -93,9 +93,8 @@ export function checkEnvelope(options: SendOptions): { from: string; to: string[
  * `maxMessageSize` — its octets as given, a lower bound of what encoding gives (line endings and the
  * final CRLF only add). Nothing is encoded here.
  */
-export function precheckSend(options: SendOptions, maxMessageSize: number | undefined): void {
+export function precheckSend(options: SendOptions, maxMessageSize: number): void {
   checkEnvelope(options);
-  if (maxMessageSize === undefined) return;
   const large = sizeOverLimit(octetsAtLeast(options.message, maxMessageSize), maxMessageSize);
   if (large !== undefined) throw large;
 }
