@@ -9,10 +9,8 @@ import * as tls from 'node:tls';
 import { expect, it } from 'vitest';
 import { sendOneMessage } from '../../examples/session-over-socket.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
-import { isSmtpError } from '../../src/errors/smtp-error.js';
 import { createTestCertificates } from '../../src/testing/certificates.js';
-
-const sockets = () => process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length;
+import { rejection, sockets } from './session-example-support.js';
 
 it('a server that stops reading after 354: the data timeout ends the send and the socket goes', async () => {
   const certificates = await createTestCertificates();
@@ -50,22 +48,16 @@ it('a server that stops reading after 354: the data timeout ends the send and th
   const { port } = server.address() as net.AddressInfo;
   try {
     const body = `${'x'.repeat(76)}\r\n`.repeat(100_000); // ~8 MB: more than loopback buffers hold
-    const error = await sendOneMessage({
-      host: '127.0.0.1',
-      port,
-      ca: certificates.ca.cert,
-      timeouts: { dataBlock: 500, dataTermination: 500 },
-      from: 'app@example.com',
-      to: ['b@example.org'],
-      message: `From: app@example.com\r\nSubject: big\r\n\r\n${body}`,
-    }).then(
-      () => {
-        throw new Error('expected a rejection');
-      },
-      (e: unknown) => {
-        if (!isSmtpError(e)) throw e;
-        return e;
-      },
+    const error = await rejection(
+      sendOneMessage({
+        host: '127.0.0.1',
+        port,
+        ca: certificates.ca.cert,
+        timeouts: { dataBlock: 500, dataTermination: 500 },
+        from: 'app@example.com',
+        to: ['b@example.org'],
+        message: `From: app@example.com\r\nSubject: big\r\n\r\n${body}`,
+      }),
     );
     expect(error.code).toBe(ErrorCodes.TIMEOUT);
     // The body was still being written (the dot never left): the data-block timeout, nothing delivered.

@@ -8,8 +8,8 @@ import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendOneMessage } from '../../examples/session-over-socket.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
-import { isSmtpError } from '../../src/errors/smtp-error.js';
 import { type SesSimulator, startSesSimulator } from '../../src/ses/simulator/simulator.js';
+import { rejection, sockets, stubbornServer } from './session-example-support.js';
 
 let sim: SesSimulator | undefined;
 afterEach(async () => {
@@ -27,43 +27,6 @@ async function start(): Promise<SesSimulator & { user: { user: string; pass: str
   return Object.assign(sim, { user });
 }
 
-/**
- * A server that never closes its side first (allowHalfOpen): `ended` turns true once the client's FIN
- * or reset arrives, `closed` once the connection is gone (a write after the client destroyed its
- * socket gets a reset; a half-closed client would still be reading); `play` says what it does on
- * each connection.
- */
-async function stubbornServer(play: (connection: net.Socket) => void) {
-  const connections: net.Socket[] = [];
-  const state = { ended: false, closed: false };
-  const server = net.createServer({ allowHalfOpen: true }, (connection) => {
-    connections.push(connection);
-    connection.on('error', () => {});
-    connection.on('end', () => {
-      state.ended = true;
-    });
-    connection.on('close', () => {
-      state.ended = true;
-      state.closed = true;
-    });
-    play(connection);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    get ended() {
-      return state.ended;
-    },
-    get closed() {
-      return state.closed;
-    },
-    async close() {
-      for (const connection of connections) connection.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
 const toStub = (port: number) => ({
   host: '127.0.0.1',
   port,
@@ -71,20 +34,6 @@ const toStub = (port: number) => ({
   to: ['b@example.org'],
   message: MESSAGE,
 });
-
-/** TCP sockets open in this process (both ends of a loopback connection count). */
-const sockets = () => process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length;
-
-const rejection = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => {
-      if (!isSmtpError(error)) throw error;
-      return error;
-    },
-  );
 
 describe('examples/session-over-socket.ts', () => {
   it('delivers one message over STARTTLS and AUTH, the body dot-stuffed on the wire and restored', async () => {
