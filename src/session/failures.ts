@@ -83,6 +83,25 @@ export function timedOut(phase: Phase, outcome: Outcome, startedPlain = false): 
 }
 
 /**
+ * The transport reported a close before connected(): its dial failed, so nothing was written. The
+ * transport's own SmtpError for it (its connect timer, an implicit-TLS handshake) is kept, as
+ * tls.failed keeps one; anything else, or an error claiming more than not-sent, becomes
+ * CONNECTION_FAILED with it as cause — createClient's code for a dial that failed.
+ */
+export function dialFailed(cause: unknown): SmtpError {
+  if (cause instanceof SmtpError && cause.outcome === 'not-sent') return cause;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return new SmtpConnectionError({
+    code: ErrorCodes.CONNECTION_FAILED,
+    message: `connect: could not connect${typeof code === 'string' && !(cause instanceof SmtpError) ? ` (${printable(code)})` : ''}`,
+    phase: 'connect',
+    outcome: 'not-sent',
+    retryable: true,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/**
  * The connection closed. `partial`: what was received of a reply the close cut short, quoted
  * (escaped) so that the caller sees it (threats.md §6: a cut "250 … queued as" is evidence of
  * delivery) — except while authenticating, where servers echo credentials.

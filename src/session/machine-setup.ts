@@ -21,6 +21,7 @@ import {
   clientClosed,
   connectionLost,
   describeReply,
+  dialFailed,
   notSentBehind,
   protocolError,
   refusal,
@@ -309,6 +310,10 @@ export const sessionSetup = setup({
           timedOut(params.phase, outcomeOf(context, params.outcome), context.config.security !== 'implicit'),
         ),
       ),
+    ),
+    // closed() before connected(): the transport's dial failed (failures.ts dialFailed).
+    dialFailed: enqueueActions(({ enqueue, event }) =>
+      enqueue.assign(fail(dialFailed(event.type === 'connection.closed' ? event.error : undefined))),
     ),
     lost: enqueueActions(({ enqueue, context, event }, params: Where) =>
       enqueue.assign(

@@ -97,10 +97,16 @@ export const sessionMachine = sessionSetup.createMachine({
     messagesSent: 0,
   }),
   states: {
-    // No timer here: the transport dials under its own connect timeout (Timeouts.connect), creates the
-    // Session once the socket is up and calls connected() at once.
+    // No timer here: the transport dials under its own connect timeout (Timeouts.connect) and calls
+    // connected() once the socket is up (createClient creates the Session only then). A close
+    // before that is a dial that failed: nothing was written (failures.ts dialFailed).
     connecting: {
-      on: { ...losses('connect'), 'connection.opened': 'greeting', 'reply.received': unexpected('connect') },
+      on: {
+        ...losses('connect'),
+        'connection.closed': { target: '#session.failed', actions: 'dialFailed' },
+        'connection.opened': 'greeting',
+        'reply.received': unexpected('connect'),
+      },
     },
     greeting: {
       entry: arms('greeting'),

@@ -78,10 +78,10 @@ describe('the phase an error names', () => {
     });
   });
 
-  test('a close before connected() is a loss in phase connect', async () => {
+  test('a close before connected() is a failed dial in phase connect (dial-failed.test.ts)', async () => {
     const h = new Harness();
     h.session.closed();
-    expect(await endError(h)).toMatchObject({ code: ErrorCodes.CONNECTION_CLOSED, phase: 'connect' });
+    expect(await endError(h)).toMatchObject({ code: ErrorCodes.CONNECTION_FAILED, phase: 'connect' });
   });
 });
 
