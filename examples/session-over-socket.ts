@@ -7,7 +7,7 @@
  *
  * The contract, in one place:
  * - facts go in: `connected()`, `receive(bytes)`, `tlsEstablished()` / `tlsFailed(error)`,
- *   `bodyFinished()`, `closed(error?)`;
+ *   `bodyFinished()`, `closed(error?)` (before `connected()`: the dial failed);
  * - effects come out, in order, through the callback: `write` (bytes for the socket), `upgradeTls`
  *   (start the handshake on this socket, reading nothing more in plaintext), `writeBody` (the body
  *   you handed to send(), already encoded here) and `close`;
@@ -26,6 +26,7 @@ import {
   type SendResult,
   Session,
   type SessionEffect,
+  SmtpTimeoutError,
   type Timeouts,
 } from '../src/index.js';
 
@@ -131,9 +132,20 @@ export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
   socket = net.connect({ host: input.host, port: input.port });
   socket.setNoDelay(true);
   listen(socket);
-  // Dialling is the transport's to time: the session's timers start with the greeting.
+  // Dialling is the transport's to time: the session's timers start with the greeting. A close before
+  // connected() is a failed dial (SMTP_CONNECTION_FAILED, its error as cause); the timer's own
+  // SmtpError says what createClient says for it.
   const connectMs = input.timeouts?.connect ?? DEFAULT_TIMEOUTS.connect;
-  socket.setTimeout(connectMs, () => socket.destroy(new Error('connect timed out')));
+  socket.setTimeout(connectMs, () =>
+    socket.destroy(
+      new SmtpTimeoutError({
+        message: `connecting to ${input.host}:${input.port} timed out after ${connectMs} ms`,
+        phase: 'connect',
+        outcome: 'not-sent',
+        retryable: true,
+      }),
+    ),
+  );
   socket.once('connect', () => {
     socket.setTimeout(0);
     session.connected();

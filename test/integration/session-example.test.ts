@@ -2,13 +2,14 @@
  * examples/session-over-socket.ts — the README's "driving the Session yourself" — run for real
  * against the local SES simulator on 127.0.0.1: STARTTLS with the simulator's test CA, AUTH with its
  * derived credentials, DATA, QUIT. Its failure paths go through the same wiring: a refused password,
- * a refused connection and a certificate the client does not trust.
+ * a refused connection, a dial never answered and a certificate the client does not trust.
  */
 import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendOneMessage } from '../../examples/session-over-socket.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { type SesSimulator, startSesSimulator } from '../../src/ses/simulator/simulator.js';
+import { canHangDials, unansweredPort } from '../support/unanswered-dial.js';
 import { rejection, sockets, stubbornServer } from './session-example-support.js';
 
 let sim: SesSimulator | undefined;
@@ -89,11 +90,36 @@ describe('examples/session-over-socket.ts', () => {
         message: MESSAGE,
       }),
     );
-    expect(error.code).toBe(ErrorCodes.CONNECTION_CLOSED);
+    expect(error.code).toBe(ErrorCodes.CONNECTION_FAILED);
     expect(error.phase).toBe('connect');
     expect(error.outcome).toBe('not-sent');
     expect((error.cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
   });
+
+  it.skipIf(!canHangDials)(
+    'a dial never answered: SMTP_TIMEOUT after timeouts.connect, as createClient says, and no socket left',
+    async () => {
+      const listener = await unansweredPort();
+      try {
+        const before = sockets();
+        const started = Date.now();
+        const error = await rejection(
+          sendOneMessage({ ...toStub(listener.port), timeouts: { connect: 250 } }),
+        );
+        expect(error).toMatchObject({
+          code: ErrorCodes.TIMEOUT,
+          phase: 'connect',
+          outcome: 'not-sent',
+          retryable: true,
+          message: `connecting to 127.0.0.1:${listener.port} timed out after 250 ms`,
+        });
+        expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+        await expect.poll(sockets, { timeout: 1000 }).toBe(before);
+      } finally {
+        await listener.close();
+      }
+    },
+  );
 
   it('a server that answers 421 and then keeps the connection open: the example leaves no socket half-open', async () => {
     // The server neither closes nor reads on: only a client that lets go of its socket (destroy) ends
