@@ -54,7 +54,15 @@ beforeAll(async () => {
   work = await mkdtemp(join(isolatedBase(), 'smtp-machine-pack-'));
   const pkg = join(work, 'pkg');
   await mkdir(pkg);
-  for (const entry of ['package.json', 'README.md', 'LICENSE', 'bin', 'spec', 'bench/README.md'])
+  for (const entry of [
+    'package.json',
+    'README.md',
+    'CHANGELOG.md',
+    'LICENSE',
+    'bin',
+    'spec',
+    'bench/README.md',
+  ])
     await cp(join(ROOT, entry), join(pkg, entry), { recursive: true });
   await run(modules('.bin/tsc'), ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')], {
     cwd: ROOT,
@@ -79,6 +87,7 @@ describe('the packed package', () => {
       expect.arrayContaining([
         'package.json',
         'README.md',
+        'CHANGELOG.md',
         'LICENSE',
         'bin/smtp-machine.js',
         'dist/index.js',
