@@ -62,9 +62,10 @@ export function utf8Length(text: string): number {
     const c = text.charCodeAt(i);
     if (c < 0x80) continue;
     if (c < 0x800) octets += 1;
-    else if (c >= 0xd800 && c <= 0xdbff)
-      i++; // pair: 2 UTF-16 units → 4 octets
-    else octets += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      octets += 2; // pair: 2 UTF-16 units → 4 octets
+      i++;
+    } else octets += 2;
   }
   return octets;
 }
