@@ -26,6 +26,18 @@ describe('utf8Length: octets of the UTF-8 encoding', () => {
     },
   );
 
+  it.each([
+    ['\u007f', 1],
+    ['\u0080', 2],
+    ['\u07ff', 2],
+    ['\u0800', 3],
+    ['\uffff', 3],
+    ['\u{10000}', 4],
+    ['\u{10ffff}', 4],
+  ])('%j is %i octets (the boundaries between 1, 2, 3 and 4)', (char, octets) => {
+    expect(utf8Length(char)).toBe(octets);
+  });
+
   it('counts a character outside the BMP as 4 octets', () => {
     expect(utf8Length('😀')).toBe(4);
     expect(utf8Length('a😀é€')).toBe(1 + 4 + 2 + 3);
