@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SmtpUsageError } from '../../src/errors/smtp-error.js';
 import {
   defaultSecurityForPort,
+  isSesRegionSyntax,
   regionFromHost,
   SES_FIPS_REGIONS,
   SES_PORTS,
@@ -69,6 +70,51 @@ describe('sesSmtpHost', () => {
     expect(thrown).toBeInstanceOf(SmtpUsageError);
     expect(thrown).toMatchObject({ code: 'SMTP_INVALID_ARGUMENT', field: 'region' });
     if (region.length > 0) expect((thrown as Error).message).not.toContain(region);
+  });
+});
+
+describe('region names', () => {
+  // Loose on purpose: a partition prefix of two letters or more, any number of dash-separated words,
+  // then a number (us-isob-east-1, eusc-de-east-1): a region AWS opens tomorrow must work today.
+  const wellFormed = fc
+    .tuple(
+      fc.stringMatching(/^[a-z]{2,6}$/),
+      fc.array(fc.stringMatching(/^[a-z]{1,8}$/), { minLength: 1, maxLength: 5 }),
+      fc.nat(99),
+    )
+    .map(([prefix, words, n]) => [prefix, ...words, String(n)].join('-'));
+  test.prop([wellFormed], { numRuns: 300 })('accepts every well-formed region name', (region) => {
+    expect(sesSmtpHost(region)).toBe(`email-smtp.${region}.amazonaws.com`);
+    expect(regionFromHost(sesSmtpHost(region))).toBe(region);
+  });
+
+  // The CLI asks isSesRegionSyntax before it dials: it must say yes exactly to what sesSmtpHost takes.
+  const nearRegion = fc.oneof(
+    wellFormed,
+    fc.constantFrom('US-EAST-1', 'us-east', 'us-east-1 ', 'u-east-1', 'us_east_1', 'us-east-1.', ''),
+    fc.string({ unit: fc.constantFrom('a', 'z', 'A', '-', '1', '_', '.', ' ', '\n'), maxLength: 14 }),
+  );
+  test.prop([nearRegion], { numRuns: 300 })('isSesRegionSyntax agrees with sesSmtpHost', (region) => {
+    let accepted = true;
+    try {
+      sesSmtpHost(region);
+    } catch (error) {
+      expect(error).toBeInstanceOf(SmtpUsageError);
+      accepted = false;
+    }
+    expect(isSesRegionSyntax(region)).toBe(accepted);
+  });
+
+  // Not a string, though its String() form is a region: refused, not turned into a host name.
+  it.each([
+    ['an array', ['us-east-1']],
+    ['an object with toString', { toString: () => 'us-east-1' }],
+    ['a String object', new String('us-east-1')],
+  ])('refuses %s', (_label, region) => {
+    expect(() => sesSmtpHost(region as unknown as string)).toThrow(
+      expect.objectContaining({ code: 'SMTP_INVALID_ARGUMENT', field: 'region' }),
+    );
+    expect(() => sesSmtpHost(region as unknown as string)).toThrow(SmtpUsageError);
   });
 });
 

@@ -80,9 +80,38 @@ describe('sesMessageTagsHeader', () => {
     expect(thrownBy(() => sesMessageTagsHeader(tags(5, 200)))).toMatchObject({ field: 'tags' });
   });
 
+  // RFC 5322 §2.1.1: 998 characters a line without CRLF. `X-SES-MESSAGE-TAGS: ` is 20 of them.
+  it('accepts a field line of exactly 998 characters and refuses 999', () => {
+    const tags = (last: number) => ({
+      a: 'v'.repeat(241),
+      b: 'v'.repeat(241),
+      c: 'v'.repeat(241),
+      d: 'v'.repeat(last),
+    });
+    const header = sesMessageTagsHeader(tags(241));
+    expect(`${header.name}: ${header.value}`).toHaveLength(998);
+    expect(thrownBy(() => sesMessageTagsHeader(tags(242)))).toMatchObject({
+      code: 'SMTP_INVALID_ARGUMENT',
+      field: 'tags',
+    });
+  });
+
   it('refuses a value that is not an object or a tag value that is not a string', () => {
     expect(thrownBy(() => sesMessageTagsHeader(null as never))).toBeInstanceOf(SmtpUsageError);
     expect(thrownBy(() => sesMessageTagsHeader({ k: 1 } as never))).toBeInstanceOf(SmtpUsageError);
+    // A string has entries too ('0' → 'a', …): still not an object of tags.
+    expect(thrownBy(() => sesMessageTagsHeader('abc' as never))).toMatchObject({
+      code: 'SMTP_INVALID_ARGUMENT',
+      field: 'tags',
+    });
+  });
+
+  // Its String() form is a valid name, but it is not a string: refused, never a header value that is an array.
+  it.each([['my-set'], { toString: () => 'my-set' }])('refuses the configuration set %j', (name) => {
+    expect(thrownBy(() => sesConfigurationSetHeader(name as never))).toMatchObject({
+      code: 'SMTP_INVALID_ARGUMENT',
+      field: 'configurationSet',
+    });
   });
 
   const part = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/), fc.string({ maxLength: 12 }));

@@ -63,6 +63,23 @@ describe('deriveSesSmtpPassword (SigV4)', () => {
     );
   });
 
+  // A secret that is not a string (a number from a config file, a Buffer) is a usage error naming the field,
+  // never a password derived from its String() form.
+  it.each([42, ['some+secret+key'], Buffer.from('some+secret+key'), null])(
+    'refuses the secret %j that is not a string, in V4 and V2',
+    (secret) => {
+      for (const derive of [
+        () => deriveSesSmtpPassword(secret as unknown as string, 'eu-central-1'),
+        () => deriveSesSmtpPasswordV2(secret as unknown as string),
+      ]) {
+        expect(derive).toThrow(SmtpUsageError);
+        expect(derive).toThrow(
+          expect.objectContaining({ code: 'SMTP_INVALID_ARGUMENT', field: 'secretAccessKey' }),
+        );
+      }
+    },
+  );
+
   it('never echoes the secret in an error', () => {
     try {
       deriveSesSmtpPassword('TOP+SECRET+VALUE', '');

@@ -23,7 +23,14 @@ describe('checkSesRecipientCount', () => {
     );
   });
 
-  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('refuses %d as a count', (count) => {
+  it.each([
+    -1,
+    1.5,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    2 ** 53, // an integer, but not a count anything could hold exactly
+    Number.MAX_VALUE,
+  ])('refuses %d as a count', (count) => {
     expect(() => checkSesRecipientCount(count)).toThrow(
       expect.objectContaining({ code: 'SMTP_INVALID_ARGUMENT' }),
     );
