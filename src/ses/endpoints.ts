@@ -52,9 +52,19 @@ export function checkSesRegion(region: unknown): asserts region is string {
   }
 }
 
-/** `email-smtp.<region>.amazonaws.com`, or the FIPS host. Throws SmtpUsageError for a malformed region. */
+/**
+ * `email-smtp.<region>.amazonaws.com`, or the FIPS host. Throws SmtpUsageError for a malformed region or
+ * a `fips` that is not a boolean (never the non-FIPS host for `fips: 'true'`).
+ */
 export function sesSmtpHost(region: string, options: { readonly fips?: boolean } = {}): string {
   checkSesRegion(region);
+  if (options.fips !== undefined && typeof options.fips !== 'boolean') {
+    throw new SmtpUsageError({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      field: 'fips',
+      message: 'fips must be a boolean',
+    });
+  }
   if (options.fips === true) {
     if (!SES_FIPS_REGIONS.includes(region)) {
       throw new SmtpUsageError({
