@@ -52,8 +52,10 @@ const authRefused = (input: SesAdviceInput): boolean =>
 const connectFailed = (input: SesAdviceInput): boolean =>
   (input.code === ErrorCodes.TIMEOUT || input.code === ErrorCodes.CONNECTION_FAILED) &&
   (input.phase === undefined || input.phase === 'connect');
+// SES checks a SigV4 password against the region of the endpoint dialled: an SES host's region comes first,
+// the region given is for hosts that do not name one (a proxy, the simulator).
 const regionOf = (input: SesAdviceInput): string =>
-  input.region ?? (input.host === undefined ? undefined : regionFromHost(input.host)) ?? '<region>';
+  (input.host === undefined ? undefined : regionFromHost(input.host)) ?? input.region ?? '<region>';
 
 const HINTS: readonly Hint[] = [
   {
