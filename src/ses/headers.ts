@@ -33,7 +33,9 @@ export function sesConfigurationSetHeader(name: string): SesHeader {
 
 /** `k1=v1, k2=v2` in the object's key order. Throws SmtpUsageError for an empty, bad or oversized set. */
 export function sesMessageTagsHeader(tags: Readonly<Record<string, string>>): SesHeader {
-  if (typeof tags !== 'object' || tags === null) throw usage('tags', 'message tags must be an object');
+  if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) {
+    throw usage('tags', 'message tags must be an object');
+  }
   const entries = Object.entries(tags);
   if (entries.length === 0 || entries.length > SES_MAX_MESSAGE_TAGS) {
     throw usage('tags', `give 1-${SES_MAX_MESSAGE_TAGS} message tags`);

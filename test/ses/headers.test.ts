@@ -106,6 +106,14 @@ describe('sesMessageTagsHeader', () => {
     });
   });
 
+  // An array is an object with entries too ('0' → 'spring'): not a record of tags, never `0=spring`.
+  it.each([[['spring']], [[['campaign', 'spring']]]])('refuses the array %j as message tags', (tags) => {
+    expect(thrownBy(() => sesMessageTagsHeader(tags as never))).toMatchObject({
+      code: 'SMTP_INVALID_ARGUMENT',
+      field: 'tags',
+    });
+  });
+
   // Its String() form is a valid name, but it is not a string: refused, never a header value that is an array.
   it.each([['my-set'], { toString: () => 'my-set' }])('refuses the configuration set %j', (name) => {
     expect(thrownBy(() => sesConfigurationSetHeader(name as never))).toMatchObject({
