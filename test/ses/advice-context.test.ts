@@ -34,10 +34,10 @@ describe('sesAdvice: an error code without a reply', () => {
 });
 
 describe('sesAdvice: 535 Account not subscribed to SES is not a password problem', () => {
-  it.each([
-    ['in any case', [reply(535, 'ACCOUNT NOT SUBSCRIBED TO SES')]],
-    ['on any line', [reply(535, 'Authentication failed:', 'Account not subscribed to SES')]],
-  ])('%s, with the error code the profile gives it too', (_label, [notSubscribed]) => {
+  it.each<[string, Reply]>([
+    ['in any case', reply(535, 'ACCOUNT NOT SUBSCRIBED TO SES')],
+    ['on any line', reply(535, 'Authentication failed:', 'Account not subscribed to SES')],
+  ])('%s, with the error code the profile gives it too', (_label, notSubscribed) => {
     for (const pass of [SECRET_KEY, V4_PASSWORD, V2_PASSWORD]) {
       for (const code of [undefined, 'SMTP_AUTH_FAILED'] as const) {
         const hints = sesAdvice({ reply: notSubscribed, ...(code ? { code } : {}), phase: 'auth', pass });

@@ -15,6 +15,8 @@ describe('sesSmtpHost: the fips option', () => {
     expect(sesSmtpHost('us-east-1', { fips: true })).toBe('email-smtp-fips.us-east-1.amazonaws.com');
     expect(sesSmtpHost('us-east-1', { fips: false })).toBe('email-smtp.us-east-1.amazonaws.com');
     expect(sesSmtpHost('us-east-1', {})).toBe('email-smtp.us-east-1.amazonaws.com');
-    expect(sesSmtpHost('us-east-1', { fips: undefined })).toBe('email-smtp.us-east-1.amazonaws.com');
+    expect(sesSmtpHost('us-east-1', { fips: undefined } as unknown as { fips?: boolean })).toBe(
+      'email-smtp.us-east-1.amazonaws.com',
+    );
   });
 });

@@ -108,7 +108,7 @@ describe('region names', () => {
   // Not a string, though its String() form is a region: refused, not turned into a host name.
   it.each([
     ['an array', ['us-east-1']],
-    ['an object with toString', { toString: () => 'us-east-1' }],
+    ['an object with toString', { toString: (): string => 'us-east-1' }],
     ['a String object', new String('us-east-1')],
   ])('refuses %s', (_label, region) => {
     expect(() => sesSmtpHost(region as unknown as string)).toThrow(

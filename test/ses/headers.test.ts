@@ -107,7 +107,10 @@ describe('sesMessageTagsHeader', () => {
   });
 
   // An array is an object with entries too ('0' → 'spring'): not a record of tags, never `0=spring`.
-  it.each([[['spring']], [[['campaign', 'spring']]]])('refuses the array %j as message tags', (tags) => {
+  it.each<[string, unknown]>([
+    ['a list of values', ['spring']],
+    ['a list of pairs', [['campaign', 'spring']]],
+  ])('refuses an array (%s) as message tags', (_label, tags) => {
     expect(thrownBy(() => sesMessageTagsHeader(tags as never))).toMatchObject({
       code: 'SMTP_INVALID_ARGUMENT',
       field: 'tags',
@@ -115,7 +118,10 @@ describe('sesMessageTagsHeader', () => {
   });
 
   // Its String() form is a valid name, but it is not a string: refused, never a header value that is an array.
-  it.each([['my-set'], { toString: () => 'my-set' }])('refuses the configuration set %j', (name) => {
+  it.each<[string, unknown]>([
+    ['an array', ['my-set']],
+    ['an object with toString', { toString: (): string => 'my-set' }],
+  ])('refuses %s as the configuration set', (_label, name) => {
     expect(thrownBy(() => sesConfigurationSetHeader(name as never))).toMatchObject({
       code: 'SMTP_INVALID_ARGUMENT',
       field: 'configurationSet',
