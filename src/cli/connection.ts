@@ -28,7 +28,8 @@ export const CONNECTION_OPTIONS = {
 
 export const CONNECTION_HELP = `Connection:
   --host HOST          SMTP server (or HOST:PORT)
-  --region REGION      Amazon SES: connect to email-smtp.REGION.amazonaws.com
+  --region REGION      Amazon SES: connect to email-smtp.REGION.amazonaws.com (with
+                       --host: an SES endpoint's own region must agree)
   --port N             default 587, or 465 with --security implicit
   --security MODE      implicit | starttls | starttls-opportunistic | none
                        (default: implicit on 465/2465, starttls elsewhere; 465 takes
@@ -105,6 +106,13 @@ function resolveTarget(
   const target = hostText === undefined ? undefined : splitHostPort(hostText);
   const host = target?.host ?? (region === undefined ? undefined : sesSmtpHost(region));
   if (host === undefined || host === '') throw usageError('no server: give --host HOST or --region REGION');
+  // SES checks a password against the region of the endpoint dialled: another --region is a mistake.
+  const hostRegion = regionFromHost(host);
+  if (region !== undefined && hostRegion !== undefined && hostRegion !== region) {
+    throw usageError(
+      `--region ${region} does not match the SES endpoint's region ${hostRegion} (${host}): SES checks the password against the region dialled`,
+    );
+  }
   const portText = (values.port as string | undefined) ?? target?.port;
   if (values.port !== undefined && target?.port !== undefined) throw usageError('give the port once');
   const securityFlag =
