@@ -53,11 +53,19 @@ export function checkSesRegion(region: unknown): asserts region is string {
 }
 
 /**
- * `email-smtp.<region>.amazonaws.com`, or the FIPS host. Throws SmtpUsageError for a malformed region or
- * a `fips` that is not a boolean (never the non-FIPS host for `fips: 'true'`).
+ * `email-smtp.<region>.amazonaws.com`, or the FIPS host. Throws SmtpUsageError for a malformed region,
+ * options that are not an object, or a `fips` that is not a boolean (never the non-FIPS host for
+ * `fips: 'true'`).
  */
 export function sesSmtpHost(region: string, options: { readonly fips?: boolean } = {}): string {
   checkSesRegion(region);
+  if (typeof options !== 'object' || options === null) {
+    throw new SmtpUsageError({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      field: 'options',
+      message: 'options must be an object such as { fips: true }',
+    });
+  }
   if (options.fips !== undefined && typeof options.fips !== 'boolean') {
     throw new SmtpUsageError({
       code: ErrorCodes.INVALID_ARGUMENT,

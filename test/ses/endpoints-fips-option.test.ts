@@ -11,6 +11,12 @@ describe('sesSmtpHost: the fips option', () => {
     expect(call).toThrow(expect.objectContaining({ code: 'SMTP_INVALID_ARGUMENT', field: 'fips' }));
   });
 
+  it.each([null, 'fips', true])('refuses options %j, which are not an object (field options)', (options) => {
+    const call = () => sesSmtpHost('us-east-1', options as unknown as { fips?: boolean });
+    expect(call).toThrow(SmtpUsageError);
+    expect(call).toThrow(expect.objectContaining({ code: 'SMTP_INVALID_ARGUMENT', field: 'options' }));
+  });
+
   it('takes true, false and no value', () => {
     expect(sesSmtpHost('us-east-1', { fips: true })).toBe('email-smtp-fips.us-east-1.amazonaws.com');
     expect(sesSmtpHost('us-east-1', { fips: false })).toBe('email-smtp.us-east-1.amazonaws.com');
