@@ -4,8 +4,8 @@
  */
 import type { EnhancedStatus } from './reply-types.js';
 
-// RFC 3463 §2: class "." subject "." detail, subject and detail 1*3digit. `[0-9]`, not `\d`,
-// so that no Unicode digit can slip in. Must be followed by a space or the end of the text.
+// RFC 3463 §2: class "." subject "." detail, subject and detail 1*3digit (ASCII digits: `[0-9]`,
+// which is what `\d` means in JavaScript too). Must be followed by a space or the end of the text.
 const ENHANCED_STATUS = /^([245])\.([0-9]{1,3})\.([0-9]{1,3})(?: |$)/;
 
 /** The enhanced status code at the start of `text`, or undefined when absent, malformed or of another class. */
