@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { clientOptions, retryFor } from '../../src/cli/client-config.js';
+import { clientOptions, profileFor, providerFor, retryFor } from '../../src/cli/client-config.js';
 import type { ConnectionConfig } from '../../src/cli/connection.js';
-import { DEFAULT_RETRY_DEADLINE_MS, decideRetry, type RetryOption } from '../../src/delivery/retry-policy.js';
+import {
+  DEFAULT_RETRY_DEADLINE_MS,
+  decideRetry,
+  defaultRetryOption,
+  type RetryOption,
+} from '../../src/delivery/retry-policy.js';
+import { GENERIC_PROFILE, SES_PROFILE } from '../../src/errors/classify.js';
 
 const transient = { outcome: 'not-sent', retryable: true, code: 'SMTP_TRANSIENT', action: 'retry' } as const;
 
@@ -45,5 +51,56 @@ describe('clientOptions', () => {
     const timeouts = clientOptions(config, 1_000).timeouts;
     expect(timeouts).toEqual({ connect: 7_000, greeting: 7_000, command: 7_000, dataStart: 7_000 });
     expect(timeouts).not.toHaveProperty('dataTermination');
+  });
+
+  it('passes --ca, the credentials, --client-name, the size limit and the -v logger on', () => {
+    const logger = (): void => {};
+    const options = clientOptions(
+      {
+        ...config,
+        caPem: 'PEM',
+        credentials: { user: 'u', pass: 'p' },
+        clientName: 'client.example',
+      },
+      1_000,
+      logger,
+    );
+    expect(options).toMatchObject({
+      host: '127.0.0.1',
+      port: 2525,
+      security: 'none',
+      tls: { ca: 'PEM' },
+      auth: { user: 'u', pass: 'p' },
+      clientName: 'client.example',
+      maxMessageSize: 1_000,
+    });
+    expect(options.logger).toBe(logger);
+    const bare = clientOptions(config, 1_000);
+    for (const key of ['tls', 'auth', 'clientName', 'logger']) expect(bare).not.toHaveProperty(key);
+  });
+});
+
+describe('provider and profile', () => {
+  const at = (region: string | undefined) => ({ region }) as ConnectionConfig;
+
+  it('--provider wins; else a region (given or read from the host) means SES', () => {
+    expect(providerFor(at('eu-west-1'), undefined)).toBe('ses');
+    expect(providerFor(at(undefined), undefined)).toBe('generic');
+    expect(providerFor(at('eu-west-1'), 'generic')).toBe('generic');
+    expect(providerFor(at(undefined), 'ses')).toBe('ses');
+  });
+
+  it("SES gets SES's reply table and retry schedule", () => {
+    expect(profileFor('ses')).toBe(SES_PROFILE);
+    expect(profileFor('generic')).toBe(GENERIC_PROFILE);
+    expect(retryFor('ses', true, undefined)).toEqual({
+      ...(defaultRetryOption('ses') as object),
+      deadlineMs: DEFAULT_RETRY_DEADLINE_MS,
+    });
+    expect(retryFor('generic', true, undefined)).toEqual({
+      ...(defaultRetryOption('generic') as object),
+      deadlineMs: DEFAULT_RETRY_DEADLINE_MS,
+    });
+    expect(defaultRetryOption('ses')).not.toEqual(defaultRetryOption('generic'));
   });
 });
