@@ -80,3 +80,42 @@ describe('the shape check itself', () => {
     expect(shapeProblems([], shape)).toEqual(['$: not an object']);
   });
 });
+
+describe('renderJsonShape', () => {
+  test('one line per field: optional ones marked ?, nested ones indented, a brief shape ends with its note', () => {
+    const shape: JsonShape = {
+      title: 'one object',
+      fields: [
+        { name: 'a', type: 'number', doc: 'the a' },
+        {
+          name: 'b',
+          type: 'object',
+          doc: 'the b',
+          optional: true,
+          fields: [{ name: 'c', type: 'string', doc: '' }],
+        },
+      ],
+    };
+    expect(renderJsonShape(shape)).toBe(
+      [
+        'JSON (--json): one object',
+        `  ${'a'.padEnd(24)} ${'number'.padEnd(9)} the a`,
+        `  ${'b?'.padEnd(24)} ${'object'.padEnd(9)} the b`,
+        `  ${'  c'.padEnd(24)} string`,
+      ].join('\n'),
+    );
+    expect(
+      renderJsonShape({
+        ...shape,
+        heading: 'Lines',
+        brief: { fields: [shape.fields[0]!], note: 'and more' },
+      }),
+    ).toBe(
+      [
+        'Lines: one object',
+        `  ${'a'.padEnd(24)} ${'number'.padEnd(9)} the a`,
+        `  ${'...'.padEnd(34)} and more`,
+      ].join('\n'),
+    );
+  });
+});
