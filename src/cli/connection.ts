@@ -73,10 +73,7 @@ export async function resolveConnection(
 ): Promise<ConnectionConfig> {
   const { host, port, security, region } = resolveTarget(values, positionalHost);
   const caFile = values.ca as string | undefined;
-  const timeoutMs =
-    values.timeout === undefined
-      ? 10_000
-      : Math.round(parsePositive(values.timeout as string, '--timeout') * 1000);
+  const timeoutMs = values.timeout === undefined ? 10_000 : timeoutMsOf(values.timeout as string);
   return {
     host,
     port,
@@ -88,6 +85,18 @@ export async function resolveConnection(
     timeoutMs,
     credentials: await readCredentials(io, values['pass-stdin'] === true),
   };
+}
+
+/**
+ * --timeout in seconds, as whole ms: one that rounds to 0 ms, or waits longer than a Node timer can
+ * (about 24.8 days), is refused here rather than dialled with (check) or reworded by createClient.
+ */
+function timeoutMsOf(text: string): number {
+  const seconds = parsePositive(text, '--timeout');
+  if (seconds < 0.001 || seconds > 2_147_483) {
+    throw usageError('--timeout must be between 0.001 and 2147483 seconds');
+  }
+  return Math.round(seconds * 1000);
 }
 
 /** Host and port from HOST[:PORT], --host, --port or --region; the security mode defaults by port. */
