@@ -38,7 +38,7 @@ import {
   type TimerName,
   writeBodyEffect,
 } from './machine-types.js';
-import { credentialForms, scrubReply } from './redaction.js';
+import { AFTER_AUTH, credentialForms, mayQuoteSecret, passwordForms, scrubReply } from './redaction.js';
 import { type GroupState, groupPlanFor } from './reply-group.js';
 import { answerChallenge, CANCEL, type Credentials, chooseMechanism, startAuth } from './sasl.js';
 import { Secret } from './secret.js';
@@ -74,7 +74,17 @@ function echoSafe(context: SessionContext, reply: Reply, phase: Phase): Reply {
  * authenticating, the line is not quoted at all (and the original error, quote and all, is dropped).
  */
 function echoSafeError(context: SessionContext, error: SmtpError, phase: Phase): SmtpError {
-  if (phase !== 'auth' || !context.config.credentials) return error;
+  const credentials = context.config.credentials;
+  if (!credentials) return error;
+  // After AUTH the server knows the password: a quote holding any part of it is dropped too.
+  if (AFTER_AUTH.has(phase)) {
+    if (!mayQuoteSecret(error.message, passwordForms(credentials.reveal()))) return error;
+    return new SmtpProtocolError({
+      code: error.code,
+      message: `${phase}: ${error.code === ErrorCodes.REPLY_TOO_LONG ? 'a reply too long' : 'a malformed reply'} (not quoted: it may echo the password)`,
+    });
+  }
+  if (phase !== 'auth') return error;
   return new SmtpProtocolError({
     code: error.code,
     message: `auth: ${error.code === ErrorCodes.REPLY_TOO_LONG ? 'a reply too long' : 'a malformed reply'} (not quoted: it may echo the credentials)`,

@@ -1,11 +1,13 @@
 /**
  * The Session's reply intake: socket bytes → whole replies (RFC 5321 §4.2), one machine event each,
- * and the STARTTLS response-injection check (RFC 3207 §4, threats.md §1). Parsing never happens in the machine.
+ * the STARTTLS response-injection check (RFC 3207 §4, threats.md §1) and, after AUTH, the password
+ * scrubbed from what the server says (threats.md §5). Parsing never happens in the machine.
  */
 import type { Phase, SmtpError } from '../errors/smtp-error.js';
 import { ReplyParser } from '../protocol/reply-parser.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { asProtocolError, injection } from './failures.js';
+import { scrubReply } from './redaction.js';
 
 export interface ReplyConsumer {
   /** False once the session has ended: later replies of the same read are dropped. */
@@ -24,6 +26,8 @@ export interface ReplyConsumer {
    */
   group(replies: readonly Reply[], trailing: boolean): 'taken' | 'declined' | 'not-offered';
   malformed(error: SmtpError): void;
+  /** The password forms to scrub from replies now (threats.md §5: after AUTH), or none. */
+  echoForms(): readonly string[];
 }
 
 export class ReplyIntake {
@@ -59,6 +63,9 @@ export class ReplyIntake {
       consumer.malformed(asProtocolError(error, consumer.phase()));
       return;
     }
+    // After AUTH a server may echo the password: scrubbed before anything reads the replies.
+    const forms = consumer.echoForms();
+    if (forms.length > 0) replies = replies.map((reply) => scrubReply(reply, forms));
     // A pipelined read's replies go to the machine as one step when its plan takes them (the plain,
     // all-positive path), all logged before that step's effects; otherwise one event per reply, each
     // logged right before its effects. (One event whose action raised one per reply measured slower:

@@ -99,14 +99,21 @@ export function answerChallenge(
 function initialResponse(mechanism: Mechanism, credentials: Credentials): string | undefined {
   switch (mechanism) {
     case 'PLAIN':
-      // RFC 4616 §2: [authzid] NUL authcid NUL passwd, UTF-8; no authzid.
-      return encodeBase64Text(`\u0000${credentials.user}\u0000${credentials.pass}`);
+      return plainResponse(credentials);
     case 'XOAUTH2':
-      return encodeBase64Text(`user=${credentials.user}\u0001auth=Bearer ${credentials.pass}\u0001\u0001`);
+      return xoauth2Response(credentials);
     default:
       return undefined;
   }
 }
+
+/** RFC 4616 §2: [authzid] NUL authcid NUL passwd, UTF-8, base64; no authzid. */
+export const plainResponse = ({ user, pass }: Credentials): string =>
+  encodeBase64Text(`\u0000${user}\u0000${pass}`);
+
+/** Google's XOAUTH2 initial response, base64. */
+export const xoauth2Response = ({ user, pass }: Credentials): string =>
+  encodeBase64Text(`user=${user}\u0001auth=Bearer ${pass}\u0001\u0001`);
 
 /** RFC 2195 §2: base64(user SP lowercase-hex(HMAC-MD5(key = password, challenge))). */
 function cramMd5Response(challenge: string, credentials: Credentials, hmacMd5: HmacMd5 | undefined): string {

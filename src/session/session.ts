@@ -15,6 +15,7 @@ import { aborted, asUsageError, sessionEnded } from './failures.js';
 import { acceptsSend, type HandedSend, type MachineEffect, type SessionEvent } from './machine-types.js';
 import { abortedBeforeSend, busy, PendingSends } from './pending-sends.js';
 import { PhaseTimer } from './phase-timer.js';
+import { AFTER_AUTH, passwordForms } from './redaction.js';
 import {
   GROUP_ENDS,
   type GroupPlan,
@@ -34,6 +35,7 @@ export { DEFAULT_TIMEOUTS } from './timeouts.js';
 export type * from './types.js';
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+const NONE: readonly string[] = Object.freeze([]);
 
 /** The states with a `replies.received` transition (reply-group.ts). */
 const isGroupStart = (state: string): state is GroupStart => Object.hasOwn(GROUP_ENDS, state);
@@ -51,6 +53,8 @@ export class Session {
   readonly #onEffect: (effect: SessionEffect) => void;
   readonly #onSendable: (() => void) | undefined;
   readonly #transcript: Transcript;
+  /** What a server that has seen AUTH may echo (redaction.ts): scrubbed from later replies. */
+  readonly #passwordForms: readonly string[];
   readonly #intake: ReplyIntake;
   readonly #pending = new PendingSends();
   readonly #timer: PhaseTimer;
@@ -78,6 +82,7 @@ export class Session {
   constructor(options: SessionOptions, onEffect: (effect: SessionEffect) => void) {
     const config = resolveConfig(options);
     this.#transcript = new Transcript(options.onTranscript, config.credentials?.reveal());
+    this.#passwordForms = config.credentials ? passwordForms(config.credentials.reveal()) : NONE;
     this.#intake = new ReplyIntake({
       listening: () => !this.#ended,
       phase: () => this.phase,
@@ -93,6 +98,8 @@ export class Session {
       },
       group: (replies, trailing) => this.#offerGroup(replies, trailing),
       malformed: (error) => this.#send({ type: 'reply.malformed', error }),
+      echoForms: () =>
+        this.#passwordForms.length > 0 && AFTER_AUTH.has(this.phase) ? this.#passwordForms : NONE,
     });
     this.#onEffect = onEffect;
     this.#onSendable = options.onSendable;

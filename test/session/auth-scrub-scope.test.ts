@@ -1,8 +1,9 @@
 /**
  * Credentials are scrubbed from what the server says while authenticating (threats.md §5;
- * session-auth-echo.test.ts). Outside AUTH the server's text is quoted as sent (failures.ts): a user
- * name that is the sender's own address, or a short password that is also a common word, must not
- * blank out a later refusal or a malformed reply, which the caller needs to read.
+ * session-auth-echo.test.ts). Outside AUTH the server's text is quoted as sent (failures.ts), but for
+ * a password form of 8 or more characters (password-echo-after-auth.test.ts): a user name that is the
+ * sender's own address, or a short password that is also a common word, must not blank out a later
+ * refusal or a malformed reply, which the caller needs to read.
  */
 import { describe, expect, test } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
