@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import { promisify } from 'node:util';
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
+import { MAX_TIMER_MS } from '../protocol/limits.js';
 import { defaultSecurityForPort, isSesRegionSyntax, regionFromHost, sesSmtpHost } from '../ses/endpoints.js';
 import type { Security } from '../session/types.js';
 import { CliError, oneOf, parseInteger, parsePositive, usageError } from './args.js';
@@ -92,11 +93,11 @@ export async function resolveConnection(
  * (about 24.8 days), is refused here rather than dialled with (check) or reworded by createClient.
  */
 function timeoutMsOf(text: string): number {
-  const seconds = parsePositive(text, '--timeout');
-  if (seconds < 0.001 || seconds > 2_147_483) {
-    throw usageError('--timeout must be between 0.001 and 2147483 seconds');
+  const ms = Math.round(parsePositive(text, '--timeout') * 1000);
+  if (ms < 1 || ms > MAX_TIMER_MS) {
+    throw usageError(`--timeout must be between 0.001 and ${Math.floor(MAX_TIMER_MS / 1000)} seconds`);
   }
-  return Math.round(seconds * 1000);
+  return ms;
 }
 
 /** Host and port from HOST[:PORT], --host, --port or --region; the security mode defaults by port. */

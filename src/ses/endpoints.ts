@@ -3,6 +3,7 @@
  * and the ports with their TLS mode (implicit TLS per RFC 8314 §3.3, STARTTLS per RFC 3207).
  */
 import { ErrorCodes } from '../errors/codes.js';
+import { invalidArgument } from '../errors/invalid-argument.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
 
 /** Regions with a FIPS SMTP endpoint (`email-smtp-fips.<region>.amazonaws.com`). */
@@ -60,19 +61,10 @@ export function checkSesRegion(region: unknown): asserts region is string {
 export function sesSmtpHost(region: string, options: { readonly fips?: boolean } = {}): string {
   checkSesRegion(region);
   if (typeof options !== 'object' || options === null) {
-    throw new SmtpUsageError({
-      code: ErrorCodes.INVALID_ARGUMENT,
-      field: 'options',
-      message: 'options must be an object such as { fips: true }',
-    });
+    throw invalidArgument('options', 'must be an object such as { fips: true }');
   }
-  if (options.fips !== undefined && typeof options.fips !== 'boolean') {
-    throw new SmtpUsageError({
-      code: ErrorCodes.INVALID_ARGUMENT,
-      field: 'fips',
-      message: 'fips must be a boolean',
-    });
-  }
+  if (options.fips !== undefined && typeof options.fips !== 'boolean')
+    throw invalidArgument('fips', 'must be a boolean');
   if (options.fips === true) {
     if (!SES_FIPS_REGIONS.includes(region)) {
       throw new SmtpUsageError({
