@@ -42,9 +42,7 @@ export async function stubbornServer(play: (connection: net.Socket) => void) {
   };
 }
 
-/** TCP sockets open in this process (both ends of a loopback connection count). */
-export const sockets = () =>
-  process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length;
+export { openTcpSockets as sockets } from '../support/open-sockets.js';
 
 export const rejection = (promise: Promise<unknown>): Promise<SmtpError> =>
   promise.then(

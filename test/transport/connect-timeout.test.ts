@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/transport/client.js';
 import { dial } from '../../src/transport/connect.js';
+import { openTcpSockets } from '../support/open-sockets.js';
 import { canHangDials, type UnansweredPort, unansweredPort } from '../support/unanswered-dial.js';
 import { failure } from './dial-support.js';
 
@@ -15,20 +16,10 @@ afterEach(async () => {
   listener = undefined;
 });
 
-const tcpSockets = () => process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length;
-
-/** A destroyed socket's handle closes a turn of the event loop later: wait (up to 1 s) for the count. */
-async function settledSockets(expected: number): Promise<number> {
-  for (let waited = 0; tcpSockets() !== expected && waited < 1000; waited += 10) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return tcpSockets();
-}
-
 describe.skipIf(!canHangDials)('a dial that is never answered', () => {
   it('dial() rejects with SMTP_TIMEOUT after its timeout and destroys its socket', async () => {
     listener = await unansweredPort();
-    const before = tcpSockets();
+    const before = openTcpSockets();
     const started = Date.now();
     const error = await failure(
       dial({ host: '127.0.0.1', port: listener.port, implicitTls: false, tlsOptions: {}, timeout: 200 }),
@@ -41,12 +32,13 @@ describe.skipIf(!canHangDials)('a dial that is never answered', () => {
     });
     expect(error.message).toBe(`connecting to 127.0.0.1:${listener.port} timed out after 200 ms`);
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
-    expect(await settledSockets(before)).toBe(before);
+    // A destroyed socket's handle closes a turn of the event loop later.
+    await expect.poll(openTcpSockets, { timeout: 1000 }).toBe(before);
   });
 
   it('a send through createClient fails SMTP_TIMEOUT in phase connect with timeouts.connect, nothing sent', async () => {
     listener = await unansweredPort();
-    const before = tcpSockets();
+    const before = openTcpSockets();
     const client = createClient({
       host: '127.0.0.1',
       port: listener.port,
@@ -66,6 +58,7 @@ describe.skipIf(!canHangDials)('a dial that is never answered', () => {
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(240);
     await client.close();
-    expect(await settledSockets(before)).toBe(before);
+    // A destroyed socket's handle closes a turn of the event loop later.
+    await expect.poll(openTcpSockets, { timeout: 1000 }).toBe(before);
   });
 });
