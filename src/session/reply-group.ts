@@ -53,7 +53,8 @@ export interface GroupPlan {
 
 /**
  * Where the replies of one read leave a session in `from`, when each is the positive reply its
- * position expects on a pipelined DATA transaction; undefined otherwise. `trailing`: bytes of a
+ * position expects on a pipelined DATA transaction; undefined otherwise. (A group step takes two or
+ * more: groupPlanFor; one reply alone is planned only for waitsForRest.) `trailing`: bytes of a
  * further reply came behind the last one.
  */
 export function planGroup(
@@ -62,7 +63,6 @@ export function planGroup(
   replies: readonly Reply[],
   trailing: boolean,
 ): GroupPlan | undefined {
-  if (replies.length < 2) return undefined;
   const { caps, config } = context;
   let state: GroupState = from;
   let tx = context.tx;
@@ -149,6 +149,23 @@ export function planSend(plan: GroupPlan, send: HandedSend, context: SessionCont
   };
 }
 
+/**
+ * Whether replies the session is waiting for (a read's first part of a pipelined flight's) may wait
+ * for the rest before the machine takes them: each the positive reply its position expects, and the
+ * plan stops short of the 354 — the one reply of a flight that makes the machine write (the body,
+ * the next envelope). Taking them later then changes nothing but when the earlier message settles;
+ * taken now, they cost a machine step of their own (the facade's `coalesceReplies`).
+ */
+export function waitsForRest(
+  from: GroupState,
+  context: SessionContext,
+  replies: readonly Reply[],
+  trailing: boolean,
+): boolean {
+  const plan = planGroup(from, context, replies, trailing);
+  return plan !== undefined && plan.end !== 'dataEnd';
+}
+
 /** Where a group leaves the session, would it take a send then (`acceptsSend` over the plan's end)? */
 export const planAcceptsSend = (plan: GroupPlan): boolean => acceptsSend(plan.end, plan);
 
@@ -208,7 +225,7 @@ export function groupPlanFor(
   const { replies, trailing, send } = event;
   return memoized(eventMemo, event, from, context, trailing, () => {
     const plan = memoized(replyMemo, replies, from, context, trailing, () =>
-      planGroup(from, context, replies, trailing),
+      replies.length < 2 ? undefined : planGroup(from, context, replies, trailing),
     );
     return plan === undefined || send === undefined ? plan : planSend(plan, send, context);
   });

@@ -1,7 +1,8 @@
 /**
  * The Session's reply intake: socket bytes → whole replies (RFC 5321 §4.2), one machine event each,
  * the STARTTLS response-injection check (RFC 3207 §4, threats.md §1) and, after AUTH, the password
- * scrubbed from what the server says (threats.md §5). Parsing never happens in the machine.
+ * scrubbed from what the server says (threats.md §5). Parsing never happens in the machine. Replies
+ * that only begin a pipelined flight's may be held for the read that completes it (canWait, RFC 2920).
  */
 import type { Phase, SmtpError } from '../errors/smtp-error.js';
 import { ReplyParser } from '../protocol/reply-parser.js';
@@ -28,11 +29,18 @@ export interface ReplyConsumer {
   malformed(error: SmtpError): void;
   /** The password forms to scrub from replies now (threats.md §5: after AUTH), or none. */
   echoForms(): readonly string[];
+  /**
+   * Whether these replies (a read's, with any held before) may wait for the rest of their flight:
+   * the consumer then owes a flush() — before its next event, or shortly (session.ts #canWait).
+   */
+  canWait(replies: readonly Reply[], trailing: boolean): boolean;
 }
 
 export class ReplyIntake {
   #parser = new ReplyParser();
   readonly #consumer: ReplyConsumer;
+  /** Replies read but not yet given to the machine: the first part of a flight's (canWait). */
+  #held: Reply[] | undefined;
 
   constructor(consumer: ReplyConsumer) {
     this.#consumer = consumer;
@@ -66,6 +74,33 @@ export class ReplyIntake {
     // After AUTH a server may echo the password: scrubbed before anything reads the replies.
     const forms = consumer.echoForms();
     if (forms.length > 0) replies = replies.map((reply) => scrubReply(reply, forms));
+    const held = this.#held;
+    if (held !== undefined) {
+      this.#held = undefined;
+      replies = held.concat(replies);
+    }
+    if (replies.length > 0 && consumer.canWait(replies, parser.bufferedBytes > 0)) {
+      this.#held = replies;
+      return;
+    }
+    this.#deliver(replies, parser);
+  }
+
+  /** Replies are held (canWait): flush() owes them to the machine. */
+  get holding(): boolean {
+    return this.#held !== undefined;
+  }
+
+  /** The held replies go to the machine now. */
+  flush(): void {
+    const held = this.#held;
+    if (held === undefined) return;
+    this.#held = undefined;
+    this.#deliver(held, this.#parser);
+  }
+
+  #deliver(replies: readonly Reply[], parser: ReplyParser): void {
+    const consumer = this.#consumer;
     // A pipelined read's replies go to the machine as one step when its plan takes them (the plain,
     // all-positive path), all logged before that step's effects; otherwise one event per reply, each
     // logged right before its effects. (One event whose action raised one per reply measured slower:

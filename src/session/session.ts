@@ -2,9 +2,11 @@
  * The Session facade (contracts.md): one SMTP connection's life over the session machine. It feeds
  * whole replies to the machine (reply-intake), turns its effects into one write per flight, the
  * transcript (transcript), the one phase timer (phase-timer) and settlements (pending-sends): each
- * send settles exactly once.
+ * send settles exactly once. With `coalesceReplies`, positive replies that only begin a pipelined
+ * flight's wait (at most HOLD_MS, never behind another event) for the read that completes it.
  */
 import { type Actor, createActor, type SnapshotFrom } from 'xstate';
+import { invalidArgument } from '../errors/invalid-argument.js';
 import type { Phase, SmtpError } from '../errors/smtp-error.js';
 import type { Capabilities } from '../protocol/capabilities.js';
 import { type Command, encodeCommand, encodeCommands } from '../protocol/command.js';
@@ -23,6 +25,7 @@ import {
   groupPlanFor,
   planAcceptsSend,
   releasePlans,
+  waitsForRest,
 } from './reply-group.js';
 import { ReplyIntake } from './reply-intake.js';
 import { SendAhead } from './send-ahead.js';
@@ -36,6 +39,15 @@ export type * from './types.js';
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const NONE: readonly string[] = Object.freeze([]);
+/** How long replies that begin a flight wait for the rest (`coalesceReplies`): the shortest timer. */
+const HOLD_MS = 1;
+
+function coalesceReplies(options: SessionOptions): boolean {
+  const value = options.coalesceReplies;
+  if (value !== undefined && typeof value !== 'boolean')
+    throw invalidArgument('coalesceReplies', 'must be a boolean');
+  return value === true;
+}
 
 /** The states with a `replies.received` transition (reply-group.ts). */
 const isGroupStart = (state: string): state is GroupStart => Object.hasOwn(GROUP_ENDS, state);
@@ -58,6 +70,8 @@ export class Session {
   readonly #intake: ReplyIntake;
   readonly #pending = new PendingSends();
   readonly #timer: PhaseTimer;
+  /** Runs out HOLD_MS after replies were held (`coalesceReplies`), to flush them; undefined without the option. */
+  readonly #holdTimer: PhaseTimer | undefined;
   #sendable = false;
   /** Nesting of #send: above 0 while the machine processes an event (effects run inside). */
   #depth = 0;
@@ -100,6 +114,7 @@ export class Session {
       malformed: (error) => this.#send({ type: 'reply.malformed', error }),
       echoForms: () =>
         this.#passwordForms.length > 0 && AFTER_AUTH.has(this.phase) ? this.#passwordForms : NONE,
+      canWait: (replies, trailing) => this.#canWait(replies, trailing),
     });
     this.#onEffect = onEffect;
     this.#onSendable = options.onSendable;
@@ -109,9 +124,16 @@ export class Session {
     });
     // Observed or not, a failed session must not surface as an unhandled rejection.
     this.whenReady.catch(() => {});
+    this.#holdTimer = coalesceReplies(options)
+      ? new PhaseTimer(options.clock, () => this.#flushHeld())
+      : undefined;
     this.#timer = new PhaseTimer(
       options.clock,
-      () => this.#send({ type: 'timer.expired' }),
+      () => {
+        // Replies read before the timeout ran out are heard first; they may have left the state.
+        this.#flushHeld();
+        if (this.#timer.expired) this.#send({ type: 'timer.expired' });
+      },
       // Busy: a step runs, a read is taken, or the owner acts ahead of a read (phase-timer.ts).
       () => this.#depth > 0 || this.#reading > 0 || this.#ahead.open,
     );
@@ -195,6 +217,8 @@ export class Session {
 
   // caller → session
   send(request: SendRequest, signal?: AbortSignal): Promise<SendResult> {
+    // Replies held for the rest of their flight are heard first (`coalesceReplies`), as by any event.
+    this.#flushHeld();
     if (this.#ended) return Promise.reject(sessionEnded(this.phase));
     if (!this.acceptsSend) return Promise.reject(busy(this.phase));
     let taken: SendRequest;
@@ -222,6 +246,8 @@ export class Session {
   }
 
   quit(): Promise<void> {
+    // Held replies first (`coalesceReplies`): quit() finds the session as if they had been taken.
+    this.#flushHeld();
     if (this.#ended) return Promise.resolve();
     this.#leaving = true;
     return new Promise<void>((resolve) => {
@@ -236,6 +262,7 @@ export class Session {
    * when this runs from a callback while a reply is being taken.
    */
   drop(): void {
+    this.#flushHeld();
     if (this.#ended) return;
     this.#leaving = true;
     this.#send({ type: 'drop.requested' });
@@ -308,6 +335,7 @@ export class Session {
     // Once the machine is done (or stopped by an error) it hears nothing more: xstate would only
     // warn "sent to stopped actor", burying the warnings that matter.
     if (this.#ended || this.#actor.getSnapshot().status !== 'active') return;
+    this.#flushHeld();
     if (this.#logging > 0) {
       this.#afterLog.push(() => this.#send(event));
       return;
@@ -319,6 +347,38 @@ export class Session {
       this.#actor.send(event);
     } finally {
       this.#depth--;
+    }
+    this.#timer.flushDue();
+  }
+
+  /**
+   * `coalesceReplies`: whether a read's replies (with any held before) may wait for the rest of their
+   * flight — the machine's plan takes them all, positive in turn, and they write nothing: the 354
+   * that sends the body (always a flight's last reply) has not come (reply-group.ts waitsForRest).
+   * They wait for the next read, for any other event (#send flushes them first), or HOLD_MS.
+   */
+  #canWait(replies: readonly Reply[], trailing: boolean): boolean {
+    if (this.#holdTimer === undefined || this.#depth > 0 || this.#ahead.open) return false;
+    const state = this.#state;
+    if (!isGroupStart(state) || !waitsForRest(state, this.#actor.getSnapshot().context, replies, trailing))
+      return false;
+    try {
+      this.#holdTimer.arm(HOLD_MS);
+    } catch {
+      return false; // an injected clock that throws: the replies are taken now
+    }
+    return true;
+  }
+
+  /** Held replies go to the machine now, as the read they came in would have (receive()). */
+  #flushHeld(): void {
+    if (this.#depth > 0 || this.#ended || !this.#intake.holding) return;
+    this.#reading++;
+    try {
+      this.#intake.flush();
+      if (!this.#ahead.open) this.#afterRead();
+    } finally {
+      this.#reading--;
     }
     this.#timer.flushDue();
   }
@@ -505,6 +565,7 @@ export class Session {
   #end(error: SmtpError | undefined): void {
     this.#ended = true;
     try {
+      this.#holdTimer?.disarm();
       this.#timer.disarm();
     } catch {
       // An injected clock that throws: the session ends all the same (a late expiry is not heard).

@@ -29,6 +29,8 @@ export function connectionParams(
       pipelining: o.pipelining,
       chunking: o.chunking,
       onSendable,
+      // A flight's replies trickling in over several reads are taken in one machine step.
+      coalesceReplies: true,
       dangerouslyAllowAuthWithoutTls: o.dangerouslyAllowAuthWithoutTls,
       ...(o.profile === undefined ? {} : { profile: o.profile }),
       ...(o.logger === undefined ? {} : { onTranscript: (entry) => log({ type: 'transcript', ...entry }) }),

@@ -20,7 +20,13 @@ import {
   type SessionEvent,
 } from '../../src/session/machine-types.js';
 import { PhaseTimer } from '../../src/session/phase-timer.js';
-import { GROUP_ENDS, type GroupState, planAcceptsSend, planGroup } from '../../src/session/reply-group.js';
+import {
+  GROUP_ENDS,
+  type GroupState,
+  groupPlanFor,
+  planAcceptsSend,
+  planGroup,
+} from '../../src/session/reply-group.js';
 import { Session } from '../../src/session/session.js';
 import { sessionMachine } from '../../src/session/session-machine.js';
 import { DEFAULT_TIMEOUTS } from '../../src/session/timeouts.js';
@@ -354,7 +360,9 @@ describe('reply groups (one step for a read of positive replies)', () => {
       planGroup('mail', context, [reply(250), reply(250), reply(354), reply(250)], false),
     ).toBeUndefined();
     expect(planGroup('mail', context, [reply(250), reply(250), reply(354)], true)).toBeUndefined();
-    expect(planGroup('mail', context, [reply(250)], false)).toBeUndefined();
+    // One reply alone is planned (waitsForRest asks), but never offered as a group step.
+    expect(planGroup('mail', context, [reply(250)], false)?.end).toBe('rcpt');
+    expect(groupPlanFor({ replies: [reply(250)], trailing: false }, 'mail', context)).toBeUndefined();
   });
 });
 

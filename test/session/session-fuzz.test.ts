@@ -2,7 +2,8 @@
  * Whole-session fuzzing through the facade (imapflow-style): random replies, transport facts, sends,
  * aborts, quits and clock jumps. Invariants: never a write after close; never MAIL before a positive
  * EHLO/HELO (after TLS: a new one); never AUTH before TLS when TLS is required; every send settles
- * exactly once; no unhandled rejection.
+ * exactly once; no unhandled rejection. Runs with and without `coalesceReplies` (replies held for
+ * the rest of their flight).
  */
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
@@ -75,9 +76,15 @@ afterAll(() => {
   expect(unhandled).toEqual([]);
 });
 
-async function run(security: Security, withAuth: boolean, actions: readonly Action[]): Promise<void> {
+async function run(
+  security: Security,
+  withAuth: boolean,
+  actions: readonly Action[],
+  coalesceReplies = false,
+): Promise<void> {
   const h = new Harness({
     security,
+    coalesceReplies,
     timeouts: { command: 1000 },
     ...(withAuth ? { auth: { user: 'u', pass: 'p' } } : {}),
   });
@@ -183,11 +190,15 @@ describe('whole-session fuzz', () => {
       fc.constantFrom<Security>('starttls', 'starttls-opportunistic', 'none', 'implicit'),
       fc.boolean(),
       fc.array(action, { maxLength: 40 }),
+      fc.boolean(),
     ],
     {
       numRuns: 400,
     },
-  )('invariants hold for any sequence of facts', async (security, withAuth, actions) => {
-    await run(security, withAuth, actions);
-  });
+  )(
+    'invariants hold for any sequence of facts (with coalesceReplies or not)',
+    async (security, withAuth, actions, coalesce) => {
+      await run(security, withAuth, actions, coalesce);
+    },
+  );
 });
