@@ -162,7 +162,7 @@ export function waitsForRest(
   replies: readonly Reply[],
   trailing: boolean,
 ): boolean {
-  const plan = planGroup(from, context, replies, trailing);
+  const plan = planOf(replies, from, context, trailing);
   return plan !== undefined && plan.end !== 'dataEnd';
 }
 
@@ -224,9 +224,11 @@ export function groupPlanFor(
 ): GroupPlan | undefined {
   const { replies, trailing, send } = event;
   return memoized(eventMemo, event, from, context, trailing, () => {
-    const plan = memoized(replyMemo, replies, from, context, trailing, () =>
-      replies.length < 2 ? undefined : planGroup(from, context, replies, trailing),
-    );
+    const plan = replies.length < 2 ? undefined : planOf(replies, from, context, trailing);
     return plan === undefined || send === undefined ? plan : planSend(plan, send, context);
   });
 }
+
+/** planGroup, once per read's replies (waitsForRest, then the facade's offer and the step, ask in turn). */
+const planOf = (replies: readonly Reply[], from: GroupState, context: SessionContext, trailing: boolean) =>
+  memoized(replyMemo, replies, from, context, trailing, () => planGroup(from, context, replies, trailing));

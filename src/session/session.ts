@@ -175,6 +175,8 @@ export class Session {
       if (!this.#ahead.open) this.#afterRead();
     } finally {
       this.#reading--;
+      // What waitsForRest planned for replies now held or taken one by one (no context kept here).
+      releasePlans();
     }
     this.#timer.flushDue();
   }
