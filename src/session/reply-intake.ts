@@ -30,10 +30,11 @@ export interface ReplyConsumer {
   /** The password forms to scrub from replies now (threats.md §5: after AUTH), or none. */
   echoForms(): readonly string[];
   /**
-   * Whether these replies (a read's, with any held before) may wait for the rest of their flight:
-   * the consumer then owes a flush() — before its next event, or shortly (session.ts #canWait).
+   * Whether these replies (a read's, with any held before: `alreadyHeld`) may wait for the rest of
+   * their flight: the consumer then owes a flush() — before its next event, or by a deadline counted
+   * from the first reply held (session.ts #canWait).
    */
-  canWait(replies: readonly Reply[], trailing: boolean): boolean;
+  canWait(replies: readonly Reply[], trailing: boolean, alreadyHeld: boolean): boolean;
 }
 
 export class ReplyIntake {
@@ -79,7 +80,7 @@ export class ReplyIntake {
       this.#held = undefined;
       replies = held.concat(replies);
     }
-    if (replies.length > 0 && consumer.canWait(replies, parser.bufferedBytes > 0)) {
+    if (replies.length > 0 && consumer.canWait(replies, parser.bufferedBytes > 0, held !== undefined)) {
       this.#held = replies;
       return;
     }

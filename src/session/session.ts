@@ -3,7 +3,8 @@
  * whole replies to the machine (reply-intake), turns its effects into one write per flight, the
  * transcript (transcript), the one phase timer (phase-timer) and settlements (pending-sends): each
  * send settles exactly once. With `coalesceReplies`, positive replies that only begin a pipelined
- * flight's wait (at most HOLD_MS, never behind another event) for the read that completes it.
+ * flight's wait (HOLD_MS at most from the first, never behind another event) for the read that
+ * completes it.
  */
 import { type Actor, createActor, type SnapshotFrom } from 'xstate';
 import { invalidArgument } from '../errors/invalid-argument.js';
@@ -114,7 +115,7 @@ export class Session {
       malformed: (error) => this.#send({ type: 'reply.malformed', error }),
       echoForms: () =>
         this.#passwordForms.length > 0 && AFTER_AUTH.has(this.phase) ? this.#passwordForms : NONE,
-      canWait: (replies, trailing) => this.#canWait(replies, trailing),
+      canWait: (replies, trailing, alreadyHeld) => this.#canWait(replies, trailing, alreadyHeld),
     });
     this.#onEffect = onEffect;
     this.#onSendable = options.onSendable;
@@ -357,13 +358,15 @@ export class Session {
    * `coalesceReplies`: whether a read's replies (with any held before) may wait for the rest of their
    * flight — the machine's plan takes them all, positive in turn, and they write nothing: the 354
    * that sends the body (always a flight's last reply) has not come (reply-group.ts waitsForRest).
-   * They wait for the next read, for any other event (#send flushes them first), or HOLD_MS.
+   * They wait for the next read, for any other event (#send flushes them first), or HOLD_MS from the
+   * first of them: a read that adds to them (a reply, or bytes of one) does not restart the count.
    */
-  #canWait(replies: readonly Reply[], trailing: boolean): boolean {
+  #canWait(replies: readonly Reply[], trailing: boolean, alreadyHeld: boolean): boolean {
     if (this.#holdTimer === undefined || this.#depth > 0 || this.#ahead.open) return false;
     const state = this.#state;
     if (!isGroupStart(state) || !waitsForRest(state, this.#actor.getSnapshot().context, replies, trailing))
       return false;
+    if (alreadyHeld) return true;
     try {
       this.#holdTimer.arm(HOLD_MS);
     } catch {

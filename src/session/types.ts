@@ -47,10 +47,11 @@ export interface SessionOptions {
    * Let positive replies that begin a pipelined flight's (RFC 2920) wait for the rest, so that the
    * machine takes the flight in one step (default false; `createClient` sets it). A read that is
    * only the dot's 250 and the next envelope's MAIL/RCPT replies, all positive, is then held until
-   * the read that brings the 354, for at most 1 ms on the clock, and never behind any other event:
-   * a close, a timeout, a send, quit() or an abort hears the held replies first. Meanwhile `state`,
-   * `messagesSent` and the earlier send's settlement are as before that read. A refusal, a 421, the
-   * 354 itself or anything unexpected is taken at once.
+   * the read that brings the 354, for at most 1 ms on the clock from the first reply held (later
+   * reads do not extend it), and never behind any other event: a close, a timeout, a send, quit(),
+   * drop() or an abort hears the held replies first. Meanwhile `state`, `messagesSent`, `idle`,
+   * `acceptsSend`, `onSendable` and the earlier send's settlement are as before that read. A
+   * refusal, a 421, the 354 itself or anything unexpected is taken at once.
    */
   readonly coalesceReplies?: boolean;
   readonly onTranscript?: (entry: TranscriptEntry) => void;

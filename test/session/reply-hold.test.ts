@@ -21,16 +21,18 @@ import type { SendRequest } from '../../src/session/types.js';
 import { flush, Harness, KNOWN_SIZE } from './harness.js';
 
 const PIPELINED = '250-mx.example\n250-PIPELINING\n250 SIZE 1000';
-const ENVELOPE_2 = 'MAIL FROM:<a@example.com>\r\nRCPT TO:<c@example.org>\r\nDATA\r\n';
+const utf8 = new TextEncoder();
 
 /** tx1 after its dot (body finished), tx2's envelope written behind it: the steady pipelined state. */
-function behindTheDot(coalesceReplies = true) {
+function behindTheDot(coalesceReplies = true, to = ['c@example.org']) {
   const h = new Harness({ coalesceReplies }).ready(PIPELINED);
   const first = h.send();
-  const second = h.send({ to: ['c@example.org'] });
+  const second = h.send({ to });
   h.server('250 ok\n250 ok\n354 go');
   h.session.bodyFinished();
-  expect(h.lastWrite).toBe(ENVELOPE_2);
+  expect(h.lastWrite).toBe(
+    `MAIL FROM:<a@example.com>\r\n${to.map((r) => `RCPT TO:<${r}>\r\n`).join('')}DATA\r\n`,
+  );
   expect(h.session.state).toBe('dataEnd');
   return { h, first, second };
 }
@@ -90,6 +92,50 @@ describe('replies that begin a flight wait for the rest (coalesceReplies)', () =
     await flush();
     expect(first.result).toMatchObject({ ok: true, value: { messageId: 'id1' } });
     expect(h.session.state).toBe('rcpt');
+  });
+
+  test('the 1 ms counts from the first reply held: replies or bytes trickling in do not extend it', async () => {
+    const trickle = behindTheDot(true, ['c1@example.org', 'c2@example.org', 'c3@example.org']);
+    trickle.h.server('250 Ok id1');
+    for (const line of ['250 ok', '250 ok', '250 ok']) {
+      trickle.h.clock.increment(0.4);
+      trickle.h.server(line); // MAIL, then RCPTs: still waiting for the 354
+    }
+    await flush();
+    expect(trickle.first.result).toMatchObject({ ok: true, value: { messageId: 'id1' } });
+
+    const bytes = behindTheDot();
+    bytes.h.server('250 Ok id1');
+    for (const byte of utf8.encode(`250-${'x'.repeat(10)}\r\n`)) {
+      bytes.h.clock.increment(0.4);
+      bytes.h.session.receive(Uint8Array.of(byte));
+    }
+    await flush();
+    expect(bytes.first.result).toMatchObject({ ok: true, value: { messageId: 'id1' } });
+  });
+
+  test('a reply trickling in byte by byte past the command timeout times out as without the option', async () => {
+    for (const coalesceReplies of [false, true]) {
+      const h = new Harness({ coalesceReplies, timeouts: { command: 50, dataTermination: 1000 } }).ready(
+        PIPELINED,
+      );
+      const first = h.send();
+      const second = h.send({ to: ['c@example.org'] });
+      h.server('250 ok\n250 ok\n354 go');
+      h.session.bodyFinished();
+      h.server('250 Ok id1');
+      for (const byte of utf8.encode(`250-${'x'.repeat(120)}\r\n`)) {
+        h.clock.increment(0.9);
+        h.session.receive(Uint8Array.of(byte));
+      }
+      await flush();
+      expect({
+        coalesceReplies,
+        first: first.result?.ok,
+        second: second.result?.ok,
+        state: h.session.state,
+      }).toEqual({ coalesceReplies, first: true, second: false, state: 'failed' });
+    }
   });
 
   test('a close hears them first: the message is delivered, not “may have been delivered”', async () => {
