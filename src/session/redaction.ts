@@ -77,5 +77,13 @@ export function scrubReply(reply: Reply, forms: readonly string[]): Reply {
   if (!reply.lines.some((line) => forms.some((form) => line.includes(form)))) return reply;
   const lines = reply.lines.map((line) => scrubText(line, forms));
   if (lines.every((line, i) => line === reply.lines[i])) return reply;
-  return Object.freeze({ ...reply, lines: Object.freeze(lines) });
+  const scrubbed = Object.freeze({ ...reply, lines: Object.freeze(lines) });
+  SCRUBBED.add(scrubbed);
+  return scrubbed;
 }
+
+/** Replies scrubReply made: the transcript marks their entries `redacted`. */
+const SCRUBBED = new WeakSet<Reply>();
+
+/** Whether `reply` is one scrubReply took a secret out of. */
+export const wasScrubbed = (reply: Reply): boolean => SCRUBBED.has(reply);

@@ -3,7 +3,7 @@
  * secrets replaced and credentials the server echoes while authenticating scrubbed (threats.md §5).
  */
 import type { Reply } from '../protocol/reply-types.js';
-import { credentialForms, scrubText } from './redaction.js';
+import { credentialForms, scrubText, wasScrubbed } from './redaction.js';
 import type { Credentials } from './sasl.js';
 import { REDACTED } from './secret.js';
 import type { TranscriptEntry } from './types.js';
@@ -28,7 +28,8 @@ export class Transcript {
   reply(reply: Reply, authenticating: boolean): void {
     const text = replyLines(reply);
     const shown = authenticating ? scrubText(text, this.#echoForms) : text;
-    this.#log({ direction: 'server', text: shown, redacted: shown !== text });
+    // Scrubbed while authenticating here, or after AUTH before it was read (reply-intake.ts).
+    this.#log({ direction: 'server', text: shown, redacted: shown !== text || wasScrubbed(reply) });
   }
 
   /** Encoded command lines (each ending in CRLF); a secret line is logged as REDACTED. */

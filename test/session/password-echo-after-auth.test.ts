@@ -60,6 +60,15 @@ describe('after AUTH, a reply echoing the password', () => {
     const logged = h.transcript.map((entry) => entry.text).join('\n');
     holdsNoForm(logged);
     expect(logged).toContain('for [redacted]');
+    // Entries whose text was scrubbed say so; the others do not.
+    const replies = h.transcript.filter((entry) => entry.direction === 'server');
+    expect(
+      replies.filter((entry) => entry.text.includes('[redacted]')).every((entry) => entry.redacted),
+    ).toBe(true);
+    expect(
+      replies.filter((entry) => entry.redacted).every((entry) => entry.text.includes('[redacted]')),
+    ).toBe(true);
+    expect(replies.some((entry) => entry.redacted)).toBe(true);
   });
 
   test('a malformed reply whose 100-octet quote would cut the password: the quote is dropped', async () => {
