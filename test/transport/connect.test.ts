@@ -260,6 +260,19 @@ describe('upgrade (STARTTLS)', () => {
     expect(socket.destroyed).toBe(true);
   });
 
+  it('a socket closed without an error mid-handshake is CONNECTION_CLOSED, retryable (not a TLS failure)', async () => {
+    const port = await silentServer();
+    const socket = await dial({ host: '127.0.0.1', port, implicitTls: false, tlsOptions: {}, timeout: 2000 });
+    const pending = failure(
+      upgrade(socket, 'localhost', buildTlsOptions('localhost', { ca: fixtures.ca.cert }), 2000),
+    );
+    // The handshake waits on the silent server; the connection goes away with no error to report.
+    socket.destroy();
+    const error = await pending;
+    expect(error).toMatchObject({ code: 'SMTP_CONNECTION_CLOSED', phase: 'tls', retryable: true });
+    expect(error.message).toMatch(/lost during the TLS handshake/);
+  });
+
   it('TLS options tls.connect refuses at once (a client key that does not parse): a rejection, the socket destroyed', async () => {
     const socket = await plaintextToStartTls(fixtures.server);
     const options = {
