@@ -73,3 +73,22 @@ describe('precheckSend', () => {
     },
   );
 });
+
+describe('precheckSend counts a string in UTF-8 octets', () => {
+  // 40 UTF-16 units but 120 octets: only the short strings (3 octets per unit at most still fit) may
+  // go uncounted; this one must be counted, and is over the limit of 100.
+  for (const [message, octets] of [
+    ['€'.repeat(40), 120],
+    ['é'.repeat(60), 120],
+  ] as const) {
+    test(`refuses ${message.length} units that are ${octets} octets at a limit of 100`, () => {
+      expect(Buffer.byteLength(message, 'utf8')).toBe(octets);
+      expect(
+        thrown(() => precheckSend({ from: 'a@example.com', to: 'b@example.org', message }, 100)),
+      ).toEqual({
+        code: 'SMTP_MESSAGE_TOO_LARGE',
+        field: 'size',
+      });
+    });
+  }
+});
