@@ -271,6 +271,24 @@ describe('close({ waitForRetries: true })', () => {
     await first;
     expect(sending.settled).toMatchObject([{ ok: false, error: { outcome: 'not-sent', retryable: true } }]);
   });
+  it('a repeated close({ waitForRetries: true }) still waits out the back-off', async () => {
+    const { pool, clock, server } = setup(
+      (call) => (call.index === 0 ? fail(replyError(451, 'later')) : ok),
+      { host: SES_HOST },
+    );
+    const sending = track(pool.send(message(1)));
+    await clock.advanceAsync(0);
+    const first = pool.close({ waitForRetries: true });
+    expect(pool.close({ waitForRetries: true })).toBe(first);
+    const closing = watch(first);
+    await clock.advanceAsync(4_999);
+    expect(sending.settled).toEqual([]);
+    await clock.advanceAsync(1);
+    await flushPromises();
+    expect(sending.settled).toMatchObject([{ ok: true, value: { attempts: [{}, {}] } }]);
+    expect(closing.closed).toBe(true);
+    expect(server.calls).toHaveLength(2);
+  });
 });
 
 describe('close() itself', () => {
