@@ -205,6 +205,21 @@ describe('stale connections and reconnect replies', () => {
     expect(settled?.ok).toBe(false);
     if (settled?.ok === false) expect(attemptsOf(settled.error)).toHaveLength(3);
   });
+
+  it('maxReconnects: 0 is taken and turns the free reconnect off: a 421 session cap gets back-off at once', async () => {
+    const { pool, clock, events } = setup(
+      () => fail(replyError(421, 'Maximum message count per session reached.', 'mail')),
+      { host: SES_HOST, maxReconnects: 0, retry: { delaysMs: [1_000], maxAttempts: 2 } },
+    );
+    const sending = track(pool.send(message(1)));
+    await clock.advanceAsync(0);
+    await clock.advanceAsync(1_000);
+    await clock.advanceAsync(0);
+    expect(ofType(events, 'retry-scheduled').map((e) => [e.cause, e.delayMs])).toEqual([['retry', 1_000]]);
+    const [settled] = sending.settled;
+    expect(settled?.ok).toBe(false);
+    if (settled?.ok === false) expect(attemptsOf(settled.error)).toHaveLength(2);
+  });
 });
 
 describe('5xx, unknown outcomes and at-least-once', () => {
