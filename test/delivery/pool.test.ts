@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { attemptsOf } from '../../src/delivery/attempt-history.js';
 import { createPool } from '../../src/delivery/pool.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
-import type { SmtpError } from '../../src/errors/smtp-error.js';
+import { SmtpConnectionError, type SmtpError } from '../../src/errors/smtp-error.js';
 import { flushPromises } from '../support/manual-clock.js';
 import {
   type Behaviour,
@@ -142,6 +142,26 @@ describe('stale connections and reconnect replies', () => {
     ]);
     expect(ofType(events, 'retry-scheduled')).toMatchObject([{ delayMs: 0, cause: 'reconnect' }]);
     expect(server.clients[0]?.closeCalls).toBe(1);
+  });
+
+  it("a custom client's idle close not marked retryable is still replaced at once (nothing was sent)", async () => {
+    const idleClose = new SmtpConnectionError({
+      code: ErrorCodes.CONNECTION_CLOSED,
+      outcome: 'not-sent',
+      phase: 'mail',
+      retryable: false,
+      message: 'connection closed',
+    });
+    const { pool, clock, events } = setup(sequence(ok, fail(idleClose)), { maxConnections: 1 });
+    await Promise.all([pool.send(message(1)), clock.advanceAsync(0)]);
+    const second = pool.send(message(2));
+    await clock.advanceAsync(0);
+    const result = await second;
+    expect(result.attempts.map((a) => [a.connectionId, a.error?.code])).toEqual([
+      ['c1', ErrorCodes.CONNECTION_CLOSED],
+      ['c2', undefined],
+    ]);
+    expect(ofType(events, 'retry-scheduled')).toMatchObject([{ delayMs: 0, cause: 'reconnect' }]);
   });
 
   it('a close on a fresh connection is an ordinary retry, not a free reconnect', async () => {
