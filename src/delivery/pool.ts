@@ -25,7 +25,7 @@ import { breaksConnection, failureAction, internalError, toSmtpError } from './f
 import { JobQueue } from './job-queue.js';
 import { PoolAdaptation } from './pool-adaptation.js';
 import { type PoolCloseOptions, PoolDrain } from './pool-drain.js';
-import { abortedError, closedError, queueFullError } from './pool-errors.js';
+import { abortedError, closedError, noRecipientAccepted, queueFullError } from './pool-errors.js';
 import type { PoolEvent, PoolStats } from './pool-events.js';
 import {
   type ClientLike,
@@ -324,7 +324,11 @@ class DeliveryPool implements Pool {
     // Settled already (close deadline): the caller's history is final.
     if (job.settled) return;
     const deferred = job.recordResult(attempt, result, this.#rcptCode);
-    this.#retry.retryRecipients(job, deferred, () => this.#settle.deliver(job));
+    this.#retry.retryRecipients(job, deferred, () =>
+      job.accepted.length > 0
+        ? this.#settle.deliver(job)
+        : this.#settle.giveUp(job, noRecipientAccepted(result.rejected)),
+    );
   }
 
   #onFailure(job: SendJob, slot: Slot, attempt: Attempt, failure: SmtpError, reused: boolean): void {

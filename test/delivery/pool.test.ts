@@ -243,6 +243,31 @@ describe('stale connections and reconnect replies', () => {
 });
 
 describe('5xx, unknown outcomes and at-least-once', () => {
+  it('a custom client that resolves with no recipient accepted: the send fails ALL_RECIPIENTS_REJECTED, never resolves with nobody', async () => {
+    // createClient rejects such a transaction itself; a custom factory's client may resolve it.
+    const refused = { code: 550, lines: ['5.1.1 no such user'] };
+    const pool = createPool({
+      host: 'mail.example.test',
+      createClient: () => ({
+        send: async (request) => ({
+          accepted: [],
+          rejected: request.to.map((recipient) => ({ recipient, reply: refused })),
+          reply: { code: 250, lines: ['2.0.0 Ok'] },
+        }),
+        close: async () => {},
+      }),
+    });
+    const error = await errorOf(pool.send(message(1)));
+    await pool.close();
+    expect(error).toMatchObject({
+      code: ErrorCodes.ALL_RECIPIENTS_REJECTED,
+      outcome: 'rejected',
+      retryable: false,
+      rejectedRecipients: [{ recipient: 'r1@example.test', reply: refused }],
+    });
+    expect(attemptsOf(error)).toHaveLength(1);
+  });
+
   it.each([
     [550, '5.1.1 mailbox unavailable', 'rcpt'],
     [554, 'Message rejected: Email address is not verified.', 'data-end'],
