@@ -3,13 +3,7 @@
  * input. Each has a stable code and says whether anything may have been sent (threats.md §7).
  */
 import { ErrorCodes } from '../errors/codes.js';
-import {
-  type Outcome,
-  type RecipientRefusal,
-  SmtpError,
-  SmtpReplyError,
-  SmtpUsageError,
-} from '../errors/smtp-error.js';
+import { type Outcome, SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
 import { thrownKind } from './failure-action.js';
 
 /**
@@ -69,24 +63,5 @@ export function clientCreationError(thrown: unknown): SmtpError {
     retryable: false,
     message: `The client factory failed with a ${kind} (a bug; see cause); nothing was sent`,
     cause: thrown,
-  });
-}
-
-/**
- * ALL_RECIPIENTS_REJECTED for a transaction a client reported as done with no recipient accepted
- * (createClient rejects such a transaction itself; a custom factory's client may resolve it): the
- * send fails with the refusals, never resolves delivered to nobody. Its deferred refusals were
- * retried first, so what is left is final.
- */
-export function noRecipientAccepted(rejected: readonly RecipientRefusal[]): SmtpError {
-  const last = rejected[rejected.length - 1];
-  return new SmtpReplyError({
-    code: ErrorCodes.ALL_RECIPIENTS_REJECTED,
-    message: `rcpt: all ${rejected.length} recipients were refused`,
-    outcome: 'rejected',
-    retryable: false,
-    phase: 'rcpt',
-    rejectedRecipients: rejected,
-    ...(last ? { reply: last.reply } : {}),
   });
 }

@@ -11,6 +11,7 @@ import { ErrorCodes } from '../errors/codes.js';
 import type { SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { checkSesRecipientCount } from '../ses/recipients.js';
+import { allRecipientsRejected } from '../session/transaction.js';
 import { createClient } from '../transport/client.js';
 import {
   type ClientOptions,
@@ -25,7 +26,7 @@ import { breaksConnection, failureAction, internalError, toSmtpError } from './f
 import { JobQueue } from './job-queue.js';
 import { PoolAdaptation } from './pool-adaptation.js';
 import { type PoolCloseOptions, PoolDrain } from './pool-drain.js';
-import { abortedError, closedError, noRecipientAccepted, queueFullError } from './pool-errors.js';
+import { abortedError, closedError, queueFullError } from './pool-errors.js';
 import type { PoolEvent, PoolStats } from './pool-events.js';
 import {
   type ClientLike,
@@ -327,7 +328,8 @@ class DeliveryPool implements Pool {
     this.#retry.retryRecipients(job, deferred, () =>
       job.accepted.length > 0
         ? this.#settle.deliver(job)
-        : this.#settle.giveUp(job, noRecipientAccepted(result.rejected)),
+        : // createClient rejects such a transaction itself; a custom factory's client may resolve it.
+          this.#settle.giveUp(job, allRecipientsRejected(result.rejected)),
     );
   }
 

@@ -33,6 +33,9 @@ export function resolveConfig(options: SessionOptions): SessionConfig {
     if (auth.method === 'CRAM-MD5' && options.hmacMd5 === undefined)
       throw invalidArgument('auth.method', 'CRAM-MD5 needs hmacMd5');
   }
+  // The facade's own option (session.ts), checked with the rest before the session exists.
+  if (options.coalesceReplies !== undefined && typeof options.coalesceReplies !== 'boolean')
+    throw invalidArgument('coalesceReplies', 'must be a boolean');
   const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_OCTETS;
   if (!Number.isSafeInteger(maxMessageSize) || maxMessageSize <= 0)
     throw invalidArgument('maxMessageSize', 'must be a positive integer');

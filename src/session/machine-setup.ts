@@ -76,18 +76,18 @@ function echoSafe(context: SessionContext, reply: Reply, phase: Phase): Reply {
 function echoSafeError(context: SessionContext, error: SmtpError, phase: Phase): SmtpError {
   const credentials = context.config.credentials;
   if (!credentials) return error;
-  // After AUTH the server knows the password: a quote holding any part of it is dropped too.
-  if (AFTER_AUTH.has(phase)) {
-    if (!mayQuoteSecret(error.message, passwordForms(credentials.reveal()))) return error;
-    return new SmtpProtocolError({
-      code: error.code,
-      message: `${phase}: ${error.code === ErrorCodes.REPLY_TOO_LONG ? 'a reply too long' : 'a malformed reply'} (not quoted: it may echo the password)`,
-    });
-  }
-  if (phase !== 'auth') return error;
+  // After AUTH the server knows the password: only a quote that may hold part of it is dropped.
+  const echoes =
+    phase === 'auth'
+      ? 'the credentials'
+      : AFTER_AUTH.has(phase) && mayQuoteSecret(error.message, passwordForms(credentials.reveal()))
+        ? 'the password'
+        : undefined;
+  if (echoes === undefined) return error;
+  const what = error.code === ErrorCodes.REPLY_TOO_LONG ? 'a reply too long' : 'a malformed reply';
   return new SmtpProtocolError({
     code: error.code,
-    message: `auth: ${error.code === ErrorCodes.REPLY_TOO_LONG ? 'a reply too long' : 'a malformed reply'} (not quoted: it may echo the credentials)`,
+    message: `${phase}: ${what} (not quoted: it may echo ${echoes})`,
   });
 }
 

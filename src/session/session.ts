@@ -7,7 +7,6 @@
  * completes it.
  */
 import { type Actor, createActor, type SnapshotFrom } from 'xstate';
-import { invalidArgument } from '../errors/invalid-argument.js';
 import type { Phase, SmtpError } from '../errors/smtp-error.js';
 import type { Capabilities } from '../protocol/capabilities.js';
 import { type Command, encodeCommand, encodeCommands } from '../protocol/command.js';
@@ -42,13 +41,6 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const NONE: readonly string[] = Object.freeze([]);
 /** How long replies that begin a flight wait for the rest (`coalesceReplies`): the shortest timer. */
 const HOLD_MS = 1;
-
-function coalesceReplies(options: SessionOptions): boolean {
-  const value = options.coalesceReplies;
-  if (value !== undefined && typeof value !== 'boolean')
-    throw invalidArgument('coalesceReplies', 'must be a boolean');
-  return value === true;
-}
 
 /** The states with a `replies.received` transition (reply-group.ts). */
 const isGroupStart = (state: string): state is GroupStart => Object.hasOwn(GROUP_ENDS, state);
@@ -125,7 +117,7 @@ export class Session {
     });
     // Observed or not, a failed session must not surface as an unhandled rejection.
     this.whenReady.catch(() => {});
-    this.#holdTimer = coalesceReplies(options)
+    this.#holdTimer = options.coalesceReplies
       ? new PhaseTimer(options.clock, () => this.#flushHeld())
       : undefined;
     this.#timer = new PhaseTimer(

@@ -220,7 +220,11 @@ export function recordChunkReply(tx: Transaction, failure: SmtpError | undefined
   return { ...tx, chunkReplies: tx.chunkReplies + 1, failure: tx.failure ?? failure };
 }
 
-function allRecipientsRejected(rejected: readonly RecipientRefusal[]): SmtpError {
+/**
+ * ALL_RECIPIENTS_REJECTED: every RCPT refused — permanent ('rejected') unless one was a 4xx. Also the
+ * pool's, for a transaction a custom client resolved with no recipient accepted (delivery/pool.ts).
+ */
+export function allRecipientsRejected(rejected: readonly RecipientRefusal[]): SmtpError {
   const permanent = !rejected.some(({ reply }) => deferredAtRcpt(reply));
   const last = rejected[rejected.length - 1];
   const detail = last ? `; last: ${describeReply(last.reply, 'rcpt')}` : '';
