@@ -1,23 +1,40 @@
 /**
  * The pool's connections: each slot holds one client and runs one transaction at a time (RFC 5321
- * §3.3: one mail transaction per session at a time). Slots are checked before reuse and recycled
- * after a message count or an age (SES sits behind a load balancer that retires hosts), and closed
- * after idling below the server's idle limit (SES closes after ~10 s: ses-facts.md).
+ * §3.3: one mail transaction per session at a time), except that when every connection the pool may
+ * open is in use, a client that pipelines (RFC 2920, `ClientLike.pipelining`) shares: it is given up
+ * to MAX_SENDS_PER_CONNECTION sends, so that the next envelope rides behind each dot (one round trip
+ * per message, as on a single createClient). Slots are checked before reuse and recycled after a
+ * message count or an age (SES sits behind a load balancer that retires hosts), and closed after
+ * idling below the server's idle limit (SES closes after ~10 s: ses-facts.md). A slot that breaks or
+ * goes stale while other sends are still on it takes no more and closes when the last one ends.
  */
 import type { Clock } from './clock.js';
 import { clientCreationError } from './pool-errors.js';
 import type { CloseReason, PoolEvent, RecycleReason } from './pool-events.js';
 import type { ClientLike } from './pool-options.js';
 
+/**
+ * Sends a pipelining connection holds at once: its session keeps one transaction in flight and the
+ * next one's envelope behind the dot (RFC 2920 §3.1), and a third waits in the client so that it is
+ * there when the read that makes room comes and rides in that read's step (with only two, the next
+ * send is created after the settlement and leaves in a write of its own: bench/README.md).
+ */
+export const MAX_SENDS_PER_CONNECTION = 3;
+
 export interface Slot {
   readonly id: string;
+  /** Its place in opening order (1, 2, …): `c${serial}` is its id. */
+  readonly serial: number;
   readonly client: ClientLike;
   readonly createdAt: number;
   /** Transactions attempted on this connection. */
   messages: number;
   /** Clock time of the last completed send (or of creation). */
   lastActivity: number;
-  busy: boolean;
+  /** Sends holding this connection: 0 when idle, above 1 only while a pipelining client shares. */
+  sends: number;
+  /** Set when it broke or went stale with sends still on it: it takes no more, and this runs after the last. */
+  retire: (() => void) | undefined;
   idleTimer: unknown;
 }
 
@@ -52,9 +69,14 @@ export class ConnectionSlots {
     return this.#slots.length;
   }
 
-  /** Transactions holding a connection (a slot being swapped for a fresh one counts). */
+  /** Connections in use (a slot being swapped for a fresh one counts), however many sends each holds. */
   get busy(): number {
-    return this.#slots.filter((slot) => slot.busy).length + this.#reserved;
+    return this.#slots.filter((slot) => slot.sends > 0).length + this.#reserved;
+  }
+
+  /** Connections opened so far: a slot whose serial is above this count was opened later. */
+  get opened(): number {
+    return this.#nextId - 1;
   }
 
   /** Most clients ever alive at once (including ones still closing). */
@@ -68,37 +90,43 @@ export class ConnectionSlots {
   }
 
   /**
-   * A slot for the next transaction, or undefined when `limit` transactions already run or no
-   * connection may be opened yet. A connection still QUITting counts against the limit (the server
-   * counts it too), so a replacement may have to wait for the close: `onClosed` then calls back.
-   * `fresh` asks for a new connection (the last one died under the send).
+   * A slot for the next transaction: an idle one, else a new one, else a share of a pipelining one
+   * in use; undefined when none of these is possible yet. A connection still QUITting counts against
+   * the limit (the server counts it too), so a replacement may have to wait for the close:
+   * `onClosed` then calls back. `openedAfter` (0: any) asks for a connection opened after that many
+   * (`opened`): the send's last one died under it, and the others open as long may be gone too.
    */
-  acquire(options: { fresh: boolean; limit: number }): Slot | undefined {
-    if (this.busy >= options.limit) return undefined;
-    if (!options.fresh) {
-      for (let slot = this.#lastIdle(); slot; slot = this.#lastIdle()) {
-        const reason = this.#staleReason(slot);
+  acquire(options: { openedAfter: number; limit: number }): Slot | undefined {
+    const { openedAfter, limit } = options;
+    if (this.busy < limit) {
+      for (let slot = this.#lastIdle(openedAfter); slot; slot = this.#lastIdle(openedAfter)) {
+        const reason = this.#staleReason(slot, 0);
         if (reason === undefined) return this.#claim(slot);
         void this.#recycle(slot, reason);
       }
-    }
-    if (this.alive >= options.limit) {
+      if (this.alive < limit) return this.#claim(this.#open());
+      // Only connections too old for this send idle now: one makes room for a new one.
       const spare = this.#firstIdle();
       if (spare) void this.close(spare, 'replaced');
-      return undefined;
     }
-    return this.#claim(this.#open());
+    return this.#share(openedAfter);
   }
 
   /**
    * The same slot if still usable after a wait (send-rate tokens), else a fresh one in its place,
    * opened once the stale one has closed (so the swap never exceeds the limit); undefined as soon
    * as `signal` aborts. The stale one stays counted (closing) until its close ends, so a send that
-   * gives up without waiting for the QUIT leaves the limit intact.
+   * gives up without waiting for the QUIT leaves the limit intact. 'elsewhere': the stale slot still
+   * carries other sends, so this one leaves it for the queue (the slot closes after them).
    */
-  async refresh(slot: Slot, signal: AbortSignal): Promise<Slot | undefined> {
-    const reason = this.#staleReason(slot);
+  async refresh(slot: Slot, signal: AbortSignal): Promise<Slot | 'elsewhere' | undefined> {
+    const reason = this.#staleReason(slot, slot.sends - 1);
     if (reason === undefined) return slot;
+    if (slot.sends > 1) {
+      slot.sends--;
+      slot.retire ??= () => void this.#recycle(slot, reason);
+      return 'elsewhere';
+    }
     this.#reserved++;
     try {
       await untilAborted(signal, this.#recycle(slot, reason));
@@ -110,16 +138,21 @@ export class ConnectionSlots {
     return this.#claim(this.#open());
   }
 
-  /** A transaction ended on `slot`: recycle, close or park it. */
+  /**
+   * A transaction ended on `slot`: recycle, close or park it once no other send is on it (a broken
+   * one takes no more meanwhile: those already on it get their own outcome from its client).
+   */
   release(slot: Slot, options: { broken: boolean; limit: number }): void {
     if (!this.#slots.includes(slot)) return;
-    slot.busy = false;
+    slot.sends--;
     slot.lastActivity = this.#s.clock.now();
-    if (options.broken || slot.client.closed === true) {
-      void this.close(slot, 'broken');
+    if (options.broken || slot.client.closed === true) slot.retire ??= () => void this.close(slot, 'broken');
+    if (slot.sends > 0) return;
+    if (slot.retire !== undefined) {
+      slot.retire();
       return;
     }
-    const reason = this.#staleReason(slot);
+    const reason = this.#staleReason(slot, 0);
     if (reason !== undefined) {
       void this.#recycle(slot, reason);
       return;
@@ -183,13 +216,16 @@ export class ConnectionSlots {
     } catch (error) {
       throw clientCreationError(error);
     }
+    const serial = this.#nextId++;
     const slot: Slot = {
-      id: `c${this.#nextId++}`,
+      id: `c${serial}`,
+      serial,
       client,
       createdAt: now,
       messages: 0,
       lastActivity: now,
-      busy: false,
+      sends: 0,
+      retire: undefined,
       idleTimer: undefined,
     };
     this.#slots.push(slot);
@@ -200,22 +236,39 @@ export class ConnectionSlots {
 
   #claim(slot: Slot): Slot {
     this.#disarmIdle(slot);
-    slot.busy = true;
+    slot.sends++;
     return slot;
   }
 
-  #staleReason(slot: Slot): RecycleReason | undefined {
+  /**
+   * One more send on a pipelining connection in use (the fewest sends first), below the limit per
+   * connection opened after `openedAfter` and within its message count and age; undefined when there
+   * is none.
+   */
+  #share(openedAfter: number): Slot | undefined {
+    let best: Slot | undefined;
+    for (const slot of this.#slots) {
+      if (slot.sends === 0 || slot.sends >= MAX_SENDS_PER_CONNECTION || slot.retire !== undefined) continue;
+      if (slot.serial <= openedAfter) continue;
+      if (slot.client.pipelining !== true || this.#staleReason(slot, slot.sends) !== undefined) continue;
+      if (best === undefined || slot.sends < best.sends) best = slot;
+    }
+    if (best !== undefined) best.sends++;
+    return best;
+  }
+
+  /** Why `slot` may not take one more send while `others` sends are on it; undefined when it may. */
+  #staleReason(slot: Slot, others: number): RecycleReason | undefined {
     const now = this.#s.clock.now();
     if (slot.client.closed === true) return 'stale';
     // createClient connects lazily and reconnects by itself: `connected` false after a message means
     // the connection it used is gone (`closed` only says close() was called).
     if (slot.messages > 0 && slot.client.connected === false) return 'stale';
-    if (slot.messages >= this.#s.maxMessages) return 'max-messages';
+    if (slot.messages + others >= this.#s.maxMessages) return 'max-messages';
     if (now - slot.createdAt >= this.#s.maxAgeMs) return 'max-age';
     // Idle past the limit (its timer had no chance to run, e.g. while waiting for rate tokens).
-    if (this.#idleCloses && slot.messages > 0 && now - slot.lastActivity >= this.#s.idleTimeoutMs) {
-      return 'stale';
-    }
+    const idle = others === 0 && slot.messages > 0 && now - slot.lastActivity >= this.#s.idleTimeoutMs;
+    if (this.#idleCloses && idle) return 'stale';
     return undefined;
   }
 
@@ -235,12 +288,12 @@ export class ConnectionSlots {
     return this.#s.idleTimeoutMs > 0;
   }
 
-  #lastIdle(): Slot | undefined {
-    return this.#slots.findLast((slot) => !slot.busy);
+  #lastIdle(openedAfter: number): Slot | undefined {
+    return this.#slots.findLast((slot) => slot.sends === 0 && slot.serial > openedAfter);
   }
 
   #firstIdle(): Slot | undefined {
-    return this.#slots.find((slot) => !slot.busy);
+    return this.#slots.find((slot) => slot.sends === 0);
   }
 
   #armIdle(slot: Slot): void {
@@ -248,7 +301,7 @@ export class ConnectionSlots {
     if (!this.#idleCloses) return;
     slot.idleTimer = this.#s.clock.setTimeout(() => {
       slot.idleTimer = undefined;
-      if (!slot.busy) void this.close(slot, 'idle');
+      if (slot.sends === 0) void this.close(slot, 'idle');
     }, this.#s.idleTimeoutMs);
   }
 

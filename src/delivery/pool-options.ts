@@ -47,6 +47,12 @@ export interface ClientLike {
    * the pool replaces it rather than let it reconnect inside an old slot's message count and age.
    */
   readonly connected?: boolean | undefined;
+  /**
+   * When present and true: the client pipelines (RFC 2920), so sends it holds at once ride behind
+   * one another on its connection. When every connection is in use, the pool gives such a client up
+   * to three sends at a time (connection-slot.ts); any other client gets one at a time.
+   */
+  readonly pipelining?: boolean | undefined;
 }
 
 /** The client options the pool itself reads. */

@@ -1,5 +1,6 @@
 /**
- * createPool: N connections, one transaction each at a time (RFC 5321 §3.3), a bounded FIFO queue,
+ * createPool: N connections, one transaction each at a time (RFC 5321 §3.3; up to three sends on a
+ * pipelining connection when all N are in use, connection-slot.ts), a bounded FIFO queue,
  * retries on the SES schedule or generic back-off (RFC 5321 §4.5.4.1), per-recipient retry of 4xx
  * recipients, send-rate and connection-count adaptation, daily-quota and credential stops, and a
  * graceful close (pool-drain.ts: queued and in-flight sends finish, retry back-offs are not waited
@@ -241,7 +242,7 @@ class DeliveryPool implements Pool {
     ) {
       let slot: Slot | undefined;
       try {
-        slot = this.#slots.acquire({ fresh: job.needsFreshConnection, limit: this.#adapt.concurrency });
+        slot = this.#slots.acquire({ openedAfter: job.freshAfter, limit: this.#adapt.concurrency });
       } catch (error) {
         // The factory threw: this send fails with it (never a throw out of send(), never an orphan).
         this.#settle.giveUp(job, toSmtpError(error));
@@ -255,7 +256,7 @@ class DeliveryPool implements Pool {
         continue;
       }
       this.#queue.start();
-      job.needsFreshConnection = false;
+      job.freshAfter = 0;
       const running = job;
       this.#run(running, slot).catch((error: unknown) => this.#settle.giveUp(running, toSmtpError(error)));
     }
@@ -269,11 +270,19 @@ class DeliveryPool implements Pool {
   async #run(job: SendJob, claimed: Slot): Promise<void> {
     let slot: Slot | undefined = claimed;
     let failed: SmtpError | undefined;
+    let elsewhere = false;
     try {
       await this.#adapt.take(job.pending.length, job.signal);
-      slot = await this.#slots.refresh(claimed, job.signal);
+      const refreshed = await this.#slots.refresh(claimed, job.signal);
+      elsewhere = refreshed === 'elsewhere';
+      slot = elsewhere ? undefined : (refreshed as Slot | undefined);
     } catch (error) {
       failed = toSmtpError(error);
+    }
+    // Its shared connection went stale meanwhile, other sends still on it: the next free one.
+    if (elsewhere && !job.settled && !job.killed) {
+      this.#requeue(job);
+      return this.#pump();
     }
     if (failed || !slot || job.settled) {
       if (slot) this.#slots.release(slot, { broken: false, limit: this.#adapt.concurrency });
@@ -290,7 +299,8 @@ class DeliveryPool implements Pool {
       return this.#pump();
     }
     const attempt = this.#startAttempt(job, slot);
-    const reused = slot.messages > 0;
+    // Shared (sends > 1): the connection was open and pipelining before this message's commands.
+    const reused = slot.messages > 0 || slot.sends > 1;
     let result: ClientSendResult | undefined;
     let failure: SmtpError | undefined;
     try {
@@ -356,7 +366,8 @@ class DeliveryPool implements Pool {
       this.#retry.retryRecipients(job, deferred, () => this.#settle.giveUp(job, error));
       return;
     }
-    job.needsFreshConnection = action === 'reconnect';
+    // A connection opened from now on: the others sharing or idling beside this one may be gone too.
+    job.freshAfter = action === 'reconnect' ? this.#slots.opened : 0;
     const info: RetryErrorInfo = {
       outcome: error.outcome,
       // A connection that was gone before this message's commands mattered: nothing was sent.

@@ -80,8 +80,11 @@ export class SendJob {
   mayDuplicate = false;
   messageId: string | undefined;
   lastReply: Reply | undefined;
-  /** The last attempt's connection died under it: the next one needs a new connection. */
-  needsFreshConnection = false;
+  /**
+   * 0, or how many connections the pool had opened when the last attempt's connection died under it:
+   * the next attempt takes only one opened after those.
+   */
+  freshAfter = 0;
   /** The pool's close() deadline ended this send. */
   killed = false;
   /** A transaction for it is running on a connection (client.send called, not yet settled). */

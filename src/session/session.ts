@@ -299,6 +299,16 @@ export class Session {
     return this.#ended;
   }
 
+  /**
+   * Whether a transaction started now would be pipelined (RFC 2920): ready, the last EHLO offered
+   * PIPELINING and the `pipelining` option is not off. A pool may then give this connection a second
+   * send while one is in flight.
+   */
+  get pipelines(): boolean {
+    const { config, caps } = this.#snapshot.context;
+    return this.ready && config.pipelining && caps.pipelining;
+  }
+
   get capabilities(): Capabilities {
     return this.#snapshot.context.caps;
   }

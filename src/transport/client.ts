@@ -36,6 +36,12 @@ export interface SmtpClient {
   readonly closed: boolean;
   /** True while a connection is open (it may be busy). The client reconnects on the next send anyway. */
   readonly connected: boolean;
+  /**
+   * True while the open connection pipelines (its server offered PIPELINING, RFC 2920, and the
+   * `pipelining` option is not off): sends queued now ride behind the one in flight, the next
+   * envelope behind its dot. A pool then gives this client more than one send at a time.
+   */
+  readonly pipelining: boolean;
 }
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
@@ -91,6 +97,10 @@ class Client implements SmtpClient {
 
   get connected(): boolean {
     return this.#connection?.open === true;
+  }
+
+  get pipelining(): boolean {
+    return this.#connection?.pipelines === true;
   }
 
   close(): Promise<void> {

@@ -108,6 +108,11 @@ export class Connection {
     return !this.#isClosed && this.session.acceptsSend;
   }
 
+  /** True while the session pipelines its transactions on this socket (RFC 2920 PIPELINING offered). */
+  get pipelines(): boolean {
+    return !this.#isClosed && this.session.pipelines;
+  }
+
   /** True when nothing is in flight on this socket. */
   get idle(): boolean {
     return !this.#isClosed && this.session.idle;

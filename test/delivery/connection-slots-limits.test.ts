@@ -36,12 +36,12 @@ const free = { broken: false } as const;
 describe('acquire() at the limit', () => {
   it('gives no slot while `limit` transactions run, even with an idle connection at hand', () => {
     const { slots } = harness();
-    const a = slots.acquire({ fresh: false, limit: 2 });
-    const b = slots.acquire({ fresh: false, limit: 2 });
+    const a = slots.acquire({ openedAfter: 0, limit: 2 });
+    const b = slots.acquire({ openedAfter: 0, limit: 2 });
     if (!a || !b) throw new Error('expected two slots');
     slots.release(b, { ...free, limit: 2 });
     // The pool lowered its concurrency to 1 while `a` runs: `b` idles, unused.
-    expect(slots.acquire({ fresh: false, limit: 1 })).toBeUndefined();
+    expect(slots.acquire({ openedAfter: 0, limit: 1 })).toBeUndefined();
     expect(slots.busy).toBe(1);
   });
 
@@ -51,31 +51,31 @@ describe('acquire() at the limit', () => {
       endClose = resolve;
     });
     const { slots } = harness({ maxMessages: 1, closeDelay: () => pending });
-    const a = slots.acquire({ fresh: false, limit: 2 });
-    const b = slots.acquire({ fresh: false, limit: 2 });
+    const a = slots.acquire({ openedAfter: 0, limit: 2 });
+    const b = slots.acquire({ openedAfter: 0, limit: 2 });
     if (!a || !b) throw new Error('expected two slots');
     slots.release(b, { ...free, limit: 2 });
     a.messages = 1; // at maxMessages: refresh() swaps it, waiting for its QUIT
     const swapped = slots.refresh(a, new AbortController().signal);
     await flushPromises();
     expect(slots.busy).toBe(1);
-    expect(slots.acquire({ fresh: false, limit: 1 })).toBeUndefined();
+    expect(slots.acquire({ openedAfter: 0, limit: 1 })).toBeUndefined();
     endClose();
     expect(await swapped).toBeDefined();
   });
 
   it('a fresh connection asked for at the limit closes an idle one (replaced), then opens', async () => {
     const { slots, events, closedCount } = harness();
-    const a = slots.acquire({ fresh: false, limit: 1 });
+    const a = slots.acquire({ openedAfter: 0, limit: 1 });
     if (!a) throw new Error('expected a slot');
     slots.release(a, { ...free, limit: 1 });
-    expect(slots.acquire({ fresh: true, limit: 1 })).toBeUndefined();
+    expect(slots.acquire({ openedAfter: slots.opened, limit: 1 })).toBeUndefined();
     expect(events.filter((e) => e.type === 'connection-closed')).toMatchObject([
       { connectionId: a.id, reason: 'replaced' },
     ]);
     await flushPromises();
     expect(closedCount()).toBe(1); // onClosed: the pool pumps again
-    const fresh = slots.acquire({ fresh: true, limit: 1 });
+    const fresh = slots.acquire({ openedAfter: slots.opened, limit: 1 });
     expect(fresh?.id).not.toBe(a.id);
   });
 });
@@ -83,7 +83,7 @@ describe('acquire() at the limit', () => {
 describe('trim() and closeAll()', () => {
   it('trim(limit) leaves exactly `limit` idle connections', () => {
     const { slots } = harness();
-    const opened = [1, 2, 3].map(() => slots.acquire({ fresh: false, limit: 3 }));
+    const opened = [1, 2, 3].map(() => slots.acquire({ openedAfter: 0, limit: 3 }));
     for (const slot of opened) if (slot) slots.release(slot, { ...free, limit: 3 });
     slots.trim(1);
     expect(slots.size).toBe(1);
@@ -96,7 +96,7 @@ describe('trim() and closeAll()', () => {
     });
     const delays = [() => Promise.resolve(), () => slow];
     const { slots } = harness({ closeDelay: () => (delays.shift() ?? (() => Promise.resolve()))() });
-    const opened = [1, 2].map(() => slots.acquire({ fresh: false, limit: 2 }));
+    const opened = [1, 2].map(() => slots.acquire({ openedAfter: 0, limit: 2 }));
     for (const slot of opened) if (slot) slots.release(slot, { ...free, limit: 2 });
     let done = false;
     void slots.closeAll().then(() => {

@@ -80,7 +80,10 @@ export class FakeClient implements ClientLike {
   readonly id: number;
   readonly #server: FakeServer;
   transactions = 0;
-  busy = false;
+  /** Transactions running now: more than one only while it reports `pipelining` (at most three). */
+  running = 0;
+  /** Most transactions this client ran at once. */
+  peakRunning = 0;
   closeCalls = 0;
   destroyed = false;
   gone = false;
@@ -98,10 +101,13 @@ export class FakeClient implements ClientLike {
   }
 
   async send(request: ClientSendRequest): Promise<ClientSendResult> {
-    if (this.busy) this.#server.violations.push(`client ${this.id}: two transactions at once`);
+    if (this.running > 0 && !this.pipelining)
+      this.#server.violations.push(`client ${this.id}: two transactions at once`);
+    if (this.running >= 3) this.#server.violations.push(`client ${this.id}: more than three sends at once`);
     if (this.closeCalls > 0 || this.destroyed)
       this.#server.violations.push(`client ${this.id}: send after close`);
-    this.busy = true;
+    this.running++;
+    this.peakRunning = Math.max(this.peakRunning, this.running);
     if (this.connected === false) {
       this.hiddenReconnects++;
       this.connected = true;
@@ -118,11 +124,22 @@ export class FakeClient implements ClientLike {
       const behaviour = await this.#server.script(call);
       return await this.#perform(behaviour, request);
     } finally {
-      this.busy = false;
+      this.running--;
     }
   }
 
+  /**
+   * As createClient reports it: with a server offering PIPELINING (FakeServer.pipelining), true once
+   * its connection is up (a transaction has started) and while it lasts.
+   */
+  get pipelining(): boolean {
+    const open = this.transactions > 0 && this.connected !== false;
+    return this.#server.pipelining && open && this.closeCalls === 0 && !this.destroyed;
+  }
+
   async close(): Promise<void> {
+    // createClient's close() fails the sends queued in it: the pool closes a client only once idle.
+    if (this.running > 0) this.#server.violations.push(`client ${this.id}: close() with a send running`);
     this.closeCalls++;
     if (this.closeCalls > 1) return;
     await this.#server.closeDelay();
@@ -197,6 +214,8 @@ export class FakeServer {
   readonly violations: string[] = [];
   alive = 0;
   peakAlive = 0;
+  /** Its clients report `pipelining` once connected, and may then run up to three sends at once. */
+  pipelining = false;
   script: Script;
   closeDelay: () => Promise<void> = async () => undefined;
 

@@ -79,6 +79,8 @@ const scenario = fc.record({
   atLeastOnce: fc.boolean(),
   quotaWait: fc.boolean(),
   rateLimited: fc.boolean(),
+  /** Clients report `pipelining`: the pool may give one up to three sends at once. */
+  pipelining: fc.boolean(),
   closeDelayMs: fc.integer({ min: 0, max: 300 }),
   close: fc.option(
     fc.record({
@@ -133,6 +135,7 @@ describe('pool properties', () => {
         },
       );
       server.closeDelay = () => new Promise((resolve) => clock.setTimeout(resolve, s.closeDelayMs));
+      server.pipelining = s.pipelining;
       const records: ReturnType<typeof track>[] = [];
       const requested: string[][] = [];
       s.sends.forEach((send, n) => {
@@ -215,16 +218,18 @@ describe('pool properties', () => {
       fc.integer({ min: 1, max: 5 }),
       fc.array(fc.integer({ min: 0, max: 2_000 }), { minLength: 1, maxLength: 30 }),
       fc.integer({ min: 1, max: 6 }),
+      fc.boolean(),
     ],
     { numRuns: 200 },
   )(
-    'transactions start in arrival order, at most maxConnections at once',
-    async (maxConnections, delays, maxMessages) => {
+    'transactions start in arrival order, at most maxConnections at once (pipelining clients sharing theirs)',
+    async (maxConnections, delays, maxMessages, pipelining) => {
       const { pool, clock, server } = setup(
         (call) => new Promise((resolve) => clock.setTimeout(() => resolve(ok), delays[call.index] ?? 0)),
         { maxConnections, maxMessagesPerConnection: maxMessages, maxQueue: delays.length },
       );
       server.closeDelay = () => new Promise((resolve) => clock.setTimeout(resolve, 50));
+      server.pipelining = pipelining;
       const sends = delays.map((_, n) => pool.send(message(n)));
       await clock.advanceAsync(delays.length * 2_100);
       await Promise.all(sends);
@@ -232,6 +237,7 @@ describe('pool properties', () => {
       expect(server.peakAlive).toBeLessThanOrEqual(maxConnections);
       expect(server.violations).toEqual([]);
       expect(server.clients.every((c) => c.transactions <= maxMessages)).toBe(true);
+      if (!pipelining) expect(server.clients.every((c) => c.peakRunning <= 1)).toBe(true);
     },
   );
 });

@@ -1,0 +1,115 @@
+/**
+ * The pool's connections shared over real sockets (connection-slot.ts, RFC 2920 §3.1): with the one
+ * connection it may open in use, a server offering PIPELINING gets the next envelope behind each dot,
+ * so a steady stream of pooled messages costs one round trip each, as on one createClient; without
+ * PIPELINING the pool keeps to one transaction per connection (the lock-step minimum). Round trips
+ * are counted as the server's TCP reads: each flight of the client arrives as one read. Also the
+ * client's `pipelining` flag the pool reads.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createPool, type Pool } from '../../src/delivery/pool.js';
+import { createClient } from '../../src/transport/client.js';
+import { MESSAGE } from '../support/client-harness.js';
+import {
+  type ScriptedConnection,
+  type ScriptedServer,
+  type ScriptedServerOptions,
+  startScriptedServer,
+} from '../support/scripted-server.js';
+
+const open: { pool?: Pool; server: ScriptedServer }[] = [];
+
+afterEach(async () => {
+  for (const { pool, server } of open.splice(0)) {
+    await pool?.close({ deadlineMs: 1_000 });
+    await server.close();
+  }
+});
+
+async function poolOn(serverOptions: ScriptedServerOptions) {
+  const server = await startScriptedServer(serverOptions);
+  const pool = createPool({
+    host: '127.0.0.1',
+    port: server.port,
+    security: 'none',
+    maxConnections: 1,
+  });
+  open.push({ pool, server });
+  return { pool, server };
+}
+
+const envelope = { from: 'a@example.test', to: 'b@example.test', message: MESSAGE };
+const reads = (connection: ScriptedConnection | undefined): string[] =>
+  (connection?.chunks ?? []).map((chunk) => chunk.bytes.toString('latin1'));
+const N = 20;
+
+describe('a pooled connection shared', () => {
+  it(`PIPELINING, ${N} messages, replies delayed 20 ms: one flight per message on one connection`, async () => {
+    const { pool, server } = await poolOn({ replyDelayMs: 20 });
+    const started = performance.now();
+    const results = await Promise.all(Array.from({ length: N }, () => pool.send(envelope)));
+    const elapsed = performance.now() - started;
+    expect(results.every((r) => r.accepted.length === 1 && r.attempts.length === 1)).toBe(true);
+    expect(new Set(results.map((r) => r.attempts[0]?.connectionId))).toEqual(new Set(['c1']));
+    await pool.close();
+    expect(server.connections).toHaveLength(1);
+    expect(server.transactions).toHaveLength(N);
+    const texts = reads(server.connections[0]);
+    // EHLO, the first message alone (envelope, body), the second taken when the first ends (its
+    // envelope), then one flight per message — body + dot + the next envelope — and QUIT. Without
+    // sharing it would be two flights per message (about 2N).
+    expect(texts.length).toBeLessThanOrEqual(N + 5);
+    expect(
+      texts.filter((t) => t.includes('\r\n.\r\nMAIL FROM:<a@example.test>')).length,
+    ).toBeGreaterThanOrEqual(N - 2);
+    console.info(
+      `pool, ${N} messages, 20 ms reply delay: ${texts.length} client flights, ${elapsed.toFixed(0)} ms`,
+    );
+  });
+
+  it('without PIPELINING: one transaction at a time, each command its own flight', async () => {
+    const { pool, server } = await poolOn({ capabilities: ['8BITMIME', 'SIZE 100000'] });
+    const results = await Promise.all([1, 2, 3, 4].map(() => pool.send(envelope)));
+    expect(results.every((r) => r.accepted.length === 1)).toBe(true);
+    await pool.close();
+    const texts = reads(server.connections[0]);
+    // EHLO, then per message MAIL, RCPT, DATA, body + dot; then QUIT.
+    expect(texts).toHaveLength(1 + 4 * 4 + 1);
+    expect(texts.every((t) => t.split('\r\n').length <= 2 || t.endsWith('\r\n.\r\n'))).toBe(true);
+  });
+});
+
+describe('SmtpClient.pipelining', () => {
+  it('true while its connection to a PIPELINING server is open; false before, without it, and after', async () => {
+    const server = await startScriptedServer({});
+    open.push({ server });
+    const client = createClient({ host: '127.0.0.1', port: server.port, security: 'none' });
+    expect(client.pipelining).toBe(false);
+    const sending = client.send(envelope);
+    await sending;
+    expect(client.pipelining).toBe(true);
+    await client.close();
+    expect(client.pipelining).toBe(false);
+
+    const plain = await startScriptedServer({ capabilities: ['8BITMIME'] });
+    open.push({ server: plain });
+    const other = createClient({ host: '127.0.0.1', port: plain.port, security: 'none' });
+    await other.send(envelope);
+    expect(other.pipelining).toBe(false);
+    await other.close();
+  });
+
+  it('false with the pipelining option off', async () => {
+    const server = await startScriptedServer({});
+    open.push({ server });
+    const client = createClient({
+      host: '127.0.0.1',
+      port: server.port,
+      security: 'none',
+      pipelining: false,
+    });
+    await client.send(envelope);
+    expect(client.pipelining).toBe(false);
+    await client.close();
+  });
+});
