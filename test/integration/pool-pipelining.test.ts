@@ -3,8 +3,9 @@
  * connection it may open in use, a server offering PIPELINING gets the next envelope behind each dot,
  * so a steady stream of pooled messages costs one round trip each, as on one createClient; without
  * PIPELINING the pool keeps to one transaction per connection (the lock-step minimum). Round trips
- * are counted as the server's TCP reads: each flight of the client arrives as one read. Also the
- * client's `pipelining` flag the pool reads.
+ * are counted as the server's TCP reads: each flight of the client arrives as one read. The wire
+ * still carries one transaction at a time (threats.md §7): each MAIL after the previous final dot.
+ * Also the client's `pipelining` flag the pool reads.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '../../src/delivery/pool.js';
@@ -62,6 +63,17 @@ describe('a pooled connection shared', () => {
     expect(
       texts.filter((t) => t.includes('\r\n.\r\nMAIL FROM:<a@example.test>')).length,
     ).toBeGreaterThanOrEqual(N - 2);
+    // Still one transaction at a time on the wire (RFC 5321 §3.3, threats.md §7): each MAIL comes
+    // after the previous message's final dot, never inside a transaction.
+    const wire = texts.join('');
+    const mails = [...wire.matchAll(/MAIL FROM:/g)].map((m) => m.index);
+    const dots = [...wire.matchAll(/\r\n\.\r\n/g)].map((m) => m.index);
+    expect(mails).toHaveLength(N);
+    expect(dots).toHaveLength(N);
+    mails.slice(1).forEach((at, k) => {
+      expect(at).toBeGreaterThan(dots[k] ?? Number.POSITIVE_INFINITY);
+      expect(at).toBeLessThan(dots[k + 1] ?? Number.NEGATIVE_INFINITY);
+    });
     console.info(
       `pool, ${N} messages, 20 ms reply delay: ${texts.length} client flights, ${elapsed.toFixed(0)} ms`,
     );
