@@ -116,16 +116,17 @@ export class ConnectionSlots {
    * The same slot if still usable after a wait (send-rate tokens), else a fresh one in its place,
    * opened once the stale one has closed (so the swap never exceeds the limit); undefined as soon
    * as `signal` aborts. The stale one stays counted (closing) until its close ends, so a send that
-   * gives up without waiting for the QUIT leaves the limit intact. 'elsewhere': the stale slot still
-   * carries other sends, so this one leaves it for the queue (the slot closes after them).
+   * gives up without waiting for the QUIT leaves the limit intact. 'elsewhere': this send leaves a
+   * shared slot for the queue, because the slot went stale with other sends still on it, or broke
+   * under one of them meanwhile (it closes after the last).
    */
   async refresh(slot: Slot, signal: AbortSignal): Promise<Slot | 'elsewhere' | undefined> {
+    if (slot.retire !== undefined) return this.#leave(slot);
     const reason = this.#staleReason(slot, slot.sends - 1);
     if (reason === undefined) return slot;
     if (slot.sends > 1) {
-      slot.sends--;
-      slot.retire ??= () => void this.#recycle(slot, reason);
-      return 'elsewhere';
+      slot.retire = () => void this.#recycle(slot, reason);
+      return this.#leave(slot);
     }
     this.#reserved++;
     try {
@@ -232,6 +233,13 @@ export class ConnectionSlots {
     this.#peak = Math.max(this.#peak, this.alive);
     this.#s.emit({ type: 'connection-opened', connectionId: slot.id, at: now });
     return slot;
+  }
+
+  /** A send gives up its share of a retiring `slot` before using it; the last one out ends the slot. */
+  #leave(slot: Slot): 'elsewhere' {
+    slot.sends--;
+    if (slot.sends === 0) slot.retire?.();
+    return 'elsewhere';
   }
 
   #claim(slot: Slot): Slot {

@@ -134,6 +134,39 @@ describe('sharing a pipelining connection', () => {
     expect(server.violations).toEqual([]);
   });
 
+  it('a connection that breaks while a send sharing it waits for a token: that send leaves it, no attempt spent', async () => {
+    const { pool, clock, server, events } = setup(undefined, {
+      maxConnections: 1,
+      rateLimit: { perSecond: 1, burst: 2, unit: 'messages' },
+    });
+    server.pipelining = true;
+    server.script = (call: Call) =>
+      new Promise((resolve) =>
+        clock.setTimeout(
+          () => resolve(call.index === 1 ? fail(closedError('unknown', 'data-end')) : ok),
+          call.index === 1 ? 200 : 100,
+        ),
+      );
+    const sends = [0, 1, 2].map((n) =>
+      pool.send(message(n)).then(
+        (r) => r.attempts.map((a) => a.connectionId),
+        (error: unknown) => error,
+      ),
+    );
+    // t=100: send 1 takes c1 again (the last token) and breaks it at t=300; send 2 shares c1 from
+    // t=100, waiting for a token until t≈1000, by when c1 is known broken: it goes elsewhere.
+    await clock.advanceAsync(5_000);
+    const [first, broken, third] = await Promise.all(sends);
+    expect(first).toEqual(['c1']);
+    expect(broken).toMatchObject({ outcome: 'unknown' });
+    expect(third).toEqual(['c2']);
+    expect(server.clients[0]?.transactions).toBe(2);
+    expect(events.find((e) => e.type === 'connection-closed' && e.connectionId === 'c1')).toMatchObject({
+      reason: 'broken',
+    });
+    expect(server.violations).toEqual([]);
+  });
+
   it('sends sharing the first transaction of a connection that then breaks: a free reconnect, not a retry', async () => {
     const { pool, clock, server, events } = setup(undefined, { maxConnections: 1 });
     server.pipelining = true;
