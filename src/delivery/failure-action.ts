@@ -48,13 +48,15 @@ const LOCAL_BREAKS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Keeps a connection only after a refusal inside a transaction (the session is back at `ready`)
- * or a usage error caught before writing; anything else (network, timeout, abort, a client's bug,
- * protocol violation, 421, setup failure) ends it.
+ * Keeps a connection only after a refusal inside a transaction (the session is back at `ready`), a
+ * usage error caught before writing, or an abort of a send still waiting in the client (phase
+ * `ready`: createClient's queue, the third send on a shared connection); anything else (network,
+ * timeout, an abort once the send reached the connection, a client's bug, protocol violation, 421,
+ * setup failure) ends it.
  */
 export function breaksConnection(error: SmtpError, action: Action): boolean {
   if (action === 'reconnect' || action === 'reduce-connections') return true;
-  if (error.origin === 'local') return LOCAL_BREAKS.has(error.code);
+  if (error.origin === 'local') return LOCAL_BREAKS.has(error.code) && !abortedWhileQueued(error);
   if (error.origin === 'network' || error.reply === undefined || error.reply.code === 421) return true;
   return error.phase === undefined || !TRANSACTION_PHASES.has(error.phase);
 }
@@ -66,4 +68,9 @@ export function breaksConnection(error: SmtpError, action: Action): boolean {
 export function toSmtpError(thrown: unknown): SmtpError {
   if (thrown instanceof SmtpError) return thrown;
   return internalError(thrown);
+}
+
+/** Aborted before it reached a connection: `ready` is the phase createClient names then (nothing written). */
+function abortedWhileQueued(error: SmtpError): boolean {
+  return error.code === ErrorCodes.ABORTED && error.phase === 'ready' && error.outcome === 'not-sent';
 }

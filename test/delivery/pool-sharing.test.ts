@@ -8,6 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_SENDS_PER_CONNECTION } from '../../src/delivery/connection-slot.js';
 import type { PoolEvent } from '../../src/delivery/pool-events.js';
+import { ErrorCodes } from '../../src/errors/codes.js';
+import { SmtpError } from '../../src/errors/smtp-error.js';
 import { type Call, closedError, fail, message, ok, senderOf, setup } from './pool-fakes.js';
 
 /** Each transaction answers `ms` after it started. */
@@ -220,6 +222,38 @@ describe('sharing a pipelining connection', () => {
     expect(c3).toBe('c3');
     expect(results[1]?.attempts).toHaveLength(2);
     expect(server.violations).toEqual([]);
+  });
+
+  it("a caller's abort of a shared send still waiting in its client leaves the connection in use", async () => {
+    const { pool, clock, server, events } = setup(undefined, { maxConnections: 1 });
+    server.pipelining = true;
+    // createClient's answer to an abort of a send in its queue: ABORTED in phase `ready`, nothing written.
+    const queuedAbort = new SmtpError({
+      code: ErrorCodes.ABORTED,
+      origin: 'local',
+      outcome: 'not-sent',
+      phase: 'ready',
+      message: 'the operation was aborted',
+    });
+    server.script = (call: Call) =>
+      call.request.from === senderOf(3)
+        ? new Promise((resolve) =>
+            call.request.signal?.addEventListener('abort', () => resolve(fail(queuedAbort)), { once: true }),
+          )
+        : new Promise((resolve) => clock.setTimeout(() => resolve(ok), 100));
+    const controller = new AbortController();
+    const sends = [0, 1, 2].map((n) => pool.send(message(n)));
+    const aborted = pool.send({ ...message(3), signal: controller.signal }).catch((error: unknown) => error);
+    await clock.advanceAsync(150); // sends 1–3 share c1; 3 waits in the client
+    expect(server.clients[0]?.running).toBe(3);
+    controller.abort();
+    expect(await aborted).toMatchObject({ code: ErrorCodes.ABORTED, outcome: 'not-sent' });
+    await clock.advanceAsync(100);
+    await Promise.all(sends);
+    const later = await Promise.all([pool.send(message(4)), clock.advanceAsync(100)]);
+    expect(later[0].attempts.map((a) => a.connectionId)).toEqual(['c1']);
+    expect(events.filter((e) => e.type === 'connection-closed')).toEqual([]);
+    expect(server.clients).toHaveLength(1);
   });
 
   it('close() lets the shared sends finish, then QUITs', async () => {

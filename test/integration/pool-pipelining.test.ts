@@ -79,6 +79,24 @@ describe('a pooled connection shared', () => {
     );
   });
 
+  it("a caller's abort of a send waiting in the shared client: ABORTED, not-sent, and the connection stays", async () => {
+    const { pool, server } = await poolOn({ replyDelayMs: 20 });
+    await pool.send(envelope); // c1 is up and pipelining
+    const controller = new AbortController();
+    const sharing = [pool.send(envelope), pool.send(envelope)];
+    const aborted = pool.send({ ...envelope, signal: controller.signal }).catch((error: unknown) => error);
+    // The first two are in the session (one in flight, one behind it); the third waits in the client.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+    expect(await aborted).toMatchObject({ code: 'SMTP_ABORTED', outcome: 'not-sent', phase: 'ready' });
+    expect((await Promise.all(sharing)).every((r) => r.accepted.length === 1)).toBe(true);
+    const after = await pool.send(envelope);
+    expect(after.attempts.map((a) => a.connectionId)).toEqual(['c1']);
+    await pool.close();
+    expect(server.connections).toHaveLength(1);
+    expect(server.transactions).toHaveLength(4);
+  });
+
   it('without PIPELINING: one transaction at a time, each command its own flight', async () => {
     const { pool, server } = await poolOn({ capabilities: ['8BITMIME', 'SIZE 100000'] });
     const results = await Promise.all([1, 2, 3, 4].map(() => pool.send(envelope)));
