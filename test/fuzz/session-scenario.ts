@@ -199,6 +199,8 @@ export const scenarioArb = fc.record({
   transcript: fc.boolean(),
   /** MAIL ... BODY=BINARYMIME answered 555 (RFC 5321 §4.2.3: parameter not implemented). */
   refuseBinary: rarely,
+  /** Through a pool of one connection (no retries) rather than one createClient. */
+  viaPool: fc.boolean(),
 });
 
 export type Scenario = typeof scenarioArb extends fc.Arbitrary<infer S> ? S : never;

@@ -19,9 +19,10 @@ import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createPool } from '../../src/delivery/pool.js';
 import { SmtpError } from '../../src/errors/smtp-error.js';
 import type { SendResult } from '../../src/session/types.js';
-import { type ClientEvent, createClient } from '../../src/transport/client.js';
+import { type ClientEvent, type ClientOptions, createClient } from '../../src/transport/client.js';
 import { tlsFixtures } from '../support/tls-fixtures.js';
 import { fuzzParameters, testTimeout } from './fuzz-options.js';
 import { newObserved, type Observed, type ServerTls, startServer } from './fuzz-server.js';
@@ -50,7 +51,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 type Outcome =
-  | { readonly ok: true; readonly result: SendResult }
+  | { readonly ok: true; readonly result: Pick<SendResult, 'reply' | 'accepted'> }
   | { readonly ok: false; readonly error: unknown };
 
 interface Run {
@@ -59,7 +60,12 @@ interface Run {
   readonly observed: Observed;
 }
 
-/** One client against one fuzz server, every send settled and close() done. */
+/**
+ * One client against one fuzz server, every send settled and close() done. With `viaPool` the sends
+ * go through a pool of one connection without retries (createPool): the first alone, the others handed
+ * to the busy pipelining connection as it frees room (connection-slot.ts), so the same invariants
+ * hold for what the pool hands over and when.
+ */
 async function play(scenario: Scenario, serverTls: ServerTls, ca: string, timeouts = FAST): Promise<Run> {
   const observed = newObserved();
   const server = await startServer(scenario, observed, serverTls);
@@ -71,7 +77,7 @@ async function play(scenario: Scenario, serverTls: ServerTls, ca: string, timeou
       observed.violations.push(`client wrote ${JSON.stringify(event.text)} after close()`);
   };
   try {
-    const client = createClient({
+    const options = {
       host: '127.0.0.1',
       port,
       security: scenario.security,
@@ -83,7 +89,10 @@ async function play(scenario: Scenario, serverTls: ServerTls, ca: string, timeou
       chunking: scenario.chunking,
       ...(scenario.withAuth ? { auth: { user: 'u', pass: 'p' } } : {}),
       ...(scenario.withAuth && scenario.security === 'none' ? { dangerouslyAllowAuthWithoutTls: true } : {}),
-    });
+    } satisfies ClientOptions;
+    const client = scenario.viaPool
+      ? createPool({ ...options, maxConnections: 1, retry: false })
+      : createClient(options);
     const to = Array.from({ length: scenario.recipients }, (_v, i) => `r${i}@example.net`);
     const sends = scenario.messages.map(({ message, binary }) =>
       client.send({ from: 'f@example.com', to, message, ...(binary ? { binary } : {}) }).then(
@@ -166,6 +175,7 @@ const happy = (overrides: Partial<Scenario>): Scenario => ({
   tls: ['upgrade'],
   refuseBinary: false,
   transcript: true,
+  viaPool: false,
   ...overrides,
 });
 
