@@ -273,7 +273,8 @@ export class ConnectionSlots {
     // the connection it used is gone (`closed` only says close() was called).
     if (slot.messages > 0 && slot.client.connected === false) return 'stale';
     if (slot.messages + others >= this.#s.maxMessages) return 'max-messages';
-    if (now - slot.createdAt >= this.#s.maxAgeMs) return 'max-age';
+    // Its first message always goes (createClient connects for it: the connection is no older).
+    if (slot.messages + others > 0 && now - slot.createdAt >= this.#s.maxAgeMs) return 'max-age';
     // Idle past the limit (its timer had no chance to run, e.g. while waiting for rate tokens).
     const idle = others === 0 && slot.messages > 0 && now - slot.lastActivity >= this.#s.idleTimeoutMs;
     if (this.#idleCloses && idle) return 'stale';

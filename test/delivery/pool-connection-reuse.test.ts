@@ -34,4 +34,22 @@ describe('connection reuse', () => {
     const result = await second;
     expect(result.attempts[0]).toMatchObject({ connectionId: 'c2', startedAt: 1_000 });
   });
+
+  it('maxConnectionAgeMs 0: a new connection for every message, none shared', async () => {
+    const { pool, clock, server } = setup(
+      () => new Promise((resolve) => clock.setTimeout(() => resolve(ok), 10)),
+      { maxConnections: 1, maxConnectionAgeMs: 0 },
+    );
+    server.pipelining = true;
+    const sends = [1, 2, 3, 4].map((n) => pool.send(message(n)));
+    await clock.advanceAsync(100);
+    const results = await Promise.all(sends);
+    expect(results.map((r) => r.attempts.map((a) => a.connectionId))).toEqual([
+      ['c1'],
+      ['c2'],
+      ['c3'],
+      ['c4'],
+    ]);
+    expect(server.clients.map((c) => c.transactions)).toEqual([1, 1, 1, 1]);
+  });
 });
