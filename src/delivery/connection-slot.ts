@@ -35,6 +35,11 @@ export interface Slot {
   sends: number;
   /** Set when it broke or went stale with sends still on it: it takes no more, and this runs after the last. */
   retire: (() => void) | undefined;
+  /**
+   * A send on it failed in a way that ends the connection: a send still on it that fails 'not-sent'
+   * failed for that (its envelope behind the broken one's dot, or still queued), not for itself.
+   */
+  broke: boolean;
   idleTimer: unknown;
 }
 
@@ -105,11 +110,13 @@ export class ConnectionSlots {
         void this.#recycle(slot, reason);
       }
       if (this.alive < limit) return this.#claim(this.#open());
-      // Only connections too old for this send idle now: one makes room for a new one.
-      const spare = this.#firstIdle();
-      if (spare) void this.close(spare, 'replaced');
     }
-    return this.#share(openedAfter);
+    const shared = this.#share(openedAfter);
+    if (shared !== undefined || this.busy >= limit) return shared;
+    // Only connections too old for this send idle now: one makes room for a new one.
+    const spare = this.#firstIdle();
+    if (spare) void this.close(spare, 'replaced');
+    return undefined;
   }
 
   /**
@@ -147,7 +154,10 @@ export class ConnectionSlots {
     if (!this.#slots.includes(slot)) return;
     slot.sends--;
     slot.lastActivity = this.#s.clock.now();
-    if (options.broken || slot.client.closed === true) slot.retire ??= () => void this.close(slot, 'broken');
+    if (options.broken || slot.client.closed === true) {
+      slot.broke = true;
+      slot.retire ??= () => void this.close(slot, 'broken');
+    }
     if (slot.sends > 0) return;
     if (slot.retire !== undefined) {
       slot.retire();
@@ -227,6 +237,7 @@ export class ConnectionSlots {
       lastActivity: now,
       sends: 0,
       retire: undefined,
+      broke: false,
       idleTimer: undefined,
     };
     this.#slots.push(slot);

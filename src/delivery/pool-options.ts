@@ -50,7 +50,11 @@ export interface ClientLike {
   /**
    * When present and true: the client pipelines (RFC 2920), so sends it holds at once ride behind
    * one another on its connection. When every connection is in use, the pool gives such a client up
-   * to three sends at a time (connection-slot.ts); any other client gets one at a time.
+   * to three sends at a time (connection-slot.ts); any other client gets one at a time. Report it
+   * only while a connection is up and pipelining (as createClient does): a send given to a client
+   * whose first one is still connecting counts as on a reused connection. A send that fails
+   * 'not-sent' after another send's failure ended the connection is sent again at once on a new
+   * connection, without spending an attempt.
    */
   readonly pipelining?: boolean | undefined;
 }

@@ -13,7 +13,7 @@ import type { SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { checkSesRecipientCount } from '../ses/recipients.js';
 import { allRecipientsRejected } from '../session/transaction.js';
-import { createClient } from '../transport/client.js';
+import { createPooledClient } from '../transport/client.js';
 import {
   type ClientOptions,
   resolveClientOptions,
@@ -84,7 +84,7 @@ export function createPool<O extends PoolClientOptions>(options: PoolOptions<O>)
   const snapshot = snapshotClientOptions(forClient);
   return new DeliveryPool(
     settings,
-    () => createClient(snapshot),
+    () => createPooledClient(snapshot),
     (request) => precheckSend(request, maxMessageSize),
   );
 }
@@ -352,14 +352,18 @@ class DeliveryPool implements Pool {
       attempt.error = summarizeError(error);
       if (error.reply) attempt.reply = error.reply;
     }
-    const action = failureAction(error, this.#s.profile, reused);
+    const refusals = error.rejectedRecipients;
+    // Another send's failure ended this shared connection first, and this one was not sent: not its
+    // own failure (its envelope rode behind that dot, or it still waited in the client). It goes again
+    // at once on a new connection, as after an idle drop, without spending an attempt.
+    const behindBreak = slot.broke && error.outcome === 'not-sent' && !(refusals && refusals.length > 0);
+    const action = behindBreak ? 'reconnect' : failureAction(error, this.#s.profile, reused);
     // Counted before this connection goes: the server refused while all of these were open.
     if (action === 'reduce-connections') this.#adapt.tooManyConnections(this.#slots.alive);
     this.#slots.release(slot, { broken: breaksConnection(error, action), limit: this.#adapt.concurrency });
     this.#applyAction(action, error.reply, error);
     if (job.settled) return;
     if (error.outcome === 'unknown') job.markMaybeDelivered();
-    const refusals = error.rejectedRecipients;
     if (refusals !== undefined && refusals.length > 0) {
       // Every recipient refused at RCPT: 5xx ones are final, 4xx ones may go again.
       const deferred = job.recordRefusals(refusals, this.#rcptCode);

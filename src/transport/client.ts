@@ -4,8 +4,9 @@
  * No retries here: deciding to retry (and when) belongs to the delivery layer.
  */
 import { speaksSes } from '../errors/classify.js';
+import { ErrorCodes } from '../errors/codes.js';
 import { internalError } from '../errors/internal-error.js';
-import { SmtpError } from '../errors/smtp-error.js';
+import { SmtpConnectionError, SmtpError } from '../errors/smtp-error.js';
 import { checkSesRecipientCount } from '../ses/recipients.js';
 import { tooLarge } from '../session/transaction.js';
 import type { SendRequest, SendResult } from '../session/types.js';
@@ -62,9 +63,13 @@ class Client implements SmtpClient {
   #closing: Promise<void> | undefined;
   /** Aborted by destroy(): cuts a connection attempt short. */
   readonly #lifetime = new AbortController();
+  /** False for a pool's client: one connection in its life, the pool opens the next (createPooledClient). */
+  readonly #reopens: boolean;
+  #opened = false;
 
-  constructor(options: ResolvedClientOptions) {
+  constructor(options: ResolvedClientOptions, reopens = true) {
     this.#options = options;
+    this.#reopens = reopens;
   }
 
   get closed(): boolean {
@@ -167,7 +172,10 @@ class Client implements SmtpClient {
         } else {
           if (this.#opening || this.#closing) break;
           this.#queue.shift();
-          this.#openFor(job);
+          if (this.#opened && !this.#reopens) {
+            job.detach();
+            job.reject(connectionGone());
+          } else this.#openFor(job);
         }
       }
     } finally {
@@ -200,6 +208,7 @@ class Client implements SmtpClient {
 
   /** Opens a fresh connection for `job` (its signal can cut the attempt short); the rest follow on it. */
   #openFor(job: Job): void {
+    this.#opened = true;
     job.detach();
     const stale = this.#connection;
     this.#connection = undefined;
@@ -278,4 +287,25 @@ class Client implements SmtpClient {
  */
 export function createClient(options: ClientOptions): SmtpClient {
   return new Client(resolveClientOptions(options));
+}
+
+/**
+ * createPool's client (internal): as createClient, but it opens one connection in its life. A send
+ * still queued when that connection has ended (the third on a shared connection) fails
+ * CONNECTION_CLOSED, not-sent, in phase `ready`, and the pool sends it again on a connection it opens
+ * and counts, rather than this client reconnecting inside a slot the pool is retiring.
+ */
+export function createPooledClient(options: ClientOptions): SmtpClient {
+  return new Client(resolveClientOptions(options), false);
+}
+
+/** A pooled client's queued send, its connection gone before the send's turn: nothing written. */
+function connectionGone(): SmtpError {
+  return new SmtpConnectionError({
+    code: ErrorCodes.CONNECTION_CLOSED,
+    message: 'the connection closed before this message was sent',
+    outcome: 'not-sent',
+    phase: 'ready',
+    retryable: true,
+  });
 }

@@ -11,7 +11,9 @@ import type { PoolEvent } from '../../src/delivery/pool-events.js';
 import type { ClientLike } from '../../src/delivery/pool-options.js';
 import { flushPromises, ManualClock } from '../support/manual-clock.js';
 
-function harness(options: { maxMessages?: number; closeDelay?: () => Promise<void> } = {}) {
+function harness(
+  options: { maxMessages?: number; closeDelay?: () => Promise<void>; pipelining?: boolean } = {},
+) {
   const events: PoolEvent[] = [];
   let closed = 0;
   const slots = new ConnectionSlots({
@@ -19,6 +21,7 @@ function harness(options: { maxMessages?: number; closeDelay?: () => Promise<voi
     create: (): ClientLike => ({
       send: () => Promise.reject(new Error('not used')),
       close: options.closeDelay ?? (() => Promise.resolve()),
+      ...(options.pipelining ? { pipelining: true } : {}),
     }),
     maxMessages: options.maxMessages ?? 100,
     maxAgeMs: 60_000,
@@ -77,6 +80,32 @@ describe('acquire() at the limit', () => {
     expect(closedCount()).toBe(1); // onClosed: the pool pumps again
     const fresh = slots.acquire({ openedAfter: slots.opened, limit: 1 });
     expect(fresh?.id).not.toBe(a.id);
+  });
+});
+
+describe('acquire() for a send whose connection died (openedAfter)', () => {
+  it('shares a newer busy pipelining connection rather than replacing an older idle one', () => {
+    const { slots, events } = harness({ pipelining: true });
+    const a = slots.acquire({ openedAfter: 0, limit: 2 });
+    const b = slots.acquire({ openedAfter: 0, limit: 2 });
+    if (!a || !b) throw new Error('expected two slots');
+    slots.release(a, { ...free, limit: 2 }); // a idles; b runs a send
+    // A send that may only take a connection opened after a (its own died meanwhile):
+    expect(slots.acquire({ openedAfter: a.serial, limit: 2 })).toBe(b);
+    expect(b.sends).toBe(2);
+    expect(events.filter((e) => e.type === 'connection-closed')).toEqual([]);
+  });
+
+  it('with no such connection to share, an older idle one makes room (replaced)', () => {
+    const { slots, events } = harness();
+    const a = slots.acquire({ openedAfter: 0, limit: 2 });
+    const b = slots.acquire({ openedAfter: 0, limit: 2 });
+    if (!a || !b) throw new Error('expected two slots');
+    slots.release(a, { ...free, limit: 2 });
+    expect(slots.acquire({ openedAfter: b.serial, limit: 2 })).toBeUndefined();
+    expect(events.filter((e) => e.type === 'connection-closed')).toMatchObject([
+      { connectionId: a.id, reason: 'replaced' },
+    ]);
   });
 });
 

@@ -10,7 +10,7 @@ import { MAX_SENDS_PER_CONNECTION } from '../../src/delivery/connection-slot.js'
 import type { PoolEvent } from '../../src/delivery/pool-events.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { SmtpError } from '../../src/errors/smtp-error.js';
-import { type Call, closedError, fail, message, ok, senderOf, setup } from './pool-fakes.js';
+import { type Call, closedError, fail, message, ok, replyError, senderOf, setup } from './pool-fakes.js';
 
 /** Each transaction answers `ms` after it started. */
 const answerAfter = (clock: { setTimeout(f: () => void, ms: number): unknown }, ms: number) => () =>
@@ -221,6 +221,40 @@ describe('sharing a pipelining connection', () => {
     const [c3] = results[1]?.attempts.slice(1).map((a) => a.connectionId) ?? [];
     expect(c3).toBe('c3');
     expect(results[1]?.attempts).toHaveLength(2);
+    expect(server.violations).toEqual([]);
+  });
+
+  it('a send that fails not-sent behind another send that broke the shared connection: a free reconnect, whatever its code', async () => {
+    const { pool, clock, server, events } = setup(undefined, { maxConnections: 1 });
+    server.pipelining = true;
+    server.script = (call: Call) =>
+      new Promise((resolve) =>
+        clock.setTimeout(
+          () => {
+            if (call.index === 1) resolve(fail(replyError(421, '4.3.2 Service shutting down', 'data-end')));
+            // As createClient passes the 421 on to the send whose envelope rode behind that dot.
+            else if (call.index === 2)
+              resolve(fail(replyError(421, '4.3.2 Service shutting down', 'data-end')));
+            else resolve(ok);
+          },
+          100 + call.clientCall * 10,
+        ),
+      );
+    const sends = [0, 1, 2].map((n) =>
+      pool.send(message(n)).then(
+        (r) => r.attempts.map((a) => a.connectionId),
+        (error: unknown) => error,
+      ),
+    );
+    await clock.advanceAsync(5_000);
+    const [, lead, behind] = await Promise.all(sends);
+    expect(lead).toEqual(['c1', 'c2']); // its own 421: a retry after a back-off
+    expect(behind).toEqual(['c1', 'c2']); // the lead's 421 ended c1 first: a reconnect at once
+    const retries = events.filter((e) => e.type === 'retry-scheduled');
+    expect(retries).toEqual([
+      expect.objectContaining({ sendId: 2, cause: 'retry' }),
+      expect.objectContaining({ sendId: 3, cause: 'reconnect', delayMs: 0 }),
+    ]);
     expect(server.violations).toEqual([]);
   });
 

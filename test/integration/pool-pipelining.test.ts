@@ -9,7 +9,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '../../src/delivery/pool.js';
-import { createClient } from '../../src/transport/client.js';
+import type { PoolEvent } from '../../src/delivery/pool-events.js';
+import { createClient, createPooledClient } from '../../src/transport/client.js';
 import { MESSAGE } from '../support/client-harness.js';
 import {
   type ScriptedConnection,
@@ -29,15 +30,24 @@ afterEach(async () => {
 
 async function poolOn(serverOptions: ScriptedServerOptions) {
   const server = await startScriptedServer(serverOptions);
+  const events: PoolEvent[] = [];
   const pool = createPool({
     host: '127.0.0.1',
     port: server.port,
     security: 'none',
     maxConnections: 1,
+    onEvent: (event) => events.push(event),
   });
   open.push({ pool, server });
-  return { pool, server };
+  return { pool, server, events };
 }
+
+const opened = (events: readonly PoolEvent[]) => events.filter((e) => e.type === 'connection-opened').length;
+const settled = <T>(promise: Promise<T>) =>
+  promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
 
 const envelope = { from: 'a@example.test', to: 'b@example.test', message: MESSAGE };
 const reads = (connection: ScriptedConnection | undefined): string[] =>
@@ -97,6 +107,52 @@ describe('a pooled connection shared', () => {
     expect(server.transactions).toHaveLength(4);
   });
 
+  it('the lead send aborted by its caller: the one behind its dot and the one still queued reconnect at once, on connections the pool opened', async () => {
+    const { pool, server, events } = await poolOn({ replyDelayMs: 50 });
+    await pool.send(envelope); // c1 up and pipelining
+    const controller = new AbortController();
+    const sends = [
+      pool.send({ ...envelope, signal: controller.signal }),
+      pool.send(envelope),
+      pool.send(envelope),
+    ].map(settled);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    controller.abort(new Error('caller'));
+    const [lead, behind, queued] = await Promise.all(sends);
+    expect(lead).toMatchObject({ error: { code: 'SMTP_ABORTED' } });
+    for (const other of [behind, queued]) {
+      expect(other).toMatchObject({ value: { accepted: ['b@example.test'] } });
+    }
+    const retries = events.filter((e) => e.type === 'retry-scheduled');
+    expect(retries).toEqual([
+      expect.objectContaining({ sendId: 3, cause: 'reconnect', delayMs: 0 }),
+      expect.objectContaining({ sendId: 4, cause: 'reconnect', delayMs: 0 }),
+    ]);
+    await pool.close();
+    // The client of the broken connection did not reconnect by itself inside its retiring slot.
+    expect(server.connections.length).toBe(opened(events));
+  });
+
+  it('421 to the lead dot: the send behind it reconnects at once (not a back-off), no hidden connection', async () => {
+    let dots = 0;
+    const { pool, server, events } = await poolOn({
+      replyDelayMs: 20,
+      overrides: { DOT: () => (++dots === 2 ? '421 4.3.2 Service shutting down' : undefined) },
+    });
+    await pool.send(envelope);
+    const sends = [pool.send(envelope), pool.send(envelope), pool.send(envelope)].map(settled);
+    const results = await Promise.all(sends);
+    expect(results.every((r) => 'value' in r)).toBe(true);
+    const retries = events.filter((e) => e.type === 'retry-scheduled');
+    expect(retries.find((e) => e.sendId === 2)).toMatchObject({ cause: 'retry' }); // its own 421
+    for (const sendId of [3, 4]) {
+      expect(retries.find((e) => e.sendId === sendId)).toMatchObject({ cause: 'reconnect', delayMs: 0 });
+    }
+    await pool.close();
+    expect(server.connections.length).toBe(opened(events));
+    expect(server.transactions.filter((t) => t.reply?.startsWith('250'))).toHaveLength(4);
+  });
+
   it('without PIPELINING: one transaction at a time, each command its own flight', async () => {
     const { pool, server } = await poolOn({ capabilities: ['8BITMIME', 'SIZE 100000'] });
     const results = await Promise.all([1, 2, 3, 4].map(() => pool.send(envelope)));
@@ -127,6 +183,27 @@ describe('SmtpClient.pipelining', () => {
     await other.send(envelope);
     expect(other.pipelining).toBe(false);
     await other.close();
+  });
+
+  it("a pool's client opens one connection in its life: once it is gone, a send fails not-sent (createClient reconnects)", async () => {
+    const server = await startScriptedServer({});
+    open.push({ server });
+    const options = { host: '127.0.0.1', port: server.port, security: 'none' } as const;
+    const pooled = createPooledClient(options);
+    const plain = createClient(options);
+    for (const client of [pooled, plain]) await client.send(envelope);
+    for (const connection of server.connections) connection.destroy();
+    await server.waitFor(() => server.connections.every((c) => c.isClosed));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the clients see the close
+    await expect(pooled.send(envelope)).rejects.toMatchObject({
+      code: 'SMTP_CONNECTION_CLOSED',
+      outcome: 'not-sent',
+      phase: 'ready',
+      retryable: true,
+    });
+    expect((await plain.send(envelope)).accepted).toEqual(['b@example.test']);
+    expect(server.connections).toHaveLength(3);
+    await Promise.all([pooled.close(), plain.close()]);
   });
 
   it('false with the pipelining option off', async () => {
