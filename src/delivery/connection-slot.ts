@@ -35,11 +35,14 @@ export interface Slot {
   sends: number;
   /** Set when it broke or went stale with sends still on it: it takes no more, and this runs after the last. */
   retire: (() => void) | undefined;
+  /** Sends handed to its client so far: a send's seat is its place in that order (1, 2, …). */
+  handed: number;
   /**
-   * A send on it failed in a way that ends the connection: a send still on it that fails 'not-sent'
-   * failed for that (its envelope behind the broken one's dot, or still queued), not for itself.
+   * The seat of the first send whose failure ended the connection (0: the client closed under it).
+   * Its client runs sends in the order handed, so a later seat that fails 'not-sent' failed for that
+   * (its envelope behind the broken dot, or still queued), not for itself.
    */
-  broke: boolean;
+  brokeAt: number | undefined;
   idleTimer: unknown;
 }
 
@@ -150,12 +153,13 @@ export class ConnectionSlots {
    * A transaction ended on `slot`: recycle, close or park it once no other send is on it (a broken
    * one takes no more meanwhile: those already on it get their own outcome from its client).
    */
-  release(slot: Slot, options: { broken: boolean; limit: number }): void {
+  release(slot: Slot, options: { broken: boolean; limit: number; seat?: number }): void {
     if (!this.#slots.includes(slot)) return;
     slot.sends--;
     slot.lastActivity = this.#s.clock.now();
     if (options.broken || slot.client.closed === true) {
-      slot.broke = true;
+      const seat = options.broken ? (options.seat ?? 0) : 0;
+      slot.brokeAt = Math.min(slot.brokeAt ?? seat, seat);
       slot.retire ??= () => void this.close(slot, 'broken');
     }
     if (slot.sends > 0) return;
@@ -237,7 +241,8 @@ export class ConnectionSlots {
       lastActivity: now,
       sends: 0,
       retire: undefined,
-      broke: false,
+      handed: 0,
+      brokeAt: undefined,
       idleTimer: undefined,
     };
     this.#slots.push(slot);
@@ -280,8 +285,9 @@ export class ConnectionSlots {
   #staleReason(slot: Slot, others: number): RecycleReason | undefined {
     const now = this.#s.clock.now();
     if (slot.client.closed === true) return 'stale';
-    // createClient connects lazily and reconnects by itself: `connected` false after a message means
-    // the connection it used is gone (`closed` only says close() was called).
+    // A client connects lazily (createClient also reconnects by itself; createPool's never does):
+    // `connected` false after a message means the connection it used is gone (`closed` only says
+    // close() was called).
     if (slot.messages > 0 && slot.client.connected === false) return 'stale';
     if (slot.messages + others >= this.#s.maxMessages) return 'max-messages';
     // Its first message always goes (createClient connects for it: the connection is no older).

@@ -49,14 +49,15 @@ const LOCAL_BREAKS: ReadonlySet<string> = new Set([
 
 /**
  * Keeps a connection only after a refusal inside a transaction (the session is back at `ready`), a
- * usage error caught before writing, or an abort of a send still waiting in the client (phase
- * `ready`: createClient's queue, the third send on a shared connection); anything else (network,
+ * usage error caught before writing, or an abort of a send none of which was written (phase `ready`:
+ * in createClient's queue, or held behind a pipelined transaction); anything else (network,
  * timeout, an abort once the send reached the connection, a client's bug, protocol violation, 421,
  * setup failure) ends it.
  */
 export function breaksConnection(error: SmtpError, action: Action): boolean {
   if (action === 'reconnect' || action === 'reduce-connections') return true;
-  if (error.origin === 'local') return LOCAL_BREAKS.has(error.code) && !abortedWhileQueued(error);
+  if (abortedWhileQueued(error)) return false;
+  if (error.origin === 'local') return LOCAL_BREAKS.has(error.code);
   if (error.origin === 'network' || error.reply === undefined || error.reply.code === 421) return true;
   return error.phase === undefined || !TRANSACTION_PHASES.has(error.phase);
 }
@@ -70,7 +71,10 @@ export function toSmtpError(thrown: unknown): SmtpError {
   return internalError(thrown);
 }
 
-/** Aborted before it reached a connection: `ready` is the phase createClient names then (nothing written). */
+/**
+ * Aborted before any of it was written: `ready` is the phase createClient (a send in its queue) and
+ * the session (a held next not yet written) name then; the connection carries on.
+ */
 function abortedWhileQueued(error: SmtpError): boolean {
   return error.code === ErrorCodes.ABORTED && error.phase === 'ready' && error.outcome === 'not-sent';
 }

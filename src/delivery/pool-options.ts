@@ -53,8 +53,8 @@ export interface ClientLike {
    * to three sends at a time (connection-slot.ts); any other client gets one at a time. Report it
    * only while a connection is up and pipelining (as createClient does): a send given to a client
    * whose first one is still connecting counts as on a reused connection. A send that fails
-   * 'not-sent' after another send's failure ended the connection is sent again at once on a new
-   * connection, without spending an attempt.
+   * 'not-sent' after the failure of a send handed over before it ended the connection goes again at
+   * once on a new connection, as a free reconnect (`maxReconnects`).
    */
   readonly pipelining?: boolean | undefined;
 }

@@ -303,6 +303,7 @@ class DeliveryPool implements Pool {
     const reused = slot.messages > 0 || slot.sends > 1;
     let result: ClientSendResult | undefined;
     let failure: SmtpError | undefined;
+    const seat = ++slot.handed;
     try {
       result = await slot.client.send(job.clientRequest());
     } catch (error) {
@@ -310,7 +311,7 @@ class DeliveryPool implements Pool {
     }
     slot.messages++;
     if (result) this.#onResult(job, slot, attempt, result);
-    else this.#onFailure(job, slot, attempt, failure ?? internalError(undefined), reused);
+    else this.#onFailure(job, slot, { attempt, reused, seat }, failure ?? internalError(undefined));
     this.#pump();
   }
 
@@ -343,7 +344,13 @@ class DeliveryPool implements Pool {
     );
   }
 
-  #onFailure(job: SendJob, slot: Slot, attempt: Attempt, failure: SmtpError, reused: boolean): void {
+  /** `seat`: the send's place among those handed to `slot`'s client (connection-slot.ts). */
+  #onFailure(
+    job: SendJob,
+    slot: Slot,
+    { attempt, reused, seat }: { attempt: Attempt; reused: boolean; seat: number },
+    failure: SmtpError,
+  ): void {
     job.sending = false;
     // Aborted by the close deadline: the client's outcome is exact (the dot written or not).
     const error =
@@ -353,14 +360,20 @@ class DeliveryPool implements Pool {
       if (error.reply) attempt.reply = error.reply;
     }
     const refusals = error.rejectedRecipients;
-    // Another send's failure ended this shared connection first, and this one was not sent: not its
-    // own failure (its envelope rode behind that dot, or it still waited in the client). It goes again
-    // at once on a new connection, as after an idle drop, without spending an attempt.
-    const behindBreak = slot.broke && error.outcome === 'not-sent' && !(refusals && refusals.length > 0);
+    // The failure of a send handed over before this one ended the shared connection, and this one
+    // was not sent: not its own failure (its envelope rode behind that dot, or it still waited in the
+    // client). It goes again at once on a new connection, as after an idle drop, without spending an
+    // attempt. (A send handed over later breaking it says nothing about this one's failure.)
+    const behindBreak =
+      slot.brokeAt !== undefined &&
+      slot.brokeAt < seat &&
+      error.outcome === 'not-sent' &&
+      !(refusals && refusals.length > 0);
     const action = behindBreak ? 'reconnect' : failureAction(error, this.#s.profile, reused);
     // Counted before this connection goes: the server refused while all of these were open.
     if (action === 'reduce-connections') this.#adapt.tooManyConnections(this.#slots.alive);
-    this.#slots.release(slot, { broken: breaksConnection(error, action), limit: this.#adapt.concurrency });
+    const broken = breaksConnection(error, action);
+    this.#slots.release(slot, { broken, limit: this.#adapt.concurrency, seat });
     this.#applyAction(action, error.reply, error);
     if (job.settled) return;
     if (error.outcome === 'unknown') job.markMaybeDelivered();

@@ -209,7 +209,8 @@ export const sessionSetup = setup({
       if (next.written)
         enqueue.assign({ next: { ...next, failure: next.failure ?? aborted('mail', 'not-sent') } });
       else {
-        enqueue.emit(settle(next.id, aborted('mail', 'not-sent')));
+        // Never written: it leaves as a send still queued does (phase ready), the connection untouched.
+        enqueue.emit(settle(next.id, aborted('ready', 'not-sent')));
         enqueue.assign({ next: undefined });
       }
     }),

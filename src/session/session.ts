@@ -471,7 +471,7 @@ export class Session {
 
   /** An abort of a send the machine has not been handed yet settles it here; any other goes to the machine. */
   #abort(id: number): void {
-    if (this.#ahead.drop(id)) this.#settle(id, { ok: false, error: aborted('mail', 'not-sent') });
+    if (this.#ahead.drop(id)) this.#settle(id, { ok: false, error: aborted('ready', 'not-sent') });
     else this.#send({ type: 'send.aborted', id });
   }
 

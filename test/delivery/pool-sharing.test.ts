@@ -258,6 +258,26 @@ describe('sharing a pipelining connection', () => {
     expect(server.violations).toEqual([]);
   });
 
+  it("a send handed over later breaking the connection does not make an earlier one's own failure a free reconnect", async () => {
+    const { pool, clock, server, events } = setup(undefined, { maxConnections: 1 });
+    server.pipelining = true;
+    server.script = (call: Call) =>
+      new Promise((resolve) => {
+        // Send 2 (seat 2 on c1) fails on its own at t=300; send 3, handed over after it, breaks c1 at t=150.
+        if (call.index === 1)
+          clock.setTimeout(() => resolve(fail(replyError(451, '4.3.0 Local problem', 'data-end'))), 200);
+        else if (call.index === 2)
+          clock.setTimeout(() => resolve(fail(closedError('unknown', 'data-end'))), 50);
+        else clock.setTimeout(() => resolve(ok), 100);
+      });
+    const sends = [0, 1, 2].map((n) => pool.send(message(n)).catch((error: unknown) => error));
+    await clock.advanceAsync(10_000);
+    await Promise.all(sends);
+    const retry = events.find((e) => e.type === 'retry-scheduled' && e.sendId === 2);
+    expect(retry).toMatchObject({ cause: 'retry' });
+    expect(retry && 'delayMs' in retry ? retry.delayMs : 0).toBeGreaterThan(0);
+  });
+
   it("a caller's abort of a shared send still waiting in its client leaves the connection in use", async () => {
     const { pool, clock, server, events } = setup(undefined, { maxConnections: 1 });
     server.pipelining = true;

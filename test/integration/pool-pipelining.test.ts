@@ -153,6 +153,25 @@ describe('a pooled connection shared', () => {
     expect(server.transactions.filter((t) => t.reply?.startsWith('250'))).toHaveLength(4);
   });
 
+  it('a held next aborted before it was written: ABORTED, not-sent, phase ready; the lead and the connection go on', async () => {
+    const { pool, server, events } = await poolOn({ replyDelayMs: 50 });
+    await pool.send(envelope);
+    const controller = new AbortController();
+    const lead = pool.send(envelope);
+    const behind = settled(pool.send({ ...envelope, signal: controller.signal }));
+    // Before the lead's 354 (replies come 50 ms late): the one behind it is held, not written.
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    controller.abort();
+    expect(await behind).toMatchObject({
+      error: { code: 'SMTP_ABORTED', outcome: 'not-sent', phase: 'ready' },
+    });
+    expect((await lead).attempts.map((a) => a.connectionId)).toEqual(['c1']);
+    const after = await pool.send(envelope);
+    expect(after.attempts.map((a) => a.connectionId)).toEqual(['c1']);
+    expect(events.find((e) => e.type === 'connection-closed')).toBeUndefined();
+    expect(server.transactions).toHaveLength(3);
+  });
+
   it('without PIPELINING: one transaction at a time, each command its own flight', async () => {
     const { pool, server } = await poolOn({ capabilities: ['8BITMIME', 'SIZE 100000'] });
     const results = await Promise.all([1, 2, 3, 4].map(() => pool.send(envelope)));
@@ -194,7 +213,8 @@ describe('SmtpClient.pipelining', () => {
     for (const client of [pooled, plain]) await client.send(envelope);
     for (const connection of server.connections) connection.destroy();
     await server.waitFor(() => server.connections.every((c) => c.isClosed));
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the clients see the close
+    // The clients see the close.
+    while (pooled.connected || plain.connected) await new Promise((resolve) => setTimeout(resolve, 5));
     await expect(pooled.send(envelope)).rejects.toMatchObject({
       code: 'SMTP_CONNECTION_CLOSED',
       outcome: 'not-sent',

@@ -1,13 +1,13 @@
 /**
  * RFC 2920 §3.1: a next send held behind a pipelined transaction, never written, leaves quietly when
- * aborted: it settles ABORTED, not-sent, in phase mail (its transaction never began), and the
- * transaction in flight goes on untouched.
+ * aborted: it settles ABORTED, not-sent, in phase ready (as a send still queued: its transaction
+ * never began), and the transaction in flight goes on untouched.
  */
 import { expect, test } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { flush, Harness } from './harness.js';
 
-test('a held next aborted before it is written: ABORTED, not-sent, phase mail; the first is delivered', async () => {
+test('a held next aborted before it is written: ABORTED, not-sent, phase ready; the first is delivered', async () => {
   const h = new Harness().ready('250-mx.example\n250 PIPELINING');
   const first = h.send();
   const controller = new AbortController();
@@ -16,7 +16,7 @@ test('a held next aborted before it is written: ABORTED, not-sent, phase mail; t
   await flush();
   expect(second.result).toMatchObject({
     ok: false,
-    error: { code: ErrorCodes.ABORTED, outcome: 'not-sent', phase: 'mail', retryable: true },
+    error: { code: ErrorCodes.ABORTED, outcome: 'not-sent', phase: 'ready', retryable: true },
   });
   h.server('250 ok\n250 ok\n354 go');
   h.session.bodyFinished();

@@ -240,8 +240,8 @@ describe('a send handed over ahead of the replies that make room for it', () => 
       () => undefined,
       (error: unknown) => error,
     );
-    // As a held next aborted before it is written (held-next-abort.test.ts): phase mail.
-    expect(third).toMatchObject({ code: ErrorCodes.ABORTED, outcome: 'not-sent', phase: 'mail' });
+    // As a held next aborted before it is written (held-next-abort.test.ts): phase ready.
+    expect(third).toMatchObject({ code: ErrorCodes.ABORTED, outcome: 'not-sent', phase: 'ready' });
     owner.feed();
     await until(() => owner.results.length >= 4);
     const results = await settle(owner.results);
