@@ -6,6 +6,8 @@
  */
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { createPool } from '../../src/delivery/pool.js';
+import type { PoolEvent } from '../../src/delivery/pool-events.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import type { ClientOptions } from '../../src/transport/client-options.js';
 import { failure, recordedClient, settle, success } from '../support/servers/client-fixture.js';
@@ -281,6 +283,52 @@ describe.skipIf(!availability.ok)('Postfix smtpd', () => {
       } finally {
         await proxy.stop();
       }
+    });
+
+    test('a pool of one connection shares it (STARTTLS, BDAT): twelve messages, one refused, each other delivered exactly once', async () => {
+      const events: PoolEvent[] = [];
+      const pool = createPool({
+        host: 'localhost',
+        address: '127.0.0.1',
+        port: server.port,
+        security: 'starttls',
+        tls: { ca: tls.ca.cert },
+        clientName: 'client.example',
+        timeouts: { command: 10_000 },
+        maxConnections: 1,
+        onEvent: (event) => events.push(event),
+      });
+      clients.push(pool);
+      const subject = unique('pooled');
+      const to = (i: number) => (i === 5 ? [REFUSED] : [`inbox@${DOMAIN}`]);
+      const settled = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          pool
+            .send({
+              from: 'sender@example.com',
+              to: to(i),
+              message: `Subject: ${subject}-${i}\r\n\r\nm${i}\r\n`,
+            })
+            .then(
+              (result) => ({ ok: true as const, result }),
+              (error: unknown) => ({ ok: false as const, error }),
+            ),
+        ),
+      );
+      expect(settled.map((one) => one.ok)).toEqual(Array.from({ length: 12 }, (_, i) => i !== 5));
+      expect(settled[5]).toMatchObject({ ok: false, error: { code: ErrorCodes.ALL_RECIPIENTS_REJECTED } });
+      // One connection, shared: some attempts started while an earlier one on it was still running.
+      expect(events.filter((e) => e.type === 'connection-opened')).toHaveLength(1);
+      let running = 0;
+      let peak = 0;
+      for (const event of events) {
+        if (event.type === 'attempt-started') peak = Math.max(peak, ++running);
+        if (event.type === 'message-accepted' || event.type === 'message-rejected') running--;
+      }
+      expect(peak).toBeGreaterThan(1);
+      expect(peak).toBeLessThanOrEqual(3);
+      for (let i = 0; i < 12; i++)
+        expect(await deliveredWith(server.port, `${subject}-${i}`)).toHaveLength(i === 5 ? 0 : 1);
     });
 
     test('chunking: false sends DATA to the same server', async () => {
