@@ -29,8 +29,8 @@ export class PoolAdaptation {
   /**
    * While there is no limiter: when tokens were taken and how many, oldest first from #head on (the
    * entries before it have left the window). Two number arrays and a moving head, not objects and
-   * shift(): shift() copies the whole array, and at thousands of sends a second that was ~12 µs per
-   * send (bench/README.md, thirteenth session).
+   * shift(): shift() on an array that long moves its elements, and at thousands of sends a second
+   * the profile put ~12 µs per send there (bench/README.md, thirteenth session).
    */
   readonly #takenAt: number[] = [];
   readonly #takenTokens: number[] = [];
