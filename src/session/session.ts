@@ -30,6 +30,7 @@ import {
 import { ReplyIntake } from './reply-intake.js';
 import { SendAhead } from './send-ahead.js';
 import { PHASE_OF_STATE, sessionMachine } from './session-machine.js';
+import { pipelines } from './transaction.js';
 import { Transcript } from './transcript.js';
 import type { SendRequest, SendResult, SessionEffect, SessionOptions, Settlement } from './types.js';
 import { isValidatedRequest, validatedRequest, validateSendRequest, validateSignal } from './validation.js';
@@ -306,7 +307,7 @@ export class Session {
    */
   get pipelines(): boolean {
     const { config, caps } = this.#snapshot.context;
-    return this.ready && config.pipelining && caps.pipelining;
+    return this.ready && pipelines(config, caps);
   }
 
   get capabilities(): Capabilities {

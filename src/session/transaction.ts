@@ -105,13 +105,18 @@ export function precheck(
  * A new transaction (not yet written). BDAT when CHUNKING is offered and allowed: for a body of known
  * size always (one `BDAT n LAST`), for a stream only with PIPELINING (its chunks are not waited for).
  */
+/** Whether a transaction started now is pipelined (RFC 2920): offered by the server and not turned off. */
+export function pipelines(options: { readonly pipelining: boolean }, caps: Capabilities): boolean {
+  return options.pipelining && caps.pipelining;
+}
+
 export function createTransaction(
   id: number,
   request: SendRequest,
   caps: Capabilities,
   options: { readonly pipelining: boolean; readonly chunking: boolean },
 ): Transaction {
-  const pipelined = options.pipelining && caps.pipelining;
+  const pipelined = pipelines(options, caps);
   const chunked = options.chunking && caps.chunking && (request.unstuffedSize !== undefined || pipelined);
   return {
     id,

@@ -4,10 +4,10 @@
  * No retries here: deciding to retry (and when) belongs to the delivery layer.
  */
 import { speaksSes } from '../errors/classify.js';
-import { ErrorCodes } from '../errors/codes.js';
 import { internalError } from '../errors/internal-error.js';
-import { SmtpConnectionError, SmtpError } from '../errors/smtp-error.js';
+import { SmtpError } from '../errors/smtp-error.js';
 import { checkSesRecipientCount } from '../ses/recipients.js';
+import { connectionLost } from '../session/failures.js';
 import { tooLarge } from '../session/transaction.js';
 import type { SendRequest, SendResult } from '../session/types.js';
 import { validateSignal } from '../session/validation.js';
@@ -174,7 +174,8 @@ class Client implements SmtpClient {
           this.#queue.shift();
           if (this.#opened && !this.#reopens) {
             job.detach();
-            job.reject(connectionGone());
+            // Nothing of it written: a lost connection before its turn, as the session names one.
+            job.reject(connectionLost('ready', 'not-sent', undefined));
           } else this.#openFor(job);
         }
       }
@@ -297,15 +298,4 @@ export function createClient(options: ClientOptions): SmtpClient {
  */
 export function createPooledClient(options: ClientOptions): SmtpClient {
   return new Client(resolveClientOptions(options), false);
-}
-
-/** A pooled client's queued send, its connection gone before the send's turn: nothing written. */
-function connectionGone(): SmtpError {
-  return new SmtpConnectionError({
-    code: ErrorCodes.CONNECTION_CLOSED,
-    message: 'the connection closed before this message was sent',
-    outcome: 'not-sent',
-    phase: 'ready',
-    retryable: true,
-  });
 }

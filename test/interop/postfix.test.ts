@@ -42,8 +42,9 @@ describe.skipIf(!availability.ok)('Postfix smtpd', () => {
     await Promise.all(clients.splice(0).map((client) => client.close().catch(() => undefined)));
   });
 
-  function clientFor(port: number, options: Partial<ClientOptions> = {}) {
-    const recorded = recordedClient({
+  /** What every client here uses: STARTTLS to 127.0.0.1 with the test CA, a generous command timeout. */
+  const baseOptions = (port: number) =>
+    ({
       host: 'localhost',
       address: '127.0.0.1',
       port,
@@ -51,8 +52,10 @@ describe.skipIf(!availability.ok)('Postfix smtpd', () => {
       tls: { ca: tls.ca.cert },
       clientName: 'client.example',
       timeouts: { command: 10_000 },
-      ...options,
-    });
+    }) as const;
+
+  function clientFor(port: number, options: Partial<ClientOptions> = {}) {
+    const recorded = recordedClient({ ...baseOptions(port), ...options });
     clients.push(recorded.client);
     return recorded;
   }
@@ -288,13 +291,7 @@ describe.skipIf(!availability.ok)('Postfix smtpd', () => {
     test('a pool of one connection shares it (STARTTLS, BDAT): twelve messages, one refused, each other delivered exactly once', async () => {
       const events: PoolEvent[] = [];
       const pool = createPool({
-        host: 'localhost',
-        address: '127.0.0.1',
-        port: server.port,
-        security: 'starttls',
-        tls: { ca: tls.ca.cert },
-        clientName: 'client.example',
-        timeouts: { command: 10_000 },
+        ...baseOptions(server.port),
         maxConnections: 1,
         onEvent: (event) => events.push(event),
       });
