@@ -33,12 +33,13 @@ export type GroupState = 'mail' | 'rcpt' | 'data' | 'dataEnd';
 /**
  * Where a group starting in each state can end: along dot → MAIL → RCPT… → 354, where the 354 (after
  * which the body is written) is always the last reply of a group. None starts in `data`: its only
- * reply is that 354.
+ * reply is that 354. The ends are exclusive (one plan, one end); `dataEnd`, the steady pipelined
+ * message's, is listed first only because the machine tries its guards in this order.
  */
 export const GROUP_ENDS = {
-  mail: ['rcpt', 'data', 'dataEnd'],
-  rcpt: ['rcpt', 'data', 'dataEnd'],
-  dataEnd: ['mail', 'rcpt', 'data', 'dataEnd'],
+  mail: ['dataEnd', 'rcpt', 'data'],
+  rcpt: ['dataEnd', 'rcpt', 'data'],
+  dataEnd: ['dataEnd', 'mail', 'rcpt', 'data'],
 } as const satisfies Record<string, readonly GroupState[]>;
 export type GroupStart = keyof typeof GROUP_ENDS;
 
