@@ -5,7 +5,8 @@
  *   cp -r dist /tmp/dist-a && <change> && npm run build
  *   node --import tsx bench/ab.ts --a /tmp/dist-a --b dist [--sink smtp-sink|smtp-server|smtp-sink-nopipe]
  *     [--rounds 7] [--raw] [--connections 1] [--messages 2000] [--warmup 20000] [--cpus 0]
- * `--cpus 0` pins the sink and every worker to CPU 0 (the one-core cases: no cross-core wake-ups).
+ * `--cpus 0` pins the sink and every worker to CPU 0 (the one-core cases: no cross-core wake-ups);
+ * `--sink-cpus 1` pins the sink apart (with `--cpus 0`: client and server each on a core of their own).
  * `--a-flags "..."` / `--b-flags "..."`: Node/V8 flags for that arm's workers (same build twice to
  * measure a flag, e.g. `--b-flags --no-allocation-site-pretenuring`).
  * A build outside the repository needs node_modules on its path (e.g. `ln -s $PWD/node_modules /tmp/`),
@@ -76,7 +77,8 @@ async function main(): Promise<void> {
   const rounds = Number(option('rounds', '7'));
   console.log(`cores busy with other processes before the run: ${(await checkQuiet()).toFixed(2)}`);
   const cpus = process.argv.includes('--cpus') ? option('cpus', '0') : undefined;
-  const sink = await startSink(option('sink', 'smtp-sink') as SinkName, cpus);
+  const sinkCpus = process.argv.includes('--sink-cpus') ? option('sink-cpus', '1') : cpus;
+  const sink = await startSink(option('sink', 'smtp-sink') as SinkName, sinkCpus);
   try {
     for (let round = 0; round < rounds; round++) {
       const line: string[] = [];

@@ -39,6 +39,8 @@ export interface WorkerResult {
   /** Only when profiling (BENCH_PROFILE_DIR): xstate events and GCs during the timed part; with
    * BENCH_CRITICAL_PATH, the read → write / write → read split (critical-path-hooks.ts). */
   readonly counters?: Record<string, number>;
+  /** With BENCH_MARK_TIMED: the timed part's start and end, ms since the process started (gc-trace.ts). */
+  readonly timedSpanMs?: readonly [number, number];
 }
 
 const MB = 1024 * 1024;
@@ -105,6 +107,7 @@ async function main(task: WorkerTask): Promise<WorkerResult> {
     peakRssMb: (process.resourceUsage().maxRSS * 1024) / MB,
     ...(note === undefined ? {} : { note }),
     ...(counters === undefined ? {} : { counters: { ...counters } }),
+    ...(process.env.BENCH_MARK_TIMED ? { timedSpanMs: [start, start + wallMs] as const } : {}),
   };
 }
 

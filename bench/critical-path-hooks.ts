@@ -15,14 +15,26 @@ interface Cycle {
   handler: number;
   /** From the cycle's last write to the next read. */
   writeToRead: number;
+  /**
+   * The part of writeToRead this process spent idle, waiting in the event loop (its utilisation
+   * counters); the rest is the write itself and whatever the client still did after it.
+   */
+  idleAfterWrite: number;
 }
 
-const newCycle = (): Cycle => ({ readToWrite: Number.NaN, handler: 0, writeToRead: Number.NaN });
+const newCycle = (): Cycle => ({
+  readToWrite: Number.NaN,
+  handler: 0,
+  writeToRead: Number.NaN,
+  idleAfterWrite: Number.NaN,
+});
 const cycles: Cycle[] = [];
 let current = newCycle();
 let measuring = false;
 let readAt = 0;
 let lastWriteAt = 0;
+/** The event loop's utilisation counters at the last write (idle time since then: idleAfterWrite). */
+let loopAtWrite: ReturnType<typeof performance.eventLoopUtilization> | undefined;
 /** Whether the current cycle has written: the next read starts a new cycle. */
 let wrote = false;
 let reads = 0;
@@ -42,6 +54,8 @@ export function installCriticalPath(): void {
     reads++;
     if (wrote) {
       current.writeToRead = start - lastWriteAt;
+      if (loopAtWrite !== undefined)
+        current.idleAfterWrite = performance.eventLoopUtilization(loopAtWrite).idle;
       cycles.push(current);
       current = newCycle();
       wrote = false;
@@ -62,6 +76,7 @@ export function installCriticalPath(): void {
       if (!wrote && readAt > 0) current.readToWrite = now - readAt;
       wrote = true;
       lastWriteAt = now;
+      loopAtWrite = performance.eventLoopUtilization();
     }
     return write.apply(this, args);
   };
@@ -74,6 +89,7 @@ export function startCriticalPath(): void {
   writes = 0;
   readAt = 0;
   lastWriteAt = 0;
+  loopAtWrite = undefined;
   wrote = false;
   measuring = true;
 }
@@ -95,5 +111,6 @@ export function stopCriticalPath(messages: number): Record<string, number> {
     readToWriteUs: micro((cycle) => cycle.readToWrite),
     handlerUs: micro((cycle) => cycle.handler),
     writeToReadUs: micro((cycle) => cycle.writeToRead),
+    idleAfterWriteUs: micro((cycle) => cycle.idleAfterWrite),
   };
 }

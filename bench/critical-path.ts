@@ -3,8 +3,11 @@
  * client's part of each cycle (read of the replies → first write of the next flight) and the rest
  * (that write → the next read: the server, two wake-ups, and client work that does not overlap with
  * them). See critical-path-hooks.ts. "wall − medians" is the mean wall per message less the two
- * medians: what the typical cycle does not show (GC pauses, other outliers; one cycle per message). Rounds alternate the clients, each its own worker process with
- * the usual warm-up; the table shows medians over the rounds of each worker's medians.
+ * medians: what the typical cycle does not show (GC pauses, other outliers; one cycle per message).
+ * "of it idle" is the part of write → read the client's event loop spent waiting: the rest is the
+ * write's system call and the client's own work after it, which the server's turnaround did not hide.
+ * Rounds alternate the clients, each its own worker process with the usual warm-up; the table shows
+ * medians over the rounds of each worker's medians.
  *   node --import tsx bench/critical-path.ts [--sink smtp-sink|smtp-server] [--rounds 5] [--cpus 0]
  */
 import type { ClientName } from './bench-client.js';
@@ -24,6 +27,7 @@ const COLUMNS = [
   'readToWriteUs',
   'handlerUs',
   'writeToReadUs',
+  'idleAfterWriteUs',
   'readsPerMessage',
   'writesPerMessage',
 ] as const;
@@ -71,6 +75,7 @@ async function main(): Promise<void> {
       'read→write µs',
       'in handler µs',
       'write→read µs',
+      'of it idle µs',
       'reads/msg',
       'writes/msg',
     ].join(' | '),

@@ -61,7 +61,9 @@ export async function startProfiling(): Promise<Session> {
     await post(session, 'HeapProfiler.startSampling', {
       samplingInterval: 1024,
       includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      // BENCH_PROFILE_SURVIVORS: only objects that outlived a scavenge (promoted, or still live at the
+      // end): what makes each scavenge copy, and the old generation fill with garbage.
+      includeObjectsCollectedByMinorGC: process.env.BENCH_PROFILE_SURVIVORS !== '1',
     });
   } else {
     await post(session, 'Profiler.enable');

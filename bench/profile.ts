@@ -3,6 +3,9 @@
  * part (see profile-hooks.ts) and splits self time and allocated bytes by layer (xstate, session,
  * transport, protocol, Node core, GC). Usage:
  *   node --import tsx bench/profile.ts [--client smtp-machine] [--sink smtp-sink] [--messages 5000] [--connections 1] [--source buffer|composed]
+ *     [--survivors] [--node-flags "--no-allocation-site-pretenuring"]
+ * `--survivors`: the heap split counts only objects that outlived a scavenge (see profile-hooks.ts);
+ * `--node-flags`: Node/V8 flags for the profiled worker.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -45,10 +48,17 @@ async function main(): Promise<void> {
     source: option('source', 'buffer') as WorkerTask['source'],
   };
   const worker = fileURLToPath(new URL('./client-worker.ts', import.meta.url));
+  const survivors = process.argv.includes('--survivors');
+  const nodeFlags = option('node-flags', '').split(' ').filter(Boolean);
   const runWorker = (kind: 'cpu' | 'heap') =>
     new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', worker, JSON.stringify(task)], {
-        env: { ...process.env, BENCH_PROFILE_DIR: dir, BENCH_PROFILE_KIND: kind },
+      const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', worker, JSON.stringify(task)], {
+        env: {
+          ...process.env,
+          BENCH_PROFILE_DIR: dir,
+          BENCH_PROFILE_KIND: kind,
+          ...(survivors ? { BENCH_PROFILE_SURVIVORS: '1' } : {}),
+        },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       let text = '';
@@ -66,7 +76,7 @@ async function main(): Promise<void> {
     (JSON.parse(readFileSync(join(dir, 'timed.heapprofile'), 'utf8')) as { head: HeapNode }).head,
   );
   console.log(
-    `${client}, ${messages} × 1 KB, ${connections} connection(s) to ${sink.name}; profiles in ${dir}`,
+    `${client}, ${messages} × 1 KB, ${connections} connection(s) to ${sink.name}${nodeFlags.length > 0 ? `, ${nodeFlags.join(' ')}` : ''}; profiles in ${dir}`,
   );
   console.log(
     `timed part: ${result.wallMs.toFixed(0)} ms wall (profiler on), ${(result.cpuMs / messages).toFixed(3)} ms CPU/msg` +
@@ -77,7 +87,7 @@ async function main(): Promise<void> {
   console.log(`counters: ${JSON.stringify(perMessage(result.counters, messages))} per message`);
   printCpu(cpu, messages);
   console.log(
-    `\nallocated bytes per message by layer (sampling, collected objects included): ${(heap.total / messages).toFixed(0)} B/msg total`,
+    `\nallocated bytes per message by layer (sampling, ${survivors ? 'only objects that outlived a scavenge' : 'collected objects included'}): ${(heap.total / messages).toFixed(0)} B/msg total`,
   );
   for (const [layer, bytes] of top(heap.layers, 12))
     console.log(`  ${(bytes / messages).toFixed(0).padStart(7)} B/msg  ${layer}`);
