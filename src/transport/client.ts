@@ -233,7 +233,12 @@ class Client implements SmtpClient {
         this.#connection = connection;
         this.#start(job, connection);
       } catch (error) {
-        job.reject(lifetime.aborted ? clientClosed() : asSmtpError(error));
+        // destroy() during the setup: the caller's doing, named where the setup stood (as an abort is).
+        job.reject(
+          lifetime.aborted
+            ? clientClosed(error instanceof SmtpError ? error.phase : 'closed')
+            : asSmtpError(error),
+        );
       } finally {
         if (this.#opening === opening) this.#opening = undefined;
         if (this.#active === 0) for (const resolve of this.#drained.splice(0)) resolve();

@@ -3,7 +3,7 @@
  * time, two with RFC 2920 pipelining): a queued send leaves at once when its signal aborts.
  */
 import { ErrorCodes } from '../errors/codes.js';
-import { SmtpError } from '../errors/smtp-error.js';
+import { type Phase, SmtpError } from '../errors/smtp-error.js';
 import type { SendRequest, SendResult } from '../session/types.js';
 import { abortError } from './connect.js';
 
@@ -67,13 +67,18 @@ export class SendQueue {
   }
 }
 
-export function clientClosed(): SmtpError {
+/**
+ * The client was closed (destroy(), or close() before the send's turn) with nothing of the message
+ * written. `phase`: where the connection's setup stood when destroy() ended it (greeting, tls, auth…);
+ * 'closed' when there was no setup under way.
+ */
+export function clientClosed(phase: Phase = 'closed'): SmtpError {
   return new SmtpError({
     code: ErrorCodes.CLIENT_CLOSED,
     message: 'the client was closed before this message was sent',
     origin: 'local',
     outcome: 'not-sent',
-    phase: 'closed',
+    phase,
   });
 }
 

@@ -225,12 +225,12 @@ describe('client lifecycle against the scripted server', () => {
     expect(verbs(server)).not.toContain('QUIT');
   });
 
-  it('destroy() cuts a connection attempt short', async () => {
+  it('destroy() cuts a connection attempt short, naming where it stood', async () => {
     const { client } = await harness({ overrides: { GREETING: null } });
     const pending = rejection(client.send(envelope));
     setTimeout(() => client.destroy(), 30);
     const started = Date.now();
-    expect((await pending).code).toBe('SMTP_CLIENT_CLOSED');
+    expect(await pending).toMatchObject({ code: 'SMTP_CLIENT_CLOSED', phase: 'greeting', outcome: 'not-sent' });
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
