@@ -8,7 +8,7 @@
 import type { ErrorCode } from '../errors/codes.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
-import { MAX_DOMAIN_OCTETS, MAX_LOCAL_PART_OCTETS, MAX_PATH_OCTETS } from './limits.js';
+import { MAX_LOCAL_PART_OCTETS, MAX_PATH_OCTETS } from './limits.js';
 
 export interface AddressOptions {
   /** '' (the null reverse-path `<>`) is accepted: MAIL only (RFC 5321 §4.5.5). */
@@ -263,9 +263,9 @@ export function parseAddressUncached(address: string, field: string, options: Ad
       `local part is longer than ${MAX_LOCAL_PART_OCTETS} octets`,
     );
   }
-  if (utf8Length(domain) > MAX_DOMAIN_OCTETS) {
-    throw usageError(ErrorCodes.INVALID_ADDRESS, field, `domain is longer than ${MAX_DOMAIN_OCTETS} octets`);
-  }
+  // The domain's own limit (MAX_DOMAIN_OCTETS, RFC 5321 §4.5.3.1.2) needs no check here: the path
+  // limit above leaves it at most MAX_PATH_OCTETS - 4 octets (`<`, `>`, a local part, `@`); a test
+  // holds the two limits to that.
   if (!isDomain(domain, !ascii) && !isAddressLiteral(domain)) {
     throw usageError(ErrorCodes.INVALID_ADDRESS, field, 'domain is not a domain name or address literal');
   }

@@ -14,6 +14,11 @@ describe('limits', () => {
     expect(limits.MAX_SASL_RESPONSE_LINE_OCTETS).toBe(12_288); // RFC 4954 §4
   });
 
+  it('a path within MAX_PATH_OCTETS always has a domain within MAX_DOMAIN_OCTETS (parseAddress checks only the path)', () => {
+    // `<` local-part (at least one octet) `@` domain `>`
+    expect(limits.MAX_PATH_OCTETS - 4).toBeLessThanOrEqual(limits.MAX_DOMAIN_OCTETS);
+  });
+
   it('holds our caps, SES’s size limit and Node’s longest timer', () => {
     expect(limits.DEFAULT_MAX_REPLY_LINE_OCTETS).toBe(4096);
     expect(limits.DEFAULT_MAX_REPLY_OCTETS).toBe(65_536);
