@@ -62,7 +62,9 @@ export async function startProfiling(): Promise<Session> {
       samplingInterval: 1024,
       includeObjectsCollectedByMajorGC: true,
       // BENCH_PROFILE_SURVIVORS: only objects that outlived a scavenge (promoted, or still live at the
-      // end): what makes each scavenge copy, and the old generation fill with garbage.
+      // end): what makes each scavenge copy, and the old generation fill with garbage. Objects made
+      // since the last scavenge count too, dead or not: for every site about the share of the run one
+      // scavenge interval is (~2% of its allocation for 20,000 messages, a scavenge per ~460).
       includeObjectsCollectedByMinorGC: process.env.BENCH_PROFILE_SURVIVORS !== '1',
     });
   } else {
