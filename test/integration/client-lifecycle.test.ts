@@ -230,7 +230,11 @@ describe('client lifecycle against the scripted server', () => {
     const pending = rejection(client.send(envelope));
     setTimeout(() => client.destroy(), 30);
     const started = Date.now();
-    expect(await pending).toMatchObject({ code: 'SMTP_CLIENT_CLOSED', phase: 'greeting', outcome: 'not-sent' });
+    expect(await pending).toMatchObject({
+      code: 'SMTP_CLIENT_CLOSED',
+      phase: 'greeting',
+      outcome: 'not-sent',
+    });
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
