@@ -12,26 +12,16 @@ interface PendingSend {
   cleanup(): void;
 }
 
-/**
- * Arrays, not a Map: V8 allocates a Map's rehashed table in the old generation once the table it
- * replaces is there (a full GC promotes it mid-flight), and the replaced table keeps the entries it
- * held. With a send added and settled per message, every send's promise, closures and result then
- * outlived the scavenges as garbage held by dead old tables (promoted at each one). An array keeps
- * its one backing store and clears the slot of a send it lets go.
- */
 export class PendingSends {
-  /** In the order added; #sends[i] is the send of #ids[i]. */
-  readonly #ids: number[] = [];
-  readonly #sends: PendingSend[] = [];
+  readonly #byId = new Map<number, PendingSend>();
   #lastId = 0;
 
   get size(): number {
-    return this.#ids.length;
+    return this.#byId.size;
   }
 
-  /** The pending ids, oldest first (a live view: copy it before settling while iterating). */
-  ids(): readonly number[] {
-    return this.#ids;
+  ids(): IterableIterator<number> {
+    return this.#byId.keys();
   }
 
   /**
@@ -43,19 +33,16 @@ export class PendingSends {
     return new Promise<SendResult>((resolve, reject) => {
       const abort = () => onAbort(id);
       signal?.addEventListener('abort', abort, { once: true });
-      this.#ids.push(id);
-      this.#sends.push({ resolve, reject, cleanup: () => signal?.removeEventListener('abort', abort) });
+      this.#byId.set(id, { resolve, reject, cleanup: () => signal?.removeEventListener('abort', abort) });
       start(id);
     });
   }
 
   /** Settles `id` once; false when it is not (or no longer) pending. */
   settle(id: number, settlement: Settlement): boolean {
-    const index = this.#ids.indexOf(id);
-    const pending = index < 0 ? undefined : this.#sends[index];
+    const pending = this.#byId.get(id);
     if (pending === undefined) return false;
-    this.#ids.splice(index, 1);
-    this.#sends.splice(index, 1);
+    this.#byId.delete(id);
     pending.cleanup();
     if (settlement.ok) pending.resolve(settlement.result);
     else pending.reject(settlement.error);
