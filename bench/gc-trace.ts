@@ -5,7 +5,7 @@
  * median scavenge pause, and mark-compacts. A client whose short-lived objects are promoted pays
  * twice: each scavenge copies them, and the old generation fills with garbage for the full GCs.
  *   node --import tsx bench/gc-trace.ts [--sink smtp-sink|smtp-server] [--rounds 3] [--clients smtp-machine,raw]
- *     [--node-flags "--no-allocation-site-pretenuring"] [--messages 20000]
+ *     [--node-flags "--no-allocation-site-pretenuring"] [--messages 20000] [--connections 1]
  * Node/V8 flags (`--node-flags`) go to every worker, e.g. to see what V8's allocation-site
  * pretenuring does to a client.
  */
@@ -87,6 +87,7 @@ async function main(): Promise<void> {
   const rounds = Number(option('rounds', '3'));
   const messages = Number(option('messages', '20000'));
   const flags = option('node-flags', '').split(' ').filter(Boolean);
+  const connections = Number(option('connections', '1'));
   console.log(`cores busy with other processes before the run: ${(await checkQuiet()).toFixed(2)}`);
   const sink = await startSink(option('sink', 'smtp-sink') as SinkName);
   const runs = new Map<ClientName, GcSummary[]>(clients.map((client) => [client, []]));
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
           client,
           host: '127.0.0.1',
           port: sink.port,
-          connections: 1,
+          connections,
           messages,
           warmup: 20000,
           size: 1024,
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
     await sink.stop();
   }
   console.log(
-    `\n1 KB messages, 1 connection, ${sink.name}, ${messages} timed messages, ${rounds} rounds (medians)` +
+    `\n1 KB messages, ${connections} connection(s), ${sink.name}, ${messages} timed messages, ${rounds} rounds (medians)` +
       (flags.length > 0 ? `, ${flags.join(' ')}` : ''),
   );
   console.log(

@@ -12,16 +12,41 @@ interface PendingSend {
   cleanup(): void;
 }
 
+/**
+ * Slots reused in place, not a Map: V8 allocates a Map's rehashed table in the old generation once the
+ * table it replaces is there, and the replaced table keeps the entries it held — with a send added
+ * and settled per message, every send's promise, closures and result then outlived the scavenges as
+ * garbage held by dead old tables. A settled send's slot is emptied (id 0) and taken by a later one:
+ * the two arrays keep their backing stores (at most as many slots as sends ever pending at once).
+ */
 export class PendingSends {
-  readonly #byId = new Map<number, PendingSend>();
+  /** Id of each slot's send, 0 when the slot is free (ids start at 1). */
+  readonly #ids: number[] = [];
+  readonly #sends: (PendingSend | undefined)[] = [];
+  #size = 0;
   #lastId = 0;
 
   get size(): number {
-    return this.#byId.size;
+    return this.#size;
   }
 
-  ids(): IterableIterator<number> {
-    return this.#byId.keys();
+  /** The pending ids, oldest first (a copy: settling while iterating it is safe). */
+  ids(): number[] {
+    const ids: number[] = [];
+    for (const id of this.#ids) if (id !== 0) ids.push(id);
+    return ids.sort((a, b) => a - b);
+  }
+
+  /** Whether every pending send's id passes `test` (true when none is pending). */
+  every(test: (id: number) => boolean): boolean {
+    for (const id of this.#ids) if (id !== 0 && !test(id)) return false;
+    return true;
+  }
+
+  /** Whether every pending send is `a` or `b` (ids; undefined matches nothing). */
+  allAmong(a: number | undefined, b: number | undefined): boolean {
+    for (const id of this.#ids) if (id !== 0 && id !== a && id !== b) return false;
+    return true;
   }
 
   /**
@@ -33,16 +58,28 @@ export class PendingSends {
     return new Promise<SendResult>((resolve, reject) => {
       const abort = () => onAbort(id);
       signal?.addEventListener('abort', abort, { once: true });
-      this.#byId.set(id, { resolve, reject, cleanup: () => signal?.removeEventListener('abort', abort) });
+      const send = { resolve, reject, cleanup: () => signal?.removeEventListener('abort', abort) };
+      const free = this.#ids.indexOf(0);
+      if (free < 0) {
+        this.#ids.push(id);
+        this.#sends.push(send);
+      } else {
+        this.#ids[free] = id;
+        this.#sends[free] = send;
+      }
+      this.#size++;
       start(id);
     });
   }
 
   /** Settles `id` once; false when it is not (or no longer) pending. */
   settle(id: number, settlement: Settlement): boolean {
-    const pending = this.#byId.get(id);
+    const slot = this.#ids.indexOf(id);
+    const pending = slot < 0 ? undefined : this.#sends[slot];
     if (pending === undefined) return false;
-    this.#byId.delete(id);
+    this.#ids[slot] = 0;
+    this.#sends[slot] = undefined;
+    this.#size--;
     pending.cleanup();
     if (settlement.ok) pending.resolve(settlement.result);
     else pending.reject(settlement.error);

@@ -292,7 +292,7 @@ export class Session {
     if (ahead !== undefined) return ahead;
     const snapshot = this.#snapshot;
     const { tx, next } = snapshot.context;
-    for (const id of this.#pending.ids()) if (id !== tx?.id && id !== next?.id) return false;
+    if (!this.#pending.allAmong(tx?.id, next?.id)) return false;
     return acceptsSend(String(snapshot.value), snapshot.context);
   }
 
@@ -433,8 +433,8 @@ export class Session {
   #handOverAhead(plan: GroupPlan): HandedSend | undefined {
     if (this.#onSendable === undefined || this.#sendable || !planAcceptsSend(plan)) return undefined;
     // Every send still pending after the step is its transaction or the next one.
-    for (const id of this.#pending.ids())
-      if (id !== plan.tx?.id && id !== plan.next?.id && !settles(plan, id)) return undefined;
+    if (!this.#pending.every((id) => id === plan.tx?.id || id === plan.next?.id || settles(plan, id)))
+      return undefined;
     this.#sendable = true;
     return this.#ahead.run(this.#onSendable);
   }
@@ -579,7 +579,7 @@ export class Session {
       // An injected clock that throws: the session ends all the same (a late expiry is not heard).
     }
     this.#ahead.clear();
-    for (const id of [...this.#pending.ids()])
+    for (const id of this.#pending.ids())
       this.#settle(id, { ok: false, error: error ?? sessionEnded('closed') });
     this.#rejectReady(error ?? sessionEnded(this.phase));
     for (const resolve of this.#quitWaiters.splice(0)) resolve();
