@@ -21,7 +21,7 @@ import { checkQuiet } from './busy-cpu.js';
 import type { WorkerResult } from './client-worker.js';
 import { median } from './report.js';
 import { type SinkName, startSink } from './sinks/sink-process.js';
-import { runWorker } from './worker-process.js';
+import { oneKbTask, runWorker } from './worker-process.js';
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -84,16 +84,11 @@ async function main(): Promise<void> {
       const line: string[] = [];
       for (const arm of rotate(arms, round)) {
         const result = await runWorker(
-          {
-            client: arm.client,
-            host: '127.0.0.1',
-            port: sink.port,
+          oneKbTask(arm.client, sink.port, {
             connections: Number(option('connections', '1')),
             messages: Number(option('messages', '2000')),
             warmup: Number(option('warmup', '20000')),
-            size: 1024,
-            source: 'buffer',
-          },
+          }),
           180_000,
           {
             ...process.env,

@@ -15,7 +15,7 @@ import { checkQuiet } from './busy-cpu.js';
 import type { WorkerResult } from './client-worker.js';
 import { median } from './report.js';
 import { type SinkName, startSink } from './sinks/sink-process.js';
-import { runWorker } from './worker-process.js';
+import { oneKbTask, runWorker } from './worker-process.js';
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -43,16 +43,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const client of CLIENTS) {
         const result = await runWorker(
-          {
-            client,
-            host: '127.0.0.1',
-            port: sink.port,
-            connections: 1,
-            messages: 2000,
-            warmup: 20_000,
-            size: 1024,
-            source: 'buffer',
-          },
+          oneKbTask(client, sink.port),
           180_000,
           { ...process.env, BENCH_CRITICAL_PATH: '1' },
           cpus,

@@ -16,6 +16,7 @@ import { checkQuiet } from './busy-cpu.js';
 import type { WorkerResult, WorkerTask } from './client-worker.js';
 import { median } from './report.js';
 import { type SinkName, startSink } from './sinks/sink-process.js';
+import { oneKbTask } from './worker-process.js';
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -94,17 +95,7 @@ async function main(): Promise<void> {
   try {
     for (let round = 0; round < rounds; round++) {
       for (const client of clients) {
-        const task: WorkerTask = {
-          client,
-          host: '127.0.0.1',
-          port: sink.port,
-          connections,
-          messages,
-          warmup: 20000,
-          size: 1024,
-          source: 'buffer',
-        };
-        runs.get(client)?.push(await traced(task, flags));
+        runs.get(client)?.push(await traced(oneKbTask(client, sink.port, { connections, messages }), flags));
       }
     }
   } finally {

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { pinned } from './affinity.js';
+import type { ClientName } from './bench-client.js';
 import type { WorkerResult, WorkerTask } from './client-worker.js';
 
 const WORKER = fileURLToPath(new URL('./client-worker.ts', import.meta.url));
@@ -47,4 +48,17 @@ export function runWorker(
         );
     });
   });
+}
+
+/** The 1 KB throughput task the measuring scripts share: `client` to 127.0.0.1:`port`, pre-built body. */
+export function oneKbTask(
+  client: ClientName,
+  port: number,
+  {
+    connections = 1,
+    messages = 2000,
+    warmup = 20_000,
+  }: { connections?: number; messages?: number; warmup?: number } = {},
+): WorkerTask {
+  return { client, host: '127.0.0.1', port, connections, messages, warmup, size: 1024, source: 'buffer' };
 }
