@@ -101,15 +101,15 @@ export function precheck(
   return undefined;
 }
 
-/**
- * A new transaction (not yet written). BDAT when CHUNKING is offered and allowed: for a body of known
- * size always (one `BDAT n LAST`), for a stream only with PIPELINING (its chunks are not waited for).
- */
 /** Whether a transaction started now is pipelined (RFC 2920): offered by the server and not turned off. */
 export function pipelines(options: { readonly pipelining: boolean }, caps: Capabilities): boolean {
   return options.pipelining && caps.pipelining;
 }
 
+/**
+ * A new transaction (not yet written). BDAT when CHUNKING is offered and allowed: for a body of known
+ * size always (one `BDAT n LAST`), for a stream only with PIPELINING (its chunks are not waited for).
+ */
 export function createTransaction(
   id: number,
   request: SendRequest,
