@@ -1,36 +1,34 @@
 /**
  * Profiling of a worker's timed part only (set BENCH_PROFILE_DIR): V8's CPU profiler (what
  * `node --cpu-prof` uses) and the sampling heap profiler with collected objects kept (allocations,
- * not just what survives), plus counts of xstate events and GCs during the timed part.
+ * not just what survives), plus counts of machine steps and GCs during the timed part.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { Actor } from 'xstate';
+import { StateMachine } from 'xstate';
 
 export interface Counters {
-  xstateSends: number;
-  xstateProcessed: number;
+  /** Calls of xstate's transition function: one per machine step (src/session/machine-runner.ts). */
+  machineSteps: number;
   minorGcs: number;
   majorGcs: number;
   gcMs: number;
 }
 
-const counters: Counters = { xstateSends: 0, xstateProcessed: 0, minorGcs: 0, majorGcs: 0, gcMs: 0 };
+const counters: Counters = { machineSteps: 0, minorGcs: 0, majorGcs: 0, gcMs: 0 };
 let counting = false;
 
-/** Wraps Actor.prototype.send / _process before any actor exists (the constructor binds `send`). */
+/** Wraps StateMachine.prototype.transition before any session exists. */
 export function installCounters(): void {
-  const proto = Actor.prototype as unknown as Record<string, (this: unknown, ...args: unknown[]) => unknown>;
-  const send = proto.send as (this: unknown, ...args: unknown[]) => unknown;
-  const process_ = proto._process as (this: unknown, ...args: unknown[]) => unknown;
-  proto.send = function (this: unknown, ...args: unknown[]) {
-    if (counting) counters.xstateSends++;
-    return send.apply(this, args);
-  };
-  proto._process = function (this: unknown, ...args: unknown[]) {
-    if (counting) counters.xstateProcessed++;
-    return process_.apply(this, args);
+  const proto = StateMachine.prototype as unknown as Record<
+    string,
+    (this: unknown, ...args: unknown[]) => unknown
+  >;
+  const transition = proto.transition as (this: unknown, ...args: unknown[]) => unknown;
+  proto.transition = function (this: unknown, ...args: unknown[]) {
+    if (counting) counters.machineSteps++;
+    return transition.apply(this, args);
   };
   new PerformanceObserver((list) => {
     if (!counting) return;

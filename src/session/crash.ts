@@ -1,5 +1,5 @@
 /**
- * What a Session does when a machine action throws (actions must not: xstate then stops the machine)
+ * What a Session does when a machine action throws (actions must not: the runner then stops the machine)
  * or an injected clock throws while the facade arms the phase timer: no final state runs, so the
  * facade ends the session with SMTP_INTERNAL_ERROR.
  */

@@ -6,8 +6,8 @@
  * instead of allocating a new one: in steady state every message restarts the DATA-termination timer.
  *
  * Node's timers run out between events. Only a synchronous clock (a test's, advanced by the owner
- * from one of its callbacks) can run out while the facade is `busy` — a machine step running (xstate
- * would queue the event behind whatever that step leads to), a read being taken (its replies were
+ * from one of its callbacks) can run out while the facade is `busy` — a machine step running (the
+ * runner would queue the event behind whatever that step leads to), a read being taken (its replies were
  * there first), the owner acting ahead of a read. Then the expiry is due: `flushDue()`, called when
  * that ends, reports it unless what ran re-armed or disarmed the timer (the state was left).
  */

@@ -1,12 +1,11 @@
 /**
- * The Session facade (contracts.md): one SMTP connection's life over the session machine. It feeds
- * whole replies to the machine (reply-intake), turns its effects into one write per flight, the
- * transcript (transcript), the one phase timer (phase-timer) and settlements (pending-sends): each
- * send settles exactly once. With `coalesceReplies`, positive replies that only begin a pipelined
- * flight's wait (HOLD_MS at most from the first, never behind another event) for the read that
- * completes it.
+ * The Session facade (contracts.md): one SMTP connection's life over the session machine, run by
+ * machine-runner.ts (xstate's transition function without an Actor). It feeds whole replies to the
+ * machine (reply-intake), turns its effects into one write per flight, the transcript (transcript),
+ * the one phase timer (phase-timer) and settlements (pending-sends): each send settles exactly once.
+ * With `coalesceReplies`, positive replies that only begin a pipelined flight's wait (HOLD_MS at most
+ * from the first, never behind another event) for the read that completes it.
  */
-import { type Actor, createActor, type SnapshotFrom } from 'xstate';
 import type { Phase, SmtpError } from '../errors/smtp-error.js';
 import type { Capabilities } from '../protocol/capabilities.js';
 import { type Command, encodeCommand, encodeCommands } from '../protocol/command.js';
@@ -14,6 +13,7 @@ import type { Reply } from '../protocol/reply-types.js';
 import { resolveConfig } from './config.js';
 import { crashSettlements } from './crash.js';
 import { aborted, asUsageError, sessionEnded } from './failures.js';
+import { MachineRunner, type MachineSnapshot } from './machine-runner.js';
 import { acceptsSend, type HandedSend, type MachineEffect, type SessionEvent } from './machine-types.js';
 import { abortedBeforeSend, busy, PendingSends } from './pending-sends.js';
 import { PhaseTimer } from './phase-timer.js';
@@ -46,14 +46,12 @@ const HOLD_MS = 1;
 /** The states with a `replies.received` transition (reply-group.ts). */
 const isGroupStart = (state: string): state is GroupStart => Object.hasOwn(GROUP_ENDS, state);
 
-type MachineSnapshot = SnapshotFrom<typeof sessionMachine>;
-
 const settles = (plan: GroupPlan, id: number): boolean =>
   plan.effects.some((effect) => effect.type === 'settle' && effect.id === id);
 
 export class Session {
   readonly whenReady: Promise<void>;
-  readonly #actor: Actor<typeof sessionMachine>;
+  readonly #machine: MachineRunner;
   /** The last snapshot with a context: what the getters read once an action threw (see #crashed). */
   #lastGood!: MachineSnapshot;
   readonly #onEffect: (effect: SessionEffect) => void;
@@ -131,20 +129,19 @@ export class Session {
       // Busy: a step runs, a read is taken, or the owner acts ahead of a read (phase-timer.ts).
       () => this.#depth > 0 || this.#reading > 0 || this.#ahead.open,
     );
-    this.#actor = createActor(sessionMachine, { input: config });
-    this.#actor.on('*', (effect) => this.#apply(effect));
-    this.#lastGood = this.#actor.getSnapshot();
-    this.#actor.subscribe({
-      next: (snapshot) => {
+    this.#machine = new MachineRunner(sessionMachine, config, {
+      onEmit: (effect) => this.#apply(effect),
+      onStep: (snapshot) => {
         if (snapshot.value === 'ready' && !this.#readyReached) {
           this.#readyReached = true;
           this.#resolveReady();
         }
         this.#checkSendable();
       },
-      error: (error) => this.#crashed(error),
+      onError: (error) => this.#crashed(error),
     });
-    this.#actor.start();
+    this.#lastGood = this.#machine.snapshot;
+    this.#machine.start();
   }
 
   // transport → session (facts)
@@ -332,15 +329,15 @@ export class Session {
 
   /** The machine's snapshot; after an action threw, the last one that had a context. */
   get #snapshot(): MachineSnapshot {
-    const snapshot = this.#actor.getSnapshot();
+    const snapshot = this.#machine.snapshot;
     if (snapshot.status !== 'error' && snapshot.context !== undefined) this.#lastGood = snapshot;
     return this.#lastGood;
   }
 
   #send(event: SessionEvent): void {
-    // Once the machine is done (or stopped by an error) it hears nothing more: xstate would only
-    // warn "sent to stopped actor", burying the warnings that matter.
-    if (this.#ended || this.#actor.getSnapshot().status !== 'active') return;
+    // Once the machine is done (or stopped by an error) it hears nothing more: the runner would only
+    // warn that an event came after it stopped (machine-runner.ts), burying the warnings that matter.
+    if (this.#ended || this.#machine.snapshot.status !== 'active') return;
     this.#flushHeld();
     if (this.#logging > 0) {
       this.#afterLog.push(() => this.#send(event));
@@ -350,7 +347,7 @@ export class Session {
     if (this.#ahead.hold(event)) return;
     this.#depth++;
     try {
-      this.#actor.send(event);
+      this.#machine.send(event);
     } finally {
       this.#depth--;
     }
@@ -367,7 +364,7 @@ export class Session {
   #canWait(replies: readonly Reply[], trailing: boolean, alreadyHeld: boolean): boolean {
     if (this.#holdTimer === undefined || this.#depth > 0 || this.#ahead.open) return false;
     const state = this.#state;
-    if (!isGroupStart(state) || !waitsForRest(state, this.#actor.getSnapshot().context, replies, trailing))
+    if (!isGroupStart(state) || !waitsForRest(state, this.#machine.snapshot.context, replies, trailing))
       return false;
     if (alreadyHeld) return true;
     try {
@@ -396,7 +393,7 @@ export class Session {
    * they are logged, then sent as one event (whose guard finds the same plan, cached on the event).
    * When that step leaves the session able to take a send, the owner's onSendable runs first and a
    * send it hands over rides in the same step (one machine step per steady pipelined message).
-   * Not offered while the machine is processing (a receive() from inside an effect): xstate would
+   * Not offered while the machine is processing (a receive() from inside an effect): the runner would
    * only queue the event, and the snapshot read here would be stale.
    */
   #offerGroup(replies: readonly Reply[], trailing: boolean): 'taken' | 'declined' | 'not-offered' {
@@ -404,16 +401,16 @@ export class Session {
     if (this.#depth > 0 || this.#ahead.open || !isGroupStart(state)) return 'not-offered';
     const plain = { type: 'replies.received', replies, trailing } as const;
     try {
-      const plan = groupPlanFor(plain, state, this.#actor.getSnapshot().context);
+      const plan = groupPlanFor(plain, state, this.#machine.snapshot.context);
       if (plan === undefined) return 'not-offered';
       if (this.#transcript.enabled) this.#logReplies(replies, false);
       // Whatever else the owner does in there reaches the machine after these replies (SendAhead).
       const send = this.#handOverAhead(plan);
       // Taken when this step moves the machine (what the transcript sink and the owner did
       // meanwhile waits: #afterLog, SendAhead).
-      const before = this.#actor.getSnapshot();
+      const before = this.#machine.snapshot;
       this.#send(send === undefined ? plain : { type: 'replies.received', replies, trailing, send });
-      if (this.#actor.getSnapshot() !== before) {
+      if (this.#machine.snapshot !== before) {
         this.#runAfterLog();
         return 'taken';
       }
@@ -477,7 +474,7 @@ export class Session {
   }
 
   /**
-   * An action threw and xstate stopped the machine, or the clock threw while a step armed the timer:
+   * An action threw and the runner stopped the machine, or the clock threw while a step armed the timer:
    * no final state will end the session (crash.ts).
    */
   #crashed(cause: unknown): void {

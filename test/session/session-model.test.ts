@@ -12,6 +12,7 @@ import { type AdjacencyMap, getAdjacencyMap, getShortestPaths } from 'xstate/gra
 import { GENERIC_PROFILE } from '../../src/errors/classify.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { SmtpUsageError } from '../../src/errors/smtp-error.js';
+import { MachineRunner } from '../../src/session/machine-runner.js';
 import type { MachineEffect, SessionConfig, SessionEvent } from '../../src/session/machine-setup.js';
 import { Secret } from '../../src/session/secret.js';
 import { sessionMachine } from '../../src/session/session-machine.js';
@@ -314,10 +315,47 @@ describe('model-based: paths generated from the machine, replayed against the Se
         expect(effects.filter((e) => e.type === 'sessionEnded')).toHaveLength(1);
       }
     }
-    // xstate's "Event … was sent to stopped actor" must stay rare enough to be noticed.
-    expect(warn.mock.calls.filter((args: unknown[]) => String(args[0]).includes('stopped actor'))).toEqual(
-      [],
-    );
+    // An event sent to the stopped machine (machine-runner.ts warns, as xstate's Actor did) is a facade bug.
+    expect(
+      warn.mock.calls.filter((args: unknown[]) => /stopped actor|after it stopped/.test(String(args[0]))),
+    ).toEqual([]);
     warn.mockRestore();
+  });
+
+  test("machine level: the session's runner and an xstate Actor give the same effects and snapshots on every path", () => {
+    let paths = 0;
+    for (const overrides of Object.values(CONFIGS)) {
+      const input = config(overrides);
+      for (const path of getShortestPaths(sessionMachine, {
+        events,
+        serializeState,
+        serializeEvent,
+        input,
+      })) {
+        const actor = createActor(sessionMachine, { input });
+        const byActor: MachineEffect[] = [];
+        actor.on('*', (effect) => byActor.push(effect));
+        actor.start();
+        const byRunner: MachineEffect[] = [];
+        const runner = new MachineRunner(sessionMachine, input, {
+          onEmit: (effect) => byRunner.push(effect),
+          onStep: () => {},
+          onError: (error) => {
+            throw error;
+          },
+        });
+        runner.start();
+        for (const { event } of path.steps.slice(1)) {
+          actor.send(event);
+          runner.send(event);
+          const [a, r] = [actor.getSnapshot(), runner.snapshot];
+          expect([r.status, r.value, r.context]).toEqual([a.status, a.value, a.context]);
+          expect(byRunner).toEqual(byActor);
+          if (a.status !== 'active') break;
+        }
+        paths++;
+      }
+    }
+    expect(paths).toBeGreaterThan(100);
   });
 });
