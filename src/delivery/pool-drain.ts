@@ -4,13 +4,15 @@
  * `waitForRetries`. Past the optional deadline the rest fail CLIENT_CLOSED: queued ones 'not-sent',
  * aborted transactions with the outcome they report, 'unknown' only if none comes (threats.md §7).
  */
+
+import { invalidArgument } from '../errors/invalid-argument.js';
 import type { SmtpError } from '../errors/smtp-error.js';
 import { MAX_TIMER_MS } from '../protocol/limits.js';
 import { summarizeError } from './attempt-history.js';
 import type { Clock } from './clock.js';
 import type { ConnectionSlots } from './connection-slot.js';
 import type { JobQueue } from './job-queue.js';
-import { closedError, usageError } from './pool-errors.js';
+import { closedError } from './pool-errors.js';
 import type { PoolEvent } from './pool-events.js';
 import type { SendJob } from './send-job.js';
 
@@ -81,16 +83,18 @@ export class PoolDrain {
    */
   close(options: PoolCloseOptions = {}): Promise<void> {
     if (options === null || typeof options !== 'object') {
-      return Promise.reject(usageError('options', 'must be an object ({ deadlineMs?, waitForRetries? })'));
+      return Promise.reject(
+        invalidArgument('options', 'must be an object ({ deadlineMs?, waitForRetries? })'),
+      );
     }
     const unknown = Object.keys(options).find((key) => key !== 'deadlineMs' && key !== 'waitForRetries');
-    if (unknown !== undefined) return Promise.reject(usageError(unknown, 'is not a close() option'));
+    if (unknown !== undefined) return Promise.reject(invalidArgument(unknown, 'is not a close() option'));
     const { deadlineMs, waitForRetries } = options;
     if (deadlineMs !== undefined && !(typeof deadlineMs === 'number' && deadlineMs >= 0)) {
-      return Promise.reject(usageError('deadlineMs', 'must be a number of milliseconds, 0 or more'));
+      return Promise.reject(invalidArgument('deadlineMs', 'must be a number of milliseconds, 0 or more'));
     }
     if (waitForRetries !== undefined && typeof waitForRetries !== 'boolean') {
-      return Promise.reject(usageError('waitForRetries', 'must be true or false'));
+      return Promise.reject(invalidArgument('waitForRetries', 'must be true or false'));
     }
     const first = this.#closePromise === undefined;
     this.#closePromise ??= new Promise<void>((resolve) => {

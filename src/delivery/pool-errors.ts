@@ -1,9 +1,10 @@
 /**
- * The errors the pool raises itself (not from a server reply): closed, aborted, queue full, bad
- * input. Each has a stable code and says whether anything may have been sent (threats.md §7).
+ * The errors the pool raises itself (not from a server reply): closed, aborted, queue full (bad
+ * input is errors/invalid-argument.ts's). Each has a stable code and says whether anything may have
+ * been sent (threats.md §7).
  */
 import { ErrorCodes } from '../errors/codes.js';
-import { type Outcome, SmtpError, SmtpUsageError } from '../errors/smtp-error.js';
+import { type Outcome, SmtpError } from '../errors/smtp-error.js';
 import { thrownKind } from './failure-action.js';
 
 /**
@@ -43,10 +44,6 @@ export function queueFullError(): SmtpError {
     field: 'maxQueue',
     message: 'The pool queue is full (maxQueue sends waiting); try again later or raise maxQueue',
   });
-}
-
-export function usageError(field: string, problem: string): SmtpUsageError {
-  return new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, field, message: `${field}: ${problem}` });
 }
 
 /**

@@ -5,12 +5,12 @@
  */
 import { deferredAtRcpt } from '../errors/classify.js';
 import type { ErrorCode } from '../errors/codes.js';
+import { invalidArgument } from '../errors/invalid-argument.js';
 import type { Outcome, RecipientRefusal, SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { validateSignal } from '../session/validation.js';
 import type { MessageInput } from '../transport/message-source.js';
 import type { Attempt } from './attempt-history.js';
-import { usageError } from './pool-errors.js';
 import {
   type ClientSendRequest,
   type ClientSendResult,
@@ -137,9 +137,10 @@ export class SendJob {
     onCallerAbort: (job: SendJob) => void,
     check: (request: PoolSendRequest) => void = () => {},
   ): SendJob {
-    if (request === null || typeof request !== 'object') throw usageError('request', 'must be an object');
+    if (request === null || typeof request !== 'object')
+      throw invalidArgument('request', 'must be an object');
     if (typeof request.to !== 'string' && !Array.isArray(request.to)) {
-      throw usageError('to', 'must be a string or an array');
+      throw invalidArgument('to', 'must be a string or an array');
     }
     validateSignal(request.signal);
     const policy = quotaPolicy(request.onQuotaExceeded ?? defaultPolicy, 'onQuotaExceeded');
