@@ -114,6 +114,24 @@ function events(snapshot: AnyMachineSnapshot): SessionEvent[] {
   return out;
 }
 
+/** Every shortest path of the machine, under each configuration. */
+function* allShortestPaths() {
+  for (const overrides of Object.values(CONFIGS)) {
+    const input = config(overrides);
+    for (const path of getShortestPaths(sessionMachine, { events, serializeState, serializeEvent, input }))
+      yield { input, path };
+  }
+}
+
+/** An xstate Actor over the session machine, started, its effects collected. */
+function actorWithEffects(input: SessionConfig) {
+  const actor = createActor(sessionMachine, { input });
+  const effects: MachineEffect[] = [];
+  actor.on('*', (effect) => effects.push(effect));
+  actor.start();
+  return { actor, effects };
+}
+
 const serializeState = (snapshot: AnyMachineSnapshot) => {
   const { tls, caps, tx, auth } = snapshot.context as {
     tls: boolean;
@@ -265,55 +283,44 @@ describe('model-based: paths generated from the machine, replayed against the Se
 
   test('machine level: every send.requested settles exactly once, and nothing is emitted after close', () => {
     const warn = vi.spyOn(console, 'warn');
-    for (const overrides of Object.values(CONFIGS)) {
-      const input = config(overrides);
-      for (const path of getShortestPaths(sessionMachine, {
-        events,
-        serializeState,
-        serializeEvent,
-        input,
-      })) {
-        const actor = createActor(sessionMachine, { input });
-        const effects: MachineEffect[] = [];
-        actor.on('*', (effect) => effects.push(effect));
-        actor.start();
-        let sends = 0;
-        // Between a body handed to the transport and its end, only a chunk's own BDAT command may be
-        // written: anything else would land inside the body (DATA) or the chunk (BDAT).
-        let bodyOpen = false;
-        for (const { event } of path.steps.slice(1)) {
-          if (event.type === 'send.requested') sends++;
-          if (event.type === 'body.finished' || event.type === 'body.failed') bodyOpen = false;
-          const from = effects.length;
-          actor.send(event);
-          for (const effect of effects.slice(from)) {
-            if (bodyOpen && event.type !== 'body.chunk')
-              expect(
-                effect.type === 'write' || effect.type === 'writeBody',
-                `${path.steps.map((s) => serializeEvent(s.event)).join(' → ')}: ${effect.type} inside a body`,
-              ).toBe(false);
-            if (effect.type === 'writeBody' && !effect.inline) bodyOpen = true;
-          }
+    for (const { input, path } of allShortestPaths()) {
+      const { actor, effects } = actorWithEffects(input);
+      let sends = 0;
+      // Between a body handed to the transport and its end, only a chunk's own BDAT command may be
+      // written: anything else would land inside the body (DATA) or the chunk (BDAT).
+      let bodyOpen = false;
+      for (const { event } of path.steps.slice(1)) {
+        if (event.type === 'send.requested') sends++;
+        if (event.type === 'body.finished' || event.type === 'body.failed') bodyOpen = false;
+        const from = effects.length;
+        actor.send(event);
+        for (const effect of effects.slice(from)) {
+          if (bodyOpen && event.type !== 'body.chunk')
+            expect(
+              effect.type === 'write' || effect.type === 'writeBody',
+              `${path.steps.map((s) => serializeEvent(s.event)).join(' → ')}: ${effect.type} inside a body`,
+            ).toBe(false);
+          if (effect.type === 'writeBody' && !effect.inline) bodyOpen = true;
         }
-        // A path that ended the session leaves a stopped actor: sending to it would only make xstate warn.
-        if (actor.getSnapshot().status === 'active')
-          actor.send({ type: 'connection.closed', error: undefined });
-        const settles = effects.filter((e) => e.type === 'settle').length;
-        expect(settles).toBe(sends);
-        const close = effects.findIndex((e) => e.type === 'close');
-        expect(
-          effects
-            .slice(close + 1)
-            .filter(
-              (e) =>
-                e.type === 'write' ||
-                e.type === 'writeSecret' ||
-                e.type === 'writeBody' ||
-                e.type === 'upgradeTls',
-            ),
-        ).toEqual([]);
-        expect(effects.filter((e) => e.type === 'sessionEnded')).toHaveLength(1);
       }
+      // A path that ended the session leaves a stopped actor: sending to it would only make xstate warn.
+      if (actor.getSnapshot().status === 'active')
+        actor.send({ type: 'connection.closed', error: undefined });
+      const settles = effects.filter((e) => e.type === 'settle').length;
+      expect(settles).toBe(sends);
+      const close = effects.findIndex((e) => e.type === 'close');
+      expect(
+        effects
+          .slice(close + 1)
+          .filter(
+            (e) =>
+              e.type === 'write' ||
+              e.type === 'writeSecret' ||
+              e.type === 'writeBody' ||
+              e.type === 'upgradeTls',
+          ),
+      ).toEqual([]);
+      expect(effects.filter((e) => e.type === 'sessionEnded')).toHaveLength(1);
     }
     // An event sent to the stopped machine (machine-runner.ts warns, as xstate's Actor did) is a facade bug.
     expect(
@@ -324,37 +331,26 @@ describe('model-based: paths generated from the machine, replayed against the Se
 
   test("machine level: the session's runner and an xstate Actor give the same effects and snapshots on every path", () => {
     let paths = 0;
-    for (const overrides of Object.values(CONFIGS)) {
-      const input = config(overrides);
-      for (const path of getShortestPaths(sessionMachine, {
-        events,
-        serializeState,
-        serializeEvent,
-        input,
-      })) {
-        const actor = createActor(sessionMachine, { input });
-        const byActor: MachineEffect[] = [];
-        actor.on('*', (effect) => byActor.push(effect));
-        actor.start();
-        const byRunner: MachineEffect[] = [];
-        const runner = new MachineRunner(sessionMachine, input, {
-          onEmit: (effect) => byRunner.push(effect),
-          onStep: () => {},
-          onError: (error) => {
-            throw error;
-          },
-        });
-        runner.start();
-        for (const { event } of path.steps.slice(1)) {
-          actor.send(event);
-          runner.send(event);
-          const [a, r] = [actor.getSnapshot(), runner.snapshot];
-          expect([r.status, r.value, r.context]).toEqual([a.status, a.value, a.context]);
-          expect(byRunner).toEqual(byActor);
-          if (a.status !== 'active') break;
-        }
-        paths++;
+    for (const { input, path } of allShortestPaths()) {
+      const { actor, effects: byActor } = actorWithEffects(input);
+      const byRunner: MachineEffect[] = [];
+      const runner = new MachineRunner(sessionMachine, input, {
+        onEmit: (effect) => byRunner.push(effect),
+        onStep: () => {},
+        onError: (error) => {
+          throw error;
+        },
+      });
+      runner.start();
+      for (const { event } of path.steps.slice(1)) {
+        actor.send(event);
+        runner.send(event);
+        const [a, r] = [actor.getSnapshot(), runner.snapshot];
+        expect([r.status, r.value, r.context]).toEqual([a.status, a.value, a.context]);
+        expect(byRunner).toEqual(byActor);
+        if (a.status !== 'active') break;
       }
+      paths++;
     }
     expect(paths).toBeGreaterThan(100);
   });
