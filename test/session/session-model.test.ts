@@ -322,7 +322,7 @@ describe('model-based: paths generated from the machine, replayed against the Se
       ).toEqual([]);
       expect(effects.filter((e) => e.type === 'sessionEnded')).toHaveLength(1);
     }
-    // An event sent to the stopped machine (machine-runner.ts warns, as xstate's Actor did) is a facade bug.
+    // Nothing was sent to a stopped machine (xstate's Actor warns then, as machine-runner.ts does).
     expect(
       warn.mock.calls.filter((args: unknown[]) => /stopped actor|after it stopped/.test(String(args[0]))),
     ).toEqual([]);
