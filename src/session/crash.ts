@@ -1,7 +1,7 @@
 /**
- * What a Session does when a machine action throws (actions must not: the runner then stops the machine)
- * or an injected clock throws while the facade arms the phase timer: no final state runs, so the
- * facade ends the session with SMTP_INTERNAL_ERROR.
+ * What a Session does when a machine action throws (actions must not: the runner then stops the machine),
+ * an effect cannot be applied, or an injected clock throws while the facade arms the phase timer: no
+ * final state runs, so the facade ends the session with SMTP_INTERNAL_ERROR.
  */
 import type { Phase, SmtpError } from '../errors/smtp-error.js';
 import { internalFailure } from './failures.js';

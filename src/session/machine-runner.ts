@@ -6,10 +6,13 @@
  * - events are taken one at a time, in order: one sent while a step's effects run waits for that step;
  * - a step's emitted effects are delivered in order once its snapshot is in place, then `onStep`;
  * - an action that throws stops the machine (`onError`), with none of that step's effects delivered;
+ *   an effect handler or the listener that throws stops it too, with the rest of the step undelivered;
  * - a final state ends it: later events are not taken.
  * Left out: the mailbox, inspection events, observers and the per-action closures an Actor allocates
- * on every step (measured in bench/README.md, fifteenth session). The machine uses no delays,
- * children or `raise` (xstate's scheduler and system are never asked for).
+ * on every step (measured in bench/README.md, fifteenth session). (An Actor reports a throwing
+ * listener later, as an uncaught exception, and goes on.) The machine uses no delays, children,
+ * `raise` or `sendTo` (xstate's scheduler is never asked for; its system only sees inspection calls
+ * with no inspector), which a test checks.
  */
 import { type AnyActorScope, createActor, type SnapshotFrom } from 'xstate';
 import type { MachineEffect, SessionConfig, SessionEvent } from './machine-types.js';
@@ -101,10 +104,7 @@ export class MachineRunner {
         try {
           next = this.#machine.transition(this.#snapshot, event, this.#scope);
         } catch (error) {
-          this.#deferred.length = 0;
-          this.#queue.length = 0;
-          this.#snapshot = { ...this.#snapshot, status: 'error', error } as MachineSnapshot;
-          this.#hooks.onError(error);
+          this.#stop(error);
           break;
         }
         this.#settleStep(next);
@@ -114,16 +114,30 @@ export class MachineRunner {
     }
   }
 
-  /** The step's snapshot in place, then its effects in order, then the listener. */
+  /**
+   * The step's snapshot in place, then its effects in order, then the listener. A handler that
+   * throws is a bug of the owner, which can no longer be trusted to have applied the step: the
+   * machine stops there, as for an action that throws (the rest of the step is not delivered).
+   */
   #settleStep(next: MachineSnapshot): void {
     this.#snapshot = next;
     const deferred = this.#deferred;
     try {
       // No step runs meanwhile (an event sent from an effect waits in #queue): nothing is added here.
       for (let i = 0; i < deferred.length; i++) deferred[i]?.();
+      this.#hooks.onStep(next);
+    } catch (error) {
+      this.#stop(error);
     } finally {
       deferred.length = 0;
     }
-    this.#hooks.onStep(next);
+  }
+
+  /** Status 'error': nothing more is taken (queued events are dropped), then the owner is told. */
+  #stop(error: unknown): void {
+    this.#deferred.length = 0;
+    this.#queue.length = 0;
+    this.#snapshot = { ...this.#snapshot, status: 'error', error } as MachineSnapshot;
+    this.#hooks.onError(error);
   }
 }

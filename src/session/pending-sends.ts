@@ -80,9 +80,14 @@ export class PendingSends {
     this.#ids[slot] = 0;
     this.#sends[slot] = undefined;
     this.#size--;
-    pending.cleanup();
     if (settlement.ok) pending.resolve(settlement.result);
     else pending.reject(settlement.error);
+    try {
+      pending.cleanup();
+    } catch {
+      // A signal whose own removeEventListener throws keeps its listener; an abort after this finds
+      // the send settled (the machine ignores an abort of an id it does not hold).
+    }
     return true;
   }
 }

@@ -52,8 +52,6 @@ const settles = (plan: GroupPlan, id: number): boolean =>
 export class Session {
   readonly whenReady: Promise<void>;
   readonly #machine: MachineRunner;
-  /** The last snapshot with a context: what the getters read once an action threw (see #crashed). */
-  #lastGood!: MachineSnapshot;
   readonly #onEffect: (effect: SessionEffect) => void;
   readonly #onSendable: (() => void) | undefined;
   readonly #transcript: Transcript;
@@ -140,7 +138,6 @@ export class Session {
       },
       onError: (error) => this.#crashed(error),
     });
-    this.#lastGood = this.#machine.snapshot;
     this.#machine.start();
   }
 
@@ -327,11 +324,12 @@ export class Session {
     return String(this.#snapshot.value);
   }
 
-  /** The machine's snapshot; after an action threw, the last one that had a context. */
+  /**
+   * The machine's snapshot. Once the runner stopped it (status 'error'), it is the one the failure
+   * left: before the step whose action threw, or after the step whose effect could not be applied.
+   */
   get #snapshot(): MachineSnapshot {
-    const snapshot = this.#machine.snapshot;
-    if (snapshot.status !== 'error' && snapshot.context !== undefined) this.#lastGood = snapshot;
-    return this.#lastGood;
+    return this.#machine.snapshot;
   }
 
   #send(event: SessionEvent): void {
@@ -474,8 +472,8 @@ export class Session {
   }
 
   /**
-   * An action threw and the runner stopped the machine, or the clock threw while a step armed the timer:
-   * no final state will end the session (crash.ts).
+   * An action threw, or an effect could not be applied, and the runner stopped the machine; or the
+   * clock threw while a step armed the timer: no final state will end the session (crash.ts).
    */
   #crashed(cause: unknown): void {
     if (this.#ended) return;

@@ -108,6 +108,69 @@ describe('MachineRunner', () => {
     expect(warn).toHaveBeenCalledTimes(1);
   });
 
+  test('an action that throws after an emit in the same step: none of that step’s effects are delivered', () => {
+    const base = resolveConfig({ clientName: 'client.example', security: 'none' });
+    const broken = new Error('command timeout getter broke');
+    // The greeting's 220 writes EHLO (an emit), then entering `ehlo` arms the command timer: that throws.
+    const timeouts = {
+      ...base.timeouts,
+      get command(): number {
+        throw broken;
+      },
+    };
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    const machine = new MachineRunner(
+      sessionMachine,
+      { ...base, timeouts },
+      {
+        onEmit: (effect) => seen.push(effect.type),
+        onStep: (snapshot) => seen.push(`step ${String(snapshot.value)}`),
+        onError: (error) => errors.push(error),
+      },
+    );
+    machine.start();
+    machine.send({ type: 'connection.opened' });
+    seen.length = 0;
+    machine.send(reply(220, 'mx.example ESMTP'));
+    expect(seen).toEqual([]);
+    expect(String(errors[0])).toContain('command timeout getter broke');
+    expect(machine.snapshot.status).toBe('error');
+  });
+
+  test('an effect handler that throws stops the machine: the rest of the step and what it sent are dropped', () => {
+    const broken = new Error('handler broke');
+    const errors: unknown[] = [];
+    const seen: string[] = [];
+    const machine = new MachineRunner(
+      sessionMachine,
+      resolveConfig({ clientName: 'client.example', security: 'none' }),
+      {
+        onEmit: (effect) => {
+          seen.push(effect.type);
+          if (effect.type === 'write') {
+            machine.send({ type: 'timer.expired' });
+            throw broken;
+          }
+        },
+        onStep: (snapshot) => seen.push(`step ${String(snapshot.value)}`),
+        onError: (error) => errors.push(error),
+      },
+    );
+    machine.start();
+    machine.send({ type: 'connection.opened' });
+    seen.length = 0;
+    expect(() => machine.send(reply(220, 'mx.example ESMTP'))).not.toThrow();
+    // The write threw: its step's armTimer and listener are not reached, the queued timer.expired not taken.
+    expect(seen).toEqual(['write']);
+    expect(errors).toEqual([broken]);
+    expect(machine.snapshot.status).toBe('error');
+    expect(machine.snapshot.value).toBe('ehlo');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    machine.send({ type: 'body.progress' });
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
   test('a final state ends it: the events its effects send are dropped, later ones warned about', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const { machine, seen } = runner((effect, self) => {
@@ -117,7 +180,12 @@ describe('MachineRunner', () => {
     machine.send({ type: 'connection.opened' });
     machine.send(reply(421, 'busy'));
     expect(machine.snapshot.status).toBe('done');
-    expect(seen.filter((s) => s.kind === 'step').at(-1)).toEqual({ kind: 'step', state: 'failed' });
+    // One listener call per step taken: the start, connection.opened, the 421; not the dropped close.
+    expect(seen.filter((s) => s.kind === 'step')).toEqual([
+      { kind: 'step', state: 'connecting' },
+      { kind: 'step', state: 'greeting' },
+      { kind: 'step', state: 'failed' },
+    ]);
     expect(warn).not.toHaveBeenCalled();
     const steps = seen.length;
     machine.send({ type: 'connection.opened' });

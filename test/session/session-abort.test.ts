@@ -67,6 +67,28 @@ describe('Session abort and quit', () => {
     expect(sent.result).toMatchObject({ ok: false });
   });
 
+  test("a signal whose removeEventListener throws: its send settles all the same, and the rest of the step's effects run", async () => {
+    const h = new Harness().ready();
+    const controller = new AbortController();
+    const signal = controller.signal;
+    // An AbortSignal (it passes validateSignal) with a hostile method of its own.
+    Object.defineProperty(signal, 'removeEventListener', {
+      value: () => {
+        throw new Error('cleanup broke');
+      },
+    });
+    const first = h.send({}, signal);
+    const held = h.send();
+    expect(() => h.server('421 4.3.2 going away')).not.toThrow();
+    await flush();
+    expect(first.result).toMatchObject({ ok: false, error: { code: ErrorCodes.SERVICE_UNAVAILABLE } });
+    expect(held.result).toMatchObject({ ok: false, error: { outcome: 'not-sent' } });
+    expect(h.session.ended).toBe(true);
+    await expect(h.session.quit()).resolves.toBeUndefined();
+    // Its listener stayed: an abort now reaches a session that has nothing to abort.
+    expect(() => controller.abort()).not.toThrow();
+  });
+
   test('abort after settling does nothing (listener removed)', async () => {
     const h = new Harness().ready(LOCKSTEP);
     const controller = new AbortController();
