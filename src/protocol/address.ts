@@ -227,6 +227,9 @@ export function parseAddress(address: string, field: string, options: AddressOpt
   return parsed;
 }
 
+/** How many addresses the memo holds (for the test that it stays bounded). */
+export const memoizedAddresses = (): number => parsedAscii.size;
+
 /** parseAddress without the memo (exported for the property that the memo changes no answer). */
 export function parseAddressUncached(address: string, field: string, options: AddressOptions): ParsedAddress {
   if (typeof address !== 'string') {

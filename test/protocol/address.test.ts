@@ -6,6 +6,7 @@ import { SmtpUsageError } from '../../src/errors/smtp-error.js';
 import {
   type AddressOptions,
   isAscii,
+  memoizedAddresses,
   parseAddress,
   parseAddressUncached,
   validateAddress,
@@ -239,7 +240,9 @@ describe('the parsed-address memo', () => {
       const valid = `user${i}@example.com`;
       expect(parseAddress(valid, 'to', ASCII)).toEqual({ localPart: `user${i}`, domain: 'example.com' });
       expect(refusal(`user${i}@-bad-.example`).code).toBe(ErrorCodes.INVALID_ADDRESS);
+      expect(memoizedAddresses()).toBeLessThanOrEqual(256);
     }
+    expect(memoizedAddresses()).toBeGreaterThan(0);
     // An address that parsed with SMTPUTF8 off still parses the same with it on, and the result is frozen.
     const parsed = parseAddress('user1@example.com', 'from', UTF8);
     expect(parsed).toEqual({ localPart: 'user1', domain: 'example.com' });
