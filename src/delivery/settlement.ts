@@ -75,7 +75,7 @@ export class Settlement {
 
   fail(job: SendJob, error: SmtpError): void {
     this.#queue.detach(job);
-    if (!job.reject(withAttempts(withEarlierRefusals(error, job), job.attempts))) return;
+    if (!job.reject(withAttempts(withEarlierRefusals(ownError(error), job), job.attempts))) return;
     this.counters[COUNTER[error.outcome]]++;
     this.#emit({
       type: 'message-rejected',
@@ -86,6 +86,28 @@ export class Settlement {
     });
     this.#onSettled();
   }
+}
+
+/** Errors already given to a caller of this pool, with that send's history written onto them. */
+const given = new WeakSet<SmtpError>();
+
+/**
+ * The caller's own error object. The one a client hands back may fail two sends (a session that
+ * ends settles the send behind the one in flight with the same error), and what is written onto it
+ * here (the history, earlier refusals) belongs to one send: the first send gets the error itself,
+ * a later one a copy.
+ */
+function ownError(error: SmtpError): SmtpError {
+  if (!given.has(error)) {
+    given.add(error);
+    return error;
+  }
+  return copyOf(error);
+}
+
+/** Same class, fields, cause and stack; a new object. */
+function copyOf(error: SmtpError): SmtpError {
+  return Object.create(Object.getPrototypeOf(error), Object.getOwnPropertyDescriptors(error)) as SmtpError;
 }
 
 /**
@@ -99,10 +121,12 @@ function withEarlierRefusals(error: SmtpError, job: SendJob): SmtpError {
   );
   if (earlier.length === 0) return error;
   const all = [...own, ...earlier.map(({ recipient, reply }) => ({ recipient, reply }))];
-  Object.defineProperty(error, 'rejectedRecipients', {
+  // A copy: the error as the client gave it may be another send's too (ownError).
+  const withAll = copyOf(error);
+  Object.defineProperty(withAll, 'rejectedRecipients', {
     value: Object.freeze(all),
     enumerable: true,
     configurable: true,
   });
-  return error;
+  return withAll;
 }

@@ -4,6 +4,7 @@
  * send with that error instead of throwing from send() or orphaning the send.
  */
 import { describe, expect, it } from 'vitest';
+import { attemptsOf } from '../../src/delivery/attempt-history.js';
 import { createPool } from '../../src/delivery/pool.js';
 import { SES_PROFILE } from '../../src/errors/classify.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
@@ -95,7 +96,12 @@ describe('a client factory that throws', () => {
     }).not.toThrow();
     const second = pool.send(message(2));
     expect(await errorOf(sending as Promise<unknown>)).toBe(boom);
-    expect(await errorOf(second)).toBe(boom);
+    // The same error failed both: the second send gets its own copy, with its own history.
+    const copy = await errorOf(second);
+    expect(copy).not.toBe(boom);
+    expect(copy).toBeInstanceOf(SmtpUsageError);
+    expect(copy).toMatchObject({ code: boom.code, field: 'x', message: boom.message, outcome: boom.outcome });
+    expect(attemptsOf(copy)).not.toBe(attemptsOf(boom));
     expect(pool.stats()).toMatchObject({ queued: 0, inFlight: 0, waitingRetry: 0, failed: 2 });
     await pool.close();
   });
