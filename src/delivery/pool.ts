@@ -298,6 +298,15 @@ class DeliveryPool implements Pool {
       this.#requeue(job);
       return this.#pump();
     }
+    // A retry whose deadline passed while it waited for its turn, tokens or a connection does not
+    // start (RetrySchedule.deadlineMs: no attempt after it): it fails with the failure it retried.
+    const retryGiveUp = job.retryGiveUp;
+    job.retryGiveUp = undefined;
+    if (retryGiveUp !== undefined && this.#retry.pastDeadline(job)) {
+      this.#slots.release(slot, { broken: false, limit: this.#adapt.concurrency });
+      retryGiveUp();
+      return this.#pump();
+    }
     const attempt = this.#startAttempt(job, slot);
     // Shared (sends > 1): the connection was open and pipelining before this message's commands.
     const reused = slot.messages > 0 || slot.sends > 1;

@@ -157,6 +157,7 @@ export class RetryScheduler {
     }
     if (decision.countsAsAttempt) job.attempt++;
     else job.reconnects++;
+    job.retryGiveUp = giveUp;
     if (decision.mayDuplicate) job.mayDuplicate = true;
     const effective: RetryCause = cause === 'reconnect' && decision.countsAsAttempt ? 'retry' : cause;
     this.retriesByCause[effective]++;
@@ -170,6 +171,21 @@ export class RetryScheduler {
       nextAttempt: job.attempt,
     });
     this.#wait(job, decision.delayMs, giveUp);
+  }
+
+  /**
+   * Whether the retry deadline (the retry option's `deadlineMs`, from the first attempt) has passed:
+   * the back-off fitted in it when it was decided, but the wait for a connection or send-rate tokens
+   * after it may not have.
+   */
+  pastDeadline(job: SendJob): boolean {
+    const { clock, retry } = this.#host.settings;
+    const deadlineMs = typeof retry === 'object' ? retry.deadlineMs : undefined;
+    return (
+      deadlineMs !== undefined &&
+      job.firstStartedAt !== undefined &&
+      clock.now() - job.firstStartedAt > deadlineMs
+    );
   }
 
   /** close() without waitForRetries: every send waiting out a back-off settles now with its last failure. */

@@ -92,6 +92,11 @@ export class SendJob {
   timer: unknown;
   /** While waiting out a back-off: settles the send with its last failure (close() does not wait). */
   abandonRetry: (() => void) | undefined;
+  /**
+   * While a retry is pending (from its decision until its attempt starts): what settles the send with
+   * the failure being retried, should the retry deadline pass before the attempt can start.
+   */
+  retryGiveUp: (() => void) | undefined;
   #consumed = false;
   #resolve!: (result: PoolSendResult) => void;
   #reject!: (error: unknown) => void;
