@@ -215,6 +215,23 @@ export function notSentBehind(error: SmtpError): SmtpError {
   });
 }
 
+/**
+ * What the next transaction settles with when the session ends because the send before it was
+ * aborted (the connection is closed: a body cannot be taken back): not written, so 'not-sent', and
+ * retryable — neither this caller nor the server ended it.
+ */
+export function notSentBehindAbort(abort: SmtpError): SmtpError {
+  return new SmtpConnectionError({
+    code: ErrorCodes.CONNECTION_CLOSED,
+    message:
+      'mail: the connection was closed when the send before this one was aborted; this one was not sent',
+    outcome: 'not-sent',
+    phase: 'mail',
+    retryable: true,
+    cause: abort,
+  });
+}
+
 /** An action threw (a bug: the machine stopped mid-step), or an injected clock threw while the facade armed the timer. */
 export function internalFailure(cause: unknown, phase: Phase, outcome: Outcome): SmtpError {
   const detail = outcome === 'unknown' ? '; the message may have been delivered' : '';

@@ -23,6 +23,7 @@ import {
   describeReply,
   dialFailed,
   notSentBehind,
+  notSentBehindAbort,
   protocolError,
   refusal,
   timedOut,
@@ -391,7 +392,13 @@ export const sessionSetup = setup({
       const { tx, next } = context;
       const error = context.error ?? clientClosed('closed', 'not-sent');
       if (tx) enqueue.emit(settle(tx.id, tx.failure ?? error));
-      if (next) enqueue.emit(settle(next.id, next.failure ?? notSentBehind(error)));
+      // Ended by an abort of the send before it (no error of the session's own): not this caller's close.
+      const abort =
+        context.error === undefined && tx?.failure?.code === ErrorCodes.ABORTED ? tx.failure : undefined;
+      if (next)
+        enqueue.emit(
+          settle(next.id, next.failure ?? (abort ? notSentBehindAbort(abort) : notSentBehind(error))),
+        );
       enqueue.assign({ tx: undefined, next: undefined });
       enqueue.emit({ type: 'sessionEnded', error: context.error });
     }),
