@@ -42,6 +42,8 @@ export interface BodyHooks {
 
 /** Pre-encoded bodies are written in slices of this size, so progress is reported while large bodies drain. */
 const SLICE_OCTETS = 64 * 1024;
+/** The end of data (RFC 5321 §4.1.1.4 `CRLF.CRLF`): written in one piece with the body's last octets. */
+const END_OCTETS = 5;
 /**
  * Progress restarts the session's data-block timer (minutes, RFC 5321 §4.5.3.2); reporting it at most
  * this often keeps that timer exact to within this interval without a machine event per block.
@@ -190,9 +192,16 @@ export class BodyWriter {
     const parts = checkedParts(body, this.hooks, false);
     const verifier = blockVerifier(body);
     const slices: Uint8Array[] = [];
-    for (const part of parts) {
-      for (let offset = 0; offset < part.length; offset += SLICE_OCTETS) {
-        slices.push(part.subarray(offset, offset + SLICE_OCTETS));
+    for (let p = 0; p < parts.length; p++) {
+      const part = parts[p]!;
+      // The last part ends the body: its last slice keeps END_OCTETS whole, so no byte of the end of
+      // data (`CRLF.CRLF`) leaves before the write after which the body counts as finished.
+      const keep = p === parts.length - 1 ? END_OCTETS : 0;
+      for (let offset = 0; offset < part.length; ) {
+        let end = Math.min(offset + SLICE_OCTETS, part.length);
+        if (end < part.length && part.length - end < keep) end = part.length - keep;
+        slices.push(part.subarray(offset, end));
+        offset = end;
       }
     }
     // The caller's bytes are the first part; what follows them (the tail) is ours.
