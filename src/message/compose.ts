@@ -78,17 +78,17 @@ export function composeMessage(options: ComposeOptions): ComposedMessage {
   const messageId = `<${hex(random(16))}@${domain}>`;
 
   const headers: string[] = [
-    header('From', formatMailbox(from)),
-    ...(lists.to.length > 0 ? [addressHeader('To', lists.to)] : []),
-    ...(lists.cc.length > 0 ? [addressHeader('Cc', lists.cc)] : []),
+    addressHeader('From', [from], 'from'),
+    ...(lists.to.length > 0 ? [addressHeader('To', lists.to, 'to')] : []),
+    ...(lists.cc.length > 0 ? [addressHeader('Cc', lists.cc, 'cc')] : []),
     ...(options.replyTo === undefined
       ? []
-      : [header('Reply-To', formatMailbox(parseMailbox(options.replyTo, 'replyTo')))]),
-    unstructured('Subject', options.subject ?? ''),
+      : [addressHeader('Reply-To', [parseMailbox(options.replyTo, 'replyTo')], 'replyTo')]),
+    unstructured('Subject', options.subject ?? '', 'subject'),
     header('Date', formatDate(checkedDate(options.date))),
     header('Message-ID', messageId),
     header('MIME-Version', '1.0'),
-    ...Object.entries(options.headers ?? {}).map(([name, value]) => extraHeader(name, value)),
+    ...extraHeaders(options.headers ?? {}),
   ];
   const body = buildBody(options, () => `=_sm_${hex(random(12))}`);
   const text = `${headers.join('\r\n')}\r\n${body}`;
@@ -311,6 +311,9 @@ const ADDRESS_HEADERS: ReadonlySet<string> = new Set([
   'errors-to',
 ]);
 
+/** Of those, the ones that hold a single mailbox (RFC 5322 §3.6.2 `sender`, §3.6.6 `resent-sender`). */
+const ONE_MAILBOX_HEADERS: ReadonlySet<string> = new Set(['sender', 'resent-sender']);
+
 /** Structured headers whose grammar has no place for an encoded-word (msg-ids, URLs, dates): ASCII only. */
 const ASCII_HEADERS: ReadonlySet<string> = new Set([
   'in-reply-to',
@@ -350,6 +353,23 @@ function splitAddressList(value: string): string[] {
   return parts.map((part) => part.trim()).filter((part) => part !== '');
 }
 
+/** The caller's extra headers, each by its grammar; a name given twice (case-insensitively) is refused. */
+function extraHeaders(headers: Readonly<Record<string, string>>): string[] {
+  const seen = new Set<string>();
+  return Object.entries(headers).map(([name, value]) => {
+    const lower = name.toLowerCase();
+    if (seen.has(lower)) {
+      throw new SmtpUsageError({
+        code: ErrorCodes.INVALID_ARGUMENT,
+        message: `headers: ${name} is given twice (header names are case-insensitive)`,
+        field: `headers.${name}`,
+      });
+    }
+    seen.add(lower);
+    return extraHeader(name, value);
+  });
+}
+
 function extraHeader(name: string, value: string): string {
   if (!HEADER_NAME.test(name)) {
     throw new SmtpUsageError({
@@ -366,29 +386,52 @@ function extraHeader(name: string, value: string): string {
     });
   }
   const lower = name.toLowerCase();
+  const field = `headers.${name}`;
   if (ADDRESS_HEADERS.has(lower)) {
-    const mailboxes = splitAddressList(value).map((entry, i) => parseMailbox(entry, `headers.${name}[${i}]`));
+    const mailboxes = splitAddressList(value).map((entry, i) => parseMailbox(entry, `${field}[${i}]`));
     if (mailboxes.length === 0) {
       throw new SmtpUsageError({
         code: ErrorCodes.INVALID_ADDRESS,
         message: `headers: ${name} holds no address`,
-        field: `headers.${name}`,
+        field,
       });
     }
-    return addressHeader(name, mailboxes);
+    if (ONE_MAILBOX_HEADERS.has(lower) && mailboxes.length > 1) {
+      throw new SmtpUsageError({
+        code: ErrorCodes.INVALID_ARGUMENT,
+        message: `headers: ${name} holds one mailbox, not a list (RFC 5322 §3.6.2)`,
+        field,
+      });
+    }
+    return addressHeader(name, mailboxes, field);
   }
-  if (ASCII_HEADERS.has(lower) && !isAscii(value)) {
-    throw new SmtpUsageError({
-      code: ErrorCodes.INVALID_ARGUMENT,
-      message: `headers: ${name} must be ASCII (its grammar has no encoded-words, RFC 2047 §5)`,
-      field: `headers.${name}`,
-    });
+  if (ASCII_HEADERS.has(lower)) {
+    if (!isAscii(value)) {
+      throw new SmtpUsageError({
+        code: ErrorCodes.INVALID_ARGUMENT,
+        message: `headers: ${name} must be ASCII (its grammar has no encoded-words, RFC 2047 §5)`,
+        field,
+      });
+    }
+    // Written as given (a msg-id or URL may hold '=?'); TAB is white space between its tokens.
+    if (/[\0-\x08\x0a-\x1f\x7f]/.test(value)) {
+      throw new SmtpUsageError({
+        code: ErrorCodes.CONTROL_CHARACTER,
+        message: `header ${name} contains a control character`,
+        field,
+      });
+    }
+    return fold(`${name}: ${value}`, field);
   }
-  return unstructured(name, value);
+  return unstructured(name, value, name);
 }
 
-/** Unstructured text (RFC 5322 §3.2.5), encoded when not plain printable ASCII, then folded. */
-function unstructured(name: string, value: string): string {
+/**
+ * Unstructured text (RFC 5322 §3.2.5), folded; encoded-words when it is not plain printable ASCII,
+ * or when a word (or a run of white space) in it is too long for a header line (RFC 2047 allows
+ * encoding any unstructured text). `field` names the option in errors.
+ */
+function unstructured(name: string, value: string, field: string): string {
   if (/[\r\n\0]/.test(value)) {
     throw new SmtpUsageError({
       code: ErrorCodes.CONTROL_CHARACTER,
@@ -396,17 +439,38 @@ function unstructured(name: string, value: string): string {
       field: name,
     });
   }
-  if (needsEncodedWords(value)) return fold(`${name}: ${encodeWords(value).join(' ')}`);
-  return fold(`${name}: ${value}`);
+  if (!needsEncodedWords(value)) {
+    const plain = foldLines(`${name}: ${value}`);
+    if (fits(plain)) return plain.join('\r\n');
+  }
+  return fold(`${name}: ${encodeWords(value).join(' ')}`, field);
 }
 
-function addressHeader(name: string, mailboxes: readonly Mailbox[]): string {
-  return fold(`${name}: ${mailboxes.map(formatMailbox).join(', ')}`);
+/** Mailboxes as From and To are written; display names too long for a line go as encoded-words. */
+function addressHeader(name: string, mailboxes: readonly Mailbox[], field: string): string {
+  const plain = foldLines(`${name}: ${mailboxes.map((m) => formatMailbox(m)).join(', ')}`);
+  if (fits(plain)) return plain.join('\r\n');
+  return fold(`${name}: ${mailboxes.map((m) => formatMailbox(m, true)).join(', ')}`, field);
 }
 
 function header(name: string, value: string): string {
-  return fold(`${name}: ${value}`);
+  return fold(`${name}: ${value}`, name);
 }
+
+/** The folded line, or SMTP_INVALID_ARGUMENT naming `field` when a word cannot fit 998 octets. */
+function fold(line: string, field: string): string {
+  const lines = foldLines(line);
+  if (!fits(lines)) {
+    throw new SmtpUsageError({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      message: `${field}: a word is too long for a header line (998 octets)`,
+      field,
+    });
+  }
+  return lines.join('\r\n');
+}
+
+const fits = (lines: readonly string[]): boolean => lines.every((l) => l.length <= MAX_TEXT_LINE_OCTETS);
 
 /**
  * Folds a header line at white space so that lines stay near 78 characters (RFC 5322 §2.2.3), or 76
@@ -414,9 +478,9 @@ function header(name: string, value: string): string {
  * and never after the last word, so no line is white space alone (RFC 5322 §4.2 obsolete syntax); a
  * run of spaces stays whole.
  */
-function fold(line: string): string {
+function foldLines(line: string): string[] {
   const width = line.includes('=?') ? FOLD_ENCODED_AT : FOLD_AT;
-  if (line.length <= width) return line;
+  if (line.length <= width) return [line];
   const out: string[] = [];
   const lastWord = lastWordStart(line);
   let start = 0;
@@ -427,14 +491,7 @@ function fold(line: string): string {
     start = at;
   }
   out.push(line.slice(start));
-  if (out.some((l) => l.length > MAX_TEXT_LINE_OCTETS)) {
-    throw new SmtpUsageError({
-      code: ErrorCodes.INVALID_ARGUMENT,
-      message: 'a header has a word longer than 998 octets',
-      field: 'headers',
-    });
-  }
-  return out.join('\r\n');
+  return out;
 }
 
 /** Where the line's last word starts (white space after it not counted); 0 when there is none. */

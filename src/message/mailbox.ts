@@ -44,13 +44,14 @@ function unquote(phrase: string): string {
 }
 
 /** The header form of a mailbox. */
-export function formatMailbox(mailbox: Mailbox): string {
+/** `encodeName`: the display name as encoded-words even when plain text would do (a word too long to fold). */
+export function formatMailbox(mailbox: Mailbox, encodeName = false): string {
   if (mailbox.name === undefined) return mailbox.address;
-  return `${formatPhrase(mailbox.name)} <${mailbox.address}>`;
+  return `${formatPhrase(mailbox.name, encodeName)} <${mailbox.address}>`;
 }
 
-function formatPhrase(name: string): string {
-  if (needsEncodedWords(name)) return encodeWords(name).join(' ');
+function formatPhrase(name: string, encode: boolean): string {
+  if (encode || needsEncodedWords(name)) return encodeWords(name).join(' ');
   if (PLAIN_PHRASE.test(name)) return name;
   return `"${name.replace(/(["\\])/g, '\\$1')}"`;
 }
