@@ -7,20 +7,29 @@ import { describe, expect, it } from 'vitest';
 import { attemptsOf } from '../../src/delivery/attempt-history.js';
 import { type Call, fail, message, ok, replyError, setup } from './pool-fakes.js';
 
+/**
+ * One connection, retries 1 s apart within 1.5 s: the first call fails 451 after 100 ms, call `i`
+ * after it succeeds after `busyMs(i)`.
+ */
+function poolRetryingA451(busyMs: (index: number) => number) {
+  const harness = setup(undefined, {
+    maxConnections: 1,
+    retry: { delaysMs: [1_000], repeatLast: true, deadlineMs: 1_500 },
+  });
+  harness.server.script = (call: Call) =>
+    new Promise((resolve) =>
+      harness.clock.setTimeout(
+        () => resolve(call.index === 0 ? fail(replyError(451, '4.3.0 Local problem', 'data-end')) : ok),
+        call.index === 0 ? 100 : busyMs(call.index),
+      ),
+    );
+  return harness;
+}
+
 describe('the retry deadline, when the attempt would start', () => {
   it('a retry whose connection frees only after the deadline fails with its last failure, unsent again', async () => {
-    const { pool, clock, server } = setup(undefined, {
-      maxConnections: 1,
-      retry: { delaysMs: [1_000], repeatLast: true, deadlineMs: 1_500 },
-    });
-    server.script = (call: Call) =>
-      new Promise((resolve) =>
-        clock.setTimeout(
-          () => resolve(call.index === 0 ? fail(replyError(451, '4.3.0 Local problem', 'data-end')) : ok),
-          // The second send holds the only connection for 10 s: past A's retry deadline.
-          call.index === 1 ? 10_000 : 100,
-        ),
-      );
+    // The second send holds the only connection for 10 s: past A's retry deadline.
+    const { pool, clock, server } = poolRetryingA451(() => 10_000);
     const a = pool.send(message(0)).then(
       () => undefined,
       (error: unknown) => error,
@@ -37,17 +46,7 @@ describe('the retry deadline, when the attempt would start', () => {
   });
 
   it('a retry that gets its connection in time still goes', async () => {
-    const { pool, clock, server } = setup(undefined, {
-      maxConnections: 1,
-      retry: { delaysMs: [1_000], repeatLast: true, deadlineMs: 1_500 },
-    });
-    server.script = (call: Call) =>
-      new Promise((resolve) =>
-        clock.setTimeout(
-          () => resolve(call.index === 0 ? fail(replyError(451, '4.3.0 Local problem', 'data-end')) : ok),
-          100,
-        ),
-      );
+    const { pool, clock, server } = poolRetryingA451(() => 100);
     const a = pool.send(message(0));
     await clock.advanceAsync(5_000);
     await expect(a).resolves.toBeDefined();
