@@ -26,7 +26,7 @@ export interface RunnerHooks {
   readonly onEmit: (effect: MachineEffect) => void;
   /** After each step's effects: the snapshot it left (also after a step that matched nothing). */
   readonly onStep: (snapshot: MachineSnapshot) => void;
-  /** An action or guard threw: the machine is stopped (status 'error'). */
+  /** An action or guard threw, or onEmit or onStep did: the machine is stopped (status 'error'). */
   readonly onError: (error: unknown) => void;
 }
 
