@@ -143,7 +143,7 @@ async function readCredentials(io: CliIo, passStdin: boolean): Promise<Connectio
   let pass = io.env.SMTP_PASS;
   if (passStdin) {
     if (io.stdin.isTTY === true) throw usageError('--pass-stdin needs the password piped on stdin');
-    pass = firstLine(await readStdinSecret(io.stdin, 'the password'));
+    pass = firstLine(await readStdinSecret(io.stdin, 'the password', io.signal));
   }
   if (user === undefined || user === '') {
     if (passStdin || (pass !== undefined && pass !== '')) {
@@ -240,8 +240,16 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A text file named by a flag: UTF-8, or exit 64 (read as anything else, it would be sent garbled). */
 export async function readInput(path: string, flag: string, limits: InputLimits = {}): Promise<string> {
-  return (await readLimited(path, flag, limits)).toString('utf8');
+  const bytes = await readLimited(path, flag, limits);
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    throw usageError(`the file given to ${flag} is not UTF-8 text`);
+  }
 }
 
 export async function readInputBytes(

@@ -3,12 +3,32 @@
  * user of the machine via ps and lands in shell history).
  */
 import type { Readable } from 'node:stream';
-import { usageError } from './args.js';
+import { CliError, usageError } from './args.js';
+import { ExitCodes } from './exit-codes.js';
 
 const MAX_SECRET_OCTETS = 64 * 1024;
 
-/** Everything piped on stdin (bounded), without the trailing newline. */
-export async function readStdinSecret(stdin: Readable, what: string): Promise<string> {
+/**
+ * Everything piped on stdin (bounded), without the trailing newline. `signal` (Ctrl-C, SIGTERM) ends
+ * the wait for a stdin that never closes: exit 75, and stdin is let go so that the process can end.
+ */
+export async function readStdinSecret(stdin: Readable, what: string, signal?: AbortSignal): Promise<string> {
+  if (signal === undefined) return readAll(stdin, what);
+  const interrupted = () => new CliError(ExitCodes.TEMP_FAIL, `interrupted while reading ${what} on stdin`);
+  if (signal.aborted) throw interrupted();
+  return new Promise<string>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(interrupted());
+      stdin.destroy();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    readAll(stdin, what)
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+async function readAll(stdin: Readable, what: string): Promise<string> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stdin) {

@@ -2,10 +2,11 @@
  * Secrets piped on stdin (the SES secret access key, the SMTP password): only the line ending is
  * taken off, the read is bounded, and the refusal of an oversized one never quotes it.
  */
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/args.js';
 import { resolveConnection } from '../../src/cli/connection.js';
+import { runCli } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/output.js';
 import { firstLine, readStdinSecret } from '../../src/cli/secrets.js';
 
@@ -97,4 +98,55 @@ describe('SMTP credentials', () => {
       expect(error.message).not.toContain('hunter2');
     },
   );
+});
+
+describe('a secret read from stdin that never ends, then Ctrl-C', () => {
+  it('stops waiting: exit 75 (interrupted), and lets go of stdin', async () => {
+    const stdin = new PassThrough();
+    const controller = new AbortController();
+    const reading = readStdinSecret(stdin, 'the password', controller.signal);
+    controller.abort(new Error('received SIGINT'));
+    const error = (await reading.catch((e: unknown) => e)) as CliError;
+    expect(error).toBeInstanceOf(CliError);
+    expect(error.exitCode).toBe(75);
+    expect(error.message).toBe('interrupted while reading the password on stdin');
+    expect(stdin.destroyed).toBe(true);
+  });
+
+  it.each([
+    [
+      'send --pass-stdin',
+      [
+        'send',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '9',
+        '--security',
+        'none',
+        '--pass-stdin',
+        '--from',
+        'a@example.com',
+        '--to',
+        'b@example.org',
+        '--text',
+        'x',
+      ],
+      { SMTP_USER: 'u' },
+    ],
+    ['password, no env', ['password', '--region', 'eu-west-1'], {}],
+  ] as const)('%s: the command ends with 75', async (_, args, env) => {
+    const controller = new AbortController();
+    const io: CliIo = {
+      stdin: new PassThrough(),
+      stdout: new PassThrough(),
+      stderr: new PassThrough(),
+      env: { ...env },
+      signal: controller.signal,
+    };
+    const run = runCli([...args, '--json'], io);
+    setTimeout(() => controller.abort(new Error('received SIGINT')), 50);
+    const timeout = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 3000));
+    expect(await Promise.race([run, timeout])).toBe(75);
+  });
 });

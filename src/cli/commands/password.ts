@@ -47,7 +47,7 @@ async function readSecret(io: CliIo, stdinRequested: boolean): Promise<string> {
   const fromEnv = io.env.AWS_SECRET_ACCESS_KEY?.trim();
   if (!stdinRequested && fromEnv !== undefined && fromEnv !== '') return fromEnv;
   if (io.stdin.isTTY !== true) {
-    const piped = (await readStdinSecret(io.stdin, 'the secret access key')).trim();
+    const piped = (await readStdinSecret(io.stdin, 'the secret access key', io.signal)).trim();
     if (piped !== '') return piped;
   }
   throw usageError('no secret access key: pipe it on stdin or set AWS_SECRET_ACCESS_KEY', [
