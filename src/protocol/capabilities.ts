@@ -40,14 +40,19 @@ export const NO_CAPABILITIES: Capabilities = makeCapabilities(new Map());
 /** Capabilities from an EHLO reply. The first line is the server's domain and greeting, and is skipped. */
 export function parseEhloReply(reply: Reply): Capabilities {
   const keywords = new Map<string, string[]>();
+  // SASL mechanism names are case-insensitive (RFC 4422 §3.1): upper-cased, each once, first-seen
+  // order, over every AUTH line — in one set, so that a reply of many AUTH lines costs linear time.
+  const mechanisms = new Set<string>();
   for (const line of reply.lines.slice(1)) {
     const parsed = parseLine(line);
     if (parsed === undefined) continue;
     const [keyword, params] = parsed;
-    const known = keywords.get(keyword);
-    if (keyword === 'AUTH') keywords.set(keyword, unionUpperCase(known ?? [], params));
-    else if (known === undefined) keywords.set(keyword, params);
+    if (keyword === 'AUTH') {
+      for (const param of params) mechanisms.add(param.toUpperCase());
+      if (!keywords.has(keyword)) keywords.set(keyword, []);
+    } else if (!keywords.has(keyword)) keywords.set(keyword, params);
   }
+  if (keywords.has('AUTH')) keywords.set('AUTH', [...mechanisms]);
   return makeCapabilities(keywords);
 }
 
@@ -66,11 +71,6 @@ function parseLine(line: string): [string, string[]] | undefined {
   }
   if (!KEYWORD.test(first) || !tokens.every((param) => PARAM.test(param))) return undefined;
   return [first.toUpperCase(), tokens];
-}
-
-/** SASL mechanism names are case-insensitive (RFC 4422 §3.1): upper-case, first occurrence kept. */
-function unionUpperCase(known: readonly string[], params: readonly string[]): string[] {
-  return [...new Set([...known, ...params.map((param) => param.toUpperCase())])];
 }
 
 function makeCapabilities(keywords: Map<string, string[]>): Capabilities {

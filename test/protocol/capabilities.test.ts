@@ -244,3 +244,23 @@ describe('parseEhloReply', () => {
     );
   });
 });
+
+describe('parseEhloReply: linear in the reply (threats.md §6: no quadratic parsing of what a server sends)', () => {
+  it('20,000 AUTH lines, each naming a new mechanism, well under 2 s (merging them line by line took ~30 s)', () => {
+    const lines = ['mx.example'];
+    for (let i = 0; i < 20_000; i++) lines.push(`AUTH MECH${i} X${i}`);
+    const started = performance.now();
+    const caps = parseEhloReply({ code: 250, lines });
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(caps.auth).toHaveLength(40_000);
+    expect(caps.auth.slice(0, 4)).toEqual(['MECH0', 'X0', 'MECH1', 'X1']);
+  });
+
+  it('repeated AUTH lines: each mechanism once, upper-cased, in first-seen order', () => {
+    const caps = parseEhloReply({
+      code: 250,
+      lines: ['mx', 'AUTH plain LOGIN', 'AUTH=login xoauth2', 'AUTH PLAIN'],
+    });
+    expect(caps.auth).toEqual(['PLAIN', 'LOGIN', 'XOAUTH2']);
+  });
+});
