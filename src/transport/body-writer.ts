@@ -12,6 +12,7 @@ import type { BodyTransfer } from '../session/types.js';
 import { joinParts } from './flight-writer.js';
 import {
   blockVerifier,
+  bodyChanged,
   chunkBytes,
   type EncodedBody,
   type PreparedBody,
@@ -167,6 +168,11 @@ export class BodyWriter {
     this.#stopped = true;
     this.#wake?.();
     this.#cancelRead?.();
+    this.#release();
+  }
+
+  /** The caller's stream let go: a Readable destroyed, any other iterable ended by return(). */
+  #release(): void {
     const source = this.#source as { destroy?: unknown } | undefined;
     if (typeof source?.destroy === 'function') source.destroy();
     this.#iterator?.return?.().catch(() => {});
@@ -192,6 +198,7 @@ export class BodyWriter {
     const parts = checkedParts(body, this.hooks, false);
     const verifier = blockVerifier(body);
     const slices: Uint8Array[] = [];
+    const lengths: number[] = [];
     for (let p = 0; p < parts.length; p++) {
       const part = parts[p]!;
       // The last part ends the body: its last slice keeps END_OCTETS whole, so no byte of the end of
@@ -201,6 +208,7 @@ export class BodyWriter {
         let end = Math.min(offset + SLICE_OCTETS, part.length);
         if (end < part.length && part.length - end < keep) end = part.length - keep;
         slices.push(part.subarray(offset, end));
+        lengths.push(end - offset);
         offset = end;
       }
     }
@@ -210,6 +218,8 @@ export class BodyWriter {
     if (slices.length === 0) this.#finish(); // an empty BDAT body: `BDAT 0 LAST` alone
     for (let index = 0; index < slices.length; index++) {
       const slice = slices[index]!;
+      // The caller's buffer shrank or was transferred meanwhile: its views now read fewer octets (none).
+      if (slice.length !== lengths[index]) throw bodyChanged();
       if (verifier && unverified > 0) {
         verifier.block(slice);
         unverified -= slice.length;
@@ -289,7 +299,12 @@ export class BodyWriter {
         if (next.done) return;
         const encoded = encoder.push(chunkBytes(next.value));
         this.#check(encoder);
-        if (encoded.length > 0 && !(await sink(encoded))) return;
+        if (encoded.length > 0 && !(await sink(encoded))) {
+          // Stopped, or the socket died under the write ('close' may come after run() has settled,
+          // so stop() would find nothing to release): the caller's stream is let go here.
+          this.#release();
+          return;
+        }
       }
     } catch (error) {
       await iterator.return?.().catch(() => {});
