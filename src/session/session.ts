@@ -75,6 +75,8 @@ export class Session {
    */
   #logging = 0;
   #afterLog: (() => void)[] = [];
+  /** Reads fed from the transcript sink while a read was being taken: taken after it (receive()). */
+  readonly #readsAfter: Uint8Array[] = [];
   #quitWaiters: (() => void)[] = [];
   /** quit() or drop() was called: no send is taken any more, even before the machine has heard it. */
   #leaving = false;
@@ -150,7 +152,10 @@ export class Session {
     if (this.#ended || bytes.length === 0) return;
     if (this.#logging > 0) {
       const copy = bytes.slice();
-      this.#afterLog.push(() => this.receive(copy));
+      // Fed from the transcript sink: after the read being taken, all of it (its replies may still be
+      // coming one by one), else after the replies being logged.
+      if (this.#reading > 0) this.#readsAfter.push(copy);
+      else this.#afterLog.push(() => this.receive(copy));
       return;
     }
     this.#reading++;
@@ -167,6 +172,12 @@ export class Session {
       releasePlans();
     }
     this.#timer.flushDue();
+    this.#takeReadsAfter();
+  }
+
+  /** Reads the transcript sink fed in while a read was taken: now that it is, in the order fed. */
+  #takeReadsAfter(): void {
+    while (this.#reading === 0 && this.#readsAfter.length > 0) this.receive(this.#readsAfter.shift()!);
   }
 
   tlsEstablished(): void {
@@ -384,6 +395,7 @@ export class Session {
       this.#reading--;
     }
     this.#timer.flushDue();
+    this.#takeReadsAfter();
   }
 
   /**
