@@ -5,11 +5,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/output.js';
 import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
+import { memoryIo } from './memory-io.js';
 
 let dir: string;
 let server: ScriptedServer;
@@ -29,20 +28,10 @@ async function sendBatch(
 ): Promise<{ code: number; records: Record<string, unknown>[] }> {
   const file = join(dir, `b${Math.random().toString(36).slice(2)}.jsonl`);
   await writeFile(file, `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`);
-  const stdout = new PassThrough();
-  const chunks: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const io: CliIo = {
-    stdin: new PassThrough(),
-    stdout,
-    stderr: new PassThrough(),
-    env: {},
-    signal: new AbortController().signal,
-  };
+  const { io, stdout } = memoryIo();
   const args = ['send', '--host', server.host, '--port', String(server.port), '--security', 'none'];
   const code = await runCli([...args, '--no-retry', '--batch', file, '--json', '--no-progress'], io);
-  const records = Buffer.concat(chunks)
-    .toString('utf8')
+  const records = stdout()
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line) as Record<string, unknown>);

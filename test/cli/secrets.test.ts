@@ -9,6 +9,8 @@ import { resolveConnection } from '../../src/cli/connection.js';
 import { runCli } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/output.js';
 import { firstLine, readStdinSecret } from '../../src/cli/secrets.js';
+import { ONE_MESSAGE, SEND_TO_NOWHERE } from './cli-harness.js';
+import { memoryIo } from './memory-io.js';
 
 const MAX = 64 * 1024;
 const piped = (...chunks: (string | Buffer)[]) => Readable.from(chunks);
@@ -114,36 +116,10 @@ describe('a secret read from stdin that never ends, then Ctrl-C', () => {
   });
 
   it.each([
-    [
-      'send --pass-stdin',
-      [
-        'send',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        '9',
-        '--security',
-        'none',
-        '--pass-stdin',
-        '--from',
-        'a@example.com',
-        '--to',
-        'b@example.org',
-        '--text',
-        'x',
-      ],
-      { SMTP_USER: 'u' },
-    ],
+    ['send --pass-stdin', [...SEND_TO_NOWHERE, '--pass-stdin', ...ONE_MESSAGE], { SMTP_USER: 'u' }],
     ['password, no env', ['password', '--region', 'eu-west-1'], {}],
   ] as const)('%s: the command ends with 75', async (_, args, env) => {
-    const controller = new AbortController();
-    const io: CliIo = {
-      stdin: new PassThrough(),
-      stdout: new PassThrough(),
-      stderr: new PassThrough(),
-      env: { ...env },
-      signal: controller.signal,
-    };
+    const { io, controller } = memoryIo({ ...env });
     const run = runCli([...args, '--json'], io);
     setTimeout(() => controller.abort(new Error('received SIGINT')), 50);
     const timeout = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 3000));

@@ -5,12 +5,12 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/args.js';
 import { readInput } from '../../src/cli/connection.js';
 import { runCli } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/output.js';
+import { SEND_TO_NOWHERE } from './cli-harness.js';
+import { memoryIo } from './memory-io.js';
 
 async function file(name: string, bytes: Buffer): Promise<string> {
   const path = join(await mkdtemp(join(tmpdir(), 'smtp-machine-text-')), name);
@@ -31,26 +31,11 @@ describe('a text file that is not UTF-8', () => {
 
   it('send --text-file with one: exit 64 before any connection', async () => {
     const latin1 = await file('latin1.txt', Buffer.from('caf\xe9\n', 'latin1'));
-    const stdout = new PassThrough();
-    const out: Buffer[] = [];
-    stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    const io: CliIo = {
-      stdin: new PassThrough(),
-      stdout,
-      stderr: new PassThrough(),
-      env: {},
-      signal: new AbortController().signal,
-    };
-    // Port 9 (discard) has no listener here: a connection attempt would end in another exit code.
+    const { io, stdout } = memoryIo();
+    // Nothing listens on SEND_TO_NOWHERE's port: a connection attempt would end in another exit code.
     const code = await runCli(
       [
-        'send',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        '9',
-        '--security',
-        'none',
+        ...SEND_TO_NOWHERE,
         '--json',
         '--from',
         'a@example.com',
@@ -62,6 +47,6 @@ describe('a text file that is not UTF-8', () => {
       io,
     );
     expect(code).toBe(64);
-    expect(JSON.parse(Buffer.concat(out).toString())).toMatchObject({ ok: false, error: { exitCode: 64 } });
+    expect(JSON.parse(stdout())).toMatchObject({ ok: false, error: { exitCode: 64 } });
   });
 });
