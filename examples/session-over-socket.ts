@@ -67,11 +67,9 @@ export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
         break;
       case 'writeBody':
         // The bytes handed to send() below, already dot-stuffed and terminated by encodeData. An inline
-        // body counts as written with the effect; any other is reported once the socket has taken it
-        // all (until then the session times the data block, RFC 5321 §4.5.3.2.5, not the final reply).
-        socket.write(effect.body as Uint8Array, (error) => {
-          if (!effect.inline && !error) session.bodyFinished();
-        });
+        // body counts as written with the effect; any other goes in slices (writeInSlices).
+        if (effect.inline) socket.write(effect.body as Uint8Array);
+        else void writeInSlices(socket, effect.body as Uint8Array);
         break;
       case 'upgradeTls':
         upgrade();
@@ -89,6 +87,28 @@ export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
         });
         break;
       }
+    }
+  }
+
+  /**
+   * A body in slices of 64 KiB, each after the socket has drained the one before (back-pressure),
+   * with bodyProgress() for each: the session's data-block timer (RFC 5321 §4.5.3.2.5, 3 minutes)
+   * then times each block, not the whole body, which on a slow link may take longer. The last slice
+   * holds the whole end of data; once the socket has taken it, bodyFinished() (until then a loss
+   * is 'not-sent'). A close meanwhile is reported by the socket's 'close' event.
+   */
+  async function writeInSlices(current: net.Socket, body: Uint8Array): Promise<void> {
+    for (let at = 0; at < body.length && !current.destroyed; ) {
+      let end = Math.min(at + 64 * 1024, body.length);
+      if (body.length - end < 5) end = body.length; // CRLF.CRLF is never split from its last slice
+      const last = end === body.length;
+      const flushed = current.write(body.subarray(at, end), (error) => {
+        if (last && !error) session.bodyFinished();
+      });
+      at = end;
+      if (last) return;
+      session.bodyProgress();
+      if (!flushed) await drained(current);
     }
   }
 
@@ -163,4 +183,17 @@ export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
   } finally {
     await session.quit(); // QUIT (or nothing, if the session already ended), then the close effect
   }
+}
+
+/** The socket has room again, or is gone. */
+function drained(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
 }

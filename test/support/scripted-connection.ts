@@ -133,6 +133,11 @@ export class Connection implements ScriptedConnection {
   }
 
   private handleChunk(chunk: Buffer): void {
+    const pauseMs = this.server.options.bodyReadPauseMs ?? 0;
+    if (pauseMs > 0 && this.dataMode) {
+      this.stream.pause();
+      setTimeout(() => this.stream.resume(), pauseMs);
+    }
     const index = this.chunks.length;
     this.chunks.push({ secure: this.state.secure, bytes: Buffer.from(chunk) });
     let rest: Buffer = chunk;

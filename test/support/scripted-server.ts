@@ -47,6 +47,8 @@ export interface ScriptedServerOptions {
    * keep their order). Not for STARTTLS sessions. Default 0: replies are written at once.
    */
   readonly replyDelayMs?: number;
+  /** While reading a DATA body, pause the socket this many ms after each read (a slow but live link). */
+  readonly bodyReadPauseMs?: number;
 }
 
 export interface ReceivedChunk {

@@ -65,8 +65,9 @@ export async function readmeExample3(): Promise<void> {
         current.destroy();
       });
     } else if (effect.type === 'writeBody') {
-      // What send() was given: here already encoded. Reported once the socket took it (not for inline).
-      socket.write(effect.body as Uint8Array, (error) => effect.inline || error || session.bodyFinished());
+      // What send() was given: here already encoded. Inline: written now; else in blocks (below).
+      if (effect.inline) socket.write(effect.body as Uint8Array);
+      else void writeBlocks(socket, effect.body as Uint8Array);
     } else if (effect.type === 'upgradeTls') {
       socket.removeAllListeners('data'); // nothing more is read in plaintext
       socket.removeAllListeners('close');
@@ -77,6 +78,18 @@ export async function readmeExample3(): Promise<void> {
         listen(secure);
         session.tlsEstablished();
       });
+    }
+  }
+  async function writeBlocks(current: typeof socket, body: Uint8Array): Promise<void> {
+    for (let at = 0; at < body.length && !current.destroyed; ) {
+      let end = Math.min(at + 65_536, body.length);
+      if (body.length - end < 5) end = body.length; // the final CRLF.CRLF goes whole with the last block
+      const last = end === body.length;
+      const room = current.write(body.subarray(at, end), (error) => last && !error && session.bodyFinished());
+      at = end;
+      if (last) return;
+      session.bodyProgress(); // the data-block timer restarts for each block taken
+      if (!room) await new Promise((resolve) => current.once('drain', resolve));
     }
   }
   listen(socket);
