@@ -15,6 +15,7 @@ import { CliError, oneOf, parseInteger, parsePositive, usageError } from './args
 import { ExitCodes } from './exit-codes.js';
 import type { CliIo } from './output.js';
 import { firstLine, readStdinSecret } from './secrets.js';
+import { untilAborted } from './until-aborted.js';
 
 export const CONNECTION_OPTIONS = {
   host: { type: 'string' },
@@ -224,19 +225,6 @@ async function readPipe(path: string, flag: string, { signal, maxBytes }: InputL
     });
     pipe.once('end', () => finish(undefined, Buffer.concat(chunks)));
     pipe.once('error', (error) => finish(error));
-  });
-}
-
-/**
- * `promise`, or a rejection as soon as `signal` aborts (readFile sees its own signal only between
- * reads).
- */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 

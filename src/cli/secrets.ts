@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream';
 import { CliError, usageError } from './args.js';
 import { ExitCodes } from './exit-codes.js';
+import { untilAborted } from './until-aborted.js';
 
 const MAX_SECRET_OCTETS = 64 * 1024;
 
@@ -14,18 +15,13 @@ const MAX_SECRET_OCTETS = 64 * 1024;
  */
 export async function readStdinSecret(stdin: Readable, what: string, signal?: AbortSignal): Promise<string> {
   if (signal === undefined) return readAll(stdin, what);
-  const interrupted = () => new CliError(ExitCodes.TEMP_FAIL, `interrupted while reading ${what} on stdin`);
-  if (signal.aborted) throw interrupted();
-  return new Promise<string>((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(interrupted());
-      stdin.destroy();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    readAll(stdin, what)
-      .then(resolve, reject)
-      .finally(() => signal.removeEventListener('abort', onAbort));
-  });
+  try {
+    return await untilAborted(readAll(stdin, what), signal);
+  } catch (error) {
+    if (!signal.aborted) throw error;
+    stdin.destroy();
+    throw new CliError(ExitCodes.TEMP_FAIL, `interrupted while reading ${what} on stdin`);
+  }
 }
 
 async function readAll(stdin: Readable, what: string): Promise<string> {
