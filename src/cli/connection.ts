@@ -2,7 +2,7 @@
  * Connection flags shared by `send` and `check` (--host/--port/--security/--ca/--region/
  * --client-name/--timeout) and credentials from SMTP_USER/SMTP_PASS or stdin, never from flags.
  */
-import { open as openCallback } from 'node:fs';
+import { createReadStream, open as openCallback } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import * as net from 'node:net';
 import { promisify } from 'node:util';
@@ -178,10 +178,11 @@ async function readLimited(path: string, flag: string, limits: InputLimits): Pro
     const info = await stat(path);
     if (info.isFile() && maxBytes !== undefined && info.size > maxBytes) throw tooLarge(flag, maxBytes);
     if (info.isFIFO() || info.isSocket()) return await readPipe(path, flag, limits);
+    if (!info.isFile()) return await readDevice(path, flag, limits);
     const reading = readFile(path, signal === undefined ? {} : { signal });
     return await (signal === undefined ? reading : untilAborted(reading, signal));
   } catch (error) {
-    if (error instanceof SmtpUsageError) throw error;
+    if (error instanceof SmtpUsageError || error instanceof CliError) throw error;
     if (signal?.aborted) {
       throw new CliError(ExitCodes.TEMP_FAIL, `interrupted while reading the file given to ${flag}`);
     }
@@ -226,6 +227,38 @@ async function readPipe(path: string, flag: string, { signal, maxBytes }: InputL
     pipe.once('end', () => finish(undefined, Buffer.concat(chunks)));
     pipe.once('error', (error) => finish(error));
   });
+}
+
+/** How much of a device with no --max-size (`--batch /dev/zero`, `--ca /dev/urandom`) is read. */
+export const DEVICE_INPUT_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * A character or block device (`/dev/stdin` on a terminal, `/dev/zero`): it has no size to check
+ * beforehand and may never end, so it is read as a stream and given up past the bound — `maxBytes`
+ * (too large, 69) or DEVICE_INPUT_LIMIT (64).
+ */
+async function readDevice(path: string, flag: string, { signal, maxBytes }: InputLimits): Promise<Buffer> {
+  const limit = maxBytes ?? DEVICE_INPUT_LIMIT;
+  const stream = createReadStream(path, {
+    highWaterMark: 64 * 1024,
+    ...(signal === undefined ? {} : { signal }),
+  });
+  const chunks: Buffer[] = [];
+  let octets = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      octets += chunk.length;
+      if (octets > limit) {
+        throw maxBytes !== undefined
+          ? tooLarge(flag, maxBytes)
+          : usageError(`the device given to ${flag} gave more than ${limit} octets; not read further`);
+      }
+      chunks.push(chunk);
+    }
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks);
 }
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });

@@ -1,6 +1,7 @@
 /**
- * Files named by send's flags: one larger than --max-size is refused unread as too large (69), and
- * one SIGTERM ends a read that would never finish (a FIFO whose writer stays open) with 75.
+ * Files named by send's flags: one larger than --max-size is refused unread as too large (69), a
+ * device is read only up to a bound, and one SIGTERM ends a read that would never finish (a FIFO
+ * whose writer stays open) with 75.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, open, rm } from 'node:fs/promises';
@@ -29,6 +30,25 @@ describe('send: --eml input', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  test('a character device as --eml (/dev/zero, which never ends) is read only up to --max-size: 69, not memory without end', async () => {
+    const run = await runCli([...emlToNowhere('/dev/zero'), '--max-size', '100000', '--json']);
+    expect(run.code).toBe(69);
+    expect(run.stdout).toContain('SMTP_MESSAGE_TOO_LARGE');
+  }, 20_000);
+
+  test('a character device as --batch (no --max-size applies) is read only up to the input bound: 64', async () => {
+    const run = await runCli([...SEND_TO_NOWHERE, '--batch', '/dev/zero', '--json']);
+    expect(run.code).toBe(64);
+    expect(run.stdout).toContain('--batch');
+    expect(run.stdout).toMatch(/more than \d+ octets/);
+  }, 30_000);
+
+  test('a character device that ends (/dev/null) is read like an empty file', async () => {
+    const run = await runCli([...emlToNowhere('/dev/null'), '--no-retry', '--json']);
+    expect(run.code).toBe(75); // read, then nothing listening on port 1
+    expect(run.stdout).toContain('SMTP_CONNECTION_FAILED');
+  }, 20_000);
 
   test('SIGTERM while --eml (or --batch) is read from a FIFO whose writer stays open: the process ends (one signal)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-eml-'));
