@@ -128,6 +128,7 @@ export const sessionSetup = setup({
     writeQuit: emit(() => write({ verb: 'QUIT' })),
     upgradeTls: emit({ type: 'upgradeTls' }),
     writeBody: emit(({ context }) => writeBodyEffect(context, txOf(context), false)),
+    writeLoneDot: emit({ type: 'writeLoneDot' }),
 
     // Capabilities (RFC 3207 §4.2: everything learnt before TLS is forgotten).
     learnCapabilities: enqueueActions(({ enqueue, event }) => {
@@ -412,8 +413,6 @@ const DESCRIPTIONS: Partial<Record<SmtpError['code'], string>> = {
   [ErrorCodes.AUTH_WITHOUT_TLS]: 'refusing to authenticate without TLS',
   [ErrorCodes.AUTH_MECHANISM_UNSUPPORTED]: 'the server offers no usable AUTH mechanism',
   [ErrorCodes.AUTH_CHALLENGE_LIMIT]: `more than ${MAX_AUTH_CHALLENGES} AUTH challenges`,
-  [ErrorCodes.PROTOCOL_ERROR]:
-    'the server accepted DATA although the envelope was refused; closing without a body',
 };
 function describe(code: SmtpError['code']): string {
   return DESCRIPTIONS[code] ?? code;

@@ -97,6 +97,8 @@ export type MachineEffect =
       /** Write it all now, in this flight; the machine already counts it as written (see bodyInline). */
       inline: boolean;
     }
+  /** RFC 2920 §3.1: the single dot that ends an empty message (a 354 after a refused envelope). */
+  | { type: 'writeLoneDot' }
   | { type: 'close' }
   /** (Re)start the one session timer: `ms` from now, unless another arm or a disarm comes first. */
   | { type: 'armTimer'; timer: TimerName; ms: number }
@@ -112,6 +114,7 @@ export const TRANSACTION_STATES: ReadonlySet<string> = new Set([
   'body',
   'dataEnd',
   'bdat',
+  'loneDot',
   'bdatEnd',
   'rset',
 ]);

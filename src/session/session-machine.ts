@@ -63,8 +63,9 @@
  *   the connection's state is then unknown.
  * - Decisions: an abort before the body closes the connection (RSET cannot undo a pipelined DATA
  *   that may already have its 354); an abort in `dataEnd` settles at once with outcome 'unknown'
- *   and closes. A 354 after an envelope with no accepted recipient closes instead of sending a body
- *   (RFC 2920 §3.1 warns that some servers do this). No reconnection here: a session is one connection.
+ *   and closes. A 354 after an envelope with no accepted recipient gets a single dot, not the body
+ *   (RFC 2920 §3.1: "the client SMTP should send a single dot"), in `loneDot`; whatever its reply,
+ *   the refusal stands and the connection goes on. No reconnection here: a session is one connection.
  */
 
 import { ErrorCodes } from '../errors/codes.js';

@@ -514,6 +514,13 @@ export class Session {
         // The machine's effect has exactly the transport's fields.
         this.#emit(effect);
         break;
+      case 'writeLoneDot': {
+        // A fresh copy each time: the transport owns what it is handed.
+        const bytes = Uint8Array.of(0x2e, 0x0d, 0x0a); // ".\r\n": an empty message's end (RFC 5321 §4.1.1.4)
+        if (this.#transcript.enabled) this.#transcript.commands([bytes], false);
+        this.#emit({ type: 'write', bytes });
+        break;
+      }
       case 'close':
         this.#emit({ type: 'close' });
         break;

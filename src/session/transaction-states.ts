@@ -1,15 +1,8 @@
-/**
- * The transaction states of the session machine (RFC 5321 §3.3 MAIL/RCPT/DATA, §4.1.1.4; RFC 2920
- * §3.1 pipelining and the next transaction; RFC 3030 BDAT), as one table; see session-machine.ts.
- */
-
-import { ErrorCodes } from '../errors/codes.js';
 import {
   abortable,
   arms,
   bodyAlongside,
   closing,
-  endWith,
   group,
   holdNext,
   losses,
@@ -81,7 +74,8 @@ export const transactionStates = {
       'reply.received': [
         closing('data'),
         unasked('data', 'one'),
-        { guard: 'goAheadAfterRefusedEnvelope', ...endWith('data', ErrorCodes.PROTOCOL_ERROR) },
+        // RFC 2920 §3.1: DATA accepted although the envelope was not: a single dot, no body.
+        { guard: 'goAheadAfterRefusedEnvelope', target: 'loneDot', actions: 'writeLoneDot' },
         {
           guard: 'goAheadInline',
           target: 'dataEnd',
@@ -132,6 +126,22 @@ export const transactionStates = {
           'settleRefusal',
         ]),
         unexpected('data-end', 'unknown'),
+      ],
+    },
+  },
+  /** The single dot after a 354 to a refused envelope: whatever its reply, the refusal stands. */
+  loneDot: {
+    entry: arms('dataTermination'),
+    on: {
+      'timer.expired': timeout('data-end'),
+      ...losses('data-end'),
+      'send.requested': holdNext(),
+      'send.aborted': abortable('data-end'),
+      'reply.received': [
+        closing('data-end'),
+        unasked('data-end', 'dot'),
+        { guard: { type: 'replyClass', params: { class: 3 } }, ...unexpected('data-end') },
+        ...settled('any', ['settleRefusal']),
       ],
     },
   },

@@ -67,6 +67,8 @@ const REACH: Record<string, () => { h: Harness; sent?: { readonly result: Settle
   rcpt: () => step(REACH.mail!(), '250 ok'),
   data: () => step(REACH.rcpt!(), '250 ok'),
   body: () => step(REACH.data!(), '354 go'),
+  dataRefusedEnvelope: () => step(REACH.mailPipelined!(), '250 ok\n550 5.1.1 no such user'),
+  loneDot: () => step(REACH.dataRefusedEnvelope!(), '354 go ahead anyway'),
   dataEnd: () => {
     const reached = REACH.body!();
     reached.h.session.bodyFinished();

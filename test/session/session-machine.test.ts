@@ -49,6 +49,7 @@ const TIMER_OF_STATE: Record<string, string | undefined> = {
   data: 'dataStart',
   body: 'dataBlock',
   dataEnd: 'dataTermination',
+  loneDot: 'dataTermination',
   bdat: 'dataBlock',
   bdatEnd: 'dataTermination',
   rset: 'command',

@@ -117,13 +117,54 @@ describe('Session transactions', () => {
     expect(sent.result).toMatchObject({ ok: false, error: { code: ErrorCodes.ALL_RECIPIENTS_REJECTED } });
   });
 
-  test('pipelined, none accepted, yet DATA got 354 → close without a body', async () => {
+  // RFC 2920 §3.1: "if the DATA command was accepted the client SMTP should send a single dot".
+  test.each([
+    ['every RCPT refused', '250 ok\n550 no\n354 go ahead anyway'],
+    ['MAIL refused', '550 sender refused\n503 no sender\n354 go ahead anyway'],
+  ])(
+    'pipelined, %s, yet DATA got 354 → a single dot, not the body; the connection goes on',
+    async (_, replies) => {
+      const h = new Harness().ready(PIPELINED);
+      const sent = h.send();
+      const next = h.send();
+      h.server(replies);
+      await flush();
+      expect(h.effects.some((e) => e.type === 'writeBody')).toBe(false);
+      expect(h.lastWrite).toBe('.\r\n');
+      expect(h.closed).toBe(false);
+      h.server('554 5.5.1 no valid recipients');
+      await flush();
+      expect(sent.result).toMatchObject({ ok: false, error: { outcome: 'rejected' } });
+      // The held next send goes out on the same connection, and is delivered.
+      expect(h.writes.some((w) => w.startsWith('MAIL FROM:'))).toBe(true);
+      h.server('250 ok\n250 ok\n354 go');
+      h.session.bodyFinished();
+      h.server('250 2.0.0 queued');
+      await flush();
+      expect(next.result).toMatchObject({ ok: true });
+      expect(h.closed).toBe(false);
+    },
+  );
+
+  test('the single dot after a 354 to a refused envelope: even a 250 to it does not deliver', async () => {
     const h = new Harness().ready(PIPELINED);
     const sent = h.send();
     h.server('250 ok\n550 no\n354 go ahead anyway');
+    h.server('250 2.0.0 empty message taken');
     await flush();
-    expect(h.effects.some((e) => e.type === 'writeBody')).toBe(false);
-    expect(h.closed).toBe(true);
+    expect(sent.result).toMatchObject({ ok: false, error: { code: ErrorCodes.ALL_RECIPIENTS_REJECTED } });
+    expect(h.session.idle).toBe(true);
+  });
+
+  test.each([
+    ['the connection is lost', (h: Harness) => h.session.closed(new Error('reset'))],
+    ['a 421 comes', (h: Harness) => h.server('421 4.3.2 shutting down')],
+  ])('the single dot awaits its reply and %s: the refused send keeps its refusal', async (_, end) => {
+    const h = new Harness().ready(PIPELINED);
+    const sent = h.send();
+    h.server('250 ok\n550 no\n354 go ahead anyway');
+    end(h);
+    await flush();
     expect(sent.result).toMatchObject({ ok: false, error: { code: ErrorCodes.ALL_RECIPIENTS_REJECTED } });
   });
 

@@ -33,6 +33,8 @@ interface ServerTx {
   bodyEnd: boolean;
   finalCode?: number;
   finalDelivered: boolean;
+  /** Ended by a single dot after a 354 to an envelope with no accepted recipient (RFC 2920 §3.1). */
+  empty?: boolean;
 }
 
 type Settled = { ok: true } | { ok: false; error: SmtpError } | undefined;
@@ -73,7 +75,8 @@ async function run(seed: number, log: string[]): Promise<string | undefined> {
     if (!cur) return;
     const deliverable = cur.mailOk && cur.rcptOk > 0 && (cur.dataOk || mode === 'bdatBody') && !chunkFailed;
     cur.bodyEnd = true;
-    const code = deliverable ? pick([250, 250, 250, 550, 451]) : 554;
+    // A server may even say 250 to an empty message without recipients: nothing is delivered.
+    const code = deliverable ? pick([250, 250, 250, 550, 451]) : cur.empty ? pick([554, 250]) : 554;
     cur.finalCode = code;
     replies.push({ text: `${code} final ${cur.from}`, tx: cur, final: true });
     mode = 'cmd';
@@ -84,6 +87,12 @@ async function run(seed: number, log: string[]): Promise<string | undefined> {
       return;
     }
     if (mode === 'dataWait') {
+      // RFC 2920 §3.1: a 354 to an envelope with nothing accepted is answered with a single dot.
+      if (line === '.' && cur !== undefined && !(cur.mailOk && cur.rcptOk > 0)) {
+        cur.empty = true;
+        bodyEnd();
+        return;
+      }
       violation ??= `command "${line}" written after DATA before its reply`;
     }
     const verb = line.split(' ')[0];
@@ -261,12 +270,12 @@ async function run(seed: number, log: string[]): Promise<string | undefined> {
     if (result === undefined) return `${s.from} never settled`;
     const tx = txs.find((t) => t.from === s.from);
     if (result.ok) {
-      if (!tx?.bodyEnd || tx.finalCode === undefined || tx.finalCode >= 300 || !tx.finalDelivered)
+      if (!tx?.bodyEnd || tx.empty || tx.finalCode === undefined || tx.finalCode >= 300 || !tx.finalDelivered)
         return `${s.from} ok without a delivered 2xx to its body end`;
       continue;
     }
     const { outcome, phase, code } = result.error;
-    const deliverable = tx?.bodyEnd && tx.finalCode !== undefined && tx.finalCode < 300;
+    const deliverable = tx?.bodyEnd && !tx.empty && tx.finalCode !== undefined && tx.finalCode < 300;
     if (deliverable && outcome !== 'unknown')
       return `${s.from}: server got its whole body and answered ${tx!.finalCode} (delivered=${tx!.finalDelivered}), client says ${code}/${outcome}/${phase}`;
   }
