@@ -80,7 +80,14 @@ export class ReplyIntake {
       this.#held = undefined;
       replies = held.concat(replies);
     }
-    if (replies.length > 0 && consumer.canWait(replies, parser.bufferedBytes > 0, held !== undefined)) {
+    if (replies.length === 0) return;
+    // A line cut short behind the replies that can still become a whole 421 (SES's "Maximum message
+    // count" right behind the dot's 250, split by TCP): they wait for the rest of it, so that where
+    // the split fell decides nothing (#deliver's closingBehind). Any other event flushes them first.
+    if (
+      consumer.canWait(replies, parser.bufferedBytes > 0, held !== undefined) ||
+      mayBecomeClosing(parser.unfinished(4))
+    ) {
       this.#held = replies;
       return;
     }
@@ -122,4 +129,14 @@ export class ReplyIntake {
       consumer.reply(replies[index]!, trailing, logged, closingLast && index === last - 1);
     }
   }
+}
+
+/** Whether the start of a cut reply (`unfinished`) may still turn into a 421 (RFC 5321 §3.8). */
+function mayBecomeClosing(unfinished: string | undefined): boolean {
+  if (unfinished === undefined) return false;
+  if (unfinished.length < 3) return '421'.startsWith(unfinished);
+  return (
+    unfinished.startsWith('421') &&
+    (unfinished.length === 3 || unfinished[3] === ' ' || unfinished[3] === '-')
+  );
 }

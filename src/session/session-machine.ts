@@ -54,7 +54,8 @@
  *   asked: REPLY_UNEXPECTED at once (guard `unaskedBehind`). Pipelined groups read several at once.
  *   One exception: a single whole 421 behind it is the server closing "asynchronously from command
  *   receipt" (RFC 5321 §3.8; SES's "Maximum message count per session reached"): the reply counts,
- *   then the 421 ends the session (STARTTLS's 220 stays strict: threats.md §1).
+ *   then the 421 ends the session (STARTTLS's 220 stays strict: threats.md §1). Where TCP cut the
+ *   421, the replies before it wait for the rest of its line (reply-intake.ts mayBecomeClosing).
  * - `negotiate` is the only transient state: after each EHLO/HELO it picks STARTTLS, AUTH or ready.
  * - STARTTLS refused (RFC 3207 §4.1 lets the client go on): with 'starttls-opportunistic' and no AUTH
  *   configured the session continues in plaintext, with the plaintext EHLO's capabilities (nothing

@@ -190,6 +190,66 @@ describe('an asynchronous 421 behind the reply (RFC 5321 §3.8: "asynchronously 
     expect(h.session.state).toBe('failed');
   });
 
+  // SES's pattern, cut by TCP anywhere in the 421: the reply before it waits for the rest of the
+  // line; the split decides nothing (threats.md §6).
+  test.each([1, 2, 3, 4, 5, 12, CLOSING.length, CLOSING.length + 1])(
+    'the dot’s 250 still delivers when the read ends %i octets into the 421',
+    async (cut) => {
+      const h = new Harness().ready(LOCKSTEP);
+      const sent = h.send();
+      h.server('250 ok').server('250 ok').server('354 go');
+      h.session.bodyFinished();
+      const wire = `${DELIVERED}\r\n${CLOSING}\r\n`;
+      const at = DELIVERED.length + 2 + cut;
+      h.session.receive(new TextEncoder().encode(wire.slice(0, at)));
+      h.session.receive(new TextEncoder().encode(wire.slice(at)));
+      await flush();
+      expect(sent.result).toMatchObject({ ok: true, value: { messageId: '0101019dec617b98-000000' } });
+      expect(h.closed).toBe(true);
+      expect(h.session.state).toBe('failed');
+    },
+  );
+
+  test('a multi-line 421 cut after its first line: the 250 still delivers', async () => {
+    const h = new Harness().ready(LOCKSTEP);
+    const sent = h.send();
+    h.server('250 ok').server('250 ok').server('354 go');
+    h.session.bodyFinished();
+    h.session.receive(new TextEncoder().encode(`${DELIVERED}\r\n421-closing\r\n`));
+    h.session.receive(new TextEncoder().encode('421 Maximum message count\r\n'));
+    await flush();
+    expect(sent.result).toMatchObject({ ok: true });
+    expect(h.session.state).toBe('failed');
+  });
+
+  test.each([
+    ['another reply', '450 nobody asked\r\n'],
+    ['a 421 with more behind it', '421 closing\r\n250 nobody asked\r\n'],
+  ])('a partial line behind the 250 that turns out to be %s: unasked, as in one read', async (_, rest) => {
+    const h = new Harness().ready(LOCKSTEP);
+    const sent = h.send();
+    h.server('250 ok').server('250 ok').server('354 go');
+    h.session.bodyFinished();
+    h.session.receive(new TextEncoder().encode(`${DELIVERED}\r\n4`));
+    h.session.receive(new TextEncoder().encode(rest.slice(1)));
+    await flush();
+    expect(sent.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.REPLY_UNEXPECTED, outcome: 'unknown' },
+    });
+  });
+
+  test('the connection closes while a 421 is cut: the 250 with bytes behind it stays unasked (unknown)', async () => {
+    const h = new Harness().ready(LOCKSTEP);
+    const sent = h.send();
+    h.server('250 ok').server('250 ok').server('354 go');
+    h.session.bodyFinished();
+    h.session.receive(new TextEncoder().encode(`${DELIVERED}\r\n421 Maxi`));
+    h.session.closed();
+    await flush();
+    expect(sent.result).toMatchObject({ ok: false, error: { outcome: 'unknown' } });
+  });
+
   test('a 421 that is not the last thing in the read is still unasked', async () => {
     const h = new Harness().ready(LOCKSTEP);
     const sent = h.send();
@@ -200,9 +260,13 @@ describe('an asynchronous 421 behind the reply (RFC 5321 §3.8: "asynchronously 
     expect(sent.result).toMatchObject({ ok: false, error: { code: ErrorCodes.REPLY_UNEXPECTED } });
   });
 
-  test('STARTTLS stays strict: a 421 behind its 220 is an injection', async () => {
+  test.each([
+    ['in one read', ['220 go\r\n421 closing\r\n']],
+    ['cut inside the 421', ['220 go\r\n42', '1 closing\r\n']],
+  ])('STARTTLS stays strict: a 421 behind its 220 is an injection (%s)', async (_, reads) => {
     const h = new Harness({ security: 'starttls' }).connect().server('250-mx\n250 STARTTLS');
-    h.server(`220 go\n${CLOSING}`);
+    for (const read of reads) h.session.receive(new TextEncoder().encode(read));
     await expect(h.session.whenReady).rejects.toMatchObject({ code: ErrorCodes.STARTTLS_INJECTION });
+    expect(h.effects.some((e) => e.type === 'upgradeTls')).toBe(false);
   });
 });
