@@ -66,7 +66,8 @@ const outcomeOf = (context: SessionContext, outcome: Outcome): Outcome =>
 /** While authenticating, a reply may echo the credentials (`535 … for AKIA…`): scrub them before it reaches an error. */
 function echoSafe(context: SessionContext, reply: Reply, phase: Phase): Reply {
   const credentials = context.config.credentials;
-  return phase === 'auth' && credentials ? scrubReply(reply, credentialForms(credentials.reveal())) : reply;
+  if (phase !== 'auth' || !credentials) return reply;
+  return scrubReply(reply, credentialForms(credentials.reveal(), context.auth?.sent));
 }
 
 /**
@@ -159,7 +160,9 @@ export const sessionSetup = setup({
       } catch {
         // An injected HMAC that throws must not throw out of an action; cancel the exchange instead.
       }
-      enqueue.assign({ auth: { ...exchange, challenges: exchange.challenges + 1 } });
+      const sent =
+        exchange.mechanism === 'CRAM-MD5' && data !== CANCEL ? [...exchange.sent, data] : exchange.sent;
+      enqueue.assign({ auth: { ...exchange, challenges: exchange.challenges + 1, sent } });
       enqueue.emit({ type: 'writeSecret', command: new Secret<Command>({ verb: 'AUTH_RESPONSE', data }) });
     }),
     authDone: assign({ auth: undefined }),

@@ -12,11 +12,12 @@ export const REDACTED_TEXT = '[redacted]';
 
 /**
  * The forms a credential can take on the wire: as given, base64, and the PLAIN and XOAUTH2 initial
- * responses. Scrubbed from what the server says while authenticating.
+ * responses, with the exchange's own `sent` lines (CRAM-MD5's responses, AuthExchange.sent).
+ * Scrubbed from what the server says while authenticating.
  */
-export function credentialForms(credentials: Credentials): string[] {
+export function credentialForms(credentials: Credentials, sent: readonly string[] = []): string[] {
   const { user } = credentials;
-  return longestFirst([user, encodeBase64Text(user), ...secretForms(credentials)]);
+  return longestFirst([user, encodeBase64Text(user), ...secretForms(credentials), ...sent]);
 }
 
 /**
@@ -62,7 +63,7 @@ function secretForms(credentials: Credentials): string[] {
   return [pass, encodeBase64Text(pass), plainResponse(credentials), xoauth2Response(credentials)];
 }
 
-function longestFirst(forms: string[]): string[] {
+export function longestFirst(forms: string[]): string[] {
   return [...new Set(forms)].filter((form) => form.length > 0).sort((a, b) => b.length - a.length);
 }
 

@@ -27,6 +27,11 @@ export interface AuthExchange {
   readonly deferred: string | undefined;
   /** 334 challenges answered so far (bounded by the session: AUTH_CHALLENGE_LIMIT). */
   readonly challenges: number;
+  /**
+   * The lines answering them that no fixed credential form covers (a CRAM-MD5 response: the user
+   * name and an HMAC of the password, one per challenge): scrubbed as credentials while authenticating.
+   */
+  readonly sent: readonly string[];
 }
 
 const utf8 = new TextEncoder();
@@ -63,7 +68,7 @@ export function startAuth(
     initial !== undefined && fits
       ? { verb: 'AUTH', mechanism, initialResponse: initial }
       : { verb: 'AUTH', mechanism };
-  return { command, exchange: { mechanism, deferred: fits ? undefined : initial, challenges: 0 } };
+  return { command, exchange: { mechanism, deferred: fits ? undefined : initial, challenges: 0, sent: [] } };
 }
 
 /** The line answering one more 334 `challenge` (its text, base64). Returns CANCEL when nothing fits. */

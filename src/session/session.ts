@@ -465,7 +465,8 @@ export class Session {
   #logReplies(replies: readonly Reply[], auth: boolean): void {
     this.#logging++;
     try {
-      for (const reply of replies) this.#transcript.reply(reply, auth);
+      const sent = auth ? this.#snapshot.context.auth?.sent : undefined;
+      for (const reply of replies) this.#transcript.reply(reply, auth, sent);
     } finally {
       this.#logging--;
     }

@@ -3,7 +3,7 @@
  * secrets replaced and credentials the server echoes while authenticating scrubbed (threats.md §5).
  */
 import type { Reply } from '../protocol/reply-types.js';
-import { credentialForms, scrubText, wasScrubbed } from './redaction.js';
+import { credentialForms, longestFirst, scrubText, wasScrubbed } from './redaction.js';
 import type { Credentials } from './sasl.js';
 import { REDACTED } from './secret.js';
 import type { TranscriptEntry } from './types.js';
@@ -25,9 +25,11 @@ export class Transcript {
     return this.#sink !== undefined;
   }
 
-  reply(reply: Reply, authenticating: boolean): void {
+  /** `sent`: the AUTH exchange's own lines so far (AuthExchange.sent), scrubbed too while authenticating. */
+  reply(reply: Reply, authenticating: boolean, sent: readonly string[] = []): void {
     const text = replyLines(reply);
-    const shown = authenticating ? scrubText(text, this.#echoForms) : text;
+    const forms = sent.length === 0 ? this.#echoForms : longestFirst([...this.#echoForms, ...sent]);
+    const shown = authenticating ? scrubText(text, forms) : text;
     // Scrubbed while authenticating here, or after AUTH before it was read (reply-intake.ts).
     this.#log({ direction: 'server', text: shown, redacted: shown !== text || wasScrubbed(reply) });
   }

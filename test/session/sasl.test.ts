@@ -47,11 +47,16 @@ describe('SASL', () => {
     const creds = { user: 'u', pass: 'p' };
     expect(answerChallenge(startAuth('PLAIN', creds).exchange, '', creds, undefined)).toBe('*');
     expect(
-      answerChallenge({ mechanism: 'LOGIN', deferred: undefined, challenges: 2 }, '', creds, undefined),
+      answerChallenge(
+        { mechanism: 'LOGIN', deferred: undefined, challenges: 2, sent: [] },
+        '',
+        creds,
+        undefined,
+      ),
     ).toBe('*');
     expect(
       answerChallenge(
-        { mechanism: 'CRAM-MD5', deferred: undefined, challenges: 0 },
+        { mechanism: 'CRAM-MD5', deferred: undefined, challenges: 0, sent: [] },
         'not base64!',
         creds,
         hmac,
