@@ -1,7 +1,8 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CHECK_JSON } from '../../src/cli/json-shapes.js';
 import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
@@ -113,6 +114,25 @@ describe('smtp-machine check', () => {
     expect(failed?.step).toBe('tls-mode');
     expect(failed?.summary).toMatch(/implicit TLS/);
     expect(failed?.advice.join(' ')).toContain('--security implicit');
+  });
+
+  test('implicit-TLS port that closes a silent connection before --timeout (as SES does after ~10 s): still recognised', async () => {
+    // Gives up on a connection that starts no handshake within 300 ms, long before the 5 s timeout.
+    const server = createTlsServer({ ...fixtures.server, handshakeTimeout: 300 });
+    server.on('tlsClientError', (_error, socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const target = [`127.0.0.1:${port}`, '--ca', caFile, '--security', 'starttls', '--timeout', '5'];
+      const run = await runCli(['check', ...target, '--json']);
+      const json = JSON.parse(run.stdout) as CheckJson;
+      expect(run.code).toBe(78);
+      const failed = json.steps.find((s) => s.status === 'fail');
+      expect(failed?.step).toBe('tls-mode');
+      expect(failed?.advice.join(' ')).toContain('--security implicit');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('STARTTLS port probed as implicit TLS: the plaintext greeting is recognised, fix = --security starttls', async () => {

@@ -5,7 +5,7 @@
 import type * as net from 'node:net';
 import { errorCodeOf } from '../error-text.js';
 import { ExitCodes } from '../exit-codes.js';
-import { Conversation, connectTcp, ProbeTimeout, startTls } from '../smtp-probe.js';
+import { Conversation, connectTcp, ProbeClosed, ProbeTimeout, startTls } from '../smtp-probe.js';
 import { type CheckContext, fail, SES_PORTS_NOTE, type StepReport } from './check-context.js';
 
 /** OpenSSL's words for a plaintext SMTP greeting read as a TLS record. */
@@ -50,15 +50,18 @@ export async function isPlaintextPort(ctx: CheckContext, error: unknown, address
   return !isCertificateError(error) && (await greetsInPlaintext(ctx, address));
 }
 
-/** A missing plaintext greeting on a port that completes a TLS handshake (an implicit-TLS port). */
+/**
+ * A missing plaintext greeting on a port that completes a TLS handshake (an implicit-TLS port): the
+ * wait ran out, or the server gave up first on a client that started no handshake (SES closes a
+ * silent connection after about 10 s, the default --timeout).
+ */
 export async function isImplicitTlsPort(
   ctx: CheckContext,
   error: unknown,
   address: string,
 ): Promise<boolean> {
-  return (
-    error instanceof ProbeTimeout && ctx.config.security !== 'implicit' && (await speaksTls(ctx, address))
-  );
+  const silent = error instanceof ProbeTimeout || error instanceof ProbeClosed;
+  return silent && ctx.config.security !== 'implicit' && (await speaksTls(ctx, address));
 }
 
 export function plaintextPortReport(ctx: CheckContext, ms: number): StepReport {
