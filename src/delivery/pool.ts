@@ -385,8 +385,18 @@ class DeliveryPool implements Pool {
     this.#slots.release(slot, { broken, limit: this.#adapt.concurrency, seat });
     this.#applyAction(action, error.reply, error);
     if (job.settled) return;
+    const allRefused = error.code === ErrorCodes.ALL_RECIPIENTS_REJECTED;
+    if (!allRefused && refusals !== undefined && refusals.length > 0) {
+      // Refused for good (5xx) before the transaction failed otherwise: never sent to again. Before
+      // markMaybeDelivered: a recipient refused at RCPT got nothing of this attempt.
+      job.recordFinalRefusals(refusals, this.#rcptCode);
+      if (job.pending.length === 0) {
+        this.#settle.giveUp(job, error);
+        return;
+      }
+    }
     if (error.outcome === 'unknown') job.markMaybeDelivered();
-    if (refusals !== undefined && refusals.length > 0) {
+    if (allRefused && refusals !== undefined && refusals.length > 0) {
       // Every recipient refused at RCPT: 5xx ones are final, 4xx ones may go again.
       const deferred = job.recordRefusals(refusals, this.#rcptCode);
       this.#retry.retryRecipients(job, deferred, () => this.#settle.giveUp(job, error));

@@ -225,6 +225,24 @@ export class SendJob {
     return deferred;
   }
 
+  /**
+   * Books the 5xx RCPT refusals of a transaction that then failed otherwise (its error's
+   * `rejectedRecipients`): final, like recordRefusals' 5xx ones; the other recipients stay pending
+   * for the next attempt of the whole message.
+   */
+  recordFinalRefusals(
+    refusals: readonly RecipientRefusal[],
+    codeOf: (reply: Reply) => ErrorCode | string,
+  ): void {
+    const refused = new Set<string>();
+    for (const { recipient, reply } of refusals) {
+      if (deferredAtRcpt(reply) || !this.pending.includes(recipient) || refused.has(recipient)) continue;
+      this.rejected.push(this.#orUnknown({ recipient, reply, code: codeOf(reply), outcome: 'rejected' }));
+      refused.add(recipient);
+    }
+    if (refused.size > 0) this.pending = this.pending.filter((recipient) => !refused.has(recipient));
+  }
+
   /** The attempt to the pending recipients lost its final reply (threats.md §7). */
   markMaybeDelivered(): void {
     this.maybeDelivered = true;

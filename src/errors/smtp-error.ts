@@ -53,7 +53,10 @@ export interface SmtpErrorOptions {
   readonly retryable?: boolean;
   /** The field a usage error is about (never its value: values may be secrets or attacks). */
   readonly field?: string;
-  /** Per-recipient refusals (ALL_RECIPIENTS_REJECTED): lets delivery retry 4xx recipients and report 5xx ones. */
+  /**
+   * Per-recipient refusals: every RCPT's for ALL_RECIPIENTS_REJECTED (lets delivery retry 4xx
+   * recipients and report 5xx ones), else those the server refused before the transaction failed.
+   */
   readonly rejectedRecipients?: readonly RecipientRefusal[];
   readonly cause?: unknown;
 }
@@ -142,4 +145,21 @@ export class SmtpTimeoutError extends SmtpError {
 
 export function isSmtpError(value: unknown): value is SmtpError {
   return value instanceof SmtpError;
+}
+
+/**
+ * `error` with `rejectedRecipients` set to `refusals`: a copy (same class, fields, cause and stack),
+ * for an error that may be another send's too.
+ */
+export function withRejectedRecipients<E extends SmtpError>(
+  error: E,
+  refusals: readonly RecipientRefusal[],
+): E {
+  const copy = Object.create(Object.getPrototypeOf(error), Object.getOwnPropertyDescriptors(error)) as E;
+  Object.defineProperty(copy, 'rejectedRecipients', {
+    value: Object.freeze([...refusals]),
+    enumerable: true,
+    configurable: true,
+  });
+  return copy;
 }

@@ -12,6 +12,7 @@ import {
   SmtpError,
   SmtpProtocolError,
   SmtpUsageError,
+  withRejectedRecipients,
 } from '../errors/smtp-error.js';
 import { NO_CAPABILITIES, parseEhloReply } from '../protocol/capabilities.js';
 import type { Command } from '../protocol/command.js';
@@ -59,6 +60,15 @@ const write = (...commands: Command[]) => ({ type: 'write' as const, commands })
 const fail = (error: SmtpError) => ({ error });
 const settle = (id: number, error: SmtpError) =>
   ({ type: 'settle', id, settlement: { ok: false, error } }) as const;
+/**
+ * A transaction's failure as its send settles: with the recipients the server refused on the way
+ * (README: "5xx recipients are reported"), unless the error lists its own (ALL_RECIPIENTS_REJECTED).
+ */
+const withRefusals = (tx: T.Transaction, error: SmtpError): SmtpError =>
+  tx.rejected.length === 0 || error.rejectedRecipients !== undefined
+    ? error
+    : withRejectedRecipients(error, tx.rejected);
+
 /** Once the whole body is on the wire, a loss leaves the outcome open (threats.md §7). */
 const outcomeOf = (context: SessionContext, outcome: Outcome): Outcome =>
   outcome === 'not-sent' && context.tx?.bodyWritten === true ? 'unknown' : outcome;
@@ -253,7 +263,7 @@ export const sessionSetup = setup({
     /** The refused transaction settles; the held next (if any) becomes the one whose replies come next. */
     settleRefusal: enqueueActions(({ enqueue, context }) => {
       const tx = context.tx;
-      if (tx?.failure) enqueue.emit(settle(tx.id, tx.failure));
+      if (tx?.failure) enqueue.emit(settle(tx.id, withRefusals(tx, tx.failure)));
       enqueue.assign({ tx: context.next, next: undefined });
     }),
     /** The final reply accepted the message: it settles; the held next (if any) becomes current. */
@@ -395,7 +405,7 @@ export const sessionSetup = setup({
       enqueue.emit({ type: 'close' });
       const { tx, next } = context;
       const error = context.error ?? clientClosed('closed', 'not-sent');
-      if (tx) enqueue.emit(settle(tx.id, tx.failure ?? error));
+      if (tx) enqueue.emit(settle(tx.id, withRefusals(tx, tx.failure ?? error)));
       // Ended by an abort of the send before it (no error of the session's own): not this caller's close.
       const abort =
         context.error === undefined && tx?.failure?.code === ErrorCodes.ABORTED ? tx.failure : undefined;
