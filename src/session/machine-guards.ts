@@ -122,7 +122,11 @@ export const guards = {
     replyOf(event)?.code === 354 && context.tx !== undefined && !T.envelopeAccepted(context.tx),
   /** A 2xx to a chunk that was written (a reply nobody asked for is unexpected). */
   chunkAccepted: ({ context, event }: Args) =>
-    classOf(event) === 2 && context.tx !== undefined && context.tx.chunkReplies < context.tx.chunks,
+    classOf(event) === 2 &&
+    context.tx !== undefined &&
+    context.tx.chunkReplies < context.tx.chunks &&
+    // RFC 3030 §2: the one LAST chunk of a known-size body is answered once all of it is written.
+    !(context.tx.request.unstuffedSize !== undefined && !context.tx.bodyWritten),
   moreChunkReplies: ({ context }: Args) => context.tx !== undefined && !T.isFinalChunkReply(context.tx),
   failedBefore: ({ context }: Args) => context.tx?.failure !== undefined,
   acceptedAfterRefusal: ({ context, event }: Args) =>

@@ -230,6 +230,34 @@ describe('BDAT', () => {
     expect(sent.result).toMatchObject({ ok: false, error: { code: ErrorCodes.REPLY_UNEXPECTED } });
   });
 
+  // RFC 3030 §2: a chunk is answered once all of its octets arrived. A 2xx while the one LAST chunk
+  // of a known-size body is still being written answers nothing yet: unexpected at once, as an early
+  // reply to a DATA body is (not a wait of ten minutes for a reply that is not owed).
+  const LARGE = { size: 100_003, unstuffedSize: 100_000, eightBit: false } as const; // not written inline
+  test.each([
+    ['lock-step', '250-mx.example\n250-8BITMIME\n250 CHUNKING', ['250 ok', '250 ok']],
+    [
+      'pipelined, the chunk riding with the envelope',
+      '250-mx.example\n250-PIPELINING\n250-8BITMIME\n250 CHUNKING',
+      ['250 ok\n250 ok'],
+    ],
+  ])(
+    '%s: a 2xx before the known-size LAST chunk is all written is unexpected, not-sent',
+    async (_, ehlo, replies) => {
+      const h = new Harness({ maxMessageSize: 200_000 }).ready(ehlo);
+      const sent = h.send(LARGE);
+      for (const reply of replies) h.server(reply);
+      expect(h.session.state).toBe('bdat');
+      h.server('250 2.0.0 queued as X1');
+      await flush();
+      expect(sent.result).toMatchObject({
+        ok: false,
+        error: { code: ErrorCodes.REPLY_UNEXPECTED, outcome: 'not-sent', phase: 'body' },
+      });
+      expect(h.closed).toBe(true);
+    },
+  );
+
   test('a next send is held during a BDAT transaction and written when it ends', async () => {
     const h = new Harness().ready(EHLO_PIPELINING_CHUNKING);
     const first = h.send(KNOWN_SIZE);
