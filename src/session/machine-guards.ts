@@ -64,7 +64,9 @@ export const guards = {
   replyClass: ({ event }: Args, params: { class: 2 | 3 | 4 | 5 }) => classOf(event) === params.class,
   refusal: ({ event }: Args) => classOf(event) === 4 || classOf(event) === 5,
   serviceClosing: ({ event }: Args) => replyOf(event)?.code === 421,
-  trailingBytes: ({ event }: Args) => event.type === 'reply.received' && event.trailing,
+  /** threats.md §1: bytes behind the 220 to STARTTLS, before the handshake (response injection). */
+  goAheadWithBytesBehind: ({ event }: Args) =>
+    event.type === 'reply.received' && event.trailing && event.reply.code === 220,
   /** threats.md §6: more replies or bytes behind the only reply outstanding (the facade's `trailing`). */
   unaskedBehind: ({ context, event }: Args, params: { outstanding: Outstanding }) =>
     event.type === 'reply.received' &&

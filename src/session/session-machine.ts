@@ -176,12 +176,14 @@ export const sessionMachine = sessionSetup.createMachine({
         'timer.expired': timeout('starttls'),
         ...losses('starttls'),
         'reply.received': [
-          { guard: 'trailingBytes', ...endWith('starttls', ErrorCodes.STARTTLS_INJECTION) },
+          { guard: 'goAheadWithBytesBehind', ...endWith('starttls', ErrorCodes.STARTTLS_INJECTION) },
           {
             guard: { type: 'replyIs', params: { code: 220 } },
             target: 'tlsHandshake',
             actions: 'upgradeTls',
           },
+          // A refusal with bytes behind it: no TLS to inject into, but nothing else was asked.
+          unasked('starttls', 'one'),
           closing('starttls'),
           // Nothing changed on the connection: the plaintext EHLO's capabilities still hold.
           { guard: 'startTlsRefusedOptional', target: 'ready' },

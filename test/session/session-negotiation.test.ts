@@ -167,6 +167,21 @@ describe('Session negotiation', () => {
     expect(h.writes).toEqual(['EHLO client.example\r\n', 'STARTTLS\r\n']);
   });
 
+  test.each([
+    ['starttls', '454 4.7.0 TLS not available\r\n250 extra\r\n'],
+    ['starttls-opportunistic', '454 4.7.0 TLS not available\r\n250 extra\r\n'],
+    ['starttls', '501 5.5.4 no\r\n2'],
+  ] as const)(
+    'STARTTLS (%s) refused with bytes behind the refusal: REPLY_UNEXPECTED (no TLS to inject into), closed',
+    async (security, read) => {
+      const h = new Harness({ security }).connect().server('250-mx\n250 STARTTLS');
+      h.session.receive(new TextEncoder().encode(read));
+      expect(await endError(h)).toMatchObject({ code: ErrorCodes.REPLY_UNEXPECTED, phase: 'starttls' });
+      expect(h.closed).toBe(true);
+      expect(h.writes).toEqual(['EHLO client.example\r\n', 'STARTTLS\r\n']);
+    },
+  );
+
   test('handshake failure → TLS_FAILED, not retryable (spec/error-codes.md)', async () => {
     const h = new Harness({ security: 'starttls' }).connect().server('250-mx\n250 STARTTLS').server('220 go');
     h.session.tlsFailed(new Error('bad certificate'));
