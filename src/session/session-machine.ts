@@ -250,7 +250,9 @@ export const sessionMachine = sessionSetup.createMachine({
           { target: 'mail', actions: ['beginTransaction', 'writeEnvelope'] },
         ],
         'quit.requested': { target: 'quit', actions: 'writeQuit' },
-        'reply.received': [closing('ready'), unexpected('ready')],
+        // Unasked, but a refusal still says why the server ends the session (SES's idle
+        // `451 4.4.2 Timeout waiting for data from client`): read through the profile's table.
+        'reply.received': [closing('ready'), refused('ready'), unexpected('ready')],
       },
     },
     ...transactionStates,

@@ -82,6 +82,7 @@ export class Session {
   #leaving = false;
   #readyReached = false;
   #ended = false;
+  #endError: SmtpError | undefined;
   #resolveReady!: () => void;
   #rejectReady!: (error: SmtpError) => void;
 
@@ -303,6 +304,15 @@ export class Session {
 
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /**
+   * Why the session ended, when it did not end cleanly (QUIT answered, or `drop()`): the server's
+   * refusal or 421, a timeout, the lost connection… — what a send still pending got. Undefined while
+   * it runs.
+   */
+  get error(): SmtpError | undefined {
+    return this.#endError;
   }
 
   /**
@@ -587,6 +597,7 @@ export class Session {
 
   #end(error: SmtpError | undefined): void {
     this.#ended = true;
+    this.#endError = error;
     try {
       this.#holdTimer?.disarm();
       this.#timer.disarm();

@@ -185,9 +185,9 @@ export class Connection {
     if (this.#closeTimer) clearTimeout(this.#closeTimer);
     this.#body?.stop();
     this.session.closed(this.#socketError);
-    this.#emit(
-      this.#socketError === undefined ? { type: 'closed' } : { type: 'closed', error: this.#socketError },
-    );
+    // Why it closed: the socket's error, else why the session ended (a 421, SES's idle 451, …).
+    const error = this.#socketError ?? this.session.error;
+    this.#emit(error === undefined ? { type: 'closed' } : { type: 'closed', error });
     this.#resolveClosed();
   };
 
