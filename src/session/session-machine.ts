@@ -288,6 +288,7 @@ export const PHASE_OF_STATE: Readonly<Record<string, Phase>> = {
   data: 'data',
   body: 'body',
   dataEnd: 'data-end',
+  loneDot: 'data-end',
   bdat: 'body',
   bdatEnd: 'data-end',
   rset: 'rset',

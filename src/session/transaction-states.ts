@@ -1,3 +1,9 @@
+/**
+ * The transaction states of the session machine (RFC 5321 §3.3 MAIL/RCPT/DATA, §4.1.1.4; RFC 2920
+ * §3.1 pipelining, the next transaction and the single dot after a 354 to a refused envelope; RFC
+ * 3030 BDAT), as one table; see session-machine.ts.
+ */
+
 import {
   abortable,
   arms,

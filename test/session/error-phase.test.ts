@@ -6,6 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
+import { PHASE_OF_STATE, sessionMachine } from '../../src/session/session-machine.js';
 import { DEFAULT_TIMEOUTS } from '../../src/session/timeouts.js';
 import { flush, Harness } from './harness.js';
 
@@ -19,6 +20,18 @@ const endError = (h: Harness) =>
   );
 
 describe('the phase an error names', () => {
+  test('every state of the machine has its phase (a missing one would read as closed: no scrubbing after AUTH)', () => {
+    expect(Object.keys(sessionMachine.root.states).filter((state) => !(state in PHASE_OF_STATE))).toEqual([]);
+  });
+
+  test('the single dot after a 354 to a refused envelope waits in phase data-end', () => {
+    const h = new Harness().ready('250-mx.example\n250 PIPELINING');
+    h.send();
+    h.server('250 ok\n550 no\n354 go ahead anyway');
+    expect(h.session.state).toBe('loneDot');
+    expect(h.session.phase).toBe('data-end');
+  });
+
   test('DATA refused with 554 (lock-step) → DATA_REJECTED in phase data, settled after RSET', async () => {
     const h = new Harness().ready(LOCKSTEP);
     const sent = h.send();
