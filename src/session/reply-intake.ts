@@ -35,6 +35,12 @@ export interface ReplyConsumer {
    * from the first reply held (session.ts #canWait).
    */
   canWait(replies: readonly Reply[], trailing: boolean, alreadyHeld: boolean): boolean;
+  /**
+   * Whether replies followed by a cut line that may still become a 421 may wait for the rest of it
+   * (mayBecomeClosing); the consumer then owes a flush() as for canWait, by its own, longer deadline,
+   * counted from the first read held for it (`alreadyHeld`: a read that adds to the line).
+   */
+  canWaitForCloser(alreadyHeld: boolean): boolean;
 }
 
 export class ReplyIntake {
@@ -42,6 +48,8 @@ export class ReplyIntake {
   readonly #consumer: ReplyConsumer;
   /** Replies read but not yet given to the machine: the first part of a flight's (canWait). */
   #held: Reply[] | undefined;
+  /** `#held` waits for the rest of a cut line that may become a 421 (canWaitForCloser). */
+  #heldForCloser = false;
 
   constructor(consumer: ReplyConsumer) {
     this.#consumer = consumer;
@@ -55,6 +63,7 @@ export class ReplyIntake {
   /** A fresh parser: nothing read before the TLS handshake may be taken as a post-TLS reply. */
   restart(): void {
     this.#parser = new ReplyParser();
+    this.#heldForCloser = false;
   }
 
   receive(bytes: Uint8Array, handshaking: boolean): void {
@@ -76,6 +85,8 @@ export class ReplyIntake {
     const forms = consumer.echoForms();
     if (forms.length > 0) replies = replies.map((reply) => scrubReply(reply, forms));
     const held = this.#held;
+    const heldForCloser = this.#heldForCloser;
+    this.#heldForCloser = false;
     if (held !== undefined) {
       this.#held = undefined;
       replies = held.concat(replies);
@@ -84,11 +95,13 @@ export class ReplyIntake {
     // A line cut short behind the replies that can still become a whole 421 (SES's "Maximum message
     // count" right behind the dot's 250, split by TCP): they wait for the rest of it, so that where
     // the split fell decides nothing (#deliver's closingBehind). Any other event flushes them first.
-    if (
-      consumer.canWait(replies, parser.bufferedBytes > 0, held !== undefined) ||
-      mayBecomeClosing(parser.unfinished(4))
-    ) {
+    if (consumer.canWait(replies, parser.bufferedBytes > 0, held !== undefined)) {
       this.#held = replies;
+      return;
+    }
+    if (mayBecomeClosing(parser.unfinished(4)) && consumer.canWaitForCloser(heldForCloser)) {
+      this.#held = replies;
+      this.#heldForCloser = true;
       return;
     }
     this.#deliver(replies, parser);
@@ -104,6 +117,7 @@ export class ReplyIntake {
     const held = this.#held;
     if (held === undefined) return;
     this.#held = undefined;
+    this.#heldForCloser = false;
     this.#deliver(held, this.#parser);
   }
 

@@ -42,6 +42,12 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const NONE: readonly string[] = Object.freeze([]);
 /** How long replies that begin a flight wait for the rest (`coalesceReplies`): the shortest timer. */
 const HOLD_MS = 1;
+/**
+ * How long replies wait for the rest of a cut line behind them that may still become a 421
+ * (reply-intake.ts mayBecomeClosing): long enough for the next segment of a split read, short
+ * enough that a server that never finishes the line does not hold a result for a phase's timeout.
+ */
+export const CLOSER_HOLD_MS = 500;
 
 /** The states with a `replies.received` transition (reply-group.ts). */
 const isGroupStart = (state: string): state is GroupStart => Object.hasOwn(GROUP_ENDS, state);
@@ -62,6 +68,8 @@ export class Session {
   readonly #timer: PhaseTimer;
   /** Runs out HOLD_MS after replies were held (`coalesceReplies`), to flush them; undefined without the option. */
   readonly #holdTimer: PhaseTimer | undefined;
+  /** Runs out CLOSER_HOLD_MS after replies were held for a cut line that may become a 421. */
+  readonly #closerTimer: PhaseTimer;
   #sendable = false;
   /** Nesting of #send: above 0 while the machine processes an event (effects run inside). */
   #depth = 0;
@@ -108,6 +116,7 @@ export class Session {
       echoForms: () =>
         this.#passwordForms.length > 0 && AFTER_AUTH.has(this.phase) ? this.#passwordForms : NONE,
       canWait: (replies, trailing, alreadyHeld) => this.#canWait(replies, trailing, alreadyHeld),
+      canWaitForCloser: (alreadyHeld) => this.#canWaitForCloser(alreadyHeld),
     });
     this.#onEffect = onEffect;
     this.#onSendable = options.onSendable;
@@ -120,6 +129,7 @@ export class Session {
     this.#holdTimer = options.coalesceReplies
       ? new PhaseTimer(options.clock, () => this.#flushHeld())
       : undefined;
+    this.#closerTimer = new PhaseTimer(options.clock, () => this.#flushHeld());
     this.#timer = new PhaseTimer(
       options.clock,
       () => {
@@ -394,6 +404,18 @@ export class Session {
     return true;
   }
 
+  /** See CLOSER_HOLD_MS: armed once per hold (a read that adds to the cut line does not restart it). */
+  #canWaitForCloser(alreadyHeld: boolean): boolean {
+    if (this.#depth > 0 || this.#ahead.open) return false;
+    if (alreadyHeld) return true;
+    try {
+      this.#closerTimer.arm(CLOSER_HOLD_MS);
+    } catch {
+      return false; // an injected clock that throws: the replies are taken now
+    }
+    return true;
+  }
+
   /** Held replies go to the machine now, as the read they came in would have (receive()). */
   #flushHeld(): void {
     if (this.#depth > 0 || this.#ended || !this.#intake.holding) return;
@@ -600,6 +622,7 @@ export class Session {
     this.#endError = error;
     try {
       this.#holdTimer?.disarm();
+      this.#closerTimer.disarm();
       this.#timer.disarm();
     } catch {
       // An injected clock that throws: the session ends all the same (a late expiry is not heard).

@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
+import { CLOSER_HOLD_MS } from '../../src/session/session.js';
 import { flush, Harness } from './harness.js';
 
 const LOCKSTEP = '250-mx.example\n250 8BITMIME';
@@ -232,6 +233,22 @@ describe('an asynchronous 421 behind the reply (RFC 5321 §3.8: "asynchronously 
     h.session.bodyFinished();
     h.session.receive(new TextEncoder().encode(`${DELIVERED}\r\n4`));
     h.session.receive(new TextEncoder().encode(rest.slice(1)));
+    await flush();
+    expect(sent.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.REPLY_UNEXPECTED, outcome: 'unknown' },
+    });
+  });
+
+  test('a cut line that never goes on is not waited for long: unasked after CLOSER_HOLD_MS, not the 10-minute timer', async () => {
+    const h = new Harness().ready(LOCKSTEP);
+    const sent = h.send();
+    h.server('250 ok').server('250 ok').server('354 go');
+    h.session.bodyFinished();
+    h.session.receive(new TextEncoder().encode(`${DELIVERED}\r\n42`));
+    await flush();
+    expect(sent.result).toBeUndefined();
+    h.clock.increment(CLOSER_HOLD_MS);
     await flush();
     expect(sent.result).toMatchObject({
       ok: false,
