@@ -94,19 +94,22 @@ export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
    * A body in slices of 64 KiB, each after the socket has drained the one before (back-pressure),
    * with bodyProgress() for each: the session's data-block timer (RFC 5321 §4.5.3.2.5, 3 minutes)
    * then times each block, not the whole body, which on a slow link may take longer. The last slice
-   * holds the whole end of data; once the socket has taken it, bodyFinished() (until then a loss
-   * is 'not-sent'). A close meanwhile is reported by the socket's 'close' event.
+   * holds the whole end of data; bodyFinished() comes right after it is handed to the socket, in the
+   * same tick: the server's reply to it may be read before that write's callback would run, and a
+   * reply before bodyFinished() is an early one (from then on a loss is 'unknown'). A close meanwhile
+   * is reported by the socket's 'close' event.
    */
   async function writeInSlices(current: net.Socket, body: Uint8Array): Promise<void> {
     for (let at = 0; at < body.length && !current.destroyed; ) {
       let end = Math.min(at + 64 * 1024, body.length);
       if (body.length - end < 5) end = body.length; // CRLF.CRLF is never split from its last slice
       const last = end === body.length;
-      const flushed = current.write(body.subarray(at, end), (error) => {
-        if (last && !error) session.bodyFinished();
-      });
+      const flushed = current.write(body.subarray(at, end));
       at = end;
-      if (last) return;
+      if (last) {
+        session.bodyFinished();
+        return;
+      }
       session.bodyProgress();
       if (!flushed) await drained(current);
     }

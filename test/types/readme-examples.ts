@@ -85,9 +85,9 @@ export async function readmeExample3(): Promise<void> {
       let end = Math.min(at + 65_536, body.length);
       if (body.length - end < 5) end = body.length; // the final CRLF.CRLF goes whole with the last block
       const last = end === body.length;
-      const room = current.write(body.subarray(at, end), (error) => last && !error && session.bodyFinished());
+      const room = current.write(body.subarray(at, end));
       at = end;
-      if (last) return;
+      if (last) return session.bodyFinished(); // now, not in the write's callback: its reply may come first
       session.bodyProgress(); // the data-block timer restarts for each block taken
       if (!room) await new Promise((resolve) => current.once('drain', resolve));
     }
