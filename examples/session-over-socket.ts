@@ -95,8 +95,8 @@ export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
    * with bodyProgress() for each: the session's data-block timer (RFC 5321 §4.5.3.2.5, 3 minutes)
    * then times each block, not the whole body, which on a slow link may take longer. The last slice
    * holds the whole end of data; bodyFinished() comes right after it is handed to the socket, in the
-   * same tick: the server's reply to it may be read before that write's callback would run, and a
-   * reply before bodyFinished() is an early one (from then on a loss is 'unknown'). A close meanwhile
+   * same tick: the session must hear it before any reply to the dot (a reply before it is an early
+   * one), and a write callback only runs later. From then on a loss is 'unknown'. A close meanwhile
    * is reported by the socket's 'close' event.
    */
   async function writeInSlices(current: net.Socket, body: Uint8Array): Promise<void> {

@@ -87,7 +87,7 @@ export async function readmeExample3(): Promise<void> {
       const last = end === body.length;
       const room = current.write(body.subarray(at, end));
       at = end;
-      if (last) return session.bodyFinished(); // now, not in the write's callback: its reply may come first
+      if (last) return session.bodyFinished(); // now: a reply read before it would be an early one
       session.bodyProgress(); // the data-block timer restarts for each block taken
       if (!room) await new Promise((resolve) => current.once('drain', resolve));
     }
