@@ -233,7 +233,7 @@ async function readPipe(path: string, flag: string, { signal, maxBytes }: InputL
 export const DEVICE_INPUT_LIMIT = 64 * 1024 * 1024;
 
 /**
- * A character or block device (`/dev/stdin` on a terminal, `/dev/zero`): it has no size to check
+ * A character or block device (`/dev/zero`, a terminal): it has no size to check
  * beforehand and may never end, so it is read as a stream and given up past the bound — `maxBytes`
  * (too large, 69) or DEVICE_INPUT_LIMIT (64).
  */
