@@ -24,8 +24,18 @@ function checkKeys(value: object, known: ReadonlySet<string>, prefix: string, wh
   }
 }
 
+/** A UTF-16 surrogate without its pair: it has no UTF-8 form (an encoder would write U+FFFD). */
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function checkString(value: unknown, field: string): void {
   if (typeof value !== 'string') throw invalidArgument(field, 'must be a string');
+  checkUnicode(value, field);
+}
+
+/** Text to be sent: refused rather than sent with U+FFFD where the caller's character was. */
+function checkUnicode(value: string, field: string): void {
+  if (LONE_SURROGATE.test(value))
+    throw invalidArgument(field, 'is not valid Unicode (a lone UTF-16 surrogate)');
 }
 
 function checkOptionalString(value: unknown, field: string): void {
@@ -34,7 +44,11 @@ function checkOptionalString(value: unknown, field: string): void {
 
 /** to, cc, bcc: one mailbox as a string (as send() takes `to`), or an array of them. */
 function checkList(value: unknown, field: string): void {
-  if (value === undefined || typeof value === 'string') return;
+  if (value === undefined) return;
+  if (typeof value === 'string') {
+    checkUnicode(value, field);
+    return;
+  }
   if (!Array.isArray(value)) throw invalidArgument(field, 'must be a string or an array of strings');
   for (let i = 0; i < value.length; i++) checkString(value[i], `${field}[${i}]`);
 }
@@ -59,9 +73,12 @@ function checkAttachments(value: unknown): void {
     const attachment: unknown = value[i];
     if (!isRecord(attachment)) throw invalidArgument(field, 'must be an object with filename and content');
     checkKeys(attachment, ATTACHMENT_KEYS, `${field}.`, 'an attachment option');
-    checkString(attachment.filename, `${field}.filename`);
+    // Its name's own checks (empty, controls, valid Unicode) are the composer's (checkFileName).
+    if (typeof attachment.filename !== 'string')
+      throw invalidArgument(`${field}.filename`, 'must be a string');
     const { content } = attachment;
-    if (typeof content !== 'string' && !(content instanceof Uint8Array)) {
+    if (typeof content === 'string') checkUnicode(content, `${field}.content`);
+    else if (!(content instanceof Uint8Array)) {
       throw invalidArgument(`${field}.content`, 'must be a string or a Uint8Array');
     }
     checkOptionalString(attachment.contentType, `${field}.contentType`);

@@ -9,7 +9,7 @@ import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
 import { isAscii } from '../protocol/address.js';
 import { MAX_TEXT_LINE_OCTETS } from '../protocol/limits.js';
-import { checkComposeInput, checkedRandom } from './compose-input.js';
+import { checkComposeInput, checkedRandom, LONE_SURROGATE } from './compose-input.js';
 import { encodeWords, needsEncodedWords } from './encoded-word.js';
 import { formatMailbox, type Mailbox, parseMailbox } from './mailbox.js';
 import { encodeQuotedPrintable } from './quoted-printable.js';
@@ -197,9 +197,6 @@ function attachmentBody(type: string, content: Buffer, field: string): { encodin
   return { encoding: 'base64', body: wrap(content.toString('base64'), BASE64_LINE) };
 }
 
-/** A UTF-16 surrogate without its pair: no UTF-8 form (RFC 2231's percent-encoding would throw). */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 function checkFileName(filename: string, field: string): void {
   if (filename === '' || /[\0-\x1f\x7f]/.test(filename) || LONE_SURROGATE.test(filename)) {
     throw new SmtpUsageError({
@@ -225,12 +222,13 @@ const PLAIN_FILENAME = 60;
 const RFC2231_SEGMENT = 50;
 
 /**
- * ` name="plain.pdf"` for short plain ASCII names; otherwise RFC 2231 §3–4 encoding and
+ * ` name="plain.pdf"` for short plain ASCII names (none holding `=?`: RFC 2047 §5 keeps encoded-words
+ * out of a quoted parameter, but common parsers decode them there); otherwise RFC 2231 §3–4 encoding and
  * continuations (` name*0*=UTF-8''r%C3%A9…;` folded onto further lines) so that no line of the
  * part header passes 998 octets however long the name is.
  */
 function fileNameParameter(param: 'name' | 'filename', filename: string): string {
-  if (isAscii(filename) && !/["\\]/.test(filename) && filename.length <= PLAIN_FILENAME) {
+  if (isAscii(filename) && !/["\\]|=\?/.test(filename) && filename.length <= PLAIN_FILENAME) {
     return ` ${param}="${filename}"`;
   }
   const encoded = encodeURIComponent(filename).replace(

@@ -12,8 +12,12 @@ export interface Mailbox {
   readonly address: string;
 }
 
-/** RFC 5322 §3.2.3 atext plus the space between words: what a phrase may carry unquoted. */
-const PLAIN_PHRASE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]*$/;
+/**
+ * RFC 5322 §3.2.3 atoms, one space between each: what a phrase may carry unquoted. Other spaces
+ * (leading, trailing, a run) would be folding white space there and not part of the name (§3.2.2):
+ * such a name is quoted.
+ */
+const PLAIN_PHRASE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(?: [A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
 
 /** Parses `Name <addr>`, `"Quoted Name" <addr>`, `<addr>` or a bare address. */
 export function parseMailbox(input: string, field: string, smtputf8 = false): Mailbox {

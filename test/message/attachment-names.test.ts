@@ -58,6 +58,8 @@ describe('attachment file names (RFC 2045 quoted-string, RFC 2231 encoding and c
     ['a backslash', 'a\\b.txt'],
     ['an apostrophe and an é', "it's é.txt"],
     ['1000 ASCII letters', `${'n'.repeat(1000)}.txt`],
+    // RFC 2047 §5 forbids encoded-words in a quoted parameter, yet common parsers decode them there.
+    ['what looks like an encoded-word', '=?UTF-8?B?YQ==?=.txt'],
   ])('a name with %s is RFC 2231 encoded, not put in a quoted-string', (_, name) => {
     const text = compose(name);
     expect(text).not.toContain('filename="');

@@ -57,9 +57,7 @@ describe('display names (RFC 5322 §3.4 phrase)', () => {
       }),
     ],
     { numRuns: 500 },
-  )('any printable-ASCII name comes back from the From header as it was given', (raw) => {
-    const name = raw.trim().replace(/ +/g, ' ');
-    fc.pre(name !== '');
+  )('any printable-ASCII name comes back from the From header as it was given, spaces included', (name) => {
     const quoted = `"${name.replace(/(["\\])/g, '\\$1')}"`;
     const line = fromLine(`${quoted} <a@example.org>`);
     expect(line.endsWith(' <a@example.org>')).toBe(true);
@@ -67,6 +65,10 @@ describe('display names (RFC 5322 §3.4 phrase)', () => {
   });
 
   it.each([
+    [' Ann  Lee ', '" Ann  Lee "'],
+    ['   ', '"   "'],
+    ['From ', '"From "'],
+    ['Ann Lee', 'Ann Lee'],
     ['Team: Ops', '"Team: Ops"'],
     ['a@b', '"a@b"'],
     ['a"b', '"a\\"b"'],
