@@ -395,7 +395,7 @@ class DeliveryPool implements Pool {
         return;
       }
     }
-    if (error.outcome === 'unknown') job.markMaybeDelivered();
+    if (error.outcome === 'unknown') job.markMaybeDelivered(refusals);
     if (allRefused && refusals !== undefined && refusals.length > 0) {
       // Every recipient refused at RCPT: 5xx ones are final, 4xx ones may go again.
       const deferred = job.recordRefusals(refusals, this.#rcptCode);

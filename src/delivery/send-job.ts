@@ -243,10 +243,14 @@ export class SendJob {
     if (refused.size > 0) this.pending = this.pending.filter((recipient) => !refused.has(recipient));
   }
 
-  /** The attempt to the pending recipients lost its final reply (threats.md §7). */
-  markMaybeDelivered(): void {
+  /**
+   * The attempt to the pending recipients lost its final reply (threats.md §7); `refused`: the
+   * recipients its RCPTs refused, which got nothing of it.
+   */
+  markMaybeDelivered(refused: readonly RecipientRefusal[] = []): void {
     this.maybeDelivered = true;
-    for (const recipient of this.pending) this.maybeDeliveredTo.add(recipient);
+    for (const recipient of this.pending)
+      if (!refused.some((refusal) => refusal.recipient === recipient)) this.maybeDeliveredTo.add(recipient);
   }
 
   /** No more attempts for the pending recipients: they are reported as not delivered (or 'unknown'). */

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { withRejectedRecipients } from '../../src/errors/smtp-error.js';
-import { errorOf, fail, message, reply, replyError, setup, track } from './pool-fakes.js';
+import { closedError, errorOf, fail, message, reply, replyError, setup, track } from './pool-fakes.js';
 
 const A = 'a@x.test';
 const B = 'b@x.test';
@@ -67,5 +67,31 @@ describe('pool: recipients refused before a failed transaction', () => {
     const e = await error;
     expect(e.outcome).toBe('not-sent');
     expect(e.rejectedRecipients).toMatchObject([{ recipient: B, reply: { code: 550 } }]);
+  });
+});
+
+describe('pool: a recipient refused at RCPT in an attempt whose final reply was lost', () => {
+  it('got nothing of that attempt: a 5xx to it later is "rejected", not "unknown" (atLeastOnce retries)', async () => {
+    // 1: b 450 at RCPT, a accepted, then the dot's reply lost; 2: b refused 550, a delivered.
+    const lost = withRejectedRecipients(closedError('unknown', 'data-end'), [
+      { recipient: B, reply: reply(450, '4.2.1 mailbox busy') },
+    ]);
+    const { pool, clock, server } = setup(
+      (call) =>
+        call.index === 0
+          ? fail(lost)
+          : { kind: 'ok', rejected: [{ recipient: B, code: 550, text: '5.1.1 no such user' }] },
+      { atLeastOnce: true, ...SETTINGS },
+    );
+    const sent = track(pool.send(message(1, [A, B])));
+    await clock.advanceAsync(60_000);
+    expect(server.calls.map((c) => c.request.to)).toEqual([
+      [A, B],
+      [A, B],
+    ]);
+    expect(sent.settled[0]).toMatchObject({
+      ok: true,
+      value: { rejected: [{ recipient: B, outcome: 'rejected', reply: { code: 550 } }] },
+    });
   });
 });
