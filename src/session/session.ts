@@ -395,21 +395,20 @@ export class Session {
     const state = this.#state;
     if (!isGroupStart(state) || !waitsForRest(state, this.#machine.snapshot.context, replies, trailing))
       return false;
-    if (alreadyHeld) return true;
-    try {
-      this.#holdTimer.arm(HOLD_MS);
-    } catch {
-      return false; // an injected clock that throws: the replies are taken now
-    }
-    return true;
+    return this.#hold(this.#holdTimer, HOLD_MS, alreadyHeld);
   }
 
   /** See CLOSER_HOLD_MS: armed once per hold (a read that adds to the cut line does not restart it). */
   #canWaitForCloser(alreadyHeld: boolean): boolean {
     if (this.#depth > 0 || this.#ahead.open) return false;
+    return this.#hold(this.#closerTimer, CLOSER_HOLD_MS, alreadyHeld);
+  }
+
+  /** A hold's deadline: `ms` from its first read (a read that adds to it keeps it); false if the clock throws. */
+  #hold(timer: PhaseTimer, ms: number, alreadyHeld: boolean): boolean {
     if (alreadyHeld) return true;
     try {
-      this.#closerTimer.arm(CLOSER_HOLD_MS);
+      timer.arm(ms);
     } catch {
       return false; // an injected clock that throws: the replies are taken now
     }
