@@ -401,6 +401,8 @@ export class Session {
   /** See CLOSER_HOLD_MS: armed once per hold (a read that adds to the cut line does not restart it). */
   #canWaitForCloser(alreadyHeld: boolean): boolean {
     if (this.#depth > 0 || this.#ahead.open) return false;
+    // A flight hold's deadline still armed (its replies went with a later read) must not cut this one short.
+    if (!alreadyHeld) this.#holdTimer?.disarm();
     return this.#hold(this.#closerTimer, CLOSER_HOLD_MS, alreadyHeld);
   }
 

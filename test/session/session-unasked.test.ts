@@ -240,6 +240,19 @@ describe('an asynchronous 421 behind the reply (RFC 5321 §3.8: "asynchronously 
     });
   });
 
+  test('with coalesceReplies, a flight hold that ended just before does not cut the wait for the 421 short', async () => {
+    const h = new Harness({ coalesceReplies: true }).ready('250-mx.example\n250-PIPELINING\n250 SIZE 1000');
+    const sent = h.send();
+    h.server('250 ok'); // MAIL's reply alone: held for the rest of its flight (1 ms)
+    h.server('250 ok\n354 go');
+    h.session.bodyFinished();
+    h.session.receive(new TextEncoder().encode(`${DELIVERED}\r\n42`));
+    h.clock.increment(1); // the flight hold's deadline, long gone stale
+    h.session.receive(new TextEncoder().encode(`${CLOSING.slice(2)}\r\n`));
+    await flush();
+    expect(sent.result).toMatchObject({ ok: true });
+  });
+
   test('a cut line that never goes on is not waited for long: unasked after CLOSER_HOLD_MS, not the 10-minute timer', async () => {
     const h = new Harness().ready(LOCKSTEP);
     const sent = h.send();
