@@ -195,6 +195,11 @@ function failed(id: number, error: SmtpError, profile: ProviderProfile): Deliver
   const reply = attempts.length === 0 ? undefined : error.reply;
   const rule =
     reply === undefined ? undefined : classifyReply(reply, error.phase ?? 'data-end', profile).rule;
+  // Recipients the server refused on the way (at RCPT): known to have got nothing, whatever the message's fate.
+  const refused = (error.rejectedRecipients ?? []).map(({ recipient, reply: refusal }) => {
+    const decision = classifyReply(refusal, 'rcpt', profile);
+    return recipientJson({ recipient, reply: refusal, code: decision.code, outcome: decision.outcome });
+  });
   return {
     id,
     status: statusOf(error),
@@ -208,6 +213,7 @@ function failed(id: number, error: SmtpError, profile: ProviderProfile): Deliver
       ...(error.phase === undefined ? {} : { phase: error.phase }),
       ...(rule === undefined ? {} : { rule }),
     },
+    ...(refused.length === 0 ? {} : { rejectedRecipients: refused }),
     ...history(attempts),
   };
 }

@@ -117,8 +117,17 @@ export const SEND_JSON: JsonShape = {
 const SEND_SUMMARY: readonly JsonField[] = [
   f('total', 'number', 'messages sent (valid lines)'),
   f('delivered', 'number', ''),
+  f(
+    'partlyDelivered',
+    'number',
+    "of the delivered, those some recipient did not get (each line's rejectedRecipients)",
+  ),
   f('rejected', 'number', ''),
-  f('failed', 'number', 'temporary failures'),
+  f(
+    'failed',
+    'number',
+    "not sent: temporary failures, or stopped (by credentials, quota…: see each line's exitCode)",
+  ),
   f('unknown', 'number', 'outcome unknown'),
   f('invalid', 'number', 'lines that were not a message'),
   f('exitCode', 'number', 'the exit status of the run'),
@@ -132,7 +141,7 @@ const SEND_SUMMARY: readonly JsonField[] = [
     f('lowest', 'number', 'lowest reached'),
   ]),
   f('connections', 'object', 'connections of the pool', [
-    f('opened', 'number', 'connections opened'),
+    f('opened', 'number', 'connections the pool opened (dialled: one that failed to connect counts too)'),
     f('recycled', 'record', 'replaced by the pool, by reason'),
     f('closed', 'record', 'closed, by reason (broken: the server ended it)'),
   ]),

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { describeResult } from '../../src/cli/commands/send-report.js';
+import { describeResult, summaryText } from '../../src/cli/commands/send-report.js';
 import type { DeliveryResult } from '../../src/cli/deliverer.js';
 import { type ExitCode, ExitCodes, exitCodeForError } from '../../src/cli/exit-codes.js';
 import { ErrorCodes } from '../../src/errors/codes.js';
@@ -61,5 +61,77 @@ describe('smtp-machine --help', () => {
     for (const code of ['0 ok', '64 usage', '66 ', '69 ', '70 internal error', '75 ', '78 ']) {
       expect(help.stdout).toContain(code);
     }
+  });
+});
+
+describe('send: each recipient that did not get the message is named for its own outcome', () => {
+  const delivered = (outcome: string): DeliveryResult => ({
+    id: 1,
+    status: 'delivered',
+    exitCode: ExitCodes.TEMP_FAIL,
+    attempts: 2,
+    ms: 5,
+    reply: { code: 250, text: 'ok' },
+    accepted: ['ok@example.org'],
+    rejectedRecipients: [{ recipient: 'tmp@example.org', errorCode: ErrorCodes.CONNECTION_CLOSED, outcome }],
+    retries: {},
+    history: [],
+  });
+
+  test.each([
+    ['unknown', 'may have been delivered to tmp@example.org'],
+    ['not-sent', 'not delivered to tmp@example.org (not sent'],
+    ['rejected', 'not delivered to tmp@example.org (refused'],
+  ])('%s: "%s"', (outcome, words) => {
+    const text = describeResult(delivered(outcome), []);
+    expect(text).toContain(words);
+    if (outcome === 'unknown') expect(text).not.toContain('not delivered to tmp@');
+  });
+
+  test('a message whose outcome is unknown still names the recipients refused on the way', () => {
+    const text = describeResult(
+      {
+        id: 1,
+        status: 'unknown',
+        exitCode: ExitCodes.TEMP_FAIL,
+        attempts: 1,
+        ms: 5,
+        error: { code: ErrorCodes.CONNECTION_CLOSED, message: 'data-end: connection closed' },
+        rejectedRecipients: [
+          {
+            recipient: 'bad@example.org',
+            code: 550,
+            text: '5.1.1 no such user',
+            errorCode: 'SMTP_RECIPIENT_REJECTED',
+            outcome: 'rejected',
+          },
+        ],
+        retries: {},
+        history: [],
+      },
+      [],
+    );
+    expect(text).toContain('may have been delivered');
+    expect(text).toContain('not delivered to bad@example.org (refused): 550 5.1.1 no such user');
+  });
+});
+
+describe('send --batch: the summary says when a delivered message did not reach every recipient', () => {
+  test('the text names the partly delivered ones', () => {
+    const text = summaryText({
+      total: 2,
+      delivered: 2,
+      partlyDelivered: 1,
+      rejected: 0,
+      failed: 0,
+      unknown: 0,
+      invalid: 0,
+      retries: 0,
+      retriesByCause: {},
+      retriesByCode: {},
+      throttled: 0,
+      connections: { opened: 1, recycled: {}, closed: {} },
+    });
+    expect(text).toContain('2/2 delivered (1 not to every recipient)');
   });
 });

@@ -4,7 +4,7 @@ import type { Phase } from '../../errors/smtp-error.js';
 import { sesAdvice } from '../../ses/advice.js';
 import type { Provider } from '../client-config.js';
 import type { ConnectionConfig } from '../connection.js';
-import type { DeliveryResult } from '../deliverer.js';
+import type { DeliveryResult, RecipientResult } from '../deliverer.js';
 import { countByStatus } from '../delivery-run.js';
 import type { DeliveryTally, TallySnapshot } from '../delivery-tally.js';
 import { oneLine } from '../error-text.js';
@@ -17,6 +17,8 @@ export interface SendSummary
   extends Pick<TallySnapshot, 'retries' | 'retriesByCause' | 'retriesByCode' | 'connections'> {
   readonly total: number;
   readonly delivered: number;
+  /** Of the delivered, those some recipient did not get (refused, left over, or maybe): their lines say which. */
+  readonly partlyDelivered: number;
   readonly rejected: number;
   readonly failed: number;
   readonly unknown: number;
@@ -56,6 +58,9 @@ export function summarize(results: readonly DeliveryResult[], tally: TallySnapsh
   return {
     total: results.length,
     ...countByStatus(results),
+    partlyDelivered: results.filter(
+      (r) => r.status === 'delivered' && (r.rejectedRecipients ?? []).length > 0,
+    ).length,
     retries: tally.retries,
     retriesByCause: tally.retriesByCause,
     retriesByCode: tally.retriesByCode,
@@ -71,8 +76,10 @@ export function summaryText(summary: SendSummary & { invalid: number }): string 
   const causes = Object.entries(summary.retriesByCause).map(([cause, n]) => `${cause} ×${n}`);
   const rate = summary.rate;
   return [
-    `${summary.delivered}/${summary.total + summary.invalid} delivered, ${summary.rejected} rejected, ` +
-      `${summary.failed} failed temporarily, ${summary.unknown} unknown, ${summary.invalid} invalid lines`,
+    `${summary.delivered}/${summary.total + summary.invalid} delivered` +
+      (summary.partlyDelivered > 0 ? ` (${summary.partlyDelivered} not to every recipient)` : '') +
+      `, ${summary.rejected} rejected, ` +
+      `${summary.failed} not sent, ${summary.unknown} unknown, ${summary.invalid} invalid lines`,
     ...(causes.length > 0 ? [`retries: ${causes.join(', ')}`] : []),
     ...(rate !== undefined && summary.throttled > 0
       ? [
@@ -154,11 +161,8 @@ export function resultHints(result: DeliveryResult, provider: Provider, config: 
 export function describeResult(result: DeliveryResult, hints: readonly string[]): string {
   const retries = Math.max(0, result.attempts - 1);
   const tries = retries > 0 ? ` after ${retries} ${retries === 1 ? 'retry' : 'retries'}` : '';
+  const refused = (result.rejectedRecipients ?? []).map(recipientLine);
   if (result.status === 'delivered') {
-    const refused = (result.rejectedRecipients ?? []).map(
-      (r) =>
-        `  not delivered to ${r.recipient}: ${r.code === undefined ? r.errorCode : `${r.code} ${oneLine(r.text ?? '')}`}`,
-    );
     const id = result.messageId === undefined ? '' : ` (message id ${result.messageId})`;
     const reply = result.reply === undefined ? '' : `${result.reply.code} ${oneLine(result.reply.text)}`;
     return [`delivered${id}${tries}: ${reply}`, ...refused].join('\n');
@@ -168,7 +172,19 @@ export function describeResult(result: DeliveryResult, hints: readonly string[])
     failed: notSentWording(result),
     unknown: 'outcome unknown (may have been delivered)',
   }[result.status];
-  return [`${what}${tries}: ${result.error?.message ?? ''}`, ...hints.map((a) => `hint: ${a}`)].join('\n');
+  return [
+    `${what}${tries}: ${result.error?.message ?? ''}`,
+    ...refused,
+    ...hints.map((a) => `hint: ${a}`),
+  ].join('\n');
+}
+
+/** A recipient that did not (certainly) get the message, in the words of its own outcome. */
+function recipientLine(r: RecipientResult): string {
+  const why = r.code === undefined ? r.errorCode : `${r.code} ${oneLine(r.text ?? '')}`;
+  if (r.outcome === 'unknown') return `  may have been delivered to ${r.recipient}: ${why}`;
+  const how = r.outcome === 'rejected' ? 'refused' : 'not sent, may be retried later';
+  return `  not delivered to ${r.recipient} (${how}): ${why}`;
 }
 
 /** Why a message was not sent, in the words of its exit code (78 and 64 are not worth a retry as is). */
