@@ -59,6 +59,17 @@ export function unexpectedReply(
   });
 }
 
+/** threats.md §6: more replies or bytes behind the one reply outstanding (`reply`, the one that answered). */
+export function unaskedReply(reply: Reply, phase: Phase, outcome: Outcome = 'not-sent'): SmtpProtocolError {
+  return new SmtpProtocolError({
+    code: ErrorCodes.REPLY_UNEXPECTED,
+    message: `${phase}: a reply nobody asked for came behind ${describeReply(reply, phase)}`,
+    outcome,
+    phase,
+    reply,
+  });
+}
+
 export function protocolError(
   code: SmtpError['code'],
   message: string,

@@ -28,6 +28,7 @@ import {
   protocolError,
   refusal,
   timedOut,
+  unaskedReply,
   unexpectedReply,
   withOutcome,
 } from './failures.js';
@@ -311,6 +312,19 @@ export const sessionSetup = setup({
         enqueue.assign(
           fail(
             unexpectedReply(
+              echoSafe(context, reply, params.phase),
+              params.phase,
+              outcomeOf(context, params.outcome),
+            ),
+          ),
+        );
+    }),
+    unasked: enqueueActions(({ enqueue, context, event }, params: Where) => {
+      const reply = replyOf(event);
+      if (reply)
+        enqueue.assign(
+          fail(
+            unaskedReply(
               echoSafe(context, reply, params.phase),
               params.phase,
               outcomeOf(context, params.outcome),

@@ -56,7 +56,11 @@ export const unexpected = (phase: Phase, outcome: Outcome = 'not-sent') =>
   ({ target: '#session.failed', actions: { type: 'unexpected', params: { phase, outcome } } }) as const;
 /** threats.md §6: a reply nobody asked for, behind the one that was (lock-step only: see Outstanding). */
 export const unasked = (phase: Phase, outstanding: Outstanding, outcome: Outcome = 'not-sent') =>
-  ({ guard: { type: 'unaskedBehind', params: { outstanding } }, ...unexpected(phase, outcome) }) as const;
+  ({
+    guard: { type: 'unaskedBehind', params: { outstanding } },
+    target: '#session.failed',
+    actions: { type: 'unasked', params: { phase, outcome } },
+  }) as const;
 /** RFC 5321 §4.5.3.2: the entry action of a state that waits for the server (re-entry restarts the timer). */
 export const arms = (timer: TimerName) => ({ type: 'arm', params: { timer } }) as const;
 /** What `timer.expired` does in the state that armed it. */

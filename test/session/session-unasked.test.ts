@@ -300,3 +300,17 @@ describe('an asynchronous 421 behind the reply (RFC 5321 §3.8: "asynchronously 
     expect(h.effects.some((e) => e.type === 'upgradeTls')).toBe(false);
   });
 });
+
+describe('the words of an unasked reply', () => {
+  test('an early 250 behind the 354 is what the error names, not the 354', async () => {
+    const h = new Harness().ready(LOCKSTEP);
+    const sent = h.send();
+    h.server('250 ok').server('250 ok');
+    h.server('354 go\n250 early');
+    await flush();
+    expect(sent.result).toMatchObject({ ok: false, error: { code: ErrorCodes.REPLY_UNEXPECTED } });
+    const { message } = (sent.result as { error: Error }).error;
+    expect(message).toMatch(/nobody asked for/);
+    expect(message).toContain('behind 354 go');
+  });
+});
