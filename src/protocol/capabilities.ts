@@ -91,7 +91,7 @@ function makeCapabilities(keywords: Map<string, string[]>): Capabilities {
   });
 }
 
-/** RFC 1870 §4: `SIZE [number]`; absent or 0 means no fixed maximum. */
+/** RFC 1870 §3 (3): `SIZE [number]`; absent or 0 means no fixed maximum. */
 function sizeOf(params: readonly string[] | undefined): number | undefined {
   if (params === undefined) return undefined;
   const value = params[0];

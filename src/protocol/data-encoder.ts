@@ -168,7 +168,7 @@ export class DataEncoder {
   }
 
   /**
-   * The RFC 1870 §3 message size so far: the octets encoded without the dots stuffing added and,
+   * The RFC 1870 §5 message size so far: the octets encoded without the dots stuffing added and,
    * once ended, without the terminator ".\r\n".
    */
   get messageOctets(): number {

@@ -15,7 +15,7 @@ export const MAX_COMMAND_LINE_OCTETS = 512;
 export const MAX_SASL_RESPONSE_LINE_OCTETS = 12_288;
 /** RFC 5321 §4.5.3.1.5: maximum total length of a reply line including the code and CRLF. */
 export const RFC_REPLY_LINE_OCTETS = 512;
-/** RFC 5321 §4.5.3.1.6: maximum total length of a text line including CRLF (998 octets + CRLF). */
+/** RFC 5321 §4.5.3.1.6: a text line is at most 1000 octets including CRLF, so 998 without it (this value). */
 export const MAX_TEXT_LINE_OCTETS = 998;
 
 /**

@@ -82,7 +82,7 @@ export const guards = {
     !context.tls &&
     context.caps.startTls &&
     (context.config.security === 'starttls' || context.config.security === 'starttls-opportunistic'),
-  /** RFC 3207 §4.1: a refused STARTTLS is survived in plaintext when TLS is optional and no AUTH would follow. */
+  /** RFC 3207 §4: a refused STARTTLS is survived in plaintext when TLS is optional and no AUTH would follow. */
   startTlsRefusedOptional: ({ context, event }: Args) =>
     (classOf(event) === 4 || classOf(event) === 5) &&
     context.config.security === 'starttls-opportunistic' &&

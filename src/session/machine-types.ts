@@ -94,6 +94,8 @@ export type MachineEffect =
       maxSize: number;
       allow8bit: boolean;
       transfer: BodyTransfer;
+      /** BDAT of a known size: the n of the `BDAT n LAST` written just before (SessionEffect's field). */
+      announcedOctets?: number;
       /** Write it all now, in this flight; the machine already counts it as written (see bodyInline). */
       inline: boolean;
     }

@@ -128,8 +128,9 @@ export class ReplyIntake {
     // all-positive path), all logged before that step's effects; otherwise one event per reply, each
     // logged right before its effects. (One event whose action raised one per reply measured slower:
     // xstate's raise costs a microstep too.)
-    // After a reply that restarts the parser (the 220 to STARTTLS, seen with `trailing` set) the
-    // rest of this read is not taken as replies.
+    // After a reply that restarts the parser (the 220 to STARTTLS) nothing more of this read is taken
+    // as a reply. (A 220 with more behind it already ended the session as an injection; the check
+    // stays as a second line should that ever change.)
     const last = replies.length - 1;
     let logged = false;
     if (last > 0) {

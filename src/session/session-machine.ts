@@ -6,8 +6,8 @@
  * Theory of operation
  * - States are named for what the client waits for (greeting, ehlo, mail, rcpt, dataEnd, …). Events
  *   are facts (`reply.received`, `tls.established`, `connection.closed`, `timer.expired`, …); the
- *   machine answers with emitted effects (`write`, `writeSecret`, `upgradeTls`, `writeBody`, `close`,
- *   `settle`, `armTimer`, `disarmTimer`, `sessionEnded`). Bytes, lines and body chunks never enter:
+ *   machine answers with emitted effects (`write`, `writeSecret`, `upgradeTls`, `writeBody`,
+ *   `writeLoneDot`, `close`, `settle`, `armTimer`, `disarmTimer`, `sessionEnded`). Bytes, lines and body chunks never enter:
  *   the facade parses replies and the transport streams bodies, reporting only progress.
  * - Every state that waits for the server has a named timeout (RFC 5321 §4.5.3.2): its entry arms
  *   that timer (`arms('command')`: an `armTimer` effect with the configured ms; re-entry restarts
@@ -25,6 +25,8 @@
  *   again when the caller hears about it. A successful one is settled at once, without RSET, and so
  *   is one whose final reply (to the dot or the LAST chunk) is a refusal: that reply ends the
  *   transaction and clears the server's buffers (RFC 5321 §4.1.1.4), so RSET would add nothing.
+ *   (Not so when the transaction had failed before the LAST chunk's reply — its envelope, or an
+ *   earlier chunk: `bdatEnd` then writes RSET, and the send settles with that first failure.)
  * - Next transaction (RFC 2920 §3.1: message content may be the first "command" of a group): while a
  *   pipelined transaction is in flight, one more send is accepted and held as `next` (pre-checked
  *   at once). With DATA its MAIL/RCPT/DATA are written right behind the dot, in the same flight
@@ -57,7 +59,7 @@
  *   then the 421 ends the session (STARTTLS's 220 stays strict: threats.md §1). Where TCP cut the
  *   421, the replies before it wait for the rest of its line (reply-intake.ts mayBecomeClosing).
  * - `negotiate` is the only transient state: after each EHLO/HELO it picks STARTTLS, AUTH or ready.
- * - STARTTLS refused (RFC 3207 §4.1 lets the client go on): with 'starttls-opportunistic' and no AUTH
+ * - STARTTLS refused (RFC 3207 §4 lets the client go on): with 'starttls-opportunistic' and no AUTH
  *   configured the session continues in plaintext, with the plaintext EHLO's capabilities (nothing
  *   changed on the connection). With AUTH configured it fails (never AUTH without TLS, threats.md §1),
  *   and 'starttls' (required) fails. A 421, or a handshake that fails after the 220, always fails:

@@ -7,11 +7,17 @@ import { SmtpUsageError } from '../errors/smtp-error.js';
 import { MAX_TIMER_MS } from '../protocol/limits.js';
 
 export interface Timeouts {
-  /** Dialing (TCP, and implicit TLS's handshake): the transport's, before the Session exists (not an RFC value: 30 s). */
+  /**
+   * Dialing (TCP, and implicit TLS's handshake): the transport's, before the Session exists (not an RFC
+   * value: 30 s). `createClient` bounds the STARTTLS handshake by it too, inside `command`'s wait.
+   */
   readonly connect: number;
   /** RFC 5321 §4.5.3.2.1: initial 220 message, 5 minutes. */
   readonly greeting: number;
-  /** RFC 5321 §4.5.3.2.2/3 (MAIL, RCPT: 5 minutes); also EHLO, HELO, STARTTLS, TLS handshake, AUTH, RSET, QUIT. */
+  /**
+   * RFC 5321 §4.5.3.2.2/3 (MAIL, RCPT: 5 minutes); also EHLO, HELO, STARTTLS, AUTH, RSET, QUIT, and
+   * the STARTTLS handshake (which createClient's transport also bounds by `connect`).
+   */
   readonly command: number;
   /** RFC 5321 §4.5.3.2.4: DATA initiation (the 354), 2 minutes. */
   readonly dataStart: number;

@@ -39,13 +39,13 @@ export function needsSmtpUtf8(request: SendRequest): boolean {
   return !isAscii(request.from) || request.to.some((to) => !isAscii(to));
 }
 
-/** The smaller of our limit and the server's SIZE (RFC 1870 §4: 0 means no fixed limit). */
+/** The smaller of our limit and the server's SIZE (RFC 1870 §3 (3): 0 means no fixed limit). */
 export function messageLimit(maxMessageSize: number, caps: Capabilities): number {
   return caps.size !== undefined && caps.size > 0 ? Math.min(maxMessageSize, caps.size) : maxMessageSize;
 }
 
 /**
- * RFC 1870 §3 message size: the octets after the 354 without the terminating dot and the stuffed
+ * RFC 1870 §5 message size: the octets after the 354 without the terminating dot and the stuffed
  * dots, which is `unstuffedSize` (also BDAT's count); a request that gives only the DATA size on the
  * wire (`size`) is held to that, which is larger.
  */

@@ -92,7 +92,7 @@ function isPreparedBody(body: unknown): body is PreparedBody {
 function checkedParts(body: EncodedBody, limits: InlineLimits, rescan: boolean): Uint8Array[] {
   const parts = wireParts(body, limits.transfer === 'bdat', { rescan });
   if (body.has8bit && !limits.allow8bit) throw eightBitRefused();
-  // RFC 1870 §3: the limit is on the message size, without stuffed dots and terminator.
+  // RFC 1870 §5: the limit is on the message size, without stuffed dots and terminator.
   if (unstuffedSize(body) > limits.maxSize) throw tooLarge(limits.maxSize);
   checkAnnounced(body, limits);
   return parts;

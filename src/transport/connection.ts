@@ -1,7 +1,7 @@
 /**
  * Joins one Session (the pure protocol machine) to one socket: bytes in → session.receive, effects
- * out → socket writes, the STARTTLS upgrade in place (RFC 3207 §4) and the DATA body stream
- * (RFC 5321 §4.5.2) with back-pressure, size and 8BITMIME checks. One Connection = one socket's life.
+ * out → socket writes, the STARTTLS upgrade in place (RFC 3207 §4) and the body stream — DATA (RFC
+ * 5321 §4.5.2) or BDAT chunks (RFC 3030) — with back-pressure, size and 8BITMIME checks. One Connection = one socket's life.
  */
 import { createHmac } from 'node:crypto';
 import type * as net from 'node:net';

@@ -149,7 +149,7 @@ async function starttlsAccepted(
 }
 
 /**
- * RFC 3207 §4.1 lets the client go on after a refused STARTTLS. As the session does: only with
+ * RFC 3207 §4 lets the client go on after a refused STARTTLS. As the session does: only with
  * starttls-opportunistic and no credentials (AUTH never goes without TLS), and never after a 421
  * (the server is closing). Otherwise the step fails.
  */
