@@ -31,7 +31,7 @@ const OUTSIDE_GRAMMAR = /[^\x20-\x7e]/;
 /** The pre-standard form some servers still send beside `AUTH` (e.g. `AUTH=PLAIN LOGIN`). */
 const OLD_AUTH = /^AUTH=/i;
 /** RFC 4422 §3.1: sasl-mech = 1*20mech-char, mech-char = UPPER-ALPHA / DIGIT / "-" / "_". */
-const SASL_MECHANISM = /^[A-Z0-9_-]{1,20}$/;
+export const SASL_MECHANISM = /^[A-Z0-9_-]{1,20}$/;
 /** Larger SIZE values cannot be held exactly; they are no usable limit, i.e. 0. */
 const MAX_SIZE_DIGITS = 15;
 

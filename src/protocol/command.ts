@@ -14,6 +14,7 @@ import {
   utf8Length,
   validateRecipient,
 } from './address.js';
+import { SASL_MECHANISM } from './capabilities.js';
 import { MAX_COMMAND_LINE_OCTETS, MAX_DOMAIN_OCTETS, MAX_SASL_RESPONSE_LINE_OCTETS } from './limits.js';
 
 export { isAscii, validateAddress } from './address.js';
@@ -44,10 +45,8 @@ export { MAX_SASL_RESPONSE_LINE_OCTETS } from './limits.js';
 
 const CRLF_OCTETS = 2;
 const BODY_TYPES: ReadonlySet<unknown> = new Set(['7BIT', '8BITMIME', 'BINARYMIME']);
-// RFC 4422 §3.1 sasl-mech = 1*20mech-char; mech-char = UPPER-ALPHA / DIGIT / HYPHEN / UNDERSCORE.
-const SASL_MECHANISM = /^[A-Z0-9_-]{1,20}$/;
-// RFC 4954 §4 base64 (RFC 4648 §4 alphabet, padded): groups of four, an optional padded final group.
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** RFC 4954 §4 base64 (RFC 4648 §4 alphabet, padded): groups of four, an optional padded final group. */
+export const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const encoder = new TextEncoder();
 
 /** Validates every field and returns the wire bytes (ending in CRLF). Throws SmtpUsageError naming the field. */

@@ -3,8 +3,9 @@
  * that the session stays free of Node globals. Decoding is strict: anything not canonical is refused.
  */
 
+import { BASE64 } from '../protocol/command.js';
+
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const CANONICAL = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const utf8 = new TextEncoder();
 
 export function encodeBase64(bytes: Uint8Array): string {
@@ -28,7 +29,7 @@ export function encodeBase64Text(text: string): string {
 
 /** The bytes of canonical padded base64 `text`, or undefined when it is not base64. */
 export function decodeBase64(text: string): Uint8Array | undefined {
-  if (!CANONICAL.test(text)) return undefined;
+  if (!BASE64.test(text)) return undefined;
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const out = new Uint8Array((text.length / 4) * 3 - padding);
   let bits = 0;
