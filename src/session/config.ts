@@ -46,7 +46,8 @@ export function resolveConfig(options: SessionOptions): SessionConfig {
     maxMessageSize,
     timeouts: resolveTimeouts(options.timeouts),
     pipelining: options.pipelining !== false,
-    chunking: options.chunking !== false,
+    // Opt-in here (createClient turns it on): BDAT asks more of a transport than DATA does.
+    chunking: options.chunking === true,
     allowAuthWithoutTls: options.dangerouslyAllowAuthWithoutTls === true,
     profile: options.profile === undefined ? GENERIC_PROFILE : checkedProfile(options.profile),
     hmacMd5: options.hmacMd5,

@@ -37,7 +37,12 @@ export interface SessionOptions {
   readonly maxMessageSize?: number;
   readonly timeouts?: Partial<Timeouts>;
   readonly pipelining?: boolean;
-  /** Use BDAT (RFC 3030 CHUNKING) when the server offers it (default true). */
+  /**
+   * Use BDAT (RFC 3030 CHUNKING) when the server offers it. Default false for a Session (`createClient`
+   * turns it on): with it, `writeBody` may say `transfer: 'bdat'`, and the transport must then write the
+   * body unstuffed and unterminated, in one `BDAT n LAST` (`announcedOctets`) or announcing each chunk
+   * of a stream with `bodyChunk()` (README, "Driving the machine yourself").
+   */
   readonly chunking?: boolean;
   readonly dangerouslyAllowAuthWithoutTls?: boolean;
   readonly profile?: ProviderProfile;

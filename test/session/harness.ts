@@ -47,6 +47,8 @@ export class Harness {
       {
         clientName: 'client.example',
         security: 'none',
+        // On here, as createClient has it: the suites drive BDAT against CHUNKING servers.
+        chunking: true,
         clock: this.clock,
         onTranscript: (entry) => this.transcript.push(entry),
         ...options,

@@ -54,7 +54,12 @@ interface Machine {
 function machine(): Machine {
   const clock = new SimulatedClock();
   const actor = createActor(sessionMachine, {
-    input: resolveConfig({ clientName: 'client.example', security: 'none', maxMessageSize: 1_000_000 }),
+    input: resolveConfig({
+      clientName: 'client.example',
+      security: 'none',
+      maxMessageSize: 1_000_000,
+      chunking: true,
+    }),
   });
   const phaseTimer = new PhaseTimer(clock, () => {
     if (actor.getSnapshot().status === 'active') actor.send({ type: 'timer.expired' });

@@ -227,7 +227,7 @@ describe('waitsForRest', () => {
   /** A bare machine with one send's envelope written (state `mail`), after this EHLO. */
   function contextAfterSend(ehlo: Reply, request: SendRequest): SessionContext {
     const actor = createActor(sessionMachine, {
-      input: resolveConfig({ clientName: 'client.example', security: 'none' }),
+      input: resolveConfig({ clientName: 'client.example', security: 'none', chunking: true }),
     });
     actor.start();
     actor.send({ type: 'connection.opened' });

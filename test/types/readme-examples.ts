@@ -48,7 +48,7 @@ export async function readmeExample2(): Promise<void> {
 export async function readmeExample3(): Promise<void> {
   const host = 'mail.example.com';
   // The Session first: it checks its options before anything is dialled.
-  const session = new Session({ clientName: 'client.example.com', security: 'starttls', chunking: false }, onEffect);
+  const session = new Session({ clientName: 'client.example.com', security: 'starttls' }, onEffect); // DATA: chunking is opt-in
   let socket = connect({ host, port: 587 });
   function listen(current: typeof socket): void {
     current.on('data', (bytes) => session.receive(bytes));
@@ -89,8 +89,17 @@ export async function readmeExample3(): Promise<void> {
       at = end;
       if (last) return session.bodyFinished(); // now: a reply read before it would be an early one
       session.bodyProgress(); // the data-block timer restarts for each block taken
-      if (!room) await new Promise((resolve) => current.once('drain', resolve));
+      if (!room) await drained(current); // or closed: the loop ends, the session hears it from 'close'
     }
+  }
+  function drained(current: typeof socket): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        current.off('drain', done).off('close', done);
+        resolve();
+      };
+      current.on('drain', done).on('close', done);
+    });
   }
   listen(socket);
   socket.once('connect', () => session.connected());
