@@ -95,14 +95,16 @@ export class ReplyIntake {
     // A line cut short behind the replies that can still become a whole 421 (SES's "Maximum message
     // count" right behind the dot's 250, split by TCP): they wait for the rest of it, so that where
     // the split fell decides nothing (#deliver's closingBehind). Any other event flushes them first.
-    // Held for a 421 before, they start a flight hold of their own (its own, shorter deadline).
-    if (consumer.canWait(replies, parser.bufferedBytes > 0, held !== undefined && !heldForCloser)) {
-      this.#held = replies;
-      return;
-    }
+    // This wait comes first, with or without coalesceReplies' flight hold: the same bytes, the same
+    // outcome. Held for a 421 before, replies that then only begin a flight get the flight's own
+    // (shorter) deadline.
     if (mayBecomeClosing(parser.unfinished(4)) && consumer.canWaitForCloser(heldForCloser)) {
       this.#held = replies;
       this.#heldForCloser = true;
+      return;
+    }
+    if (consumer.canWait(replies, parser.bufferedBytes > 0, held !== undefined && !heldForCloser)) {
+      this.#held = replies;
       return;
     }
     this.#deliver(replies, parser);

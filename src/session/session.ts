@@ -91,6 +91,8 @@ export class Session {
   #readyReached = false;
   #ended = false;
   #endError: SmtpError | undefined;
+  /** The last body a `writeBody` effect handed over: none (finished or failed), inline, or open (in blocks). */
+  #body: 'none' | 'inline' | 'open' = 'none';
   #resolveReady!: () => void;
   #rejectReady!: (error: SmtpError) => void;
 
@@ -201,20 +203,33 @@ export class Session {
   }
 
   bodyProgress(): void {
-    this.#send({ type: 'body.progress' });
+    if (this.#bodyFact('open')) this.#send({ type: 'body.progress' });
   }
 
   /** A BDAT chunk of `size` octets of a streamed body is next (RFC 3030 §2): its command is written now. */
   bodyChunk(size: number, last: boolean): void {
-    this.#send({ type: 'body.chunk', size, last });
+    if (this.#bodyFact('open')) this.#send({ type: 'body.chunk', size, last });
   }
 
   bodyFinished(): void {
+    if (!this.#bodyFact('open')) return;
+    this.#body = 'none';
     this.#send({ type: 'body.finished' });
   }
 
   bodyFailed(error: SmtpError): void {
+    if (!this.#bodyFact('any')) return;
+    this.#body = 'none';
     this.#send({ type: 'body.failed', error });
+  }
+
+  /**
+   * Whether a body fact answers a `writeBody` effect: one written in blocks (`open`), or, for
+   * bodyFailed, also an inline one. Any other (progress or finish after an inline body, twice,
+   * after the end) is dropped: taken, it could finish the next message's body for it.
+   */
+  #bodyFact(allowed: 'open' | 'any'): boolean {
+    return !this.#ended && (this.#body === 'open' || (allowed === 'any' && this.#body === 'inline'));
   }
 
   closed(error?: unknown): void {
@@ -545,7 +560,10 @@ export class Session {
         this.#emit({ type: 'upgradeTls' });
         break;
       case 'writeBody':
-        // The machine's effect has exactly the transport's fields.
+        // The machine's effect has exactly the transport's fields. An inline body is written inside
+        // the effect (it may only fail); one in blocks is the transport's until bodyFinished() or
+        // bodyFailed().
+        this.#body = effect.inline ? 'inline' : 'open';
         this.#emit(effect);
         break;
       case 'writeLoneDot': {
