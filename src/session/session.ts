@@ -383,6 +383,8 @@ export class Session {
     // warn that an event came after it stopped (machine-runner.ts), burying the warnings that matter.
     if (this.#ended || this.#machine.snapshot.status !== 'active') return;
     this.#flushHeld();
+    // The held replies may have ended it (a 421 among them): this event then comes too late.
+    if (this.#ended || this.#machine.snapshot.status !== 'active') return;
     if (this.#logging > 0) {
       this.#afterLog.push(() => this.#send(event));
       return;

@@ -139,7 +139,10 @@ export class Connection {
    * the session abandons it, writing nothing, before the close.
    */
   destroy(): void {
-    this.session.drop();
+    // A socket that already closed (this runs from inside #onClose: the session's replies of the
+    // last read, taken on the close, made room for the owner's next send): the session is hearing
+    // that close, which names what was in progress truly. Dropping it now would call it ours.
+    if (!this.#isClosed) this.session.drop();
     this.#socket.destroy();
   }
 

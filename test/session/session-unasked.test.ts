@@ -3,7 +3,7 @@
  * (lock-step), more replies or bytes behind it in the same read fail the session at once with
  * REPLY_UNEXPECTED, before anything more is written. Pipelined groups (RFC 2920) are not affected.
  */
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { ErrorCodes } from '../../src/errors/codes.js';
 import { CLOSER_HOLD_MS } from '../../src/session/session.js';
 import { flush, Harness } from './harness.js';
@@ -275,7 +275,13 @@ describe('an asynchronous 421 behind the reply (RFC 5321 §3.8: "asynchronously 
     h.server('250 ok').server('250 ok').server('354 go');
     h.session.bodyFinished();
     h.session.receive(new TextEncoder().encode(`${DELIVERED}\r\n421 Maxi`));
-    h.session.closed();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      h.session.closed(); // the held replies end the session first: the close comes too late, quietly
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
     await flush();
     expect(sent.result).toMatchObject({ ok: false, error: { outcome: 'unknown' } });
   });
