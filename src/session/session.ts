@@ -91,7 +91,7 @@ export class Session {
   #readyReached = false;
   #ended = false;
   #endError: SmtpError | undefined;
-  /** The last body a `writeBody` effect handed over: none (finished or failed), inline, or open (in blocks). */
+  /** The body a `writeBody` effect handed over: none, inline (while its effect runs: it may only fail), or open (in blocks). */
   #body: 'none' | 'inline' | 'open' = 'none';
   #resolveReady!: () => void;
   #rejectReady!: (error: SmtpError) => void;
@@ -225,8 +225,8 @@ export class Session {
 
   /**
    * Whether a body fact answers a `writeBody` effect: one written in blocks (`open`), or, for
-   * bodyFailed, also an inline one. Any other (progress or finish after an inline body, twice,
-   * after the end) is dropped: taken, it could finish the next message's body for it.
+   * bodyFailed, also an inline one while its effect runs. Any other (after an inline body, twice,
+   * after the end) is dropped: taken, it could finish or fail the next message's body for it.
    */
   #bodyFact(allowed: 'open' | 'any'): boolean {
     return !this.#ended && (this.#body === 'open' || (allowed === 'any' && this.#body === 'inline'));
@@ -567,6 +567,7 @@ export class Session {
         // bodyFailed().
         this.#body = effect.inline ? 'inline' : 'open';
         this.#emit(effect);
+        if (effect.inline && this.#body === 'inline') this.#body = 'none';
         break;
       case 'writeLoneDot': {
         // A fresh copy each time: the transport owns what it is handed.

@@ -5,6 +5,8 @@
  * it. After the session ended they are dropped too (a transport may still be unwinding).
  */
 import { describe, expect, test } from 'vitest';
+import { ErrorCodes } from '../../src/errors/codes.js';
+import { SmtpUsageError } from '../../src/errors/smtp-error.js';
 import { flush, Harness } from './harness.js';
 
 const EHLO_PIPELINING = '250-mx.example\n250 PIPELINING';
@@ -33,6 +35,26 @@ describe('body facts outside a body', () => {
     expect(h.session.state).toBe('body');
     h.session.bodyFinished(); // its own: taken
     expect(h.session.state).toBe('dataEnd');
+    h.server('250 ok queued 2');
+    await flush();
+    expect(second.result).toMatchObject({ ok: true });
+  });
+
+  test('a late bodyFailed for an inline body long written does not fail the next message', async () => {
+    const h = new Harness({ maxMessageSize: 1_000_000 }).ready(EHLO_PIPELINING);
+    const first = h.send(INLINE);
+    h.server('250 ok\n250 ok\n354 go');
+    h.server('250 ok queued 1');
+    await flush();
+    expect(first.result).toMatchObject({ ok: true });
+    const second = h.send(LARGE);
+    expect(h.session.state).toBe('mail');
+    h.session.bodyFailed(
+      new SmtpUsageError({ code: ErrorCodes.MESSAGE_TOO_LARGE, field: 'message', message: 'late' }),
+    );
+    expect(h.session.state).toBe('mail');
+    h.server('250 ok\n250 ok\n354 go');
+    h.session.bodyFinished();
     h.server('250 ok queued 2');
     await flush();
     expect(second.result).toMatchObject({ ok: true });

@@ -41,6 +41,8 @@ export class Harness {
   readonly transcript: TranscriptEntry[] = [];
   readonly session: Session;
   closedAt: number | undefined;
+  /** Runs inside the effect callback, as a transport's own handling would (e.g. an inline body's bodyFailed). */
+  onEffect: ((effect: SessionEffect) => void) | undefined;
 
   constructor(options: Partial<SessionOptions> = {}) {
     this.session = new Session(
@@ -56,6 +58,7 @@ export class Harness {
       (effect) => {
         if (this.closedAt === undefined && effect.type === 'close') this.closedAt = this.effects.length;
         this.effects.push(effect);
+        this.onEffect?.(effect);
       },
     );
   }

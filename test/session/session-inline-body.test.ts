@@ -53,13 +53,16 @@ describe('inline bodies', () => {
     const h = new Harness().ready(PIPELINED);
     const first = h.send({ size: 10 });
     const second = h.send({ size: 10, to: ['c@example.org'] });
-    h.server('250 ok\n250 ok\n354 go');
     const error = new SmtpUsageError({
       code: ErrorCodes.MESSAGE_TOO_LARGE,
       field: 'message',
       message: 'message: too large',
     });
-    h.session.bodyFailed(error);
+    // The transport finds it cannot write the inline body while handling its effect, and says so there.
+    h.onEffect = (effect) => {
+      if (effect.type === 'writeBody' && effect.inline) h.session.bodyFailed(error);
+    };
+    h.server('250 ok\n250 ok\n354 go');
     await flush();
     expect(h.session.state).toBe('failed');
     expect(first.result).toMatchObject({
