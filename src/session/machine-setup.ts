@@ -106,6 +106,21 @@ function echoSafeError(context: SessionContext, error: SmtpError, phase: Phase):
 
 type Where = { phase: Phase; outcome: Outcome };
 
+/** Ends the session with `make`'s error for the reply in hand: echo-safe, its outcome as the body stands. */
+function failWithReply(
+  make: (reply: Reply, phase: Phase, outcome: Outcome) => SmtpError,
+  context: SessionContext,
+  event: SessionEvent,
+  params: Where,
+  assignTo: (update: Partial<SessionContext>) => void,
+): void {
+  const reply = replyOf(event);
+  if (reply)
+    assignTo(
+      fail(make(echoSafe(context, reply, params.phase), params.phase, outcomeOf(context, params.outcome))),
+    );
+}
+
 function newTransaction(context: SessionContext, event: SessionEvent): T.Transaction | undefined {
   return event.type === 'send.requested'
     ? T.createTransaction(event.id, event.request, context.caps, context.config)
@@ -306,32 +321,12 @@ export const sessionSetup = setup({
       });
       enqueue.assign({ tx: { ...tx, failure: error }, error });
     }),
-    unexpected: enqueueActions(({ enqueue, context, event }, params: Where) => {
-      const reply = replyOf(event);
-      if (reply)
-        enqueue.assign(
-          fail(
-            unexpectedReply(
-              echoSafe(context, reply, params.phase),
-              params.phase,
-              outcomeOf(context, params.outcome),
-            ),
-          ),
-        );
-    }),
-    unasked: enqueueActions(({ enqueue, context, event }, params: Where) => {
-      const reply = replyOf(event);
-      if (reply)
-        enqueue.assign(
-          fail(
-            unaskedReply(
-              echoSafe(context, reply, params.phase),
-              params.phase,
-              outcomeOf(context, params.outcome),
-            ),
-          ),
-        );
-    }),
+    unexpected: enqueueActions(({ enqueue, context, event }, params: Where) =>
+      failWithReply(unexpectedReply, context, event, params, enqueue.assign),
+    ),
+    unasked: enqueueActions(({ enqueue, context, event }, params: Where) =>
+      failWithReply(unaskedReply, context, event, params, enqueue.assign),
+    ),
     malformed: enqueueActions(({ enqueue, context, event }, params: Where) => {
       if (event.type === 'reply.malformed')
         enqueue.assign(
