@@ -218,7 +218,10 @@ export class ConnectionSlots {
       if (!this.#destroy(slot)) void this.#track(slot);
     }
     for (const slot of [...this.#closing]) {
-      if (this.#destroy(slot)) this.#ended(slot);
+      // A client without destroy() whose QUIT goes unanswered: no longer waited for (the deadline
+      // bounds close()); its own close() may still end it later.
+      this.#destroy(slot);
+      this.#ended(slot);
     }
   }
 

@@ -195,6 +195,7 @@ class DeliveryPool implements Pool {
   }
 
   resume(): void {
+    if (this.#drain.closing) return; // nothing more starts: a closing pool stays stopped
     const reason = this.#gate.resume();
     if (reason === undefined) return;
     this.#emit({ type: reason === 'daily-quota' ? 'quota-resumed' : 'credentials-resumed' });
