@@ -5,6 +5,7 @@
 import { createReadStream, open as openCallback } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import * as net from 'node:net';
+import { addAbortSignal, type Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
@@ -204,51 +205,41 @@ function tooLarge(flag: string, maxBytes: number): SmtpUsageError {
  * writer), then read through the event loop. A read blocked in the thread pool could be neither
  * interrupted nor left behind: Node waits for it when the process exits.
  */
-async function readPipe(path: string, flag: string, { signal, maxBytes }: InputLimits): Promise<Buffer> {
+async function readPipe(path: string, flag: string, limits: InputLimits): Promise<Buffer> {
   const fd = await openFd(path, 'r');
-  const pipe = new net.Socket({ fd, readable: true, writable: false });
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let octets = 0;
-    const finish = (error: unknown, data?: Buffer): void => {
-      signal?.removeEventListener('abort', onAbort);
-      pipe.destroy();
-      if (data === undefined) reject(error);
-      else resolve(data);
-    };
-    const onAbort = (): void => finish(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (signal?.aborted) onAbort();
-    pipe.on('data', (chunk: Buffer) => {
-      octets += chunk.length;
-      if (maxBytes !== undefined && octets > maxBytes) finish(tooLarge(flag, maxBytes));
-      else chunks.push(chunk);
-    });
-    pipe.once('end', () => finish(undefined, Buffer.concat(chunks)));
-    pipe.once('error', (error) => finish(error));
-  });
+  return collect(new net.Socket({ fd, readable: true, writable: false }), flag, limits, undefined);
 }
 
 /** How much of a device with no --max-size (`--batch /dev/zero`, `--ca /dev/urandom`) is read. */
 export const DEVICE_INPUT_LIMIT = 64 * 1024 * 1024;
 
 /**
- * A character or block device (`/dev/zero`, a terminal): it has no size to check
- * beforehand and may never end, so it is read as a stream and given up past the bound — `maxBytes`
- * (too large, 69) or DEVICE_INPUT_LIMIT (64).
+ * A character or block device (`/dev/zero`, a terminal): it has no size to check beforehand and
+ * may never end, so it is read as a stream and given up past the bound — `maxBytes` (too large,
+ * 69) or DEVICE_INPUT_LIMIT (64).
  */
-async function readDevice(path: string, flag: string, { signal, maxBytes }: InputLimits): Promise<Buffer> {
-  const limit = maxBytes ?? DEVICE_INPUT_LIMIT;
-  const stream = createReadStream(path, {
-    highWaterMark: 64 * 1024,
-    ...(signal === undefined ? {} : { signal }),
-  });
+function readDevice(path: string, flag: string, limits: InputLimits): Promise<Buffer> {
+  return collect(createReadStream(path, { highWaterMark: 64 * 1024 }), flag, limits, DEVICE_INPUT_LIMIT);
+}
+
+/**
+ * All of `stream`, ended by `signal` (the read then rejects) and given up past `maxBytes` (too
+ * large, 69) or else `fallbackLimit` (64); the stream is destroyed either way.
+ */
+async function collect(
+  stream: Readable,
+  flag: string,
+  { signal, maxBytes }: InputLimits,
+  fallbackLimit: number | undefined,
+): Promise<Buffer> {
+  if (signal !== undefined) addAbortSignal(signal, stream);
+  const limit = maxBytes ?? fallbackLimit;
   const chunks: Buffer[] = [];
   let octets = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       octets += chunk.length;
-      if (octets > limit) {
+      if (limit !== undefined && octets > limit) {
         throw maxBytes !== undefined
           ? tooLarge(flag, maxBytes)
           : usageError(`the device given to ${flag} gave more than ${limit} octets; not read further`);

@@ -386,20 +386,21 @@ class DeliveryPool implements Pool {
     this.#slots.release(slot, { broken, limit: this.#adapt.concurrency, seat });
     this.#applyAction(action, error.reply, error);
     if (job.settled) return;
+    const refused = refusals ?? [];
     const allRefused = error.code === ErrorCodes.ALL_RECIPIENTS_REJECTED;
-    if (!allRefused && refusals !== undefined && refusals.length > 0) {
-      // Refused for good (5xx) before the transaction failed otherwise: never sent to again. Before
-      // markMaybeDelivered: a recipient refused at RCPT got nothing of this attempt.
-      job.recordFinalRefusals(refusals, this.#rcptCode);
+    if (refused.length > 0 && !allRefused) {
+      // Refused for good (5xx) before the transaction failed otherwise: never sent to again.
+      job.recordFinalRefusals(refused, this.#rcptCode);
       if (job.pending.length === 0) {
         this.#settle.giveUp(job, error);
         return;
       }
     }
-    if (error.outcome === 'unknown') job.markMaybeDelivered(refusals);
-    if (allRefused && refusals !== undefined && refusals.length > 0) {
+    // A recipient refused at RCPT got nothing of this attempt, whatever became of the message.
+    if (error.outcome === 'unknown') job.markMaybeDelivered(refused);
+    if (refused.length > 0 && allRefused) {
       // Every recipient refused at RCPT: 5xx ones are final, 4xx ones may go again.
-      const deferred = job.recordRefusals(refusals, this.#rcptCode);
+      const deferred = job.recordRefusals(refused, this.#rcptCode);
       this.#retry.retryRecipients(job, deferred, () => this.#settle.giveUp(job, error));
       return;
     }

@@ -2,7 +2,7 @@
  * The one way a pooled send ends (threats.md §7: every send settles exactly once): resolved when
  * some recipient got it, rejected otherwise, with its attempt history, counted and reported.
  */
-import type { Outcome, SmtpError } from '../errors/smtp-error.js';
+import { copyError, type Outcome, type SmtpError, withRejectedRecipients } from '../errors/smtp-error.js';
 import { asMaybeDelivered, withAttempts } from './attempt-history.js';
 import { internalError } from './failure-action.js';
 import type { JobQueue } from './job-queue.js';
@@ -102,12 +102,7 @@ function ownError(error: SmtpError): SmtpError {
     given.add(error);
     return error;
   }
-  return copyOf(error);
-}
-
-/** Same class, fields, cause and stack; a new object. */
-function copyOf(error: SmtpError): SmtpError {
-  return Object.create(Object.getPrototypeOf(error), Object.getOwnPropertyDescriptors(error)) as SmtpError;
+  return copyError(error);
 }
 
 /**
@@ -116,17 +111,13 @@ function copyOf(error: SmtpError): SmtpError {
  */
 function withEarlierRefusals(error: SmtpError, job: SendJob): SmtpError {
   const own = error.rejectedRecipients ?? [];
-  const earlier = job.rejected.filter(
-    (refusal) => refusal.outcome === 'rejected' && !own.some((r) => r.recipient === refusal.recipient),
+  const earlier = job.rejected.flatMap(({ recipient, reply, outcome }) =>
+    // A refusal for good is a server's reply (recordRefusals, recordFinalRefusals).
+    outcome === 'rejected' && reply !== undefined && !own.some((r) => r.recipient === recipient)
+      ? [{ recipient, reply }]
+      : [],
   );
   if (earlier.length === 0) return error;
-  const all = [...own, ...earlier.map(({ recipient, reply }) => ({ recipient, reply }))];
   // A copy: the error as the client gave it may be another send's too (ownError).
-  const withAll = copyOf(error);
-  Object.defineProperty(withAll, 'rejectedRecipients', {
-    value: Object.freeze(all),
-    enumerable: true,
-    configurable: true,
-  });
-  return withAll;
+  return withRejectedRecipients(error, [...own, ...earlier]);
 }

@@ -147,15 +147,17 @@ export function isSmtpError(value: unknown): value is SmtpError {
   return value instanceof SmtpError;
 }
 
-/**
- * `error` with `rejectedRecipients` set to `refusals`: a copy (same class, fields, cause and stack),
- * for an error that may be another send's too.
- */
+/** A copy of `error`: same class, fields, cause and stack; a new object (for an error another send holds too). */
+export function copyError<E extends SmtpError>(error: E): E {
+  return Object.create(Object.getPrototypeOf(error), Object.getOwnPropertyDescriptors(error)) as E;
+}
+
+/** A copy of `error` (copyError) with `rejectedRecipients` set to `refusals`. */
 export function withRejectedRecipients<E extends SmtpError>(
   error: E,
   refusals: readonly RecipientRefusal[],
 ): E {
-  const copy = Object.create(Object.getPrototypeOf(error), Object.getOwnPropertyDescriptors(error)) as E;
+  const copy = copyError(error);
   Object.defineProperty(copy, 'rejectedRecipients', {
     value: Object.freeze([...refusals]),
     enumerable: true,

@@ -50,20 +50,23 @@ export function unexpectedReply(
   phase: Phase,
   outcome: Outcome = 'not-sent',
 ): SmtpProtocolError {
-  return new SmtpProtocolError({
-    code: ErrorCodes.REPLY_UNEXPECTED,
-    message: `${phase}: unexpected reply ${describeReply(reply, phase)}`,
-    outcome,
-    phase,
-    reply,
-  });
+  return replyUnexpected(reply, phase, outcome, `unexpected reply ${describeReply(reply, phase)}`);
 }
 
 /** threats.md §6: more replies or bytes behind the one reply outstanding (`reply`, the one that answered). */
 export function unaskedReply(reply: Reply, phase: Phase, outcome: Outcome = 'not-sent'): SmtpProtocolError {
+  return replyUnexpected(
+    reply,
+    phase,
+    outcome,
+    `a reply nobody asked for came behind ${describeReply(reply, phase)}`,
+  );
+}
+
+function replyUnexpected(reply: Reply, phase: Phase, outcome: Outcome, what: string): SmtpProtocolError {
   return new SmtpProtocolError({
     code: ErrorCodes.REPLY_UNEXPECTED,
-    message: `${phase}: a reply nobody asked for came behind ${describeReply(reply, phase)}`,
+    message: `${phase}: ${what}`,
     outcome,
     phase,
     reply,
