@@ -108,7 +108,7 @@ export const FAILURE_SHAPE: JsonShape = {
 export const SEND_JSON: JsonShape = {
   title: 'one message: one JSON object on stdout',
   fields: [
-    f('ok', 'boolean', 'true when delivered'),
+    f('ok', 'boolean', 'true when delivered to every recipient (exit status 0)'),
     ...DELIVERY_RESULT_FIELDS,
     f('hints', 'string[]', 'advice for a failure (SES table, TLS-mode mix-up → `check`)'),
   ],

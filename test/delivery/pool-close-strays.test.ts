@@ -6,7 +6,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createPool } from '../../src/delivery/pool.js';
-import { ErrorCodes } from '../../src/errors/codes.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { errorOf, fail, message, replyError, setup } from './pool-fakes.js';
 

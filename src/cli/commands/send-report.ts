@@ -49,7 +49,8 @@ export function printResult(
 ): void {
   if (result === undefined) return;
   const hints = resultHints(result, provider, config);
-  const data = { ok: result.status === 'delivered', ...result, id: undefined, hints };
+  // `ok` goes with the exit status: a message some recipients did not get is not ok (69 or 75).
+  const data = { ok: result.exitCode === ExitCodes.OK, ...result, id: undefined, hints };
   if (output.json || result.status === 'delivered') output.result(data, () => describeResult(result, hints));
   else output.note(describeResult(result, hints));
 }
