@@ -49,9 +49,9 @@ export { CLOSE_SETTLE_GRACE_MS, type PoolCloseOptions } from './pool-drain.js';
 export interface Pool {
   send(request: PoolSendRequest): Promise<PoolSendResult>;
   /**
-   * Stops taking sends (later ones reject CLIENT_CLOSED); in-flight and queued sends go out; sends
-   * waiting out a retry back-off settle now with their last failure unless `waitForRetries`; then
-   * every connection QUITs. Idempotent: later calls return the same promise (and may only tighten
+   * Stops taking sends (later ones reject CLIENT_CLOSED, with no event or count); in-flight and
+   * queued sends go out; sends waiting out a retry back-off settle now with their last failure
+   * unless `waitForRetries`; then every connection QUITs. Idempotent: later calls return the same promise (and may only tighten
    * it: a shorter deadline, `waitForRetries: false`).
    */
   close(options?: PoolCloseOptions): Promise<void>;
@@ -172,14 +172,18 @@ class DeliveryPool implements Pool {
         request,
         this.#s.onQuotaExceeded,
         (j) => this.#onCallerAbort(j),
-        this.#precheck,
+        (r) => {
+          this.#precheck?.(r);
+          // A closing pool takes nothing more: refused like a bad request, with no id, event or
+          // count (an event after `pool-closed` would read as the pool still at work).
+          if (this.#drain.closing) throw closedError('not-sent');
+        },
       );
       this.#nextId++; // a refused send takes no id: the ids in events stay consecutive
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.#drain.closing) this.#settle.fail(job, closedError('not-sent'));
-    else if (job.callerAborted) this.#settle.fail(job, abortedError(job.callerSignal?.reason));
+    if (job.callerAborted) this.#settle.fail(job, abortedError(job.callerSignal?.reason));
     else {
       this.#requeue(job);
       this.#pump();

@@ -1,6 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { attemptsOf } from '../../src/delivery/attempt-history.js';
+import { ErrorCodes } from '../../src/errors/codes.js';
 import { flushPromises } from '../support/manual-clock.js';
 import {
   type Behaviour,
@@ -138,11 +139,15 @@ describe('pool properties', () => {
       server.pipelining = s.pipelining;
       const records: ReturnType<typeof track>[] = [];
       const requested: string[][] = [];
+      // A send made once close() was called is refused untouched: no event, no count, no attempt.
+      let closeCalled = false;
+      const afterClose = new Set<number>();
       s.sends.forEach((send, n) => {
         const to = Array.from({ length: send.recipients }, (_, i) => `r${n}.${i}@x.test`);
         requested.push(to);
         const controller = new AbortController();
         clock.setTimeout(() => {
+          if (closeCalled) afterClose.add(n);
           records[n] = track(pool.send({ ...message(n, to), signal: controller.signal }));
         }, send.at);
         if (send.abortAt !== undefined) clock.setTimeout(() => controller.abort(), send.abortAt);
@@ -153,7 +158,10 @@ describe('pool properties', () => {
           ...(close.deadlineMs === undefined ? {} : { deadlineMs: close.deadlineMs }),
           ...(close.waitForRetries === undefined ? {} : { waitForRetries: close.waitForRetries }),
         };
-        clock.setTimeout(() => void pool.close(options), close.at);
+        clock.setTimeout(() => {
+          closeCalled = true;
+          void pool.close(options);
+        }, close.at);
       }
       const allSettled = () => s.sends.every((_, n) => (records[n]?.settled.length ?? 0) > 0);
       for (let i = 0; i < 100 && !allSettled(); i++) {
@@ -170,20 +178,30 @@ describe('pool properties', () => {
 
       expect(closed).toBe(true);
       expect(records.map((r) => r.settled.length)).toEqual(s.sends.map(() => 1));
+      const taken = s.sends.length - afterClose.size;
       const terminal = events.filter((e) => e.type === 'message-accepted' || e.type === 'message-rejected');
-      expect(terminal.length).toBe(s.sends.length);
-      expect(new Set(terminal.map((e) => ('sendId' in e ? e.sendId : 0))).size).toBe(s.sends.length);
+      expect(terminal.length).toBe(taken);
+      expect(new Set(terminal.map((e) => ('sendId' in e ? e.sendId : 0))).size).toBe(taken);
+      expect(events.at(-1)?.type).toBe('pool-closed');
       expect(server.violations).toEqual([]);
       expect(server.peakAlive).toBeLessThanOrEqual(s.maxConnections);
       expect(server.alive).toBe(0);
       expect(server.clients.every((c) => c.transactions <= s.maxMessagesPerConnection)).toBe(true);
       const stats = pool.stats();
-      expect(stats.delivered + stats.rejected + stats.unknown + stats.failed).toBe(s.sends.length);
+      expect(stats.delivered + stats.rejected + stats.unknown + stats.failed).toBe(taken);
       expect([stats.queued, stats.inFlight, stats.waitingRetry, stats.connections]).toEqual([0, 0, 0, 0]);
 
       records.forEach((record, n) => {
         const settled = record.settled[0];
         if (!settled) throw new Error('unsettled');
+        if (afterClose.has(n)) {
+          expect(settled.ok ? undefined : [settled.error.code, settled.error.outcome]).toEqual([
+            ErrorCodes.CLIENT_CLOSED,
+            'not-sent',
+          ]);
+          expect(kindsByFrom.get(message(n).from)).toBeUndefined();
+          return;
+        }
         const attempts = settled.ok ? settled.value.attempts : (attemptsOf(settled.error) ?? []);
         if (!settled.ok) expect(attemptsOf(settled.error)).toBeDefined();
         for (const attempt of attempts.slice(0, -1)) {
