@@ -145,6 +145,7 @@ const SEND_SUMMARY: readonly JsonField[] = [
     f('recycled', 'record', 'replaced by the pool, by reason'),
     f('closed', 'record', 'closed, by reason (broken: the server ended it)'),
   ]),
+  f('hints', 'string[]', "advice for the run's failures, each once (SES table, TLS-mode mix-up)"),
 ];
 
 /** `send --batch`: JSON Lines whether or not --json is given; these are its three kinds of line. */

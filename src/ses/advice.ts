@@ -1,6 +1,7 @@
 /**
  * Human hints for SES failures: the SES profile's advice for the reply (or error code), plus what
- * the context gives away (a secret key used as password, EC2's port 25, TLS mode/port mix-ups).
+ * the context gives away (a secret key used as password, EC2's port 25, a time-out's MTU, TLS
+ * mode/port mix-ups).
  */
 import { findRule } from '../errors/classify.js';
 import type { ErrorCode } from '../errors/codes.js';
@@ -52,6 +53,16 @@ const authRefused = (input: SesAdviceInput): boolean =>
 const connectFailed = (input: SesAdviceInput): boolean =>
   (input.code === ErrorCodes.TIMEOUT || input.code === ErrorCodes.CONNECTION_FAILED) &&
   (input.phase === undefined || input.phase === 'connect');
+// EC2 restricts port 25: the dial, or a connection that opens but never greets, times out.
+const port25TimedOut = (input: SesAdviceInput): boolean =>
+  input.port === 25 &&
+  (connectFailed(input) || (input.code === ErrorCodes.TIMEOUT && input.phase === 'greeting'));
+// A time-out once the server has greeted: what SES's page puts down to a too-large MTU.
+const timedOutConnected = (input: SesAdviceInput): boolean =>
+  input.code === ErrorCodes.TIMEOUT &&
+  input.phase !== undefined &&
+  input.phase !== 'connect' &&
+  input.phase !== 'greeting';
 // SES checks a SigV4 password against the region of the endpoint dialled: an SES host's region comes first,
 // the region given is for hosts that do not name one (a proxy, the simulator).
 const regionOf = (input: SesAdviceInput): string =>
@@ -80,7 +91,7 @@ const HINTS: readonly Hint[] = [
   },
   {
     id: 'ec2-port-25',
-    applies: (input) => input.port === 25 && connectFailed(input),
+    applies: port25TimedOut,
     text: () =>
       'Amazon EC2 restricts outbound port 25 by default; use port 587 (STARTTLS) or 465 (implicit TLS).',
   },
@@ -114,6 +125,13 @@ const HINTS: readonly Hint[] = [
       "(or port 465 with 'implicit').",
   },
   {
+    id: 'mtu',
+    applies: timedOutConnected,
+    text: () =>
+      "SES's advice for time-outs on an open connection: the network interface's MTU may be too large; " +
+      'set it to 1500 bytes on the sending machine.',
+  },
+  {
     id: 'connection-recycled',
     applies: (input) => input.code === ErrorCodes.CONNECTION_CLOSED && input.reply === undefined,
     text: () =>
@@ -134,7 +152,12 @@ export function sesAdvice(input: SesAdviceInput): string[] {
 /** The ids of the context hints, for tests and docs. */
 export const SES_HINT_IDS: readonly string[] = HINTS.map((hint) => hint.id);
 
+/** The profile's advice for the reply or code, its `<region>` filled in when the region is known. */
 function replyAdvice(input: SesAdviceInput): string | undefined {
+  return ruleAdvice(input)?.replaceAll('<region>', regionOf(input));
+}
+
+function ruleAdvice(input: SesAdviceInput): string | undefined {
   if (input.reply !== undefined) {
     const rule = findRule(input.reply, input.phase ?? 'ready', SES_PROFILE);
     if (rule?.advice !== undefined && rule.action !== 'continue') return rule.advice;

@@ -92,3 +92,17 @@ export function regionFromHost(host: string): string | undefined {
 export function defaultSecurityForPort(port: number): SesPortSecurity {
   return port === 465 || port === 2465 ? 'implicit' : 'starttls';
 }
+
+/** The implicit-TLS message submission port, "submissions" (RFC 8314 §3.3, §7.3). */
+const SUBMISSIONS_PORT = 465;
+
+/**
+ * The TLS mode a port speaks whatever the server, when that is known: SES's table on an SES host
+ * (465/2465 implicit, 25/587/2587 STARTTLS); on any host, 465 is implicit TLS. Other ports (2465
+ * too: implicit TLS there is SES's own choice, not a registration) are left to the server.
+ */
+export function knownPortSecurity(host: string, port: number): SesPortSecurity | undefined {
+  if (regionFromHost(host) !== undefined && port in SES_PORTS)
+    return SES_PORTS[port as keyof typeof SES_PORTS];
+  return port === SUBMISSIONS_PORT ? 'implicit' : undefined;
+}

@@ -84,14 +84,16 @@ export function protocolError(
 
 /**
  * A phase's timer expired (RFC 5321 §4.5.3.2). `startedPlain`: the connection did not begin with TLS,
- * so a missing greeting most likely means a port that waits for a ClientHello (RFC 8314 implicit TLS).
+ * so a missing greeting may mean a port that waits for a ClientHello (RFC 8314 implicit TLS). The
+ * session does not know the port: the words are conditional (on SES's STARTTLS ports implicit TLS
+ * is refused, and the CLI's hints name EC2's port-25 restriction instead).
  */
 export function timedOut(phase: Phase, outcome: Outcome, startedPlain = false): SmtpTimeoutError {
   const detail =
     outcome === 'unknown'
       ? ' after the final dot: the message may have been delivered'
       : phase === 'greeting' && startedPlain
-        ? " (a port that expects TLS from the first byte, such as 465, says nothing until the client starts TLS: try security 'implicit')"
+        ? " (if this port expects TLS from the first byte, as 465 does, it says nothing until the client starts TLS: use security 'implicit'; a STARTTLS port such as 587 or 25 does greet)"
         : '';
   return new SmtpTimeoutError({ message: `${phase}: timed out${detail}`, phase, outcome, retryable: true });
 }

@@ -13,7 +13,7 @@ import { SmtpUsageError } from '../errors/smtp-error.js';
 import { isAddressLiteral, isDomain } from '../protocol/address.js';
 import { encodeCommand } from '../protocol/command.js';
 import { DEFAULT_MAX_MESSAGE_OCTETS, MAX_TIMER_MS } from '../protocol/limits.js';
-import { defaultSecurityForPort, regionFromHost, SES_PORTS } from '../ses/endpoints.js';
+import { defaultSecurityForPort, knownPortSecurity, regionFromHost } from '../ses/endpoints.js';
 import { checkCredentialText } from '../session/config.js';
 import { MECHANISMS, type Mechanism } from '../session/sasl.js';
 import { REDACTED, Secret } from '../session/secret.js';
@@ -228,20 +228,6 @@ function checkOptional<T>(
 
 function checkBoolean(value: unknown, field: string): boolean | undefined {
   return checkOptional<boolean>(value, field, (v) => typeof v === 'boolean', 'must be a boolean');
-}
-
-/** The implicit-TLS message submission port, "submissions" (RFC 8314 §3.3, §7.3). */
-const SUBMISSIONS_PORT = 465;
-
-/**
- * The TLS mode a port speaks whatever the server, when that is known: SES's table on an SES host
- * (465/2465 implicit, 25/587/2587 STARTTLS); on any host, 465 is implicit TLS. Other ports (2465
- * too: implicit TLS there is SES's own choice, not a registration) are left to the server.
- */
-function knownPortSecurity(host: string, port: number): 'implicit' | 'starttls' | undefined {
-  if (regionFromHost(host) !== undefined && port in SES_PORTS)
-    return SES_PORTS[port as keyof typeof SES_PORTS];
-  return port === SUBMISSIONS_PORT ? 'implicit' : undefined;
 }
 
 /**

@@ -130,6 +130,10 @@ describe('smtp-machine send --batch', () => {
         expect(message).not.toMatch(/resume/);
       }
       expect(records.at(-1)).toMatchObject({ summary: { delivered: 1, failed: 3, exitCode: 75 } });
+      // SES's advice for the stop, once in the summary (the lines carry none).
+      const { hints } = (records.at(-1) as { summary: { hints: string[] } }).summary;
+      expect(hints).toHaveLength(1);
+      expect(hints[0]).toMatch(/quota/i);
       expect(run.code).toBe(75);
     } finally {
       await sim.close();

@@ -2,6 +2,7 @@
 import { type ErrorCode, ErrorCodes } from '../../errors/codes.js';
 import type { Phase } from '../../errors/smtp-error.js';
 import { sesAdvice } from '../../ses/advice.js';
+import { knownPortSecurity } from '../../ses/endpoints.js';
 import type { Provider } from '../client-config.js';
 import type { ConnectionConfig } from '../connection.js';
 import type { DeliveryResult, RecipientResult } from '../deliverer.js';
@@ -27,15 +28,28 @@ export interface SendSummary
   readonly rate?: { readonly start: number; readonly end: number; readonly lowest: number };
 }
 
-/** `--batch`: the summary as the last JSON line (--json) or as text on stderr. */
+/**
+ * `--batch`: the summary as the last JSON line (--json) or as text on stderr, with the advice for
+ * the run's failures once each (the lines carry none: a stopped batch would repeat it per line).
+ */
 export function printBatchSummary(
   output: Output,
   results: readonly DeliveryResult[],
   tally: DeliveryTally,
-  invalid: number,
-  exitCode: ExitCode,
+  run: {
+    readonly invalid: number;
+    readonly exitCode: ExitCode;
+    readonly provider: Provider;
+    readonly config: ConnectionConfig;
+  },
 ): void {
-  const summary = { ...summarize(results, tally.snapshot()), invalid, exitCode };
+  const hints = [...new Set(results.flatMap((result) => resultHints(result, run.provider, run.config)))];
+  const summary = {
+    ...summarize(results, tally.snapshot()),
+    invalid: run.invalid,
+    exitCode: run.exitCode,
+    hints,
+  };
   if (output.json) output.record({ summary });
   else output.note(summaryText(summary));
 }
@@ -73,7 +87,7 @@ export function summarize(results: readonly DeliveryResult[], tally: TallySnapsh
   };
 }
 
-export function summaryText(summary: SendSummary & { invalid: number }): string {
+export function summaryText(summary: SendSummary & { invalid: number; hints?: readonly string[] }): string {
   const causes = Object.entries(summary.retriesByCause).map(([cause, n]) => `${cause} ×${n}`);
   const rate = summary.rate;
   return [
@@ -89,6 +103,7 @@ export function summaryText(summary: SendSummary & { invalid: number }): string 
         ]
       : []),
     `connections: ${summary.connections.opened} opened`,
+    ...(summary.hints ?? []).map((hint) => `hint: ${hint}`),
   ].join('\n');
 }
 
@@ -100,7 +115,10 @@ export function summaryText(summary: SendSummary & { invalid: number }): string 
 export function looksLikeTlsModeMixUp(result: DeliveryResult, config: ConnectionConfig): boolean {
   const { error } = result;
   if (error === undefined) return false;
-  if (error.code === ErrorCodes.TIMEOUT && error.phase === 'greeting') return config.security !== 'implicit';
+  if (error.code === ErrorCodes.TIMEOUT && error.phase === 'greeting') {
+    // Not on a port known to speak STARTTLS (SES's 25, 587, 2587): implicit TLS is refused there.
+    return config.security !== 'implicit' && knownPortSecurity(config.host, config.port) !== 'starttls';
+  }
   if (error.code === ErrorCodes.TLS_FAILED && config.security === 'implicit') {
     return !isCertificateProblem(error.message);
   }

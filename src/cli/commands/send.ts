@@ -165,7 +165,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     ...invalid.map(() => ExitCodes.USAGE),
     ...results.map((r) => r.exitCode),
   ]);
-  if (batch) printBatchSummary(output, results, tally, invalid.length, exitCode);
+  if (batch)
+    printBatchSummary(output, results, tally, { invalid: invalid.length, exitCode, provider, config });
   else printResult(output, results[0], provider, config);
   return exitCode;
 }
