@@ -9,6 +9,7 @@ import { invalidArgument } from '../errors/invalid-argument.js';
 import type { Outcome, RecipientRefusal, SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { validateSignal } from '../session/validation.js';
+import { watchAbort } from '../transport/abort-watch.js';
 import type { MessageInput } from '../transport/message-source.js';
 import type { Attempt } from './attempt-history.js';
 import {
@@ -100,7 +101,7 @@ export class SendJob {
   #consumed = false;
   #resolve!: (result: PoolSendResult) => void;
   #reject!: (error: unknown) => void;
-  readonly #onCallerAbort: (() => void) | undefined;
+  readonly #unwatchCaller: (() => void) | undefined;
 
   constructor(
     id: number,
@@ -119,15 +120,13 @@ export class SendJob {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    if (signal) {
-      this.#onCallerAbort = () => {
-        if (!this.controller.signal.aborted) this.controller.abort(signal.reason);
-        onCallerAbort(this);
-      };
-      signal.addEventListener('abort', this.#onCallerAbort, { once: true });
-    } else {
-      this.#onCallerAbort = undefined;
-    }
+    // One listener per signal, however many sends share it (abort-watch.ts).
+    this.#unwatchCaller = signal
+      ? watchAbort(signal, () => {
+          if (!this.controller.signal.aborted) this.controller.abort(signal.reason);
+          onCallerAbort(this);
+        })
+      : undefined;
   }
 
   /**
@@ -280,7 +279,7 @@ export class SendJob {
   #settle(): boolean {
     if (this.state === 'settled') return false;
     this.state = 'settled';
-    if (this.#onCallerAbort) this.callerSignal?.removeEventListener('abort', this.#onCallerAbort);
+    this.#unwatchCaller?.();
     return true;
   }
 

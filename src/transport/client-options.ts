@@ -22,6 +22,7 @@ import type { Security } from '../session/types.js';
 import {
   buildTlsOptions,
   describeTlsSettings,
+  ownOptions,
   type TlsSettings,
   validateTlsSettings,
 } from './tls-options.js';
@@ -256,11 +257,11 @@ function checkPortSecurity(host: string, port: number, security: Security): void
  * Validates everything createClient is given; throws SmtpUsageError naming the field (never its
  * value). `known`: what an unknown key is said not to be (the pool passes its own wording).
  */
-export function resolveClientOptions(
-  options: ClientOptions,
-  known = 'a client option',
-): ResolvedClientOptions {
-  if (options === null || typeof options !== 'object') throw usage('options', 'must be an object');
+export function resolveClientOptions(given: ClientOptions, known = 'a client option'): ResolvedClientOptions {
+  if (given === null || typeof given !== 'object') throw usage('options', 'must be an object');
+  // Only the caller's own keys: `security`, `tls` or `dangerouslyAllow…` inherited from a polluted
+  // Object.prototype must not turn TLS off.
+  const options = ownOptions(given) as unknown as ClientOptions;
   for (const key of Object.keys(options)) {
     if (!KNOWN_KEYS.has(key)) throw usage(key, `is not ${known}`);
   }

@@ -39,8 +39,12 @@ function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Says in words why a TLS handshake failed, from Node's / OpenSSL's error code. */
-export function describeTlsFailure(error: unknown, host: string): string {
+/**
+ * Says in words why a TLS handshake failed, from Node's / OpenSSL's error code. `mode`: how TLS was
+ * started; a non-TLS answer means a port mix-up only on an implicit-TLS dial (after STARTTLS's 220
+ * the server itself should have switched).
+ */
+export function describeTlsFailure(error: unknown, host: string, mode: TlsStart): string {
   const code = errorCode(error) ?? '';
   const message = error instanceof Error ? error.message : '';
   if (UNTRUSTED.has(code)) return `the certificate of ${host} is not signed by a trusted CA (${code})`;
@@ -50,7 +54,9 @@ export function describeTlsFailure(error: unknown, host: string): string {
   if (code === 'CERT_NOT_YET_VALID') return `the certificate of ${host} is not yet valid (${code})`;
   if (code === 'CERT_REVOKED') return `the certificate of ${host} has been revoked (${code})`;
   if (/wrong version number|packet length too long|http request/i.test(message)) {
-    return `${host} did not answer with TLS: is this port STARTTLS (587/25/2587) rather than implicit TLS (465/2465)?`;
+    return mode === 'implicit'
+      ? `${host} did not answer with TLS: is this port STARTTLS (587/25/2587) rather than implicit TLS (465/2465)?`
+      : `${host} did not answer with TLS after accepting STARTTLS (its 220): the server or something on the way is broken`;
   }
   if (/protocol version|unsupported protocol/i.test(message)) {
     return `${host} and this client share no TLS version (TLS 1.2 or later is required)`;
@@ -85,7 +91,10 @@ class ClosedBeforeReady extends Error {
  * port mode, no common TLS version: the same next time); or, when the connection was lost during it,
  * SMTP_CONNECTION_CLOSED, retryable.
  */
-export function handshakeFailure(error: unknown, host: string): SmtpConnectionError {
+/** How a TLS handshake began: on connecting (implicit TLS, RFC 8314) or after STARTTLS (RFC 3207). */
+export type TlsStart = 'implicit' | 'starttls';
+
+export function handshakeFailure(error: unknown, host: string, mode: TlsStart): SmtpConnectionError {
   const code = errorCode(error);
   if (error instanceof ClosedBeforeReady || (code !== undefined && CONNECTION_LOST.has(code)))
     return new SmtpConnectionError({
@@ -98,7 +107,7 @@ export function handshakeFailure(error: unknown, host: string): SmtpConnectionEr
     });
   return new SmtpConnectionError({
     code: ErrorCodes.TLS_FAILED,
-    message: `TLS failed: ${describeTlsFailure(error, host)}`,
+    message: `TLS failed: ${describeTlsFailure(error, host, mode)}`,
     phase: 'tls',
     outcome: 'not-sent',
     retryable: false,
@@ -189,7 +198,9 @@ export function dial(options: DialOptions): Promise<net.Socket> {
   let tcpUp = !options.implicitTls;
   if (options.implicitTls) socket.once('connect', () => (tcpUp = true));
   const fail = (error: unknown): SmtpError =>
-    tcpUp && options.implicitTls ? handshakeFailure(error, host) : connectFailure(error, host, port);
+    tcpUp && options.implicitTls
+      ? handshakeFailure(error, host, 'implicit')
+      : connectFailure(error, host, port);
   return settleOn(
     socket,
     options.implicitTls ? 'secureConnect' : 'connect',
@@ -220,7 +231,7 @@ export function upgrade(
     // Options tls.connect refuses at once (a key or certificate that does not parse): no handshake
     // began, and the plaintext socket (no longer read) must not be left open.
     socket.destroy();
-    return Promise.reject(handshakeFailure(error, host));
+    return Promise.reject(handshakeFailure(error, host, 'starttls'));
   }
   const timedOut = (): SmtpError =>
     new SmtpTimeoutError({
@@ -233,7 +244,7 @@ export function upgrade(
     secure,
     'secureConnect',
     timeout,
-    (error) => handshakeFailure(error, host),
+    (error) => handshakeFailure(error, host, 'starttls'),
     timedOut,
     signal,
     'tls',

@@ -180,6 +180,9 @@ export class Connection {
 
   readonly #onError = (error: unknown): void => {
     this.#socketError ??= error;
+    // A TLS socket reports a bad record after its handshake with 'error' and no 'close' (TCP stays
+    // open): without this the session would wait out its phase timer. A TCP error closes anyway.
+    this.#socket.destroy();
   };
 
   readonly #onClose = (): void => {

@@ -5,6 +5,7 @@
 import { ErrorCodes } from '../errors/codes.js';
 import { type Phase, SmtpError } from '../errors/smtp-error.js';
 import type { SendRequest, SendResult } from '../session/types.js';
+import { watchAbort } from './abort-watch.js';
 import { abortError } from './connect.js';
 
 export interface Job {
@@ -38,12 +39,13 @@ export class SendQueue {
    */
   enqueue(request: SendRequest, signal: AbortSignal | undefined, feed: () => void): Promise<SendResult> {
     return new Promise<SendResult>((resolve, reject) => {
+      let unwatch: (() => void) | undefined;
       const job: Job = {
         request,
         signal,
         resolve,
         reject,
-        detach: () => signal?.removeEventListener('abort', onAbort),
+        detach: () => unwatch?.(),
       };
       const onAbort = (): void => {
         const index = this.#jobs.indexOf(job);
@@ -54,8 +56,9 @@ export class SendQueue {
       };
       this.#jobs.push(job);
       feed();
+      // One listener per signal, however many queued sends share it (abort-watch.ts).
       if (signal && (this.#jobs.at(-1) === job || this.#jobs.includes(job)))
-        signal.addEventListener('abort', onAbort, { once: true });
+        unwatch = watchAbort(signal, onAbort);
     });
   }
 

@@ -57,6 +57,14 @@ function checkPem(value: unknown, field: string, allowList: boolean): void {
   throw usage(field, `${field} must be a PEM string or bytes${allowList ? ' (or an array of them)' : ''}`);
 }
 
+/**
+ * The caller's own keys only, on an object without a prototype: a key inherited from a polluted
+ * Object.prototype (`dangerouslyAllowInvalidCertificates`, `servername`, …) is never a setting.
+ */
+export function ownOptions(options: object | undefined): Record<string, unknown> {
+  return Object.assign(Object.create(null) as Record<string, unknown>, options);
+}
+
 function checkFlag(settings: Record<string, unknown>, name: string): boolean {
   const value = settings[name];
   if (value === undefined || value === false) return false;
@@ -91,7 +99,7 @@ export function validateTlsSettings(settings: unknown): asserts settings is TlsS
   if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
     throw usage('tls', 'tls must be an object');
   }
-  const record = settings as Record<string, unknown>;
+  const record = ownOptions(settings);
   for (const key of Object.keys(record)) {
     if (!KNOWN_KEYS.has(key)) {
       throw usage(`tls.${key}`, `tls.${key} is not a supported TLS setting`);
@@ -119,7 +127,7 @@ export function validateTlsSettings(settings: unknown): asserts settings is TlsS
 
 /** The host name the certificate must match: `tls.servername` when set, else the configured host. */
 export function identityHost(host: string, settings: TlsSettings | undefined): string {
-  return settings?.servername ?? host;
+  return (ownOptions(settings).servername as string | undefined) ?? host;
 }
 
 /**
@@ -128,7 +136,7 @@ export function identityHost(host: string, settings: TlsSettings | undefined): s
  */
 export function buildTlsOptions(host: string, settings?: TlsSettings): tls.ConnectionOptions {
   validateTlsSettings(settings);
-  const record = (settings ?? {}) as Record<string, unknown>;
+  const record = ownOptions(settings);
   const identity = asciiHost(identityHost(host, settings));
   const insecure = checkFlag(record, 'dangerouslyAllowInvalidCertificates');
   const options: tls.ConnectionOptions = {
@@ -141,11 +149,10 @@ export function buildTlsOptions(host: string, settings?: TlsSettings): tls.Conne
   };
   // SNI must be a host name, never an IP literal (RFC 6066 §3); the identity check above still runs.
   if (isIP(identity) === 0) options.servername = identity;
-  if (settings?.ca !== undefined) {
-    options.ca = Array.isArray(settings.ca) ? settings.ca.map(toPem) : toPem(settings.ca as PemInput);
-  }
-  if (settings?.cert !== undefined) options.cert = toPem(settings.cert);
-  if (settings?.key !== undefined) options.key = toPem(settings.key);
+  const { ca, cert, key } = record as Pick<TlsSettings, 'ca' | 'cert' | 'key'>;
+  if (ca !== undefined) options.ca = Array.isArray(ca) ? ca.map(toPem) : toPem(ca as PemInput);
+  if (cert !== undefined) options.cert = toPem(cert);
+  if (key !== undefined) options.key = toPem(key);
   return options;
 }
 

@@ -66,5 +66,6 @@ export function tlsFailureReport(ctx: CheckContext, step: string, error: unknown
   if (isCertificateError(error)) {
     advice.unshift(certificateAdvice(errorCodeOf(error) ?? '', host));
   }
-  return fail(step, describeTlsFailure(error, host), ExitCodes.CONFIG, [...new Set(advice)], ms);
+  const mode = step === 'starttls' ? 'starttls' : 'implicit';
+  return fail(step, describeTlsFailure(error, host, mode), ExitCodes.CONFIG, [...new Set(advice)], ms);
 }

@@ -1,0 +1,49 @@
+/**
+ * Many waiting sends watching one AbortSignal through one listener on it. A signal shared by many
+ * sends (a service's shutdown signal) would otherwise carry a listener per queued send, and Node
+ * warns ("Possible EventTarget memory leak detected") past 10 listeners.
+ */
+
+interface Watch {
+  readonly callbacks: Set<() => void>;
+  readonly listener: () => void;
+}
+
+const watches = new WeakMap<AbortSignal, Watch>();
+
+/**
+ * Calls `callback` once when `signal` aborts, in the order the watches began; returns what stops
+ * this watch (idempotent). The signal's one listener goes when its last watch stops.
+ */
+export function watchAbort(signal: AbortSignal, callback: () => void): () => void {
+  const watch = watches.get(signal) ?? startWatching(signal);
+  const entry = (): void => callback(); // its own identity: one callback may watch twice
+  watch.callbacks.add(entry);
+  return () => {
+    if (!watch.callbacks.delete(entry) || watch.callbacks.size > 0) return;
+    if (watches.get(signal) === watch) watches.delete(signal);
+    signal.removeEventListener('abort', watch.listener);
+  };
+}
+
+function startWatching(signal: AbortSignal): Watch {
+  const callbacks = new Set<() => void>();
+  const listener = (): void => {
+    watches.delete(signal);
+    for (const callback of [...callbacks]) {
+      callbacks.delete(callback);
+      try {
+        callback();
+      } catch (error) {
+        // As a listener of its own would: the others still run, the error is reported.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  };
+  const watch = { callbacks, listener };
+  watches.set(signal, watch);
+  signal.addEventListener('abort', listener, { once: true });
+  return watch;
+}
