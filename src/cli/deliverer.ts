@@ -11,7 +11,7 @@ import { createPool } from '../delivery/pool.js';
 import type { PoolEvent } from '../delivery/pool-events.js';
 import type { RetryOption } from '../delivery/retry-policy.js';
 import type { PoolRefusal, PoolSendResult } from '../delivery/send-job.js';
-import { classifyReply, type ProviderProfile } from '../errors/classify.js';
+import { classifyRecipientRefusal, classifyReply, type ProviderProfile } from '../errors/classify.js';
 import type { SmtpError } from '../errors/smtp-error.js';
 import { replyText } from '../protocol/reply-parser.js';
 import type { Reply } from '../protocol/reply-types.js';
@@ -197,7 +197,7 @@ function failed(id: number, error: SmtpError, profile: ProviderProfile): Deliver
     reply === undefined ? undefined : classifyReply(reply, error.phase ?? 'data-end', profile).rule;
   // Recipients the server refused on the way (at RCPT): known to have got nothing, whatever the message's fate.
   const refused = (error.rejectedRecipients ?? []).map(({ recipient, reply: refusal }) => {
-    const decision = classifyReply(refusal, 'rcpt', profile);
+    const decision = classifyRecipientRefusal(refusal, profile);
     return recipientJson({ recipient, reply: refusal, code: decision.code, outcome: decision.outcome });
   });
   return {

@@ -68,7 +68,7 @@ export const DELIVERY_RESULT_FIELDS: readonly JsonField[] = [
       f('recipient', 'string', 'the address'),
       opt('code', 'number', 'reply code, when the server gave one'),
       opt('text', 'string', 'reply text'),
-      f('errorCode', 'string', 'stable SMTP_* code'),
+      f('errorCode', 'string', 'stable SMTP_* code of this refusal, e.g. SMTP_RECIPIENT_REJECTED'),
       f('outcome', 'string', 'rejected | not-sent | unknown'),
     ],
   ),

@@ -7,7 +7,7 @@
  * unless asked). Every send settles exactly once with its attempt history (threats.md §7).
  * This file dispatches and interprets attempts; queue, retries, settlement and close live beside it.
  */
-import { type Action, classifyReply, speaksSes } from '../errors/classify.js';
+import { type Action, classifyRecipientRefusal, speaksSes } from '../errors/classify.js';
 import { ErrorCodes } from '../errors/codes.js';
 import type { SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
@@ -421,7 +421,7 @@ class DeliveryPool implements Pool {
   }
 
   /** The error code a recipient's refusal is reported with. */
-  readonly #rcptCode = (reply: Reply) => classifyReply(reply, 'rcpt', this.#s.profile).code;
+  readonly #rcptCode = (reply: Reply) => classifyRecipientRefusal(reply, this.#s.profile).code;
 
   /** Back in the queue in its place, unless the pool is stopped for it or closing. */
   #requeue(job: SendJob): void {

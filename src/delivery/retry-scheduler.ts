@@ -4,7 +4,7 @@
  * quota stop, or giving up. The decision itself is the pure decideRetry (retry-policy.ts). While
  * the pool closes (without waitForRetries) no back-off is waited: the send settles with its failure.
  */
-import { type Action, asRcptRefusal, classifyReply } from '../errors/classify.js';
+import { type Action, classifyRecipientRefusal } from '../errors/classify.js';
 import type { RecipientRefusal, SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import type { JobQueue } from './job-queue.js';
@@ -81,7 +81,7 @@ export class RetryScheduler {
     const { profile } = this.#host.settings;
     const classified = deferred.map((refusal) => ({
       ...refusal,
-      disposition: classifyReply(asRcptRefusal(refusal.reply), 'rcpt', profile),
+      disposition: classifyRecipientRefusal(refusal.reply, profile),
     }));
     const acted = new Set<Action>();
     for (const { reply, disposition } of classified) {

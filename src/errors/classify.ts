@@ -123,6 +123,21 @@ export function asRcptRefusal(reply: Reply): Reply {
 }
 
 /**
+ * One recipient's refusal at RCPT, as at RCPT (a 552 "too many recipients" as its 452), except that
+ * a 5yz no rule names is SMTP_RECIPIENT_REJECTED: SMTP_ALL_RECIPIENTS_REJECTED is the transaction's
+ * code, for when every recipient was refused, and would misname one refusal beside accepted ones.
+ */
+export function classifyRecipientRefusal(
+  reply: Reply,
+  profile: ProviderProfile = GENERIC_PROFILE,
+): Disposition {
+  const disposition = classifyReply(asRcptRefusal(reply), 'rcpt', profile);
+  return disposition.code === ErrorCodes.ALL_RECIPIENTS_REJECTED
+    ? { ...disposition, code: ErrorCodes.RECIPIENT_REJECTED }
+    : disposition;
+}
+
+/**
  * A refusal at RCPT that another transaction may overcome (RFC 5321 §4.5.4.1): a 4yz, or a 552 "too
  * many recipients". The session reports an envelope of only such refusals as `not-sent`; the pool
  * sends those recipients again and reports the others.

@@ -43,7 +43,14 @@ test('send --json: delivered to one recipient, refused for the other → ok: fal
       status: 'delivered',
       exitCode: 69,
       accepted: ['ok@example.org'],
-      rejectedRecipients: [{ recipient: 'bad@example.org', code: 550, outcome: 'rejected' }],
+      rejectedRecipients: [
+        {
+          recipient: 'bad@example.org',
+          code: 550,
+          outcome: 'rejected',
+          errorCode: 'SMTP_RECIPIENT_REJECTED',
+        },
+      ],
     });
     const whole = await runCli([...base, '--to', 'ok@example.org', '--text', 'x', '--json']);
     expect(whole.code).toBe(0);
