@@ -348,3 +348,26 @@ describe('BDAT mode (RFC 3030 §2: no stuffing, no terminator)', () => {
     },
   );
 });
+
+// Cases the properties above find only on some seeds, pinned as examples.
+describe('pinned examples', () => {
+  it('unstuffData drops the stuffed dot of the first line too', () => {
+    const data = encodeData(bytes('.a\r\n..b\r\n'));
+    expect(text(data.bytes)).toBe('..a\r\n...b\r\n.\r\n');
+    expect(text(unstuffData(data.bytes, data.stuffedOctets))).toBe('.a\r\n..b\r\n');
+  });
+
+  it('an 8-bit octet in a clean chunk of a streamed body is seen (it decides BODY=8BITMIME)', () => {
+    const encoder = new DataEncoder();
+    encoder.push(te.encode('é\r\n'));
+    encoder.push(bytes('x'));
+    encoder.end();
+    expect(encoder.has8bit).toBe(true);
+  });
+
+  it('a dot after a CRLF split across chunks is stuffed', () => {
+    const encoder = new DataEncoder();
+    const out = [encoder.push(bytes('a\r')), encoder.push(bytes('\n.b')), encoder.end()];
+    expect(text(concat(out))).toBe('a\r\n..b\r\n.\r\n');
+  });
+});

@@ -84,3 +84,28 @@ describe('after AUTH, a reply echoing the password', () => {
     expect(error.message).toMatch(/not quoted/);
   });
 });
+
+describe('the length boundary (MIN_ECHO_FORM = 8)', () => {
+  const echoedOnMail = async (pass: string) => {
+    const h = new Harness({ security: 'implicit', auth: { user: 'u@example.com', pass } })
+      .connect()
+      .server('250-mx\n250 AUTH PLAIN');
+    h.server('235 ok');
+    const sent = h.send();
+    h.server(`550 5.7.1 nope ${pass}`);
+    h.server('250 reset');
+    await flush();
+    const error = (sent.result as { error: Error }).error;
+    return `${error.message} ${h.transcript.map((entry) => entry.text).join('\n')}`;
+  };
+
+  test('a password of exactly 8 characters is scrubbed', async () => {
+    const text = await echoedOnMail('Abcd1234');
+    expect(text).not.toContain('Abcd1234');
+    expect(text).toContain('nope [redacted]');
+  });
+
+  test('one of 7 is left as sent (it may be a word of the reply)', async () => {
+    expect(await echoedOnMail('Abc1234')).toContain('nope Abc1234');
+  });
+});

@@ -198,6 +198,20 @@ describe('replies that begin a flight wait for the rest (coalesceReplies)', () =
     expect(second.result).toMatchObject({ ok: false, error: { code: ErrorCodes.ABORTED } });
   });
 
+  test('the dot’s 250 is not held when the written next was aborted: nothing it waits for will come', async () => {
+    const h = new Harness({ coalesceReplies: true }).ready(PIPELINED);
+    const controller = new AbortController();
+    const first = h.send();
+    const second = h.send({ to: ['c@example.org'] }, controller.signal);
+    h.server('250 ok\n250 ok\n354 go');
+    h.session.bodyFinished();
+    controller.abort(); // its envelope is on the wire behind the dot: the session will close
+    h.server('250 Ok id1');
+    await flush(); // no time passes
+    expect(first.result).toMatchObject({ ok: true, value: { messageId: 'id1' } });
+    expect(second.result).toMatchObject({ ok: false, error: { code: ErrorCodes.ABORTED } });
+  });
+
   test('a refusal or a 421 behind held replies: all taken at once, in order', async () => {
     const refused = behindTheDot();
     refused.h.server('250 Ok id1');
