@@ -35,6 +35,7 @@ export { RateLimiter } from './delivery/rate-limiter.js';
 export type {
   DecideOptions,
   ExponentialBackoff,
+  RetryAction,
   RetryContext,
   RetryDecision,
   RetryErrorInfo,
@@ -106,12 +107,13 @@ export type {
   SendRequest,
   SessionEffect,
   SessionOptions,
+  TimeoutOverrides,
   Timeouts,
   TranscriptEntry,
 } from './session/session.js';
 // The sans-I/O core: drive your own sockets
 export { DEFAULT_TIMEOUTS, Session } from './session/session.js';
-export type { Clock as SessionClock } from './session/types.js';
+export type { BodyTransfer, Clock as SessionClock } from './session/types.js';
 export type {
   ClientCredentials,
   ClientEvent,
@@ -125,4 +127,4 @@ export type {
 } from './transport/client.js';
 // Clients
 export { createClient } from './transport/client.js';
-export type { LegacyTlsVersion, TlsVersion } from './transport/tls-options.js';
+export type { LegacyTlsVersion, PemInput, TlsVersion } from './transport/tls-options.js';

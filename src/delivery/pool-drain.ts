@@ -22,9 +22,9 @@ export interface PoolCloseOptions {
    * dropped without QUIT. A transaction in progress is aborted and given up to
    * CLOSE_SETTLE_GRACE_MS more to report whether its final dot was written.
    */
-  readonly deadlineMs?: number;
+  readonly deadlineMs?: number | undefined;
   /** Wait out retry back-offs (up to 20 minutes on the SES schedule) instead of settling those sends now. */
-  readonly waitForRetries?: boolean;
+  readonly waitForRetries?: boolean | undefined;
 }
 
 /**

@@ -21,7 +21,7 @@ export interface ClientSendRequest {
   readonly from: string;
   readonly to: readonly string[];
   readonly message: MessageInput;
-  readonly binary?: boolean;
+  readonly binary?: boolean | undefined;
   readonly signal?: AbortSignal;
 }
 
@@ -61,8 +61,8 @@ export interface ClientLike {
 
 /** The client options the pool itself reads. */
 export interface PoolClientOptions {
-  readonly host?: string;
-  readonly profile?: ProviderProfile;
+  readonly host?: string | undefined;
+  readonly profile?: ProviderProfile | undefined;
 }
 
 export interface RateLimitOption {
@@ -75,37 +75,37 @@ export interface RateLimitOption {
 export type QuotaPolicy = 'fail' | 'wait';
 
 export interface PoolSettings<O> {
-  readonly maxConnections?: number;
-  readonly maxMessagesPerConnection?: number;
-  readonly maxConnectionAgeMs?: number;
+  readonly maxConnections?: number | undefined;
+  readonly maxMessagesPerConnection?: number | undefined;
+  readonly maxConnectionAgeMs?: number | undefined;
   /**
    * Below SES's ~10 s idle close, so the pool, not the server, ends idle connections; 0 keeps them
    * open (as for createClient). Pooled clients run with their own idle close off: the pool's rules.
    */
-  readonly idleTimeoutMs?: number;
+  readonly idleTimeoutMs?: number | undefined;
   /** Sends waiting (for a connection or a retry) beyond which send() fails with SMTP_QUEUE_FULL. */
-  readonly maxQueue?: number;
+  readonly maxQueue?: number | undefined;
   /**
    * Default: SES schedule with the SES profile (an SES host's default, `profile: SES_PROFILE`, or a
    * profile extending it), generic exponential back-off otherwise; false = never.
    * A partial object is completed from that default (retry-option.ts): `{ maxAttempts: 5 }` is the
    * default schedule with 5 attempts; a missing deadlineMs is one hour.
    */
-  readonly retry?: RetrySetting;
+  readonly retry?: RetrySetting | undefined;
   /** Retry 'unknown' outcomes (lost final reply): duplicates become possible (result.mayDuplicate). */
-  readonly atLeastOnce?: boolean;
+  readonly atLeastOnce?: boolean | undefined;
   /** Free immediate retries on a fresh connection per send (421 session cap, 451 idle, dead socket). */
-  readonly maxReconnects?: number;
-  readonly rateLimit?: RateLimitOption;
+  readonly maxReconnects?: number | undefined;
+  readonly rateLimit?: RateLimitOption | undefined;
   /** Default for sends that meet a daily-quota stop: fail fast (default) or wait for resume(). */
-  readonly onQuotaExceeded?: QuotaPolicy;
+  readonly onQuotaExceeded?: QuotaPolicy | undefined;
   /** After a 421 too-many-connections, one connection comes back per this many ms of success. */
-  readonly concurrencyRecoveryMs?: number;
-  readonly onEvent?: (event: PoolEvent) => void;
-  readonly clock?: Clock;
+  readonly concurrencyRecoveryMs?: number | undefined;
+  readonly onEvent?: ((event: PoolEvent) => void) | undefined;
+  readonly clock?: Clock | undefined;
   /** Jitter source in [0, 1) for back-off. */
-  readonly random?: () => number;
-  readonly createClient?: (options: O) => ClientLike;
+  readonly random?: (() => number) | undefined;
+  readonly createClient?: ((options: O) => ClientLike) | undefined;
 }
 
 export type PoolOptions<O extends PoolClientOptions> = O & PoolSettings<O>;

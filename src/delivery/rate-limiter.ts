@@ -14,16 +14,16 @@ export interface RateLimiterOptions {
   /** Tokens per second, and the ceiling adaptive recovery climbs back to. */
   readonly ratePerSecond: number;
   /** Bucket size: the most tokens granted at one instant (default: one second's worth, at least 1). */
-  readonly burst?: number;
-  readonly clock?: Clock;
+  readonly burst?: number | undefined;
+  readonly clock?: Clock | undefined;
   /** Floor for onThrottled() (default ratePerSecond / 16). */
-  readonly minRate?: number;
+  readonly minRate?: number | undefined;
   /** Multiplier applied by onThrottled() (default 0.5). */
-  readonly decreaseFactor?: number;
+  readonly decreaseFactor?: number | undefined;
   /** Rate added per onSuccess() (default ratePerSecond / 50). */
-  readonly increaseStep?: number;
+  readonly increaseStep?: number | undefined;
   /** onThrottled() calls closer together than this count as one event (default 1000 ms). */
-  readonly throttleCooldownMs?: number;
+  readonly throttleCooldownMs?: number | undefined;
 }
 
 interface Waiter {

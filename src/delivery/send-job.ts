@@ -26,10 +26,10 @@ export interface PoolSendRequest {
   readonly to: string | readonly string[];
   readonly message: MessageInput;
   /** Octets unchanged as BODY=BINARYMIME over BDAT (RFC 3030 §3): see createClient's send(). */
-  readonly binary?: boolean;
-  readonly signal?: AbortSignal;
+  readonly binary?: boolean | undefined;
+  readonly signal?: AbortSignal | undefined;
   /** What this send does if the pool is stopped by the daily quota (default: the pool's option). */
-  readonly onQuotaExceeded?: QuotaPolicy;
+  readonly onQuotaExceeded?: QuotaPolicy | undefined;
 }
 
 /** A recipient that did not get the message: refused at RCPT, or left over when retries stopped. */

@@ -17,25 +17,25 @@ import { encodeQuotedPrintable } from './quoted-printable.js';
 export interface Attachment {
   readonly filename: string;
   readonly content: Uint8Array | string;
-  readonly contentType?: string;
+  readonly contentType?: string | undefined;
 }
 
 export interface ComposeOptions {
   readonly from: string;
   /** One mailbox (`'Name <a@example.org>'`; a string is never split at commas) or several. */
-  readonly to?: string | readonly string[];
-  readonly cc?: string | readonly string[];
-  readonly bcc?: string | readonly string[];
-  readonly replyTo?: string;
-  readonly subject?: string;
-  readonly text?: string;
-  readonly html?: string;
-  readonly attachments?: readonly Attachment[];
+  readonly to?: string | readonly string[] | undefined;
+  readonly cc?: string | readonly string[] | undefined;
+  readonly bcc?: string | readonly string[] | undefined;
+  readonly replyTo?: string | undefined;
+  readonly subject?: string | undefined;
+  readonly text?: string | undefined;
+  readonly html?: string | undefined;
+  readonly attachments?: readonly Attachment[] | undefined;
   /** Extra headers, e.g. `X-SES-CONFIGURATION-SET`. */
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly date?: Date;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  readonly date?: Date | undefined;
   /** Source of randomness for Message-ID and boundaries (tests pass a deterministic one). */
-  readonly random?: (bytes: number) => Uint8Array;
+  readonly random?: ((bytes: number) => Uint8Array) | undefined;
 }
 
 export interface ComposedMessage {

@@ -41,19 +41,23 @@ export const DEFAULT_TIMEOUTS: Timeouts = Object.freeze({
  * unknown name (a typo such as `comand`, which would leave the real timeout at its default) or a
  * value that is not an object is refused by name.
  */
-export function resolveTimeouts(overrides: Partial<Timeouts> = {}): Timeouts {
+/** What a caller may override: any of the timeouts, `undefined` meaning its default. */
+export type TimeoutOverrides = { readonly [K in keyof Timeouts]?: number | undefined };
+
+export function resolveTimeouts(overrides: TimeoutOverrides = {}): Timeouts {
   const refuse = (field: string, rule: string): never => {
     throw new SmtpUsageError({ code: ErrorCodes.INVALID_ARGUMENT, message: `${field} ${rule}`, field });
   };
   if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
     refuse('timeouts', 'must be an object of milliseconds by phase');
   }
-  for (const name of Object.keys(overrides)) {
-    if (!(name in DEFAULT_TIMEOUTS)) {
+  const merged: Record<string, unknown> = { ...DEFAULT_TIMEOUTS };
+  for (const [name, value] of Object.entries(overrides)) {
+    if (!Object.hasOwn(DEFAULT_TIMEOUTS, name)) {
       refuse(`timeouts.${name}`, `is not a timeout (${Object.keys(DEFAULT_TIMEOUTS).join(', ')})`);
     }
+    if (value !== undefined) merged[name] = value;
   }
-  const merged: Timeouts = { ...DEFAULT_TIMEOUTS, ...overrides };
   for (const [name, value] of Object.entries(merged)) {
     // Above MAX_TIMER_MS a Node timer fires at once: a usage error, not "never".
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
@@ -64,5 +68,5 @@ export function resolveTimeouts(overrides: Partial<Timeouts> = {}): Timeouts {
       });
     }
   }
-  return Object.freeze(merged);
+  return Object.freeze(merged as unknown as Timeouts);
 }

@@ -7,10 +7,10 @@ import type { ProviderProfile } from '../errors/classify.js';
 import type { RecipientRefusal, SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import type { Credentials, HmacMd5 } from './sasl.js';
-import type { Timeouts } from './timeouts.js';
+import type { TimeoutOverrides } from './timeouts.js';
 
 export type { Credentials, HmacMd5, Mechanism } from './sasl.js';
-export type { Timeouts } from './timeouts.js';
+export type { TimeoutOverrides, Timeouts } from './timeouts.js';
 
 /** 'implicit': TLS is up before connected(); 'starttls': RFC 3207, required; 'starttls-opportunistic': when offered. */
 export type Security = 'implicit' | 'starttls' | 'starttls-opportunistic' | 'none';
@@ -33,21 +33,21 @@ export interface TranscriptEntry {
 export interface SessionOptions {
   readonly clientName: string;
   readonly security: Security;
-  readonly auth?: Credentials;
-  readonly maxMessageSize?: number;
-  readonly timeouts?: Partial<Timeouts>;
-  readonly pipelining?: boolean;
+  readonly auth?: Credentials | undefined;
+  readonly maxMessageSize?: number | undefined;
+  readonly timeouts?: TimeoutOverrides | undefined;
+  readonly pipelining?: boolean | undefined;
   /**
    * Use BDAT (RFC 3030 CHUNKING) when the server offers it. Default false for a Session (`createClient`
    * turns it on): with it, `writeBody` may say `transfer: 'bdat'`, and the transport must then write the
    * body unstuffed and unterminated, in one `BDAT n LAST` (`announcedOctets`) or announcing each chunk
    * of a stream with `bodyChunk()` (README, "Driving the machine yourself").
    */
-  readonly chunking?: boolean;
-  readonly dangerouslyAllowAuthWithoutTls?: boolean;
-  readonly profile?: ProviderProfile;
-  readonly hmacMd5?: HmacMd5;
-  readonly clock?: Clock;
+  readonly chunking?: boolean | undefined;
+  readonly dangerouslyAllowAuthWithoutTls?: boolean | undefined;
+  readonly profile?: ProviderProfile | undefined;
+  readonly hmacMd5?: HmacMd5 | undefined;
+  readonly clock?: Clock | undefined;
   /**
    * Let positive replies that begin a pipelined flight's (RFC 2920) wait for the rest, so that the
    * machine takes the flight in one step (default false; `createClient` sets it). A read that is
@@ -58,8 +58,8 @@ export interface SessionOptions {
    * `acceptsSend`, `onSendable` and the earlier send's settlement are as before that read. A
    * refusal, a 421, the 354 itself or anything unexpected is taken at once.
    */
-  readonly coalesceReplies?: boolean;
-  readonly onTranscript?: (entry: TranscriptEntry) => void;
+  readonly coalesceReplies?: boolean | undefined;
+  readonly onTranscript?: ((entry: TranscriptEntry) => void) | undefined;
   /**
    * Called synchronously whenever the session becomes able to take another send (`acceptsSend`
    * turned true): when ready, or while a pipelined transaction is in flight (RFC 2920 §3.1). The
@@ -72,22 +72,22 @@ export interface SessionOptions {
    * receive()) takes effect right after that read's replies, in the order it was done; a send()
    * after any of those is refused as busy (it could not ride ahead of them).
    */
-  readonly onSendable?: () => void;
+  readonly onSendable?: (() => void) | undefined;
 }
 
 export interface SendRequest {
   readonly from: string;
   readonly to: readonly string[];
-  readonly size?: number;
-  readonly eightBit?: boolean;
+  readonly size?: number | undefined;
+  readonly eightBit?: boolean | undefined;
   /** Octets of the body as BDAT sends it (CRLF-normalised unless `binary`, not dot-stuffed, no terminator), when known up front. */
-  readonly unstuffedSize?: number;
+  readonly unstuffedSize?: number | undefined;
   /**
    * The body's octets go unchanged, as BODY=BINARYMIME over BDAT (RFC 3030 §3): no line-ending
    * normalisation, NULs and long lines allowed. Needs CHUNKING and BINARYMIME (checked before MAIL)
    * and `unstuffedSize` (the octet count).
    */
-  readonly binary?: boolean;
+  readonly binary?: boolean | undefined;
   readonly body: unknown;
 }
 

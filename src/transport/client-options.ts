@@ -17,7 +17,7 @@ import { defaultSecurityForPort, knownPortSecurity, regionFromHost } from '../se
 import { checkCredentialText } from '../session/config.js';
 import { MECHANISMS, type Mechanism } from '../session/sasl.js';
 import { REDACTED, Secret } from '../session/secret.js';
-import { resolveTimeouts, type Timeouts } from '../session/timeouts.js';
+import { resolveTimeouts, type TimeoutOverrides, type Timeouts } from '../session/timeouts.js';
 import type { Security } from '../session/types.js';
 import {
   buildTlsOptions,
@@ -53,36 +53,36 @@ export interface ClientOptions {
   /** The server's host name: dialled (unless `address` is set) and verified against its certificate. */
   readonly host: string;
   /** Default 587. */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** Dial this address instead of resolving `host` (e.g. a pre-resolved IP); TLS still verifies `host`. */
-  readonly address?: string;
+  readonly address?: string | undefined;
   /**
    * Default 'implicit' on ports 465 and 2465, else 'starttls' (TLS required). A mode the port cannot
    * speak is refused: anything but 'implicit' on 465 (RFC 8314 §3.3), the other mode on SES's ports.
    */
-  readonly security?: Security;
-  readonly tls?: TlsSettings;
-  readonly auth?: ClientCredentials;
+  readonly security?: Security | undefined;
+  readonly tls?: TlsSettings | undefined;
+  readonly auth?: ClientCredentials | undefined;
   /** EHLO name. Default: os.hostname() when it is a fully qualified domain name, else the address literal of the local socket address (RFC 5321 §4.1.4). */
-  readonly clientName?: string;
+  readonly clientName?: string | undefined;
   /** Largest encoded message accepted (default 10485760, the SES limit); the server's SIZE lowers it. */
-  readonly maxMessageSize?: number;
-  readonly timeouts?: Partial<Timeouts>;
-  readonly logger?: ClientLogger;
+  readonly maxMessageSize?: number | undefined;
+  readonly timeouts?: TimeoutOverrides | undefined;
+  readonly logger?: ClientLogger | undefined;
   /** Use PIPELINING when the server offers it (default true). */
-  readonly pipelining?: boolean;
+  readonly pipelining?: boolean | undefined;
   /** Use CHUNKING (BDAT, RFC 3030) when the server offers it (default true). */
-  readonly chunking?: boolean;
+  readonly chunking?: boolean | undefined;
   /**
    * QUIT a connection left idle this long (ms; default 5000, 0 keeps it open): the next send opens a
    * fresh one instead of meeting a server's idle close (SES: about 10 s, `451 4.4.2 Timeout waiting
    * for data from client`).
    */
-  readonly idleTimeoutMs?: number;
+  readonly idleTimeoutMs?: number | undefined;
   /** Reply classification profile (default: SES_PROFILE for an Amazon SES host name, else GENERIC_PROFILE). */
-  readonly profile?: ProviderProfile;
+  readonly profile?: ProviderProfile | undefined;
   /** Allow AUTH over a connection without TLS. Your password crosses the network in the clear. */
-  readonly dangerouslyAllowAuthWithoutTls?: boolean;
+  readonly dangerouslyAllowAuthWithoutTls?: boolean | undefined;
 }
 
 /** Options after validation and defaults; credentials boxed so they never print. */

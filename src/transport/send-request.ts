@@ -29,8 +29,8 @@ export interface SendOptions {
    * normalisation, NULs and lines of any length allowed. Needs a string or Uint8Array message and a
    * server that offers CHUNKING and BINARYMIME (otherwise SMTP_BINARY_NOT_SUPPORTED before MAIL).
    */
-  readonly binary?: boolean;
-  readonly signal?: AbortSignal;
+  readonly binary?: boolean | undefined;
+  readonly signal?: AbortSignal | undefined;
 }
 
 function badInput(code: SmtpUsageError['code'], field: string, problem: string): SmtpUsageError {

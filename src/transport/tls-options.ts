@@ -11,25 +11,26 @@ import { SmtpUsageError } from '../errors/smtp-error.js';
 
 export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
 export type LegacyTlsVersion = 'TLSv1' | 'TLSv1.1';
-type PemInput = string | Uint8Array;
+/** A PEM certificate or key: text, or its bytes. */
+export type PemInput = string | Uint8Array;
 
 export interface TlsSettings {
   /** Trusted CA certificate(s), PEM, replacing Node's bundled roots (as in tls.connect). */
-  readonly ca?: PemInput | readonly PemInput[];
+  readonly ca?: PemInput | readonly PemInput[] | undefined;
   /** Client certificate (PEM), for servers that ask for one. */
-  readonly cert?: PemInput;
+  readonly cert?: PemInput | undefined;
   /** Client private key (PEM). A secret: never printed. */
-  readonly key?: PemInput;
+  readonly key?: PemInput | undefined;
   /** Lowest TLS version accepted. Default 'TLSv1.2'; older only with `dangerouslyAllowLegacyTlsVersions`. */
-  readonly minVersion?: TlsVersion | LegacyTlsVersion;
+  readonly minVersion?: TlsVersion | LegacyTlsVersion | undefined;
   /** The name to send as SNI and to verify the certificate against. Default: the client's `host`. */
-  readonly servername?: string;
+  readonly servername?: string | undefined;
   /** Accepted as a no-op when true, so belt-and-braces configs keep working; false is refused. */
   readonly rejectUnauthorized?: true | undefined;
   /** Skip certificate chain AND host name verification. Anyone on the path can read your mail and password. */
-  readonly dangerouslyAllowInvalidCertificates?: boolean;
+  readonly dangerouslyAllowInvalidCertificates?: boolean | undefined;
   /** Allow `minVersion` TLSv1 / TLSv1.1, which are broken and disabled by most servers. */
-  readonly dangerouslyAllowLegacyTlsVersions?: boolean;
+  readonly dangerouslyAllowLegacyTlsVersions?: boolean | undefined;
 }
 
 const KNOWN_KEYS = new Set([

@@ -87,7 +87,7 @@ describe('createPool', () => {
       host: '127.0.0.1',
       profile: mine,
       clock: new ManualClock(0),
-      createClient: (options: { profile?: ProviderProfile }) => {
+      createClient: (options: { profile?: ProviderProfile | undefined }) => {
         if (options.profile) seen.push(options.profile);
         return fakeClient;
       },

@@ -61,6 +61,7 @@ beforeAll(async () => {
     'LICENSE',
     'bin',
     'spec',
+    'examples',
     'bench/README.md',
   ])
     await cp(join(ROOT, entry), join(pkg, entry), { recursive: true });
@@ -96,7 +97,19 @@ describe('the packed package', () => {
     expect(packed).toContain('dist/index.d.ts');
     expect(packed).toContain('dist/ses/simulator/simulator.js');
     expect(packed.filter((path) => /^(src|test|scripts|\.ci)\//.test(path))).toEqual([]);
-    expect(packed.filter((path) => path.endsWith('.ts') && !path.endsWith('.d.ts'))).toEqual([]);
+    // TypeScript sources only as the examples the README points to (examples/session-over-socket.ts).
+    expect(
+      packed.filter(
+        (path) => path.endsWith('.ts') && !path.endsWith('.d.ts') && !path.startsWith('examples/'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('every file the README links to is in the package (npm shows the README without the repository)', async () => {
+    const readme = await readFile('README.md', 'utf8');
+    const links = [...readme.matchAll(/\]\(([^)#:]+)\)/g)].map((match) => match[1] as string);
+    expect(links.length).toBeGreaterThan(0);
+    expect(links.filter((link) => !packed.includes(link))).toEqual([]);
   });
 
   it('its entry loads with xstate alone and exports what the source exports', async () => {

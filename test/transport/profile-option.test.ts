@@ -125,7 +125,7 @@ describe('the custom factory receives the profile it was given', () => {
       host: '127.0.0.1',
       profile: GENERIC_PROFILE,
       clock: new ManualClock(0),
-      createClient: (options: { profile?: ProviderProfile }) => {
+      createClient: (options: { profile?: ProviderProfile | undefined }) => {
         seen.push(options.profile);
         return fakeClient;
       },

@@ -5,9 +5,11 @@
 import type {
   ClientCredentials,
   ClientOptions,
+  ComposeOptions,
   Credentials,
   HmacMd5,
   PoolClientOptions,
+  PoolSendRequest,
   PoolSettings,
   SessionClock,
   SessionOptions,
@@ -37,3 +39,37 @@ export const retrySettings: NonNullable<PoolSettings<PoolClientOptions>['retry']
   false,
   () => undefined,
 ];
+
+// exactOptionalPropertyTypes: an option may be written as `undefined` (the runtime takes it as
+// absent: client-options-undefined.test.ts), so `port: env ? Number(env) : undefined` needs no spread.
+const maybe = <T>(value: T): T | undefined => value;
+export const explicitUndefined = {
+  client: {
+    host: 'smtp.example.com',
+    port: maybe(587),
+    security: maybe('starttls' as const),
+    auth: maybe({ user: 'u', pass: 'p' }),
+    tls: { ca: maybe('PEM'), servername: maybe('smtp.example.com'), minVersion: maybe('TLSv1.3' as const) },
+    timeouts: { command: maybe(1_000) },
+    logger: maybe(() => undefined),
+  } satisfies ClientOptions,
+  pool: {
+    maxConnections: maybe(2),
+    retry: maybe({ maxAttempts: 3 }),
+    rateLimit: maybe({ perSecond: 14 }),
+  } satisfies PoolSettings<PoolClientOptions>,
+  send: {
+    from: 'a@example.com',
+    to: 'b@example.org',
+    message: 'x',
+    binary: maybe(false),
+    signal: maybe(new AbortController().signal),
+  } satisfies PoolSendRequest,
+  compose: {
+    from: 'a@example.com',
+    to: 'b@example.org',
+    subject: maybe('s'),
+    text: maybe('t'),
+    html: maybe('<p>t</p>'),
+  } satisfies ComposeOptions,
+};

@@ -27,6 +27,7 @@ import { type SimulatorState, serverOptions } from './server-options.js';
 // The simulator's default TLS material, for callers that share one CA between simulators or tests.
 export {
   createTestCertificates,
+  type IssueOptions,
   type PemPair,
   type TestCertificates,
 } from '../../testing/certificates.js';
