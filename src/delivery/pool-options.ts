@@ -11,6 +11,7 @@ import { type RecipientRefusal, SmtpUsageError } from '../errors/smtp-error.js';
 import { MAX_TIMER_MS } from '../protocol/limits.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { regionFromHost } from '../ses/endpoints.js';
+import { ownOptions } from '../session/own-options.js';
 import type { MessageInput } from '../transport/message-source.js';
 import { type Clock, systemClock } from './clock.js';
 import type { PoolEvent } from './pool-events.js';
@@ -67,9 +68,9 @@ export interface PoolClientOptions {
 
 export interface RateLimitOption {
   readonly perSecond: number;
-  readonly burst?: number;
+  readonly burst?: number | undefined;
   /** SES counts recipients (default); 'messages' takes one token per transaction. */
-  readonly unit?: 'messages' | 'recipients';
+  readonly unit?: 'messages' | 'recipients' | undefined;
 }
 
 export type QuotaPolicy = 'fail' | 'wait';
@@ -157,10 +158,12 @@ const POOL_KEYS = [
 
 /** Splits pool settings from client options and fills in defaults. Throws SmtpUsageError. */
 export function resolvePoolOptions<O extends PoolClientOptions>(
-  options: PoolOptions<O>,
+  given: PoolOptions<O>,
 ): { settings: ResolvedPoolSettings; clientOptions: O } {
-  if (options === null || typeof options !== 'object') throw usage('options', 'must be an object');
-  const clientOptions = { ...options } as Record<string, unknown>;
+  if (given === null || typeof given !== 'object') throw usage('options', 'must be an object');
+  // Settings read without Object.prototype's keys: a polluted `atLeastOnce` or `retry` is not one.
+  const options = ownOptions(given) as PoolOptions<O>;
+  const clientOptions = { ...given } as Record<string, unknown>;
   for (const key of POOL_KEYS) delete clientOptions[key];
   const sesHost = typeof options.host === 'string' && regionFromHost(options.host) !== undefined;
   // The profile says whose rules apply: SES_PROFILE (an SES host's default, or given for the

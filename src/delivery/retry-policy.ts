@@ -41,13 +41,13 @@ export type RetryPolicy = (context: RetryContext) => number | undefined;
 export interface RetrySchedule {
   readonly delaysMs: readonly number[];
   /** After the list, keep waiting the last delay. */
-  readonly repeatLast?: boolean;
+  readonly repeatLast?: boolean | undefined;
   /** After the list, start it over (takes precedence over repeatLast). */
-  readonly cycle?: boolean;
+  readonly cycle?: boolean | undefined;
   /** Total attempts including the first (so 1 = never retry). */
-  readonly maxAttempts?: number;
+  readonly maxAttempts?: number | undefined;
   /** No attempt starts later than this many ms after the first one. */
-  readonly deadlineMs?: number;
+  readonly deadlineMs?: number | undefined;
 }
 
 /** Exponential back-off with full jitter: wait = random() × min(capMs, baseMs × factor^(attempt−1)). */
@@ -55,8 +55,8 @@ export interface ExponentialBackoff {
   readonly baseMs: number;
   readonly factor: number;
   readonly capMs: number;
-  readonly maxAttempts?: number;
-  readonly deadlineMs?: number;
+  readonly maxAttempts?: number | undefined;
+  readonly deadlineMs?: number | undefined;
 }
 
 export type RetryOption = false | RetrySchedule | ExponentialBackoff | RetryPolicy;
@@ -66,7 +66,9 @@ export type RetryOption = false | RetrySchedule | ExponentialBackoff | RetryPoli
  * left to the generic one, or only `{ maxAttempts?, deadlineMs? }` (the default policy with those
  * limits). Resolved to a RetryOption when the pool is created (retry-option.ts).
  */
-export type RetrySetting = RetryOption | Partial<ExponentialBackoff>;
+export type RetrySetting =
+  | RetryOption
+  | { readonly [K in keyof ExponentialBackoff]?: ExponentialBackoff[K] | undefined };
 
 export type StopReason =
   | 'disabled'

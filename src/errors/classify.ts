@@ -124,8 +124,9 @@ export function asRcptRefusal(reply: Reply): Reply {
 
 /**
  * One recipient's refusal at RCPT, as at RCPT (a 552 "too many recipients" as its 452), except that
- * a 5yz no rule names is SMTP_RECIPIENT_REJECTED: SMTP_ALL_RECIPIENTS_REJECTED is the transaction's
- * code, for when every recipient was refused, and would misname one refusal beside accepted ones.
+ * what would be SMTP_ALL_RECIPIENTS_REJECTED (a 5yz's default at RCPT, or a rule's that names it)
+ * is SMTP_RECIPIENT_REJECTED: the former is the transaction's code, for when every recipient was
+ * refused, and would misname one refusal beside accepted ones.
  */
 export function classifyRecipientRefusal(
   reply: Reply,

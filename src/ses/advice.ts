@@ -149,6 +149,18 @@ export function sesAdvice(input: SesAdviceInput): string[] {
   return [...new Set(hints.filter((hint): hint is string => hint !== undefined))];
 }
 
+const TLS_MODE_HINTS: ReadonlySet<string> = new Set([
+  'implicit-port-without-tls',
+  'starttls-port-with-implicit-tls',
+]);
+
+/** Only the port/TLS-mode rows: they hold for any server on the well-known ports, SES or not. */
+export function tlsModeAdvice(input: SesAdviceInput): string[] {
+  return HINTS.filter((hint) => TLS_MODE_HINTS.has(hint.id) && hint.applies(input)).map((hint) =>
+    hint.text(input),
+  );
+}
+
 /** The ids of the context hints, for tests and docs. */
 export const SES_HINT_IDS: readonly string[] = HINTS.map((hint) => hint.id);
 

@@ -11,7 +11,8 @@ import { hasControlCharacter } from '../protocol/address.js';
 import { encodeCommand } from '../protocol/command.js';
 import { DEFAULT_MAX_MESSAGE_OCTETS } from '../protocol/limits.js';
 import type { SessionConfig } from './machine-setup.js';
-import { MECHANISMS } from './sasl.js';
+import { ownOptions } from './own-options.js';
+import { type Credentials, MECHANISMS } from './sasl.js';
 import { Secret } from './secret.js';
 import { resolveTimeouts } from './timeouts.js';
 import type { SessionOptions } from './types.js';
@@ -22,7 +23,7 @@ export function resolveConfig(options: SessionOptions): SessionConfig {
   encodeCommand({ verb: 'EHLO', domain: options.clientName });
   if (!SECURITIES.has(options.security))
     throw invalidArgument('security', 'must be implicit, starttls, starttls-opportunistic or none');
-  const auth = options.auth;
+  const auth = options.auth === undefined ? undefined : credentialsOf(options.auth);
   if (auth !== undefined) {
     if (typeof auth.user !== 'string' || typeof auth.pass !== 'string')
       throw invalidArgument('auth', 'needs user and pass strings');
@@ -42,7 +43,7 @@ export function resolveConfig(options: SessionOptions): SessionConfig {
   return {
     clientName: options.clientName,
     security: options.security,
-    credentials: auth === undefined ? undefined : new Secret({ ...auth }),
+    credentials: auth === undefined ? undefined : new Secret(auth),
     maxMessageSize,
     timeouts: resolveTimeouts(options.timeouts),
     pipelining: options.pipelining !== false,
@@ -52,6 +53,12 @@ export function resolveConfig(options: SessionOptions): SessionConfig {
     profile: options.profile === undefined ? GENERIC_PROFILE : checkedProfile(options.profile),
     hmacMd5: options.hmacMd5,
   };
+}
+
+/** Own keys only (own-options.ts): a `method` on a polluted Object.prototype picks no mechanism. */
+function credentialsOf(auth: Credentials): Credentials {
+  const own = ownOptions(auth) as Partial<Credentials>;
+  return { user: own.user as string, pass: own.pass as string, method: own.method };
 }
 
 /**

@@ -13,7 +13,7 @@ export interface Credentials {
   readonly user: string;
   /** The password, or the OAuth2 access token for XOAUTH2. */
   readonly pass: string;
-  readonly method?: Mechanism;
+  readonly method?: Mechanism | undefined;
 }
 
 export type HmacMd5 = (key: Uint8Array, data: Uint8Array) => Uint8Array;

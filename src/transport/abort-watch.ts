@@ -13,7 +13,8 @@ const watches = new WeakMap<AbortSignal, Watch>();
 
 /**
  * Calls `callback` once when `signal` aborts, in the order the watches began; returns what stops
- * this watch (idempotent). The signal's one listener goes when its last watch stops.
+ * this watch (idempotent). The signal's one listener goes when its last watch stops. All of a
+ * signal's watches run where the first one's listener stands among the signal's other listeners.
  */
 export function watchAbort(signal: AbortSignal, callback: () => void): () => void {
   const watch = watches.get(signal) ?? startWatching(signal);
@@ -31,7 +32,7 @@ function startWatching(signal: AbortSignal): Watch {
   const listener = (): void => {
     watches.delete(signal);
     for (const callback of [...callbacks]) {
-      callbacks.delete(callback);
+      if (!callbacks.delete(callback)) continue; // stopped by an earlier callback of this abort
       try {
         callback();
       } catch (error) {

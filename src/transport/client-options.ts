@@ -15,6 +15,7 @@ import { encodeCommand } from '../protocol/command.js';
 import { DEFAULT_MAX_MESSAGE_OCTETS, MAX_TIMER_MS } from '../protocol/limits.js';
 import { defaultSecurityForPort, knownPortSecurity, regionFromHost } from '../ses/endpoints.js';
 import { checkCredentialText } from '../session/config.js';
+import { ownOptions } from '../session/own-options.js';
 import { MECHANISMS, type Mechanism } from '../session/sasl.js';
 import { REDACTED, Secret } from '../session/secret.js';
 import { resolveTimeouts, type TimeoutOverrides, type Timeouts } from '../session/timeouts.js';
@@ -22,7 +23,6 @@ import type { Security } from '../session/types.js';
 import {
   buildTlsOptions,
   describeTlsSettings,
-  ownOptions,
   type TlsSettings,
   validateTlsSettings,
 } from './tls-options.js';
@@ -31,7 +31,7 @@ export interface ClientCredentials {
   readonly user: string;
   /** The password (for SES: the SMTP password derived from the secret key), or an OAuth2 token for XOAUTH2. */
   readonly pass: string;
-  readonly method?: Mechanism;
+  readonly method?: Mechanism | undefined;
 }
 
 export type ClientEvent =
@@ -190,9 +190,10 @@ function deepCopyTls(settings: TlsSettings): TlsSettings {
       : Array.isArray(value)
         ? value.map(copy)
         : value;
-  return Object.freeze(
-    Object.fromEntries(Object.entries(settings).map(([key, value]) => [key, copy(value)])),
-  ) as TlsSettings;
+  // Without a prototype: what a polluted Object.prototype holds is not read back from the copy.
+  const copied = ownOptions(settings);
+  for (const key of Object.keys(copied)) copied[key] = copy(copied[key]);
+  return Object.freeze(copied) as TlsSettings;
 }
 
 function errorText(error: unknown): string {
@@ -201,8 +202,9 @@ function errorText(error: unknown): string {
 
 function checkCredentials(value: unknown): Secret<ClientCredentials> | undefined {
   if (value === undefined) return undefined;
-  const auth = value as Partial<ClientCredentials> | null;
-  if (auth === null || typeof auth !== 'object') throw usage('auth', 'must be an object with user and pass');
+  if (value === null || typeof value !== 'object')
+    throw usage('auth', 'must be an object with user and pass');
+  const auth = ownOptions(value) as Partial<ClientCredentials>;
   if (typeof auth.user !== 'string' || auth.user === '')
     throw usage('auth.user', 'must be a non-empty string');
   if (typeof auth.pass !== 'string' || auth.pass === '')
@@ -262,7 +264,7 @@ export function resolveClientOptions(given: ClientOptions, known = 'a client opt
   // Only the caller's own keys: `security`, `tls` or `dangerouslyAllow…` inherited from a polluted
   // Object.prototype must not turn TLS off.
   const options = ownOptions(given) as unknown as ClientOptions;
-  for (const key of Object.keys(options)) {
+  for (const key of Object.keys(given)) {
     if (!KNOWN_KEYS.has(key)) throw usage(key, `is not ${known}`);
   }
   const host = checkHost(options.host, 'host');

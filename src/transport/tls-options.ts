@@ -8,6 +8,7 @@ import * as tls from 'node:tls';
 import { domainToASCII } from 'node:url';
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
+import { ownOptions } from '../session/own-options.js';
 
 export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
 export type LegacyTlsVersion = 'TLSv1' | 'TLSv1.1';
@@ -58,14 +59,6 @@ function checkPem(value: unknown, field: string, allowList: boolean): void {
   throw usage(field, `${field} must be a PEM string or bytes${allowList ? ' (or an array of them)' : ''}`);
 }
 
-/**
- * The caller's own keys only, on an object without a prototype: a key inherited from a polluted
- * Object.prototype (`dangerouslyAllowInvalidCertificates`, `servername`, …) is never a setting.
- */
-export function ownOptions(options: object | undefined): Record<string, unknown> {
-  return Object.assign(Object.create(null) as Record<string, unknown>, options);
-}
-
 function checkFlag(settings: Record<string, unknown>, name: string): boolean {
   const value = settings[name];
   if (value === undefined || value === false) return false;
@@ -101,7 +94,7 @@ export function validateTlsSettings(settings: unknown): asserts settings is TlsS
     throw usage('tls', 'tls must be an object');
   }
   const record = ownOptions(settings);
-  for (const key of Object.keys(record)) {
+  for (const key of Object.keys(settings)) {
     if (!KNOWN_KEYS.has(key)) {
       throw usage(`tls.${key}`, `tls.${key} is not a supported TLS setting`);
     }
@@ -175,6 +168,10 @@ function toPem(value: PemInput): string | Buffer {
 /** A printable view of TLS settings: PEM material and keys are never shown. */
 export function describeTlsSettings(settings: TlsSettings | undefined): Record<string, unknown> | undefined {
   if (settings === undefined) return undefined;
+  return describeOwn(ownOptions(settings) as TlsSettings);
+}
+
+function describeOwn(settings: TlsSettings): Record<string, unknown> {
   const view: Record<string, unknown> = {};
   if (settings.ca !== undefined) view.ca = '[pem]';
   if (settings.cert !== undefined) view.cert = '[pem]';

@@ -49,3 +49,9 @@ describe('send: hints for a greeting time-out', () => {
     expect(hints.join('\n')).toContain('TLS-mode mix-up');
   });
 });
+
+test('a server that is not SES, port 25: the mix-up hint, not SES advice about EC2', () => {
+  const hints = resultHints(greetingTimedOut, 'generic', config('mx.example.net', 25));
+  expect(hints.join('\n')).toContain('TLS-mode mix-up');
+  expect(hints.join('\n')).not.toContain('EC2');
+});

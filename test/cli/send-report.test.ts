@@ -134,4 +134,23 @@ describe('send --batch: the summary says when a delivered message did not reach 
     });
     expect(text).toContain('2/2 delivered (1 not to every recipient)');
   });
+
+  test('the advice for the failures ends the text, one hint: line each', () => {
+    const text = summaryText({
+      total: 1,
+      delivered: 0,
+      partlyDelivered: 0,
+      rejected: 0,
+      failed: 1,
+      unknown: 0,
+      invalid: 0,
+      retries: 0,
+      retriesByCause: {},
+      retriesByCode: {},
+      throttled: 0,
+      connections: { opened: 1, recycled: {}, closed: {} },
+      hints: ['first advice', 'second advice'],
+    });
+    expect(text.split('\n').slice(-2)).toEqual(['hint: first advice', 'hint: second advice']);
+  });
 });

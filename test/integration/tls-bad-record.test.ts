@@ -22,58 +22,88 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
-/** An implicit-TLS SMTP server that answers `trigger` with a corrupt record on the raw socket. */
-async function startServer(trigger: Trigger): Promise<number> {
+type Mode = 'implicit' | 'starttls';
+
+/**
+ * An SMTP server over TLS (from the first byte, or after STARTTLS) that answers `trigger` with a
+ * corrupt record written on the raw socket beneath its TLS.
+ */
+async function startServer(trigger: Trigger, mode: Mode): Promise<number> {
   const { server: pair } = await tlsFixtures();
   const server = net.createServer((raw) => {
     raw.on('error', () => undefined);
-    const secure = new tls.TLSSocket(raw, { isServer: true, key: pair.key, cert: pair.cert });
-    secure.on('error', () => undefined);
-    secure.write('220 localhost ESMTP\r\n');
-    let inData = false;
-    let buffered = '';
-    secure.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      for (let end = buffered.indexOf('\r\n'); end >= 0; end = buffered.indexOf('\r\n')) {
-        const line = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        if (inData) {
-          if (line !== '.') continue;
-          inData = false;
-          if (trigger === 'dot') raw.write(BAD_RECORD);
-          else secure.write('250 queued\r\n');
-          continue;
-        }
-        const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'EHLO') secure.write('250-localhost\r\n250 8BITMIME\r\n');
-        else if (verb === 'MAIL' && trigger === 'MAIL') raw.write(BAD_RECORD);
-        else if (verb === 'DATA') {
-          inData = true;
-          secure.write('354 go\r\n');
-        } else if (verb === 'QUIT') secure.end('221 bye\r\n');
-        else secure.write('250 ok\r\n');
+    const secure = (): tls.TLSSocket => {
+      const socket = new tls.TLSSocket(raw, { isServer: true, key: pair.key, cert: pair.cert });
+      socket.on('error', () => undefined);
+      return socket;
+    };
+    const stream: net.Socket | tls.TLSSocket = mode === 'implicit' ? secure() : raw;
+    stream.write('220 localhost ESMTP\r\n');
+    serveLines(stream, (line, out) => {
+      const verb = line.slice(0, 4).toUpperCase();
+      if (verb === 'STAR') {
+        out.write('220 go ahead\r\n');
+        raw.removeAllListeners('data');
+        serveLines(secure(), afterTls);
+        return;
       }
+      if (verb === 'EHLO') out.write('250-localhost\r\n250 STARTTLS\r\n');
+      else if (verb === 'QUIT') out.end('221 bye\r\n');
+      else afterTls(line, out);
     });
+    let inData = false;
+    function afterTls(line: string, out: net.Socket): void {
+      if (inData) {
+        if (line !== '.') return;
+        inData = false;
+        if (trigger === 'dot') raw.write(BAD_RECORD);
+        else out.write('250 queued\r\n');
+        return;
+      }
+      const verb = line.slice(0, 4).toUpperCase();
+      if (verb === 'EHLO') out.write('250-localhost\r\n250 8BITMIME\r\n');
+      else if (verb === 'MAIL' && trigger === 'MAIL') raw.write(BAD_RECORD);
+      else if (verb === 'DATA') {
+        inData = true;
+        out.write('354 go\r\n');
+      } else if (verb === 'QUIT') out.end('221 bye\r\n');
+      else out.write('250 ok\r\n');
+    }
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as net.AddressInfo).port;
 }
 
+/** Calls `onLine` for each CRLF-ended line read from `stream`. */
+function serveLines(stream: net.Socket, onLine: (line: string, out: net.Socket) => void): void {
+  let buffered = '';
+  stream.setEncoding('latin1').on('data', (chunk: string) => {
+    buffered += chunk;
+    for (let end = buffered.indexOf('\r\n'); end >= 0; end = buffered.indexOf('\r\n')) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      onLine(line, stream);
+    }
+  });
+}
+
 describe('a corrupt TLS record on an open connection', () => {
-  it.each<[Trigger, string, string]>([
-    ['MAIL', 'not-sent', 'mail'],
-    ['dot', 'unknown', 'data-end'],
+  it.each<[Mode, Trigger, string, string]>([
+    ['implicit', 'MAIL', 'not-sent', 'mail'],
+    ['implicit', 'dot', 'unknown', 'data-end'],
+    ['starttls', 'MAIL', 'not-sent', 'mail'],
+    ['starttls', 'dot', 'unknown', 'data-end'],
   ])(
-    'in answer to %s: the send ends at once (%s), not after its timer',
-    async (trigger, outcome, phase) => {
-      const port = await startServer(trigger);
+    '%s TLS, in answer to %s: the send ends at once (%s), not after its timer',
+    async (mode, trigger, outcome, phase) => {
+      const port = await startServer(trigger, mode);
       const { ca } = await tlsFixtures();
       const client = createClient({
         host: 'localhost',
         address: '127.0.0.1',
         port,
-        security: 'implicit',
+        security: mode,
         tls: { ca: ca.cert },
         timeouts: { command: 20_000, dataTermination: 20_000 },
       });

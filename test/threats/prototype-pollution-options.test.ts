@@ -5,8 +5,11 @@
  * every client created without those keys.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { createPool } from '../../src/delivery/pool.js';
+import { resolvePoolOptions } from '../../src/delivery/pool-options.js';
 import { resolveClientOptions } from '../../src/transport/client-options.js';
-import { buildTlsOptions, identityHost } from '../../src/transport/tls-options.js';
+import { buildTlsOptions, describeTlsSettings, identityHost } from '../../src/transport/tls-options.js';
+import { Harness } from '../session/harness.js';
 
 const polluted = Object.prototype as Record<string, unknown>;
 const KEYS = [
@@ -18,6 +21,10 @@ const KEYS = [
   'servername',
   'ca',
   'tls',
+  'atLeastOnce',
+  'retry',
+  'createClient',
+  'method',
 ] as const;
 
 afterEach(() => {
@@ -58,5 +65,51 @@ describe('options read only their own keys', () => {
     expect(resolved.security).toBe('starttls');
     expect(resolved.tls).toBeUndefined();
     expect(resolved.dangerouslyAllowAuthWithoutTls).toBe(false);
+  });
+
+  it('pool settings and credentials: not taken from the prototype', () => {
+    polluted.atLeastOnce = true;
+    polluted.retry = false;
+    polluted.createClient = () => {
+      throw new Error('the polluted factory was used');
+    };
+    polluted.method = 'LOGIN';
+    const { settings } = resolvePoolOptions({ host: 'smtp.example.com' });
+    expect(settings.atLeastOnce).toBe(false);
+    expect(settings.retry).not.toBe(false);
+    const pool = createPool({ host: 'smtp.example.com' });
+    void pool.close();
+    // The session picks the mechanism from what the server offers, not from the prototype.
+    const h = new Harness({ security: 'implicit', auth: { user: 'u', pass: 'secret-p' } }).connect();
+    h.server('250-mx\n250 AUTH PLAIN LOGIN');
+    expect(h.lastWrite).toMatch(/^AUTH PLAIN /);
+  });
+
+  it("a client's description shows the TLS settings it uses, not the prototype's", () => {
+    polluted.dangerouslyAllowInvalidCertificates = true;
+    polluted.servername = 'evil.example';
+    const resolved = resolveClientOptions({ host: 'smtp.example.com', tls: { ca: 'x' } });
+    expect(describeTlsSettings(resolved.tls)).toEqual({ ca: '[pem]' });
+  });
+});
+
+describe('options inherited from the caller’s own prototypes still count', () => {
+  it('Object.create(defaults) and a class instance with a logger method and a host getter', () => {
+    const defaults = { port: 2525, security: 'none' as const, timeouts: { command: 1_000 } };
+    const fromDefaults = Object.assign(Object.create(defaults) as typeof defaults, { host: 'localhost' });
+    expect(resolveClientOptions(fromDefaults)).toMatchObject({
+      port: 2525,
+      security: 'none',
+      timeouts: { command: 1_000 },
+    });
+    class Options {
+      get host(): string {
+        return 'localhost';
+      }
+      logger(): void {}
+    }
+    const resolved = resolveClientOptions(new Options() as never);
+    expect(resolved.host).toBe('localhost');
+    expect(typeof resolved.logger).toBe('function');
   });
 });

@@ -50,10 +50,11 @@ describe('undefined options are absent ones', () => {
   it('pool settings and a composed message: the defaults', async () => {
     const pool = createPool({
       host: 'smtp.example.com',
+      auth: { user: 'u', pass: 'p', method: undefined },
       maxConnections: undefined,
       maxMessagesPerConnection: undefined,
-      retry: undefined,
-      rateLimit: undefined,
+      retry: { maxAttempts: undefined, deadlineMs: undefined, baseMs: 500, capMs: undefined },
+      rateLimit: { perSecond: 14, burst: undefined, unit: undefined },
       maxQueue: undefined,
       onEvent: undefined,
       atLeastOnce: undefined,

@@ -48,15 +48,15 @@ export const explicitUndefined = {
     host: 'smtp.example.com',
     port: maybe(587),
     security: maybe('starttls' as const),
-    auth: maybe({ user: 'u', pass: 'p' }),
+    auth: maybe({ user: 'u', pass: 'p', method: maybe('PLAIN' as const) }),
     tls: { ca: maybe('PEM'), servername: maybe('smtp.example.com'), minVersion: maybe('TLSv1.3' as const) },
     timeouts: { command: maybe(1_000) },
     logger: maybe(() => undefined),
   } satisfies ClientOptions,
   pool: {
     maxConnections: maybe(2),
-    retry: maybe({ maxAttempts: 3 }),
-    rateLimit: maybe({ perSecond: 14 }),
+    retry: maybe({ maxAttempts: maybe(3), deadlineMs: maybe(60_000), baseMs: 500, capMs: maybe(10_000) }),
+    rateLimit: maybe({ perSecond: 14, burst: maybe(14) }),
   } satisfies PoolSettings<PoolClientOptions>,
   send: {
     from: 'a@example.com',

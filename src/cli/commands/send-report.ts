@@ -1,7 +1,7 @@
 /** Human and JSON summaries of `smtp-machine send` results, with SES advice and TLS-mode hints for failures. */
 import { type ErrorCode, ErrorCodes } from '../../errors/codes.js';
 import type { Phase } from '../../errors/smtp-error.js';
-import { sesAdvice } from '../../ses/advice.js';
+import { sesAdvice, tlsModeAdvice } from '../../ses/advice.js';
 import { knownPortSecurity } from '../../ses/endpoints.js';
 import type { Provider } from '../client-config.js';
 import type { ConnectionConfig } from '../connection.js';
@@ -158,8 +158,9 @@ export function resultHints(result: DeliveryResult, provider: Provider, config: 
     );
   }
   const mixUp = looksLikeTlsModeMixUp(result, config);
-  // The port/mode rows of the advice table hold for any server on the well-known ports.
-  if (mixUp) hints.push(...sesAdvice(base));
+  // The port/mode rows of the advice table hold for any server on the well-known ports (not the
+  // rest: EC2's port 25 or the MTU are SES's advice).
+  if (mixUp) hints.push(...tlsModeAdvice(base));
   const certificate =
     result.error?.code === ErrorCodes.TLS_FAILED && isCertificateProblem(result.error.message);
   if (certificate) {
