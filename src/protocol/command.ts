@@ -58,7 +58,32 @@ export function encodeCommand(command: Command): Uint8Array {
 export function encodeCommands(commands: readonly Command[]): Uint8Array {
   let text = '';
   for (const command of commands) text += `${commandLine(command)}\r\n`;
-  return encoder.encode(text);
+  return encodeFlight(text);
+}
+
+/**
+ * Flights are encoded into views of a shared slab (as Node's Buffer pool hands out small buffers):
+ * a fresh ArrayBuffer per flight cost more than encoding it (bench/README.md). A view's octets are
+ * never handed out twice: the slab is only ever appended to, and replaced when full.
+ */
+const SLAB_OCTETS = 8192;
+/** Text up to this many UTF-16 units fits the slab however it encodes (at most 3 octets per unit). */
+const SLAB_TEXT_UNITS = 1024;
+let slab = new Uint8Array(SLAB_OCTETS);
+let slabUsed = 0;
+
+/** `encoder.encode(text)`, the same octets, in a view of the slab when the text is short. */
+function encodeFlight(text: string): Uint8Array {
+  if (text.length > SLAB_TEXT_UNITS) return encoder.encode(text);
+  if (slabUsed + 3 * text.length > SLAB_OCTETS) {
+    slab = new Uint8Array(SLAB_OCTETS);
+    slabUsed = 0;
+  }
+  const start = slabUsed;
+  const { read, written } = encoder.encodeInto(text, slab.subarray(start));
+  if (read !== text.length) return encoder.encode(text); // unreachable: 3 octets per unit always fit
+  slabUsed = start + written;
+  return slab.subarray(start, slabUsed);
 }
 
 /** The same validation as encodeCommand without building bytes (used before any byte is written). */

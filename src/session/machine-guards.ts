@@ -134,8 +134,13 @@ export const guards = {
   acceptedAfterRefusal: ({ context, event }: Args) =>
     context.tx?.failure !== undefined && classOf(event) === 2,
   /** A read's replies, all the positive ones expected in turn, that leave the transaction in `to`. */
-  groupTaken: ({ context, event }: Args, params: { from: GroupState; to: GroupState }) =>
-    event.type === 'replies.received' && groupPlanFor(event, params.from, context)?.end === params.to,
+  groupTaken: ({ context, event }: Args, params: { from: GroupState; to: GroupState; effects?: number }) => {
+    if (event.type !== 'replies.received') return false;
+    const plan = groupPlanFor(event, params.from, context);
+    return (
+      plan?.end === params.to && (params.effects === undefined || plan.effects.length === params.effects)
+    );
+  },
   /** A reply that ends the transaction (2xx, 4xx/5xx or any), and what is held behind it (exclusive cases). */
   settles: ({ context, event }: Args, params: SettlesParams) =>
     (params.reply === 'any' ||

@@ -290,6 +290,24 @@ export const sessionSetup = setup({
       enqueue.assign({ tx: context.next, next: undefined, messagesSent: context.messagesSent + 1 });
     }),
 
+    /**
+     * The same for a plan of a known number of effects (the steady message's: settle, body, next
+     * envelope): each effect its own emit and one assign, without enqueueActions' per-step closures.
+     */
+    emitGroupEffect: emit(({ context, event }, params: { from: GroupState; index: number }) => {
+      const effect =
+        event.type === 'replies.received'
+          ? groupPlanFor(event, params.from, context)?.effects[params.index]
+          : undefined;
+      // Unreachable: the guard that chose this transition found the plan and counted its effects.
+      if (effect === undefined) throw new Error(`group step from ${params.from}: no effect ${params.index}`);
+      return effect;
+    }),
+    assignGroup: assign(({ context, event }, params: { from: GroupState }) => {
+      const plan = event.type === 'replies.received' ? groupPlanFor(event, params.from, context) : undefined;
+      if (plan === undefined) return {};
+      return { tx: plan.tx, next: plan.next, messagesSent: plan.messagesSent };
+    }),
     /** A read's positive replies at once (reply-group.ts): their settlements and writes, in order. */
     takeGroup: enqueueActions(({ enqueue, context, event }, params: { from: GroupState }) => {
       if (event.type !== 'replies.received') return;

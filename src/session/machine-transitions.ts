@@ -103,8 +103,9 @@ export const settled = (reply: 'positive' | 'refusal' | 'any', settle: readonly 
  * A read's replies in one step (reply-group.ts): taken only when each is the positive reply expected
  * in turn, to wherever the last one leaves the transaction; otherwise no step, and they come one by one.
  */
-export const group = (from: GroupStart) =>
-  GROUP_ENDS[from].map(
+export const group = (from: GroupStart) => [
+  ...(from === 'dataEnd' ? [steadyGroup] : []),
+  ...GROUP_ENDS[from].map(
     (to) =>
       ({
         guard: { type: 'groupTaken', params: { from, to } },
@@ -112,4 +113,22 @@ export const group = (from: GroupStart) =>
         reenter: true,
         actions: { type: 'takeGroup', params: { from } },
       }) as const,
-  );
+  ),
+];
+
+/**
+ * The steady pipelined message's step (the dot's 250, the next envelope's replies and 354, the send
+ * after it riding): the same transition as the `dataEnd → dataEnd` row below it, for a plan of exactly
+ * its three effects (settle, body, next envelope), listed as three emits and an assign.
+ */
+const steadyGroup = {
+  guard: { type: 'groupTaken', params: { from: 'dataEnd', to: 'dataEnd', effects: 3 } },
+  target: 'dataEnd',
+  reenter: true,
+  actions: [
+    { type: 'emitGroupEffect', params: { from: 'dataEnd', index: 0 } },
+    { type: 'emitGroupEffect', params: { from: 'dataEnd', index: 1 } },
+    { type: 'emitGroupEffect', params: { from: 'dataEnd', index: 2 } },
+    { type: 'assignGroup', params: { from: 'dataEnd' } },
+  ],
+} as const;

@@ -510,6 +510,28 @@ describe('encodeCommand: properties', () => {
     expect(accepted).toBeGreaterThan(50);
   });
 
+  it('encodeCommands hands out views that later flights never overwrite (the shared slab, its refills included)', () => {
+    const flights: { bytes: Uint8Array; copy: Uint8Array }[] = [];
+    for (let i = 0; i < 400; i++) {
+      const to = i % 3 === 0 ? `r${i}@\u00e9xample.org` : `rcpt${i}@example.org`;
+      const bytes = encodeCommands([
+        { verb: 'MAIL', from: `s${i}@example.com`, size: i, smtputf8: i % 3 === 0 },
+        { verb: 'RCPT', to, smtputf8: i % 3 === 0 },
+        { verb: 'DATA' },
+      ]);
+      flights.push({ bytes, copy: bytes.slice() });
+    }
+    // Longer than what the slab takes: encoded on its own.
+    const long = encodeCommands(
+      Array.from({ length: 40 }, () => ({ verb: 'RCPT' as const, to: 'a@example.org' })),
+    );
+    expect(long.length).toBe(40 * 'RCPT TO:<a@example.org>\r\n'.length);
+    for (const { bytes, copy } of flights) expect(bytes).toEqual(copy);
+    expect(new TextDecoder().decode(flights[3]?.bytes)).toBe(
+      'MAIL FROM:<s3@example.com> SIZE=3 SMTPUTF8\r\nRCPT TO:<r3@\u00e9xample.org>\r\nDATA\r\n',
+    );
+  });
+
   it('grammar-generated addresses encode and parse back to the same local part and domain', () => {
     const roundTrip = (utf8: boolean) =>
       fc.property(addressArb(utf8), fc.boolean(), ([localPart, domain], asMail) => {
