@@ -4,19 +4,43 @@
  */
 import type { EnhancedStatus } from './reply-types.js';
 
-// RFC 3463 §2: class "." subject "." detail, subject and detail 1*3digit (ASCII digits: `[0-9]`,
-// which is what `\d` means in JavaScript too). Must be followed by a space or the end of the text.
-const ENHANCED_STATUS = /^([245])\.([0-9]{1,3})\.([0-9]{1,3})(?: |$)/;
+// RFC 3463 §2: class "." subject "." detail, subject and detail 1*3digit (ASCII digits only), followed
+// by a space or the end of the text: /^([245])\.([0-9]{1,3})\.([0-9]{1,3})(?: |$)/, scanned by hand
+// (one per reply read; a test holds the scan to that pattern).
+const DOT = 0x2e;
+const SPACE = 0x20;
+const DIGIT_0 = 0x30;
 
 /** The enhanced status code at the start of `text`, or undefined when absent, malformed or of another class. */
 export function parseEnhancedStatus(code: number, text: string): EnhancedStatus | undefined {
-  const match = ENHANCED_STATUS.exec(text);
-  if (match === null) return undefined;
-  const klass = Number(match[1]);
+  const klass = text.charCodeAt(0) - DIGIT_0;
+  if ((klass !== 2 && klass !== 4 && klass !== 5) || text.charCodeAt(1) !== DOT) return undefined;
+  const subjectEnd = digitsEnd(text, 2);
+  if (subjectEnd < 0 || text.charCodeAt(subjectEnd) !== DOT) return undefined;
+  const detailEnd = digitsEnd(text, subjectEnd + 1);
+  if (detailEnd < 0 || (detailEnd < text.length && text.charCodeAt(detailEnd) !== SPACE)) return undefined;
   if (klass !== Math.trunc(code / 100)) return undefined;
   return Object.freeze({
     class: klass as EnhancedStatus['class'],
-    subject: Number(match[2]),
-    detail: Number(match[3]),
+    subject: digitsValue(text, 2, subjectEnd),
+    detail: digitsValue(text, subjectEnd + 1, detailEnd),
   });
+}
+
+/** Where 1 to 3 ASCII digits from `start` end (a fourth digit: -1, none: -1). */
+function digitsEnd(text: string, start: number): number {
+  let at = start;
+  while (at < text.length && at - start <= 3) {
+    const digit = text.charCodeAt(at) - DIGIT_0;
+    if (digit < 0 || digit > 9) break;
+    at++;
+  }
+  const count = at - start;
+  return count >= 1 && count <= 3 ? at : -1;
+}
+
+function digitsValue(text: string, start: number, end: number): number {
+  let value = 0;
+  for (let at = start; at < end; at++) value = value * 10 + (text.charCodeAt(at) - DIGIT_0);
+  return value;
 }

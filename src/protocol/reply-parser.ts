@@ -105,7 +105,11 @@ export class ReplyParser {
       }
       const octets = this.#fragmentOctets + lf + 1 - start;
       this.#checkSize(octets);
-      const reply = this.#acceptLine(this.#takeLine(chunk.subarray(start, lf)), octets);
+      // A line wholly in this chunk is read in place (no view of it is made unless it is malformed).
+      const reply =
+        this.#fragmentOctets === 0
+          ? this.#acceptLine(chunk, start, lf, octets)
+          : this.#acceptHeldLine(chunk.subarray(start, lf), octets);
       if (reply !== undefined) replies.push(reply);
       start = lf + 1;
     }
@@ -139,28 +143,34 @@ export class ReplyParser {
     }
   }
 
-  /** The current line's bytes without its LF; a view valid until the next append. */
-  #takeLine(end: Uint8Array): Uint8Array {
-    if (this.#fragmentOctets === 0) return end;
+  /** The held start of a line and its end (`end`, without the LF): the whole line, taken. */
+  #acceptHeldLine(end: Uint8Array, octets: number): Reply | undefined {
     this.#append(end);
-    const line = this.#partial.subarray(0, this.#fragmentOctets);
+    const line = this.#partial;
+    const length = this.#fragmentOctets;
     this.#fragmentOctets = 0;
     // Do not keep a buffer grown by one long line for the life of the connection.
     if (this.#partial.length > RETAINED_PARTIAL_OCTETS) this.#partial = EMPTY;
-    return line;
+    return this.#acceptLine(line, 0, length, octets);
   }
 
-  /** RFC 5321 §4.2: Reply-code ( "-" text CRLF | [ SP text ] CRLF ); the last line has no hyphen. */
-  #acceptLine(bytes: Uint8Array, octets: number): Reply | undefined {
-    const end = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
-    const code = replyCode(bytes, end);
-    const separator = end > 3 ? bytes[3] : SP;
+  /**
+   * RFC 5321 §4.2: Reply-code ( "-" text CRLF | [ SP text ] CRLF ); the last line has no hyphen. The
+   * line is `bytes[from, to)`, without its LF.
+   */
+  #acceptLine(bytes: Uint8Array, from: number, to: number, octets: number): Reply | undefined {
+    const end = to > from && bytes[to - 1] === CR ? to - 1 : to;
+    const code = replyCode(bytes, from, end, to);
+    const separator = end - from > 3 ? bytes[from + 3] : SP;
     if (separator !== SP && separator !== HYPHEN)
-      throw malformed('no space or hyphen after the reply code', bytes);
+      throw malformed('no space or hyphen after the reply code', bytes.subarray(from, to));
     if (this.#code !== undefined && code !== this.#code) {
-      throw malformed(`multi-line reply changed its code from ${this.#code} to ${code}`, bytes);
+      throw malformed(
+        `multi-line reply changed its code from ${this.#code} to ${code}`,
+        bytes.subarray(from, to),
+      );
     }
-    const text = end > 4 ? this.#decoder.decode(bytes.subarray(4, end)) : '';
+    const text = end - from > 4 ? this.#decoder.decode(bytes.subarray(from + 4, end)) : '';
     if (separator === HYPHEN) {
       this.#code = code;
       this.#lines.push(text);
@@ -189,13 +199,14 @@ export function replyText(reply: Reply): string {
   return reply.lines.join('\n');
 }
 
-/** RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39. */
-function replyCode(bytes: Uint8Array, end: number): number {
-  if (end < 3) throw malformed('line shorter than a reply code', bytes);
-  const d0 = (bytes[0] ?? 0) - DIGIT_0;
-  const d1 = (bytes[1] ?? 0) - DIGIT_0;
-  const d2 = (bytes[2] ?? 0) - DIGIT_0;
-  if (d0 < 2 || d0 > 5 || d1 < 0 || d1 > 5 || d2 < 0 || d2 > 9) throw malformed('invalid reply code', bytes);
+/** RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39, at `bytes[from]` (the line ends at `to`). */
+function replyCode(bytes: Uint8Array, from: number, end: number, to: number): number {
+  if (end - from < 3) throw malformed('line shorter than a reply code', bytes.subarray(from, to));
+  const d0 = (bytes[from] ?? 0) - DIGIT_0;
+  const d1 = (bytes[from + 1] ?? 0) - DIGIT_0;
+  const d2 = (bytes[from + 2] ?? 0) - DIGIT_0;
+  if (d0 < 2 || d0 > 5 || d1 < 0 || d1 > 5 || d2 < 0 || d2 > 9)
+    throw malformed('invalid reply code', bytes.subarray(from, to));
   return d0 * 100 + d1 * 10 + d2;
 }
 

@@ -11,6 +11,7 @@ import { type Command, isAscii } from '../protocol/command.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { describeReply, refusal } from './failures.js';
 import type { BodyTransfer, RecipientRefusal, SendRequest, SendResult } from './types.js';
+import { needsSmtpUtf8 } from './validation.js';
 
 export interface Transaction {
   /** The facade's number for this send: settle effects and aborts name it. */
@@ -35,9 +36,7 @@ export interface Transaction {
   readonly chunkReplies: number;
 }
 
-export function needsSmtpUtf8(request: SendRequest): boolean {
-  return !isAscii(request.from) || request.to.some((to) => !isAscii(to));
-}
+export { needsSmtpUtf8 } from './validation.js';
 
 /** The smaller of our limit and the server's SIZE (RFC 1870 §3 (3): 0 means no fixed limit). */
 export function messageLimit(maxMessageSize: number, caps: Capabilities): number {
@@ -161,31 +160,29 @@ export const lastChunkCommand = (tx: Transaction): Command => ({
  * BDAT nothing more (a stream's chunks follow the replies) or `BDAT n LAST` (its bytes follow at once).
  */
 export function envelopeCommands(tx: Transaction, caps: Capabilities): Command[] {
-  const mail = mailCommand(tx, caps);
-  if (!tx.pipelined) return [mail];
-  const rcpts = tx.request.to.map((_, index) => rcptCommand(tx, index));
-  if (tx.transfer === 'data') return [mail, ...rcpts, { verb: 'DATA' }];
-  return bodyRidesWithEnvelope(tx) ? [mail, ...rcpts, lastChunkCommand(tx)] : [mail, ...rcpts];
+  const commands = [mailCommand(tx, caps)];
+  if (!tx.pipelined) return commands;
+  // Built in place (one array, no spread copies): every steady message writes one.
+  for (let index = 0; index < tx.request.to.length; index++) commands.push(rcptCommand(tx, index));
+  if (tx.transfer === 'data') commands.push({ verb: 'DATA' });
+  else if (bodyRidesWithEnvelope(tx)) commands.push(lastChunkCommand(tx));
+  return commands;
 }
 
 function mailCommand(tx: Transaction, caps: Capabilities): Command {
   const { request } = tx;
   const size = messageSize(request);
-  return {
-    verb: 'MAIL',
-    from: request.from,
-    ...(caps.size !== undefined && size !== undefined ? { size } : {}),
-    ...(request.binary === true
-      ? { body: 'BINARYMIME' as const }
-      : caps.eightBitMime && request.eightBit !== false
-        ? { body: '8BITMIME' as const }
-        : {}),
-    ...(tx.smtputf8 ? { smtputf8: true } : {}),
-  };
+  const mail: Extract<Command, { verb: 'MAIL' }> = { verb: 'MAIL', from: request.from };
+  if (caps.size !== undefined && size !== undefined) mail.size = size;
+  if (request.binary === true) mail.body = 'BINARYMIME';
+  else if (caps.eightBitMime && request.eightBit !== false) mail.body = '8BITMIME';
+  if (tx.smtputf8) mail.smtputf8 = true;
+  return mail;
 }
 
 export function rcptCommand(tx: Transaction, index: number): Command {
-  return { verb: 'RCPT', to: tx.request.to[index] ?? '', ...(tx.smtputf8 ? { smtputf8: true } : {}) };
+  const to = tx.request.to[index] ?? '';
+  return tx.smtputf8 ? { verb: 'RCPT', to, smtputf8: true } : { verb: 'RCPT', to };
 }
 
 export const isPositive = (reply: Reply): boolean => reply.code >= 200 && reply.code < 300;
@@ -246,12 +243,8 @@ export function allRecipientsRejected(rejected: readonly RecipientRefusal[]): Sm
 
 export function sendResult(tx: Transaction, reply: Reply): SendResult {
   const messageId = parseMessageId(reply);
-  return {
-    accepted: tx.accepted,
-    rejected: tx.rejected,
-    reply,
-    ...(messageId === undefined ? {} : { messageId }),
-  };
+  const { accepted, rejected } = tx;
+  return messageId === undefined ? { accepted, rejected, reply } : { accepted, rejected, reply, messageId };
 }
 
 const ENHANCED_PREFIX = /^[245]\.[0-9]{1,3}\.[0-9]{1,3} +/;

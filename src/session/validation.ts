@@ -4,11 +4,21 @@
  */
 import { ErrorCodes } from '../errors/codes.js';
 import { SmtpUsageError } from '../errors/smtp-error.js';
-import { validateCommand } from '../protocol/command.js';
-import { needsSmtpUtf8 } from './transaction.js';
+import { isAscii, validateCommand } from '../protocol/command.js';
 import type { SendRequest } from './types.js';
 
-export function validateSendRequest(request: SendRequest): void {
+/** Whether an address of the request is not ASCII (RFC 6531: the transaction needs SMTPUTF8). */
+export function needsSmtpUtf8(request: SendRequest): boolean {
+  // A validated request is frozen: its answer, kept when it was checked, still holds.
+  const known = checked.get(request);
+  if (known !== undefined) return known;
+  if (!isAscii(request.from)) return true;
+  for (const to of request.to) if (!isAscii(to)) return true;
+  return false;
+}
+
+/** Checks the request; returns whether it needs SMTPUTF8 (needsSmtpUtf8). */
+export function validateSendRequest(request: SendRequest): boolean {
   if (typeof request !== 'object' || request === null)
     throw usage(ErrorCodes.INVALID_ARGUMENT, 'request', 'must be an object');
   if (typeof request.from !== 'string') throw usage(ErrorCodes.INVALID_ADDRESS, 'from', 'must be a string');
@@ -41,6 +51,7 @@ export function validateSendRequest(request: SendRequest): void {
     smtputf8,
   });
   for (const to of request.to) validateCommand({ verb: 'RCPT', to, smtputf8 });
+  return smtputf8;
 }
 
 /**
@@ -52,8 +63,11 @@ export function validateSignal(signal: unknown): asserts signal is AbortSignal |
     throw usage(ErrorCodes.INVALID_ARGUMENT, 'signal', 'must be an AbortSignal');
 }
 
-/** Requests that passed validateSendRequest and were frozen: nothing in them can have changed since. */
-const checked = new WeakSet<SendRequest>();
+/**
+ * Requests that passed validateSendRequest and were frozen (nothing in them can have changed since),
+ * with whether they need SMTPUTF8: asked again by the pre-check and the transaction (needsSmtpUtf8).
+ */
+const checked = new WeakMap<SendRequest, boolean>();
 
 /**
  * validateSendRequest, then freezes the request and its recipient list so that the check stays true:
@@ -61,9 +75,9 @@ const checked = new WeakSet<SendRequest>();
  * encoded, right before it is written).
  */
 export function validatedRequest(request: SendRequest): SendRequest {
-  validateSendRequest(request);
+  const smtputf8 = validateSendRequest(request);
   Object.freeze(request.to);
-  checked.add(Object.freeze(request));
+  checked.set(Object.freeze(request), smtputf8);
   return request;
 }
 

@@ -55,4 +55,47 @@ describe('parseEnhancedStatus (RFC 3463 §2)', () => {
       { numRuns: 300 },
     );
   });
+
+  it('answers as the pattern it scans for, for any text and code', () => {
+    const pattern = /^([245])\.([0-9]{1,3})\.([0-9]{1,3})(?: |$)/;
+    const byPattern = (code: number, text: string): EnhancedStatus | undefined => {
+      const match = pattern.exec(text);
+      if (match === null || Number(match[1]) !== Math.trunc(code / 100)) return undefined;
+      return {
+        class: Number(match[1]) as EnhancedStatus['class'],
+        subject: Number(match[2]),
+        detail: Number(match[3]),
+      };
+    };
+    const piece = fc.constantFrom(
+      '2',
+      '4',
+      '5',
+      '3',
+      '0',
+      '9',
+      '00',
+      '999',
+      '1000',
+      '.',
+      ' ',
+      '\t',
+      'x',
+      '\u0661',
+      '',
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1000 }),
+        fc.oneof(
+          fc.array(piece, { maxLength: 8 }).map((pieces) => pieces.join('')),
+          fc.string(),
+        ),
+        (code, text) => {
+          expect(parseEnhancedStatus(code, text)).toEqual(byPattern(code, text));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
 });
