@@ -54,11 +54,15 @@ export function encodeCommand(command: Command): Uint8Array {
   return encoder.encode(`${commandLine(command)}\r\n`);
 }
 
-/** A flight of commands as one buffer: each line validated as by encodeCommand, then one encode. */
-export function encodeCommands(commands: readonly Command[]): Uint8Array {
+/**
+ * A flight of commands as one buffer: each line validated as by encodeCommand, then one encode.
+ * `secret`: a buffer of its own, never a view of the shared slab below (a credential must not sit
+ * beside other flights, readable through another view's `.buffer`).
+ */
+export function encodeCommands(commands: readonly Command[], secret = false): Uint8Array {
   let text = '';
   for (const command of commands) text += `${commandLine(command)}\r\n`;
-  return encodeFlight(text);
+  return secret ? encoder.encode(text) : encodeFlight(text);
 }
 
 /**

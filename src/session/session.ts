@@ -602,7 +602,7 @@ export class Session {
     let bytes: Uint8Array;
     try {
       // One flight, one buffer (RFC 2920 §3.1), through the one command encoder (throws before any byte).
-      bytes = encodeCommands(commands);
+      bytes = encodeCommands(commands, secret);
       // Logged line by line only when a transcript is kept (encodeCommands is the same octets joined).
       if (this.#transcript.enabled) this.#transcript.commands(commands.map(encodeCommand), secret);
     } catch (error) {

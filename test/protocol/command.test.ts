@@ -510,6 +510,18 @@ describe('encodeCommand: properties', () => {
     expect(accepted).toBeGreaterThan(50);
   });
 
+  it('a secret flight gets a buffer of its own, not a view of the slab other flights share', () => {
+    const before = encodeCommands([{ verb: 'RSET' }]);
+    const secret = encodeCommands([{ verb: 'AUTH', mechanism: 'PLAIN', initialResponse: 'AHVAAHA=' }], true);
+    const after = encodeCommands([{ verb: 'NOOP' }]);
+    // The others are views of a larger, shared buffer; the secret's buffer is its own.
+    expect(before.byteLength).toBeLessThan(before.buffer.byteLength);
+    expect(after.byteLength).toBeLessThan(after.buffer.byteLength);
+    expect([before.buffer, after.buffer]).not.toContain(secret.buffer);
+    expect(secret.byteLength).toBe(secret.buffer.byteLength);
+    expect(new TextDecoder().decode(before.buffer as ArrayBuffer)).not.toContain('AHVAAHA=');
+  });
+
   it('encodeCommands hands out views that later flights never overwrite (the shared slab, its refills included)', () => {
     const flights: { bytes: Uint8Array; copy: Uint8Array }[] = [];
     for (let i = 0; i < 400; i++) {
