@@ -48,3 +48,28 @@ function startWatching(signal: AbortSignal): Watch {
   signal.addEventListener('abort', listener, { once: true });
   return watch;
 }
+
+/**
+ * A signal that aborts (with the same reason) when the first of `signals` does, and `stop` to let
+ * go of them — `AbortSignal.any` without its Node 20 leak (it keeps a reference in each source for
+ * good: one per connection opened for a send with a signal, on the client's lifelong signal).
+ */
+export function anySignal(signals: readonly AbortSignal[]): { signal: AbortSignal; stop: () => void } {
+  const controller = new AbortController();
+  const aborted = signals.find((signal) => signal.aborted);
+  if (aborted !== undefined) {
+    controller.abort(aborted.reason);
+    return { signal: controller.signal, stop: () => {} };
+  }
+  const stops = signals.map((source) =>
+    watchAbort(source, () => {
+      if (!controller.signal.aborted) controller.abort(source.reason);
+    }),
+  );
+  return {
+    signal: controller.signal,
+    stop: () => {
+      for (const stop of stops) stop();
+    },
+  };
+}

@@ -1,7 +1,7 @@
 /** abort-watch.ts: one listener per signal; once, in order; a watch stopped mid-dispatch is not called. */
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { watchAbort } from '../../src/transport/abort-watch.js';
+import { anySignal, watchAbort } from '../../src/transport/abort-watch.js';
 
 const listeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
 
@@ -74,5 +74,30 @@ describe('watchAbort', () => {
       process.removeListener('uncaughtException', onError);
       for (const l of original) process.on('uncaughtException', l);
     }
+  });
+});
+
+describe('anySignal', () => {
+  it('aborts with the reason of the first source to abort; stop() leaves nothing on the sources', () => {
+    const a = new AbortController();
+    const b = new AbortController();
+    const either = anySignal([a.signal, b.signal]);
+    expect([listeners(a.signal), listeners(b.signal)]).toEqual([1, 1]);
+    b.abort('b first');
+    a.abort('a later');
+    expect(either.signal.aborted).toBe(true);
+    expect(either.signal.reason).toBe('b first');
+    either.stop();
+    const lifelong = new AbortController();
+    for (let i = 0; i < 50; i++) anySignal([new AbortController().signal, lifelong.signal]).stop();
+    expect(listeners(lifelong.signal)).toBe(0);
+  });
+
+  it('a source already aborted: aborted at once, with its reason', () => {
+    const a = new AbortController();
+    a.abort('gone');
+    const either = anySignal([new AbortController().signal, a.signal]);
+    expect([either.signal.aborted, either.signal.reason]).toEqual([true, 'gone']);
+    either.stop();
   });
 });
