@@ -12,6 +12,7 @@ import { MAX_TIMER_MS } from '../protocol/limits.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { regionFromHost } from '../ses/endpoints.js';
 import { ownOptions } from '../session/own-options.js';
+import { CLIENT_OPTION_KEYS } from '../transport/client-options.js';
 import type { MessageInput } from '../transport/message-source.js';
 import { type Clock, systemClock } from './clock.js';
 import type { PoolEvent } from './pool-events.js';
@@ -163,7 +164,14 @@ export function resolvePoolOptions<O extends PoolClientOptions>(
   if (given === null || typeof given !== 'object') throw usage('options', 'must be an object');
   // Settings read without Object.prototype's keys: a polluted `atLeastOnce` or `retry` is not one.
   const options = ownOptions(given) as PoolOptions<O>;
-  const clientOptions = { ...given } as Record<string, unknown>;
+  // The client's options: the caller's own keys (a custom factory's too), and client options it
+  // inherits from its own prototypes (Object.create(defaults), a class's getters), as createClient
+  // takes them; not a class's other methods, which the client would refuse as unknown keys.
+  const clientOptions: Record<string, unknown> = {};
+  for (const key of Object.keys(given)) clientOptions[key] = (options as Record<string, unknown>)[key];
+  for (const key of CLIENT_OPTION_KEYS)
+    if (!Object.hasOwn(clientOptions, key) && key in options)
+      clientOptions[key] = (options as Record<string, unknown>)[key];
   for (const key of POOL_KEYS) delete clientOptions[key];
   const sesHost = typeof options.host === 'string' && regionFromHost(options.host) !== undefined;
   // The profile says whose rules apply: SES_PROFILE (an SES host's default, or given for the

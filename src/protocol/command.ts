@@ -56,13 +56,14 @@ export function encodeCommand(command: Command): Uint8Array {
 
 /**
  * A flight of commands as one buffer: each line validated as by encodeCommand, then one encode.
- * `secret`: a buffer of its own, never a view of the shared slab below (a credential must not sit
- * beside other flights, readable through another view's `.buffer`).
+ * `shared`: a view of the process-wide slab below, for a writer that neither keeps, changes nor
+ * transfers what it is handed (createClient's connection); otherwise, and always for a credential,
+ * a buffer of its own — another view's `.buffer` would show or detach every session's flights.
  */
-export function encodeCommands(commands: readonly Command[], secret = false): Uint8Array {
+export function encodeCommands(commands: readonly Command[], shared = false): Uint8Array {
   let text = '';
   for (const command of commands) text += `${commandLine(command)}\r\n`;
-  return secret ? encoder.encode(text) : encodeFlight(text);
+  return shared ? encodeFlight(text) : encoder.encode(text);
 }
 
 /**
@@ -79,7 +80,8 @@ let slabUsed = 0;
 /** `encoder.encode(text)`, the same octets, in a view of the slab when the text is short. */
 function encodeFlight(text: string): Uint8Array {
   if (text.length > SLAB_TEXT_UNITS) return encoder.encode(text);
-  if (slabUsed + 3 * text.length > SLAB_OCTETS) {
+  // Full, or detached by a transfer despite the rule above: a fresh slab.
+  if (slabUsed + 3 * text.length > SLAB_OCTETS || slab.byteLength === 0) {
     slab = new Uint8Array(SLAB_OCTETS);
     slabUsed = 0;
   }

@@ -55,7 +55,20 @@ const isGroupStart = (state: string): state is GroupStart => Object.hasOwn(GROUP
 const settles = (plan: GroupPlan, id: number): boolean =>
   plan.effects.some((effect) => effect.type === 'settle' && effect.id === id);
 
+/**
+ * For createClient's connection only (not exported from the package): its session's flights may be
+ * views of the shared encoding slab (command.ts), since that writer neither keeps, changes nor
+ * transfers them. A Session's `write` effects otherwise own their bytes.
+ */
+export let shareWriteBuffers: (session: Session) => void;
+
 export class Session {
+  static {
+    shareWriteBuffers = (session) => {
+      session.#sharedWrites = true;
+    };
+  }
+  #sharedWrites = false;
   readonly whenReady: Promise<void>;
   readonly #machine: MachineRunner;
   readonly #onEffect: (effect: SessionEffect) => void;
@@ -602,7 +615,7 @@ export class Session {
     let bytes: Uint8Array;
     try {
       // One flight, one buffer (RFC 2920 §3.1), through the one command encoder (throws before any byte).
-      bytes = encodeCommands(commands, secret);
+      bytes = encodeCommands(commands, this.#sharedWrites && !secret);
       // Logged line by line only when a transcript is kept (encodeCommands is the same octets joined).
       if (this.#transcript.enabled) this.#transcript.commands(commands.map(encodeCommand), secret);
     } catch (error) {

@@ -53,6 +53,8 @@ function startWatching(signal: AbortSignal): Watch {
  * A signal that aborts (with the same reason) when the first of `signals` does, and `stop` to let
  * go of them — `AbortSignal.any` without its Node 20 leak (it keeps a reference in each source for
  * good: one per connection opened for a send with a signal, on the client's lifelong signal).
+ * Unlike AbortSignal.any it aborts during the source's dispatch, where its watch stands, not after
+ * all of the source's listeners: one listening after it sees it aborted already.
  */
 export function anySignal(signals: readonly AbortSignal[]): { signal: AbortSignal; stop: () => void } {
   const controller = new AbortController();

@@ -106,7 +106,8 @@ export interface ResolvedClientOptions {
 
 const SECURITIES: ReadonlySet<unknown> = new Set(['implicit', 'starttls', 'starttls-opportunistic', 'none']);
 export const DEFAULT_IDLE_TIMEOUT_MS = 5_000;
-const KNOWN_KEYS = new Set([
+/** The keys of ClientOptions. */
+export const CLIENT_OPTION_KEYS: ReadonlySet<string> = new Set([
   'host',
   'port',
   'address',
@@ -265,7 +266,7 @@ export function resolveClientOptions(given: ClientOptions, known = 'a client opt
   // Object.prototype must not turn TLS off.
   const options = ownOptions(given) as unknown as ClientOptions;
   for (const key of Object.keys(given)) {
-    if (!KNOWN_KEYS.has(key)) throw usage(key, `is not ${known}`);
+    if (!CLIENT_OPTION_KEYS.has(key)) throw usage(key, `is not ${known}`);
   }
   const host = checkHost(options.host, 'host');
   const port = options.port ?? 587;

@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import type { SmtpError } from '../errors/smtp-error.js';
-import { Session } from '../session/session.js';
+import { Session, shareWriteBuffers } from '../session/session.js';
 import type { SendRequest, SendResult, SessionEffect, SessionOptions } from '../session/types.js';
 import { BodyWriter, writeInline } from './body-writer.js';
 import { abortError, dial, upgrade } from './connect.js';
@@ -69,6 +69,8 @@ export class Connection {
     const { clientName, ...rest } = params.session;
     const name = typeof clientName === 'function' ? clientName(socket) : clientName;
     this.session = new Session({ hmacMd5, ...rest, clientName: name }, (effect) => this.#onEffect(effect));
+    // Its writes go straight to the socket, untouched: they may share the encoding slab.
+    shareWriteBuffers(this.session);
     this.session.whenReady.catch(() => {}); // observed through send()/open(); never unhandled
     this.#attach(socket);
   }

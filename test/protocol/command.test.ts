@@ -510,32 +510,43 @@ describe('encodeCommand: properties', () => {
     expect(accepted).toBeGreaterThan(50);
   });
 
-  it('a secret flight gets a buffer of its own, not a view of the slab other flights share', () => {
-    const before = encodeCommands([{ verb: 'RSET' }]);
-    const secret = encodeCommands([{ verb: 'AUTH', mechanism: 'PLAIN', initialResponse: 'AHVAAHA=' }], true);
-    const after = encodeCommands([{ verb: 'NOOP' }]);
-    // The others are views of a larger, shared buffer; the secret's buffer is its own.
+  it('only a shared flight is a view of the slab; an own one (a credential, a Session’s write) is not', () => {
+    const before = encodeCommands([{ verb: 'RSET' }], true);
+    const own = encodeCommands([{ verb: 'AUTH', mechanism: 'PLAIN', initialResponse: 'AHVAAHA=' }]);
+    const after = encodeCommands([{ verb: 'NOOP' }], true);
+    // The shared ones are views of a larger buffer; the own one's buffer is its alone.
     expect(before.byteLength).toBeLessThan(before.buffer.byteLength);
     expect(after.byteLength).toBeLessThan(after.buffer.byteLength);
-    expect([before.buffer, after.buffer]).not.toContain(secret.buffer);
-    expect(secret.byteLength).toBe(secret.buffer.byteLength);
+    expect(own.byteLength).toBe(own.buffer.byteLength);
+    expect([before.buffer, after.buffer]).not.toContain(own.buffer);
     expect(new TextDecoder().decode(before.buffer as ArrayBuffer)).not.toContain('AHVAAHA=');
+  });
+
+  it('a slab detached by a transfer is replaced: later flights still encode', () => {
+    const view = encodeCommands([{ verb: 'RSET' }], true);
+    structuredClone(view.buffer, { transfer: [view.buffer as ArrayBuffer] });
+    expect(view.byteLength).toBe(0);
+    expect(new TextDecoder().decode(encodeCommands([{ verb: 'NOOP' }], true))).toBe('NOOP\r\n');
   });
 
   it('encodeCommands hands out views that later flights never overwrite (the shared slab, its refills included)', () => {
     const flights: { bytes: Uint8Array; copy: Uint8Array }[] = [];
     for (let i = 0; i < 400; i++) {
       const to = i % 3 === 0 ? `r${i}@\u00e9xample.org` : `rcpt${i}@example.org`;
-      const bytes = encodeCommands([
-        { verb: 'MAIL', from: `s${i}@example.com`, size: i, smtputf8: i % 3 === 0 },
-        { verb: 'RCPT', to, smtputf8: i % 3 === 0 },
-        { verb: 'DATA' },
-      ]);
+      const bytes = encodeCommands(
+        [
+          { verb: 'MAIL', from: `s${i}@example.com`, size: i, smtputf8: i % 3 === 0 },
+          { verb: 'RCPT', to, smtputf8: i % 3 === 0 },
+          { verb: 'DATA' },
+        ],
+        true,
+      );
       flights.push({ bytes, copy: bytes.slice() });
     }
     // Longer than what the slab takes: encoded on its own.
     const long = encodeCommands(
       Array.from({ length: 40 }, () => ({ verb: 'RCPT' as const, to: 'a@example.org' })),
+      true,
     );
     expect(long.length).toBe(40 * 'RCPT TO:<a@example.org>\r\n'.length);
     for (const { bytes, copy } of flights) expect(bytes).toEqual(copy);

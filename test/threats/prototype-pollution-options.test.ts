@@ -112,4 +112,19 @@ describe('options inherited from the caller’s own prototypes still count', () 
     expect(resolved.host).toBe('localhost');
     expect(typeof resolved.logger).toBe('function');
   });
+
+  it('the same through createPool: inherited client options and settings both count', async () => {
+    const defaults = { host: 'localhost', port: 2525, security: 'none' as const, maxConnections: 2 };
+    const { settings, clientOptions } = resolvePoolOptions(Object.create(defaults) as typeof defaults);
+    expect(settings.maxConnections).toBe(2);
+    expect(clientOptions).toMatchObject({ host: 'localhost', port: 2525, security: 'none' });
+    class Options {
+      get host(): string {
+        return 'localhost';
+      }
+      helper(): void {} // not an option: left out, not refused
+    }
+    const pool = createPool(new Options() as never);
+    await pool.close();
+  });
 });
