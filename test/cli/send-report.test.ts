@@ -116,41 +116,32 @@ describe('send: each recipient that did not get the message is named for its own
   });
 });
 
+/** A batch summary with nothing in it but one opened connection, and `fields` on top. */
+const summaryOf = (fields: Partial<Parameters<typeof summaryText>[0]>): string =>
+  summaryText({
+    total: 0,
+    delivered: 0,
+    partlyDelivered: 0,
+    rejected: 0,
+    failed: 0,
+    unknown: 0,
+    invalid: 0,
+    retries: 0,
+    retriesByCause: {},
+    retriesByCode: {},
+    throttled: 0,
+    connections: { opened: 1, recycled: {}, closed: {} },
+    ...fields,
+  });
+
 describe('send --batch: the summary says when a delivered message did not reach every recipient', () => {
   test('the text names the partly delivered ones', () => {
-    const text = summaryText({
-      total: 2,
-      delivered: 2,
-      partlyDelivered: 1,
-      rejected: 0,
-      failed: 0,
-      unknown: 0,
-      invalid: 0,
-      retries: 0,
-      retriesByCause: {},
-      retriesByCode: {},
-      throttled: 0,
-      connections: { opened: 1, recycled: {}, closed: {} },
-    });
+    const text = summaryOf({ total: 2, delivered: 2, partlyDelivered: 1 });
     expect(text).toContain('2/2 delivered (1 not to every recipient)');
   });
 
   test('the advice for the failures ends the text, one hint: line each', () => {
-    const text = summaryText({
-      total: 1,
-      delivered: 0,
-      partlyDelivered: 0,
-      rejected: 0,
-      failed: 1,
-      unknown: 0,
-      invalid: 0,
-      retries: 0,
-      retriesByCause: {},
-      retriesByCode: {},
-      throttled: 0,
-      connections: { opened: 1, recycled: {}, closed: {} },
-      hints: ['first advice', 'second advice'],
-    });
+    const text = summaryOf({ total: 1, failed: 1, hints: ['first advice', 'second advice'] });
     expect(text.split('\n').slice(-2)).toEqual(['hint: first advice', 'hint: second advice']);
   });
 });
