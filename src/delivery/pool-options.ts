@@ -160,7 +160,12 @@ const POOL_KEYS = [
 /** Splits pool settings from client options and fills in defaults. Throws SmtpUsageError. */
 export function resolvePoolOptions<O extends PoolClientOptions>(
   given: PoolOptions<O>,
-): { settings: ResolvedPoolSettings; clientOptions: O } {
+): {
+  settings: ResolvedPoolSettings;
+  clientOptions: O;
+  /** A custom client factory, read like the settings (not one a polluted Object.prototype holds). */
+  createClient: PoolSettings<O>['createClient'];
+} {
   if (given === null || typeof given !== 'object') throw usage('options', 'must be an object');
   // Settings read without Object.prototype's keys: a polluted `atLeastOnce` or `retry` is not one.
   const options = ownOptions(given) as PoolOptions<O>;
@@ -210,7 +215,7 @@ export function resolvePoolOptions<O extends PoolClientOptions>(
     profile,
   };
   optional(options.createClient, 'function', 'createClient');
-  return { settings, clientOptions: clientOptions as O };
+  return { settings, clientOptions: clientOptions as O, createClient: options.createClient };
 }
 
 /** `value` when undefined or of `type`; else the option is refused by name. */

@@ -12,7 +12,6 @@ import { ErrorCodes } from '../errors/codes.js';
 import type { SmtpError } from '../errors/smtp-error.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { checkSesRecipientCount } from '../ses/recipients.js';
-import { ownOptions } from '../session/own-options.js';
 import { allRecipientsRejected } from '../session/transaction.js';
 import { createPooledClient } from '../transport/client.js';
 import {
@@ -68,12 +67,10 @@ export function createPool<O extends PoolClientOptions>(
   options: O & PoolSettings<O> & { readonly createClient: (options: O) => ClientLike },
 ): Pool;
 export function createPool<O extends PoolClientOptions>(options: PoolOptions<O>): Pool {
-  const { settings, clientOptions } = resolvePoolOptions(options);
+  const { settings, clientOptions, createClient: custom } = resolvePoolOptions(options);
   // The client classifies with the same profile (the pool's frozen copy, or its default), so its error
   // codes name SES's replies too.
   const withProfile = { ...clientOptions, profile: settings.profile };
-  // Not a factory a polluted Object.prototype holds (own-options.ts).
-  const custom = ownOptions(options).createClient as PoolOptions<O>['createClient'];
   if (custom !== undefined) {
     const snapshot = snapshotClientOptions(withProfile as O & Partial<ClientOptions>);
     return new DeliveryPool(settings, () => custom(snapshot));

@@ -161,9 +161,6 @@ export function tlsModeAdvice(input: SesAdviceInput): string[] {
   );
 }
 
-/** The ids of the context hints, for tests and docs. */
-export const SES_HINT_IDS: readonly string[] = HINTS.map((hint) => hint.id);
-
 /** The profile's advice for the reply or code, its `<region>` filled in when the region is known. */
 function replyAdvice(input: SesAdviceInput): string | undefined {
   return ruleAdvice(input)?.replaceAll('<region>', regionOf(input));

@@ -36,8 +36,6 @@ export interface Transaction {
   readonly chunkReplies: number;
 }
 
-export { needsSmtpUtf8 } from './validation.js';
-
 /** The smaller of our limit and the server's SIZE (RFC 1870 §3 (3): 0 means no fixed limit). */
 export function messageLimit(maxMessageSize: number, caps: Capabilities): number {
   return caps.size !== undefined && caps.size > 0 ? Math.min(maxMessageSize, caps.size) : maxMessageSize;
