@@ -27,16 +27,18 @@ export function parseEnhancedStatus(code: number, text: string): EnhancedStatus 
   });
 }
 
-/** Where 1 to 3 ASCII digits from `start` end (a fourth digit: -1, none: -1). */
+/**
+ * Where up to 3 ASCII digits from `start` end, or -1 for none. A fourth digit is left unread: the
+ * character after the field must then be "." or a space, which it is not.
+ */
 function digitsEnd(text: string, start: number): number {
   let at = start;
-  while (at < text.length && at - start <= 3) {
+  while (at < text.length && at - start < 3) {
     const digit = text.charCodeAt(at) - DIGIT_0;
     if (digit < 0 || digit > 9) break;
     at++;
   }
-  const count = at - start;
-  return count >= 1 && count <= 3 ? at : -1;
+  return at > start ? at : -1;
 }
 
 function digitsValue(text: string, start: number, end: number): number {
