@@ -10,7 +10,13 @@ export interface ReplyReactionTable {
     readonly reach: string;
     readonly rfc: string;
     readonly config?: string;
-    readonly reactions: readonly { reply: string; next: string; send: string; why: string }[];
+    readonly reactions: readonly {
+      reply: string;
+      next: string;
+      quit?: boolean;
+      send: string;
+      why: string;
+    }[];
   }[];
 }
 
@@ -26,7 +32,8 @@ export function replyReactionsMarkdown(table: ReplyReactionTable): string {
   for (const row of table.states) {
     out.push(`## ${row.state}${row.config ? ` (${row.config})` : ''}`, '', `${row.rfc}`, '');
     out.push('| reply | next state | send | why |', '|---|---|---|---|');
-    for (const r of row.reactions) out.push(`| ${r.reply} | ${r.next} | ${r.send} | ${r.why} |`);
+    for (const r of row.reactions)
+      out.push(`| ${r.reply} | ${r.quit ? `${r.next} (QUIT first)` : r.next} | ${r.send} | ${r.why} |`);
     out.push('');
   }
   return out.join('\n');

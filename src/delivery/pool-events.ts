@@ -124,6 +124,11 @@ export interface PoolStats {
   readonly unknown: number;
   /** Sends rejected with outcome 'not-sent' (gave up, aborted, closed, quota, queue full). */
   readonly failed: number;
+  /**
+   * Retries decided, by cause: each `retry-scheduled` event, and under `stop-sending` each send put
+   * back to wait for `resume()` after a daily-quota stop. A back-off that `close()` later abandoned
+   * (without `waitForRetries`) still counts: it was decided and announced.
+   */
   readonly retriesByCause: Readonly<Record<RetryCause, number>>;
   /** Current send rate of the limiter: undefined without `rateLimit` until a 454 "Maximum sending rate exceeded" made the pool learn one. */
   readonly currentRate: number | undefined;

@@ -153,6 +153,11 @@ export const sessionSetup = setup({
     writeData: emit(() => write({ verb: 'DATA' })),
     writeRset: emit(() => write({ verb: 'RSET' })),
     writeQuit: emit(() => write({ verb: 'QUIT' })),
+    /** RFC 5321 §4.1.1.10: no close without QUIT, "even if there was an error response". */
+    quitAfterRefusal: enqueueActions(({ enqueue }) => {
+      enqueue.emit(write({ verb: 'QUIT' }));
+      enqueue.assign({ quitWritten: true });
+    }),
     upgradeTls: emit({ type: 'upgradeTls' }),
     writeBody: emit(({ context }) => writeBodyEffect(context, txOf(context), false)),
     writeLoneDot: emit({ type: 'writeLoneDot' }),
@@ -429,7 +434,7 @@ export const sessionSetup = setup({
         enqueue.assign({ tx: { ...tx, failure: aborted(params.phase, outcomeOf(context, params.outcome)) } });
     }),
     endSession: enqueueActions(({ enqueue, context }) => {
-      enqueue.emit({ type: 'close' });
+      enqueue.emit(context.quitWritten ? { type: 'close', afterQuit: true } : { type: 'close' });
       const { tx, next } = context;
       const error = context.error ?? clientClosed('closed', 'not-sent');
       if (tx) enqueue.emit(settle(tx.id, withRefusals(tx, tx.failure ?? error)));

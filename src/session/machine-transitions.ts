@@ -52,6 +52,17 @@ export const closing = (phase: Phase) =>
   }) as const;
 export const refused = (phase: Phase) =>
   ({ guard: 'refusal', target: '#session.failed', actions: { type: 'refused', params: { phase } } }) as const;
+/**
+ * A refusal that ends the session while the dialogue is in step (the reply answered the one command
+ * outstanding; a 421, tried first, is the server leaving): QUIT before the close (RFC 5321
+ * §4.1.1.10: not "even if there was an error response"; §3.1 for a 554 greeting).
+ */
+export const refusedInStep = (phase: Phase) =>
+  ({
+    guard: 'refusal',
+    target: '#session.failed',
+    actions: [{ type: 'refused', params: { phase } }, 'quitAfterRefusal'],
+  }) as const;
 export const unexpected = (phase: Phase, outcome: Outcome = 'not-sent') =>
   ({ target: '#session.failed', actions: { type: 'unexpected', params: { phase, outcome } } }) as const;
 /** threats.md §6: a reply nobody asked for, behind the one that was (lock-step only: see Outstanding). */
@@ -68,6 +79,12 @@ export const timeout = (phase: Phase, outcome: Outcome = 'not-sent') =>
   ({ target: '#session.failed', actions: { type: 'timedOut', params: { phase, outcome } } }) as const;
 export const endWith = (phase: Phase, code: (typeof ErrorCodes)[keyof typeof ErrorCodes]) =>
   ({ target: '#session.failed', actions: { type: 'sessionRefused', params: { phase, code } } }) as const;
+/** endWith, where the server is waiting for a command (what it offers will not do): QUIT first (RFC 5321 §4.1.1.10). */
+export const endWithQuit = (phase: Phase, code: (typeof ErrorCodes)[keyof typeof ErrorCodes]) =>
+  ({
+    target: '#session.failed',
+    actions: [{ type: 'sessionRefused', params: { phase, code } }, 'quitAfterRefusal'],
+  }) as const;
 
 type SettleAction =
   | 'delivered'

@@ -41,6 +41,8 @@ export interface SessionContext {
   /** Why the session ended, when it did not end cleanly. */
   readonly error: SmtpError | undefined;
   readonly messagesSent: number;
+  /** A refusal ended the session in step and QUIT was written (RFC 5321 §4.1.1.10): the close says so. */
+  readonly quitWritten: boolean;
 }
 
 /** A send as the caller hands it over: its id (for settlement and aborts) and the validated request. */
@@ -101,7 +103,7 @@ export type MachineEffect =
     }
   /** RFC 2920 §3.1: the single dot that ends an empty message (a 354 after a refused envelope). */
   | { type: 'writeLoneDot' }
-  | { type: 'close' }
+  | { type: 'close'; afterQuit?: true }
   /** (Re)start the one session timer: `ms` from now, unless another arm or a disarm comes first. */
   | { type: 'armTimer'; timer: TimerName; ms: number }
   | { type: 'disarmTimer' }

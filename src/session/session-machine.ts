@@ -18,7 +18,11 @@
  *   §3.8), a refused command. All end in `failed`, whose entry emits `close`, settles the send in
  *   flight (exactly once: the transaction leaves the context when it settles) and emits
  *   `sessionEnded`. `closed` is the clean end (221, quit, abort). Both are final: nothing can be
- *   written after them.
+ *   written after them. A refusal that ends the session while the dialogue is in step (greeting,
+ *   EHLO/HELO, STARTTLS, AUTH, RSET; or STARTTLS/AUTH impossible on what EHLO offered) writes QUIT
+ *   on its way to `failed` (RFC 5321 §4.1.1.10, §3.1), and the close says so (`afterQuit`: the
+ *   server closes after its 221, which is not waited for here); a 421, a reply out of step, an
+ *   injection, a timeout or a loss closes without a word.
  * - Outcomes (threats.md §7): a loss in `dataEnd` (after the dot, before its reply) is 'unknown';
  *   anywhere earlier 'not-sent'; a refusal is classified by the profile (4xx not-sent, 5xx rejected).
  * - A refused transaction is settled only after RSET is answered, so that the session is ready
@@ -79,8 +83,10 @@ import {
   arms,
   closing,
   endWith,
+  endWithQuit,
   losses,
   refused,
+  refusedInStep,
   timeout,
   unasked,
   unexpected,
@@ -99,6 +105,7 @@ export const sessionMachine = sessionSetup.createMachine({
     next: undefined,
     error: undefined,
     messagesSent: 0,
+    quitWritten: false,
   }),
   states: {
     // No timer here: the transport dials under its own connect timeout (Timeouts.connect) and calls
@@ -120,7 +127,8 @@ export const sessionMachine = sessionSetup.createMachine({
         'reply.received': [
           unasked('greeting', 'one'),
           { guard: { type: 'replyIs', params: { code: 220 } }, target: 'ehlo', actions: 'writeEhlo' },
-          refused('greeting'),
+          closing('greeting'),
+          refusedInStep('greeting'),
           unexpected('greeting'),
         ],
       },
@@ -139,7 +147,7 @@ export const sessionMachine = sessionSetup.createMachine({
             actions: 'learnCapabilities',
           },
           { guard: 'heloAllowed', target: 'helo', actions: 'writeHelo' },
-          refused('ehlo'),
+          refusedInStep('ehlo'),
           unexpected('ehlo'),
         ],
       },
@@ -157,7 +165,7 @@ export const sessionMachine = sessionSetup.createMachine({
             target: 'negotiate',
             actions: 'forgetCapabilities',
           },
-          refused('helo'),
+          refusedInStep('helo'),
           unexpected('helo'),
         ],
       },
@@ -165,10 +173,10 @@ export const sessionMachine = sessionSetup.createMachine({
     negotiate: {
       always: [
         { guard: 'startTlsOffered', target: 'starttls', actions: 'writeStartTls' },
-        { guard: 'tlsRequiredButMissing', ...endWith('ehlo', ErrorCodes.TLS_REQUIRED) },
+        { guard: 'tlsRequiredButMissing', ...endWithQuit('ehlo', ErrorCodes.TLS_REQUIRED) },
         { guard: 'noAuthConfigured', target: 'ready' },
-        { guard: 'authWithoutTls', ...endWith('auth', ErrorCodes.AUTH_WITHOUT_TLS) },
-        { guard: 'noUsableMechanism', ...endWith('auth', ErrorCodes.AUTH_MECHANISM_UNSUPPORTED) },
+        { guard: 'authWithoutTls', ...endWithQuit('auth', ErrorCodes.AUTH_WITHOUT_TLS) },
+        { guard: 'noUsableMechanism', ...endWithQuit('auth', ErrorCodes.AUTH_MECHANISM_UNSUPPORTED) },
         { target: 'auth', actions: 'beginAuth' },
       ],
     },
@@ -189,7 +197,7 @@ export const sessionMachine = sessionSetup.createMachine({
           closing('starttls'),
           // Nothing changed on the connection: the plaintext EHLO's capabilities still hold.
           { guard: 'startTlsRefusedOptional', target: 'ready' },
-          refused('starttls'),
+          refusedInStep('starttls'),
           unexpected('starttls'),
         ],
       },
@@ -217,7 +225,7 @@ export const sessionMachine = sessionSetup.createMachine({
             target: 'negotiate',
             actions: 'learnCapabilities',
           },
-          refused('ehlo'),
+          refusedInStep('ehlo'),
           unexpected('ehlo'),
         ],
       },
@@ -238,7 +246,7 @@ export const sessionMachine = sessionSetup.createMachine({
             reenter: true,
             actions: 'answerChallenge',
           },
-          refused('auth'),
+          refusedInStep('auth'),
           unexpected('auth'),
         ],
       },

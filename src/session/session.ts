@@ -590,7 +590,7 @@ export class Session {
         break;
       }
       case 'close':
-        this.#emit({ type: 'close' });
+        this.#emit(effect);
         break;
       case 'armTimer':
       case 'disarmTimer':

@@ -127,7 +127,12 @@ export type SessionEffect =
        */
       readonly inline: boolean;
     }
-  | { readonly type: 'close' };
+  /**
+   * End the connection. `afterQuit`: a refusal ended the session while the dialogue was in step, and
+   * QUIT was written just before (RFC 5321 §4.1.1.10): the server answers 221 and closes its side,
+   * so the close may wait for that (bounded) instead of destroying the socket.
+   */
+  | { readonly type: 'close'; readonly afterQuit?: true };
 
 /** How a send ended: exactly one per send.requested. */
 export type Settlement =

@@ -59,7 +59,7 @@ class Client implements SmtpClient {
   #feeding = false;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #drained: (() => void)[] = [];
-  /** Connections no longer used, their QUIT under way, and when it ends. */
+  /** Connections no longer used (their QUIT under way, or closing after a failed setup), and when each ends. */
   readonly #quitting = new Map<Connection, Promise<void>>();
   #closing: Promise<void> | undefined;
   /** Aborted by destroy(): cuts a connection attempt short. */
@@ -149,9 +149,14 @@ class Client implements SmtpClient {
 
   /** QUITs a connection this client no longer uses; destroy() can still drop it meanwhile. */
   #quit(connection: Connection): Promise<void> {
-    const ended = connection.quit().finally(() => this.#quitting.delete(connection));
-    this.#quitting.set(connection, ended);
-    return ended;
+    return this.#letGo(connection, connection.quit());
+  }
+
+  /** A connection no longer used, until it has `ended`: close() waits for it, destroy() drops it. */
+  #letGo(connection: Connection, ended: Promise<void>): Promise<void> {
+    const done = ended.finally(() => this.#quitting.delete(connection));
+    this.#quitting.set(connection, done);
+    return done;
   }
 
   /**
@@ -276,6 +281,8 @@ class Client implements SmtpClient {
       this.#options,
       (event) => this.#log(event),
       () => this.#feed(),
+      // Still closing after its setup failed (QUIT after a refusal): close() waits for it too.
+      (connection) => this.#letGo(connection, connection.closed),
     );
   }
 

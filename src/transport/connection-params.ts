@@ -4,16 +4,21 @@
  */
 import type { ClientEvent, ResolvedClientOptions } from './client-options.js';
 import { defaultClientName } from './client-options.js';
-import type { ConnectionEvent, ConnectionParams } from './connection.js';
+import type { Connection, ConnectionEvent, ConnectionParams } from './connection.js';
 import { buildTlsOptions } from './tls-options.js';
 
-/** `log` gets redacted events only; `onSendable` runs when the session can take the next send. */
+/**
+ * `log` gets redacted events only; `onSendable` runs when the session can take the next send;
+ * `onSetupFailed` gets a connection open() rejected with, which may still be closing.
+ */
 export function connectionParams(
   o: ResolvedClientOptions,
   log: (event: ClientEvent) => void,
   onSendable: () => void,
+  onSetupFailed: (connection: Connection) => void,
 ): ConnectionParams {
   return {
+    onSetupFailed,
     host: o.host,
     port: o.port,
     ...(o.address === undefined ? {} : { address: o.address }),

@@ -29,6 +29,12 @@ export interface ConnectionParams {
   /** How long a closing socket may linger after our FIN before it is destroyed. */
   readonly closeGraceMs?: number;
   readonly onEvent?: (event: ConnectionEvent) => void;
+  /**
+   * A connection whose setup failed, so open() rejects instead of handing it out: its socket may
+   * still be closing (after a refusal, QUIT was written and the server closes first, within the
+   * close grace). Its owner waits for `closed` (or destroys it) like any connection it let go of.
+   */
+  readonly onSetupFailed?: (connection: Connection) => void;
 }
 
 export type ConnectionEvent =
@@ -96,7 +102,12 @@ export class Connection {
     }
     connection.#emit({ type: 'connected', localAddress: socket.localAddress, secure: implicitTls });
     connection.session.connected();
-    await connection.#untilReady(signal);
+    try {
+      await connection.#untilReady(signal);
+    } catch (error) {
+      params.onSetupFailed?.(connection);
+      throw error;
+    }
     return connection;
   }
 
@@ -222,16 +233,24 @@ export class Connection {
       case 'writeBody':
         this.#writeBody(effect);
         return;
-      case 'close':
+      case 'close': {
         this.#close();
-        // A clean end (221) lets the server close first; after a timeout or a protocol error the
-        // server may never close, so do not wait out the grace period.
+        // A clean end (221), or QUIT written after a refusal (`afterQuit`: the server answers and
+        // closes), lets the server close first, within the grace period; after a timeout or a
+        // protocol error the server may never close, so do not wait that out.
+        const serverCloses = effect.afterQuit === true;
         queueMicrotask(() => {
-          if (this.session.state === 'failed' && !this.#upgrading && !this.#socket.destroyed) {
+          if (
+            this.session.state === 'failed' &&
+            !serverCloses &&
+            !this.#upgrading &&
+            !this.#socket.destroyed
+          ) {
             this.#socket.destroy();
           }
         });
         return;
+      }
     }
   }
 

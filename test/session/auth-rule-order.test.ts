@@ -15,7 +15,7 @@ describe('starttls-opportunistic with credentials, STARTTLS not offered', () => 
     ['a usable mechanism', '250-mx\n250 AUTH PLAIN'],
     ['no usable mechanism', '250-mx\n250 AUTH GSSAPI'],
     ['no AUTH at all', '250-mx\n250 8BITMIME'],
-  ])('%s → AUTH_WITHOUT_TLS (a usage error), nothing but EHLO written', async (_name, ehlo) => {
+  ])('%s → AUTH_WITHOUT_TLS (a usage error), nothing but EHLO (then QUIT) written', async (_name, ehlo) => {
     const h = new Harness({ security: 'starttls-opportunistic', auth: AUTH }).connect().server(ehlo);
     const error = await h.session.whenReady.then(
       () => undefined,
@@ -23,6 +23,6 @@ describe('starttls-opportunistic with credentials, STARTTLS not offered', () => 
     );
     expect(error).toBeInstanceOf(SmtpUsageError);
     expect(error).toMatchObject({ code: ErrorCodes.AUTH_WITHOUT_TLS, field: 'security', phase: 'auth' });
-    expect(h.writes).toEqual(['EHLO client.example\r\n']);
+    expect(h.writes).toEqual(['EHLO client.example\r\n', 'QUIT\r\n']);
   });
 });

@@ -10,6 +10,8 @@ import { flush, Harness, type Settled } from './harness.js';
 interface Reaction {
   reply: string;
   next: string;
+  /** QUIT is written before the close (RFC 5321 §4.1.1.10). */
+  quit?: boolean;
   send: string;
 }
 interface Row {
@@ -135,6 +137,7 @@ async function check(row: Row, input: number | 'malformed', malformedIndex = 0):
   const { h, sent } = REACH[row.reach]!();
   expect(h.session.state, `reach ${row.reach}`).toBe(row.state);
   const closedBefore = h.closed;
+  const writesBefore = h.writes.length;
   if (input === 'malformed') h.session.receive(new TextEncoder().encode(`${MALFORMED[malformedIndex]}\r\n`));
   else h.server(`${input} x`);
   await flush();
@@ -144,6 +147,8 @@ async function check(row: Row, input: number | 'malformed', malformedIndex = 0):
   expect(sendStatus(sent), where).toBe(reaction.send);
   const ended = reaction.next === 'closed' || reaction.next === 'failed';
   expect(h.closed, where).toBe(ended || closedBefore);
+  const wroteQuit = h.writes.slice(writesBefore).includes('QUIT\r\n');
+  expect(wroteQuit, `${where}: QUIT before the close`).toBe(reaction.quit === true);
   // Nothing is written after close, whatever else happens.
   h.server('250 more').server('354 go');
   h.session.bodyFinished();

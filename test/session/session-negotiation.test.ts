@@ -88,7 +88,9 @@ describe('Session negotiation', () => {
     ['EHLO refused with 4xx', { security: 'none' as const }, '421 4.3.2 busy'],
   ])('no HELO fallback: %s', async (_name, options, refusal = '500 5.5.1 what?') => {
     const h = new Harness(options).connect().server(refusal);
-    expect(h.writes).toEqual(['EHLO client.example\r\n']);
+    // QUIT before the close after a refusal (RFC 5321 §4.1.1.10); not after a 421 (the server is closing).
+    const quit = refusal.startsWith('421') ? [] : ['QUIT\r\n'];
+    expect(h.writes).toEqual(['EHLO client.example\r\n', ...quit]);
     expect(h.closed).toBe(true);
     expect(await endError(h)).toMatchObject({ phase: 'ehlo' });
   });
@@ -96,7 +98,7 @@ describe('Session negotiation', () => {
   test('STARTTLS required but not offered → TLS_REQUIRED, no AUTH, closed', async () => {
     const h = new Harness({ security: 'starttls', auth: AUTH }).connect().server('250-mx\n250 AUTH PLAIN');
     expect(await endError(h)).toMatchObject({ code: ErrorCodes.TLS_REQUIRED });
-    expect(h.writes).toEqual(['EHLO client.example\r\n']);
+    expect(h.writes).toEqual(['EHLO client.example\r\n', 'QUIT\r\n']);
     expect(h.closed).toBe(true);
   });
 
@@ -118,7 +120,7 @@ describe('Session negotiation', () => {
       .server(refusal);
     expect(await endError(h)).toMatchObject({ phase: 'starttls' });
     if (refusal.startsWith('454')) expect(await endError(h)).toMatchObject({ code: ErrorCodes.TLS_REQUIRED });
-    expect(h.writes).toEqual(['EHLO client.example\r\n', 'STARTTLS\r\n']);
+    expect(h.writes).toEqual(['EHLO client.example\r\n', 'STARTTLS\r\n', 'QUIT\r\n']);
     expect(h.closed).toBe(true);
   });
 
@@ -219,7 +221,7 @@ describe('Session negotiation', () => {
   test('AUTH without TLS → AUTH_WITHOUT_TLS before any AUTH byte', async () => {
     const h = new Harness({ security: 'none', auth: AUTH }).connect().server('250-mx\n250 AUTH PLAIN');
     expect(await endError(h)).toMatchObject({ code: ErrorCodes.AUTH_WITHOUT_TLS });
-    expect(h.writes).toEqual(['EHLO client.example\r\n']);
+    expect(h.writes).toEqual(['EHLO client.example\r\n', 'QUIT\r\n']);
   });
 
   test('dangerouslyAllowAuthWithoutTls lets AUTH go in plaintext', async () => {

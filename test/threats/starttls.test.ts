@@ -102,7 +102,7 @@ describe('threats §1: STARTTLS response injection fails closed', () => {
 });
 
 describe('threats §1: STARTTLS stripping never falls back to plaintext', () => {
-  it('defends against a stripped STARTTLS capability: SMTP_TLS_REQUIRED, only EHLO written', async () => {
+  it('defends against a stripped STARTTLS capability: SMTP_TLS_REQUIRED, only EHLO (then QUIT) written', async () => {
     const { server, client } = await harness(
       { capabilities: ['PIPELINING', 'AUTH PLAIN LOGIN', '8BITMIME'] },
       { auth, clientName: NAME },
@@ -110,11 +110,12 @@ describe('threats §1: STARTTLS stripping never falls back to plaintext', () => 
     const error = await rejection(client.send(envelope));
     expect(error).toMatchObject({ code: 'SMTP_TLS_REQUIRED', outcome: 'not-sent' });
     await closedBy(server);
-    expect(server.connections[0]!.received().toString('latin1')).toBe(`EHLO ${NAME}\r\n`);
+    // QUIT before the close (RFC 5321 §4.1.1.10): it carries nothing, and nothing else follows.
+    expect(server.connections[0]!.received().toString('latin1')).toBe(`EHLO ${NAME}\r\nQUIT\r\n`);
   });
 
   for (const reply of ['454 4.7.0 TLS not available due to temporary reason', '502 5.5.1 Not implemented']) {
-    it(`defends against STARTTLS refused with ${reply.slice(0, 3)}: fails, only EHLO and STARTTLS written`, async () => {
+    it(`defends against STARTTLS refused with ${reply.slice(0, 3)}: fails, only EHLO and STARTTLS (then QUIT) written`, async () => {
       const { server, client } = await harness(
         { overrides: { STARTTLS: reply } },
         { auth, clientName: NAME },
@@ -125,12 +126,12 @@ describe('threats §1: STARTTLS stripping never falls back to plaintext', () => 
       expect(error.code).toBe('SMTP_TLS_REQUIRED');
       expect(error.outcome).not.toBe('unknown'); // 4xx not-sent, 5xx rejected: nothing was sent either way
       await closedBy(server);
-      expect(server.connections[0]!.received().toString('latin1')).toBe(PLAINTEXT);
+      expect(server.connections[0]!.received().toString('latin1')).toBe(`${PLAINTEXT}QUIT\r\n`);
     });
   }
 
   for (const reply of ['500 5.5.1 Command unrecognized', '502 5.5.2 EHLO not implemented']) {
-    it(`defends against EHLO refused (${reply.slice(0, 3)}) with TLS required: no HELO fallback, only EHLO written`, async () => {
+    it(`defends against EHLO refused (${reply.slice(0, 3)}) with TLS required: no HELO fallback, only EHLO (then QUIT) written`, async () => {
       const { server, client } = await harness({ overrides: { EHLO: reply } }, { auth, clientName: NAME });
       const error = await rejection(client.send(envelope));
       // EHLO_REFUSED names the cause; what matters is that HELO (no STARTTLS) is never tried.
@@ -138,8 +139,8 @@ describe('threats §1: STARTTLS stripping never falls back to plaintext', () => 
       expect(error.outcome).not.toBe('unknown');
       expect(error.phase).toBe('ehlo');
       await closedBy(server);
-      expect(verbs(server)).toEqual(['EHLO']);
-      expect(server.connections[0]!.received().toString('latin1')).toBe(`EHLO ${NAME}\r\n`);
+      expect(verbs(server)).toEqual(['EHLO', 'QUIT']);
+      expect(server.connections[0]!.received().toString('latin1')).toBe(`EHLO ${NAME}\r\nQUIT\r\n`);
     });
   }
 
@@ -206,7 +207,8 @@ describe('threats §1: capabilities learned before TLS are forgotten (RFC 3207 �
     );
     const error = await rejection(client.send(envelope));
     expect(error.code).toBe('SMTP_AUTH_MECHANISM_UNSUPPORTED');
-    expect(verbs(server)).toEqual(['EHLO', 'STARTTLS', 'EHLO']);
+    await closedBy(server);
+    expect(verbs(server)).toEqual(['EHLO', 'STARTTLS', 'EHLO', 'QUIT']);
   });
 
   it('pre-TLS SIZE 100 and 8BITMIME, post-TLS SIZE 100000 without 8BITMIME: sizes and 8-bit follow post-TLS', async () => {
