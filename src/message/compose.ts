@@ -16,7 +16,9 @@ import { encodeQuotedPrintable } from './quoted-printable.js';
 
 export interface Attachment {
   readonly filename: string;
+  /** Bytes as they are, or a string sent as UTF-8 (a text/* type then says `charset=utf-8`). */
   readonly content: Uint8Array | string;
+  /** A bare `type/subtype` (default application/octet-stream). */
   readonly contentType?: string | undefined;
 }
 
@@ -51,6 +53,8 @@ const FOLD_ENCODED_AT = 76;
 const MEDIA_NAME = /^[A-Za-z0-9!#$&^_.+-]{1,127}\/[A-Za-z0-9!#$&^_.+-]{1,127}$/;
 const BASE64_LINE = 76;
 const HEADER_NAME = /^[\x21-\x39\x3b-\x7e]+$/; // RFC 5322 §2.2 ftext: printable except ':'
+/** A field name and ": " within the 78-character line (RFC 5322 §2.1.1): the value can then fold. */
+const MAX_HEADER_NAME = FOLD_AT - 2;
 
 /**
  * Composes a message. Every input is checked first (types, then content): bad input throws an
@@ -162,9 +166,12 @@ function attachmentPart(attachment: Attachment, index: number): Part {
       : Buffer.from(attachment.content);
   checkFileName(attachment.filename, field);
   const { encoding, body } = attachmentBody(type.toLowerCase(), content, field);
+  // A string went out as UTF-8: a text part without a charset would read as US-ASCII (RFC 2046 §4.1.2).
+  const charset =
+    typeof attachment.content === 'string' && type.toLowerCase().startsWith('text/') ? ' charset=utf-8;' : '';
   return {
     headers: [
-      withParameter(`Content-Type: ${type};`, fileNameParameter('name', attachment.filename)),
+      withParameter(`Content-Type: ${type};${charset}`, fileNameParameter('name', attachment.filename)),
       `Content-Transfer-Encoding: ${encoding}`,
       withParameter('Content-Disposition: attachment;', fileNameParameter('filename', attachment.filename)),
     ],
@@ -299,27 +306,33 @@ const OWN_HEADERS = new Set([
  */
 const ADDRESS_HEADERS: ReadonlySet<string> = new Set([
   'sender',
-  'resent-from',
-  'resent-sender',
-  'resent-to',
-  'resent-cc',
-  'resent-bcc',
   'disposition-notification-to',
   'return-receipt-to',
   'errors-to',
 ]);
 
-/** Of those, the ones that hold a single mailbox (RFC 5322 §3.6.2 `sender`, §3.6.6 `resent-sender`). */
-const ONE_MAILBOX_HEADERS: ReadonlySet<string> = new Set(['sender', 'resent-sender']);
+/** Of those, the ones that hold a single mailbox (RFC 5322 §3.6.2 `sender`). */
+const ONE_MAILBOX_HEADERS: ReadonlySet<string> = new Set(['sender']);
 
-/** Structured headers whose grammar has no place for an encoded-word (msg-ids, URLs, dates): ASCII only. */
+/** Trace fields (RFC 5321 §4.4) and resent fields (RFC 5322 §3.6.6): refused in a new message. */
+const TRACE_OR_RESENT = /^(?:resent-.*|received|return-path)$/i;
+
+/**
+ * Structured headers whose grammar has no place for an encoded-word (RFC 2047 §5: msg-ids, URLs,
+ * tag lists): ASCII only, written as given. Content-ID (RFC 2045 §7), Archived-At (RFC 5064),
+ * DKIM-Signature (RFC 6376 §3.5), ARC (RFC 8617), Authentication-Results (RFC 8601), Autocrypt.
+ */
 const ASCII_HEADERS: ReadonlySet<string> = new Set([
   'in-reply-to',
   'references',
-  'resent-message-id',
-  'resent-date',
-  'return-path',
-  'received',
+  'content-id',
+  'archived-at',
+  'dkim-signature',
+  'arc-seal',
+  'arc-message-signature',
+  'arc-authentication-results',
+  'authentication-results',
+  'autocrypt',
   'list-id',
   'list-help',
   'list-subscribe',
@@ -369,10 +382,20 @@ function extraHeaders(headers: Readonly<Record<string, string>>): string[] {
 }
 
 function extraHeader(name: string, value: string): string {
-  if (!HEADER_NAME.test(name)) {
+  if (!HEADER_NAME.test(name) || name.length > MAX_HEADER_NAME) {
     throw new SmtpUsageError({
       code: ErrorCodes.INVALID_ARGUMENT,
-      message: 'a header name is not RFC 5322 ftext',
+      message: `a header name is not RFC 5322 ftext of at most ${MAX_HEADER_NAME} characters`,
+      field: 'headers',
+    });
+  }
+  if (TRACE_OR_RESENT.test(name)) {
+    throw new SmtpUsageError({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      message:
+        `headers: ${name} is not for a new message: Resent-* fields belong to a resent one, in a block ` +
+        'on top of its header (RFC 5322 §3.6.6; Resent-Bcc would show its addresses), and ' +
+        'Received / Return-Path are added by the servers that relay and deliver it (RFC 5321 §4.4)',
       field: 'headers',
     });
   }

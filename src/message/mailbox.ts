@@ -40,11 +40,35 @@ export function parseMailbox(input: string, field: string, smtputf8 = false): Ma
   return name === undefined ? { address } : { name, address };
 }
 
+/**
+ * The display name a phrase stands for (RFC 5322 §3.2.5: words, each an atom or a quoted-string,
+ * read with one space between them): `"A" "B"` is `A B`, not one quoted-string `A" "B`. A phrase
+ * without a double quote, or with one left open, is taken as it is written.
+ */
 function unquote(phrase: string): string {
-  if (phrase.length >= 2 && phrase.startsWith('"') && phrase.endsWith('"')) {
-    return phrase.slice(1, -1).replace(/\\(.)/g, '$1');
+  if (!phrase.includes('"')) return phrase;
+  const words: string[] = [];
+  let i = 0;
+  while (i < phrase.length) {
+    const c = phrase[i];
+    if (c === ' ' || c === '\t') {
+      i++;
+    } else if (c === '"') {
+      let word = '';
+      for (i++; i < phrase.length && phrase[i] !== '"'; i++) {
+        if (phrase[i] === '\\' && i + 1 < phrase.length) i++;
+        word += phrase[i];
+      }
+      if (i >= phrase.length) return phrase; // no closing quote
+      i++;
+      words.push(word);
+    } else {
+      const start = i;
+      while (i < phrase.length && !' \t"'.includes(phrase[i] as string)) i++;
+      words.push(phrase.slice(start, i));
+    }
   }
-  return phrase;
+  return words.join(' ');
 }
 
 /** The header form of a mailbox. */

@@ -53,12 +53,46 @@ describe('msg-id and URL headers are written as given, never as encoded-words', 
   });
 });
 
-describe('Sender and Resent-Sender hold one mailbox (RFC 5322 §3.6.2, §3.6.6)', () => {
-  it.each(['Sender', 'Resent-Sender'])('%s with two: SMTP_INVALID_ARGUMENT naming it', (name) => {
-    expect(() => composeMessage({ ...base, headers: { [name]: 'a@x.example, b@y.example' } })).toThrow(
-      expect.objectContaining({ code: 'SMTP_INVALID_ARGUMENT', field: `headers.${name}` }),
+describe('Sender holds one mailbox (RFC 5322 §3.6.2)', () => {
+  it('Sender with two: SMTP_INVALID_ARGUMENT naming it', () => {
+    expect(() => composeMessage({ ...base, headers: { Sender: 'a@x.example, b@y.example' } })).toThrow(
+      expect.objectContaining({ code: 'SMTP_INVALID_ARGUMENT', field: 'headers.Sender' }),
     );
-    expect(headerSection({ headers: { [name]: 'A <a@x.example>' } })).toContain(`${name}: A <a@x.example>`);
+    expect(headerSection({ headers: { Sender: 'A <a@x.example>' } })).toContain('Sender: A <a@x.example>');
+  });
+});
+
+describe('trace and resent fields are not for a new message (RFC 5321 §4.4, RFC 5322 §3.6.6)', () => {
+  // Resent-Bcc written as an extra header showed its addresses to every recipient, and resent and
+  // trace blocks go on top of a header, not after From.
+  it.each(['Resent-Bcc', 'Resent-To', 'resent-from', 'Resent-Message-ID', 'Received', 'Return-Path'])(
+    '%s: SMTP_INVALID_ARGUMENT before anything is written',
+    (name) => {
+      expect(() => composeMessage({ ...base, headers: { [name]: '<a@x.example>' } })).toThrow(
+        expect.objectContaining({ code: 'SMTP_INVALID_ARGUMENT', field: 'headers' }),
+      );
+    },
+  );
+});
+
+describe('structured headers with no place for an encoded-word are written as given', () => {
+  // RFC 2047 §5: a msg-id (Content-ID), a URL (Archived-At) or a tag list (DKIM-Signature) holding
+  // "=?" or a TAB used to be encoded as a whole, which destroys it.
+  it.each([
+    ['Content-ID', '<x=?y@example.org>'],
+    ['Archived-At', '<https://example.org/a?b=?c>'],
+    ['DKIM-Signature', 'v=1;\td=example.org; s=sel; b=abc=?'],
+  ])('%s: %s', (name, value) => {
+    expect(headerSection({ headers: { [name]: value } })).toContain(`\r\n${name}: ${value}`);
+  });
+});
+
+describe('a header name too long for a line with its value (RFC 5322 §2.1.1)', () => {
+  it('77 characters or more: SMTP_INVALID_ARGUMENT (an empty value used to become an empty encoded-word)', () => {
+    expect(() => composeMessage({ ...base, headers: { [`X-${'a'.repeat(75)}`]: '' } })).toThrow(
+      expect.objectContaining({ code: 'SMTP_INVALID_ARGUMENT', field: 'headers' }),
+    );
+    expect(headerSection({ headers: { [`X-${'a'.repeat(74)}`]: 'v' } })).toContain(`X-${'a'.repeat(74)}: v`);
   });
 });
 

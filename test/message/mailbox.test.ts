@@ -90,6 +90,15 @@ describe('display names (RFC 5322 §3.4 phrase)', () => {
     },
   );
 
+  it.each([
+    ['"A" "B" <a@example.org>', 'From: A B <a@example.org>'],
+    ['Dr. "Who" <a@example.org>', 'From: "Dr. Who" <a@example.org>'],
+    ['"Doe, J." Smith <a@example.org>', 'From: "Doe, J. Smith" <a@example.org>'],
+  ])('a name of several words, some quoted (%s), reads as those words (RFC 5322 §3.2.5)', (from, line) => {
+    // Taken as one quoted-string, `"A" "B"` became `"A\" \"B"`: readers showed `A" "B`.
+    expect(fromLine(from)).toBe(line);
+  });
+
   it('a lone double quote before the address is kept as the name, not read as an empty quoted-string', () => {
     expect(fromLine('" <a@example.org>')).toBe('From: "\\"" <a@example.org>');
   });
