@@ -3,7 +3,7 @@
  * envelope from flags, or a JSON Lines batch (one {from,to,cc,bcc,subject,text,html} per line).
  */
 import { basename } from 'node:path';
-import type { ErrorCode } from '../errors/codes.js';
+import { type ErrorCode, ErrorCodes } from '../errors/codes.js';
 import { isSmtpError } from '../errors/smtp-error.js';
 import { type Attachment, type ComposeOptions, composeMessage } from '../message/compose.js';
 import { CliError, usageError } from './args.js';
@@ -61,13 +61,23 @@ function compose(options: ComposeOptions, where: string): ReturnType<typeof comp
 
 function parseHeaders(lines: readonly string[] | undefined): Record<string, string> | undefined {
   if (lines === undefined || lines.length === 0) return undefined;
-  const headers: Record<string, string> = {};
+  // Every --header as given: a name twice is the composer's error, not the last one winning, and a
+  // name such as __proto__ is an own key rather than a prototype (Object.fromEntries).
+  const entries: [string, string][] = [];
   for (const line of lines) {
     const colon = line.indexOf(':');
     if (colon <= 0) throw usageError('--header must look like "Name: value"');
-    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+    const name = line.slice(0, colon).trim();
+    if (entries.some(([given]) => given.toLowerCase() === name.toLowerCase())) {
+      throw usageError(
+        `--header ${name} is given twice (header names are case-insensitive)`,
+        [],
+        ErrorCodes.INVALID_ARGUMENT,
+      );
+    }
+    entries.push([name, line.slice(colon + 1).trim()]);
   }
-  return headers;
+  return Object.fromEntries(entries);
 }
 
 async function attachments(

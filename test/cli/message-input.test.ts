@@ -47,3 +47,25 @@ describe('send: a message the composer refuses', () => {
     );
   });
 });
+
+describe('send --header', () => {
+  test('a name given twice is a usage error, not the last one winning', async () => {
+    const twice = messageFromFlags({
+      from: 'a@example.com',
+      to: ['b@example.org'],
+      header: ['X-A: 1', 'X-A: 2'],
+    });
+    await expect(twice).rejects.toMatchObject({ exitCode: 64, code: 'SMTP_INVALID_ARGUMENT' });
+  });
+
+  test('each name is a header of its own, __proto__ included', async () => {
+    const { raw } = await messageFromFlags({
+      from: 'a@example.com',
+      to: ['b@example.org'],
+      header: ['X-A: 1', '__proto__: 2'],
+    });
+    const text = new TextDecoder().decode(raw);
+    expect(text).toContain('\r\nX-A: 1\r\n');
+    expect(text).toContain('\r\n__proto__: 2\r\n');
+  });
+});
