@@ -110,6 +110,9 @@ export const guards = {
     context.tx?.pipelined === true && T.hasMoreRecipients(afterRcpt(context, event)),
   /** After the last RCPT reply of a pipelined BDAT group whose only chunk is already on the wire. */
   chunkWritten: ({ context }: Args) => context.tx?.bodyWritten === true,
+  /** A 421 to the envelope while the LAST chunk that rode with it is already on the wire. */
+  closingBehindChunk: ({ context, event }: Args) =>
+    replyOf(event)?.code === 421 && context.tx?.bodyWritten === true,
   /** … whose only chunk rode with the envelope and is still being written (back-pressure). */
   chunkBeingWritten: ({ context }: Args) =>
     context.tx !== undefined && context.tx.chunks > 0 && !context.tx.bodyWritten,

@@ -328,19 +328,23 @@ export const sessionSetup = setup({
         fail(refusal(echoSafe(context, replyOf(event)!, params.phase), params.phase, context.config.profile)),
       ),
     ),
-    /** A 2xx to a riding LAST chunk after the envelope was refused: 'unknown', in place of that refusal. */
+    /**
+     * A 2xx to a riding LAST chunk after the envelope was refused, or after a 421 to it: 'unknown',
+     * in place of that refusal.
+     */
     acceptedAfterRefusal: enqueueActions(({ enqueue, context, event }) => {
       const tx = txOf(context);
       const reply = replyOf(event)!;
+      const refusal = tx.failure ?? context.error;
       const error = new SmtpProtocolError({
         code: ErrorCodes.REPLY_UNEXPECTED,
         message:
           `data-end: the server accepted the message (${describeReply(reply, 'data-end')}) after refusing ` +
-          `its envelope (${tx.failure?.message}); it may have been delivered`,
+          `its envelope (${refusal?.message}); it may have been delivered`,
         outcome: 'unknown',
         phase: 'data-end',
         reply,
-        ...(tx.failure === undefined ? {} : { cause: tx.failure }),
+        ...(refusal === undefined ? {} : { cause: refusal }),
       });
       enqueue.assign({ tx: { ...tx, failure: error }, error });
     }),

@@ -44,6 +44,16 @@ export const bodyAlongside = {
   'body.finished': { actions: 'bodyWritten' },
   'body.failed': { target: '#session.failed', actions: 'localFailure' },
 } as const;
+/**
+ * A 421 to the envelope behind a LAST chunk already written (RFC 3030 §4.2): the 421 is kept as the
+ * session's error and the session reads on until the server closes (see `closingBehindChunk`).
+ */
+export const closingWithChunkOut = (phase: Phase) =>
+  ({
+    guard: 'closingBehindChunk',
+    target: '#session.closingBehindChunk',
+    actions: { type: 'refused', params: { phase } },
+  }) as const;
 export const closing = (phase: Phase) =>
   ({
     guard: 'serviceClosing',

@@ -54,6 +54,9 @@
  *   written (dataTermination, 'unknown').
  *   Outcomes: once the whole body is on the wire (`bodyWritten`) any loss is 'unknown'; so is a 2xx
  *   to a LAST chunk that rode behind an envelope the server refused (it contradicts itself: close).
+ *   A 421 to that envelope is read on from (`closingBehindChunk`): the server's close then leaves
+ *   the send not-sent with the 421 (replies come in order: the BDAT behind it was not processed),
+ *   anything else before the close 'unknown'.
  * - Lock-step (threats.md §6): where exactly one reply is outstanding (greeting, EHLO/HELO, AUTH,
  *   MAIL/RCPT without a PIPELINING group, DATA's 354, the dot with nothing behind it, the last BDAT
  *   chunk, RSET), more replies or bytes behind it in the same read (`trailing`) answer nothing we
@@ -301,6 +304,7 @@ export const PHASE_OF_STATE: Readonly<Record<string, Phase>> = {
   loneDot: 'data-end',
   bdat: 'body',
   bdatEnd: 'data-end',
+  closingBehindChunk: 'data-end',
   rset: 'rset',
   quit: 'quit',
   closed: 'closed',

@@ -9,6 +9,7 @@ import {
   arms,
   bodyAlongside,
   closing,
+  closingWithChunkOut,
   group,
   holdNext,
   losses,
@@ -31,6 +32,7 @@ export const transactionStates = {
       'send.aborted': abortable('mail'),
       'replies.received': group('mail'),
       'reply.received': [
+        closingWithChunkOut('mail'),
         closing('mail'),
         unasked('mail', 'lockStep'),
         { guard: { type: 'replyClass', params: { class: 3 } }, ...unexpected('mail') },
@@ -50,6 +52,7 @@ export const transactionStates = {
       'send.aborted': abortable('rcpt'),
       'replies.received': group('rcpt'),
       'reply.received': [
+        closingWithChunkOut('rcpt'),
         closing('rcpt'),
         unasked('rcpt', 'lockStep'),
         { guard: { type: 'replyClass', params: { class: 3 } }, ...unexpected('rcpt') },
@@ -190,6 +193,30 @@ export const transactionStates = {
         { guard: 'failedBefore', target: 'rset', actions: 'writeRset' },
         ...settled('positive', ['delivered']),
         ...settled('any', [{ type: 'refuseTransaction', params: { phase: 'data-end' } }, 'settleRefusal']),
+      ],
+    },
+  },
+  /**
+   * The server answered the envelope 421 after the LAST chunk that rode with it was written. Replies
+   * come in command order, so a server that keeps its word (RFC 5321 §3.8: 421, then close) did not
+   * take the chunk: its close settles the send with the 421, not-sent. Anything else leaves that open
+   * ('unknown'): a 2xx (the chunk taken after all), a timeout, a malformed reply, an abort, quit()
+   * or drop(). Other replies (to the commands behind the 421) change nothing.
+   */
+  closingBehindChunk: {
+    entry: arms('command'),
+    on: {
+      ...losses('data-end', 'unknown'),
+      'connection.closed': '#session.failed',
+      'timer.expired': timeout('data-end', 'unknown'),
+      'send.aborted': abortable('data-end', 'unknown'),
+      'reply.received': [
+        {
+          guard: { type: 'replyClass', params: { class: 2 } },
+          target: '#session.failed',
+          actions: 'acceptedAfterRefusal',
+        },
+        {},
       ],
     },
   },

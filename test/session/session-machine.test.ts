@@ -52,6 +52,8 @@ const TIMER_OF_STATE: Record<string, string | undefined> = {
   loneDot: 'dataTermination',
   bdat: 'dataBlock',
   bdatEnd: 'dataTermination',
+  // A 421 to the envelope behind a LAST chunk written: the server's close is awaited (command timer).
+  closingBehindChunk: 'command',
   rset: 'command',
   quit: 'command',
   closed: undefined,

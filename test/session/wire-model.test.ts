@@ -239,8 +239,11 @@ async function run(seed: number, log: string[]): Promise<string | undefined> {
       for (const pending of replies.splice(0)) if (pending.final && pending.tx) pending.tx.finalCode = 421;
       h.server('421 closing');
       drain();
-      closed = true;
+      // The server closes after its 421: the session's own close may answer that close (a 421 behind
+      // a LAST chunk already written waits for it: bdat-421-behind-chunk.test.ts).
       h.session.closed();
+      drain();
+      closed = true;
     } else if (c === 'close') {
       drain();
       log.push('T: connection closed');
