@@ -47,7 +47,7 @@ export interface OneMessage {
 export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
   // Bad input is refused before anything is dialled: the body here (CRLF line endings, dot-stuffing
   // and the terminating ".\r\n", RFC 5321 §4.5.2, once, up front), the options by the Session.
-  const { bytes, has8bit } = encodeData(new TextEncoder().encode(input.message));
+  const { bytes, has8bit, stuffedOctets } = encodeData(new TextEncoder().encode(input.message));
   let socket: net.Socket;
   const session = new Session(
     {
@@ -179,7 +179,7 @@ export async function sendOneMessage(input: OneMessage): Promise<SendResult> {
     return await session.send({
       from: input.from,
       to: input.to,
-      size: bytes.length,
+      size: bytes.length - stuffedOctets - 3, // RFC 1870 §5: without the stuffing and the ".\r\n"
       eightBit: has8bit,
       body: bytes,
     });

@@ -12,7 +12,7 @@ import { type Command, encodeCommand, encodeCommands } from '../protocol/command
 import type { Reply } from '../protocol/reply-types.js';
 import { resolveConfig } from './config.js';
 import { crashSettlements } from './crash.js';
-import { aborted, asUsageError, sessionEnded } from './failures.js';
+import { aborted, asUsageError, clientClosed, sessionEnded } from './failures.js';
 import { MachineRunner, type MachineSnapshot } from './machine-runner.js';
 import { acceptsSend, type HandedSend, type MachineEffect, type SessionEvent } from './machine-types.js';
 import { abortedBeforeSend, busy, PendingSends } from './pending-sends.js';
@@ -101,6 +101,8 @@ export class Session {
   #quitWaiters: (() => void)[] = [];
   /** quit() or drop() was called: no send is taken any more, even before the machine has heard it. */
   #leaving = false;
+  /** The setup phase quit() or drop() came in, before ready: what `whenReady` rejects with names it. */
+  #leftIn: Phase | undefined;
   #readyReached = false;
   #ended = false;
   #endError: SmtpError | undefined;
@@ -289,7 +291,7 @@ export class Session {
     // Held replies first (`coalesceReplies`): quit() finds the session as if they had been taken.
     this.#flushHeld();
     if (this.#ended) return Promise.resolve();
-    this.#leaving = true;
+    this.#leave();
     return new Promise<void>((resolve) => {
       this.#quitWaiters.push(resolve);
       this.#send({ type: 'quit.requested' });
@@ -304,8 +306,13 @@ export class Session {
   drop(): void {
     this.#flushHeld();
     if (this.#ended) return;
-    this.#leaving = true;
+    this.#leave();
     this.#send({ type: 'drop.requested' });
+  }
+
+  #leave(): void {
+    this.#leaving = true;
+    if (!this.#readyReached) this.#leftIn ??= this.phase;
   }
 
   // observation
@@ -665,7 +672,11 @@ export class Session {
     this.#ahead.clear();
     for (const id of this.#pending.ids())
       this.#settle(id, { ok: false, error: error ?? sessionEnded('closed') });
-    this.#rejectReady(error ?? sessionEnded(this.phase));
+    // Left by quit() or drop() during the setup: the caller's doing, as for a send in progress.
+    this.#rejectReady(
+      error ??
+        (this.#leftIn === undefined ? sessionEnded(this.phase) : clientClosed(this.#leftIn, 'not-sent')),
+    );
     for (const resolve of this.#quitWaiters.splice(0)) resolve();
   }
 }

@@ -104,9 +104,10 @@ export async function readmeExample3(): Promise<void> {
   listen(socket);
   socket.once('connect', () => session.connected());
 
-  const { bytes, has8bit } = encodeData(new TextEncoder().encode('Subject: Hi\r\n\r\nHello.\r\n')); // dot-stuffed, terminated
+  const { bytes, has8bit, stuffedOctets } = encodeData(new TextEncoder().encode('Subject: Hi\r\n\r\nHello.\r\n')); // dot-stuffed, terminated
   await session.whenReady;
-  const result = await session.send({ from: 'a@example.com', to: ['b@example.org'], size: bytes.length, eightBit: has8bit, body: bytes });
+  const size = bytes.length - stuffedOctets - 3; // RFC 1870: without the stuffing and the ".\r\n"
+  const result = await session.send({ from: 'a@example.com', to: ['b@example.org'], size, eightBit: has8bit, body: bytes });
   await session.quit();
 }
 
