@@ -234,8 +234,24 @@ describe('generic classification (RFC 5321 §4.2.1)', () => {
       reply(534, '5.7.9 Authentication mechanism is too weak'),
       'auth',
       'fix-credentials',
-      'SMTP_AUTH_FAILED',
+      // The mechanism, not the credentials (whose advice says to check the password).
+      'SMTP_AUTH_MECHANISM_UNSUPPORTED',
       'rfc4954.534.mechanism-too-weak',
+    ],
+    [
+      reply(504, '5.5.4 Unrecognized authentication type'),
+      'auth',
+      'fix-credentials',
+      'SMTP_AUTH_MECHANISM_UNSUPPORTED',
+      'rfc4954.504.mechanism-unrecognized',
+    ],
+    [
+      // Postfix's recipient limit: the enhanced code alone says it (RFC 3463 §3.6: 5.3 too many recipients).
+      reply(452, '4.5.3 Error: recipient limit reached'),
+      'rcpt',
+      'retry',
+      'SMTP_TOO_MANY_RECIPIENTS',
+      'rfc5321.452.too-many-recipients',
     ],
     [
       reply(535, '5.7.8 Authentication credentials invalid'),

@@ -126,13 +126,17 @@ describe('Session abort and quit', () => {
     expect(h.closed).toBe(true);
   });
 
-  test('quit before ready: close at once; whenReady rejects', async () => {
+  test('quit before ready: close at once; whenReady rejects CLIENT_CLOSED, named for the phase', async () => {
     const h = new Harness();
     h.session.connected();
     await h.session.quit();
     expect(h.writes).toEqual([]);
     expect(h.closed).toBe(true);
-    await expect(h.session.whenReady).rejects.toMatchObject({ code: ErrorCodes.CONNECTION_CLOSED });
+    await expect(h.session.whenReady).rejects.toMatchObject({
+      code: ErrorCodes.CLIENT_CLOSED,
+      phase: 'greeting',
+      outcome: 'not-sent',
+    });
   });
 
   test('quit mid-transaction: close, the send rejects CLIENT_CLOSED', async () => {

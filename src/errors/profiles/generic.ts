@@ -35,10 +35,21 @@ const RULES: readonly ReplyRule[] = [
     source: 'RFC 4954 §6',
   },
   {
+    // RFC 4954 §4: "If the requested authentication mechanism is invalid (e.g., is not supported or
+    // requires an encryption layer), the server rejects the AUTH command with a 504 reply."
+    id: 'rfc4954.504.mechanism-unrecognized',
+    code: 504,
+    phases: ['auth'],
+    action: 'fix-credentials',
+    errorCode: ErrorCodes.AUTH_MECHANISM_UNSUPPORTED,
+    advice: 'The server does not take this authentication mechanism; choose another (auth.method).',
+    source: 'RFC 4954 §4',
+  },
+  {
     id: 'rfc4954.534.mechanism-too-weak',
     code: 534,
     action: 'fix-credentials',
-    errorCode: ErrorCodes.AUTH_FAILED,
+    errorCode: ErrorCodes.AUTH_MECHANISM_UNSUPPORTED,
     advice: 'The server refuses this authentication mechanism; choose a stronger one.',
     source: 'RFC 4954 §6',
   },
@@ -90,7 +101,8 @@ const RULES: readonly ReplyRule[] = [
     id: 'rfc5321.452.too-many-recipients',
     code: 452,
     phases: ['rcpt'],
-    text: /too many recipients/i,
+    // The text, or the enhanced code X.5.3 (RFC 3463 §3.6) that begins it.
+    text: /too many recipients|^4\.5\.3(?:\s|$)/i,
     action: 'retry',
     errorCode: ErrorCodes.TOO_MANY_RECIPIENTS,
     advice: 'Send the remaining recipients in another transaction.',
