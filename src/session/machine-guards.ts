@@ -113,6 +113,13 @@ export const guards = {
   /** A 421 to the envelope while the LAST chunk that rode with it is already on the wire. */
   closingBehindChunk: ({ context, event }: Args) =>
     replyOf(event)?.code === 421 && context.tx?.bodyWritten === true,
+  /** Behind that 421: the reply to the LAST chunk (the last one owed), positive or not. */
+  chunkReplyAccepted: ({ context, event }: Args) =>
+    (context.tx?.repliesOwed ?? 0) <= 1 && classOf(event) === 2,
+  chunkReplyRefused: ({ context }: Args) => (context.tx?.repliesOwed ?? 0) <= 1,
+  /** The close cut a reply short, or came with a socket error (a reset may drop replies already sent). */
+  closedMidReply: ({ event }: Args) =>
+    event.type === 'connection.closed' && (event.partial !== undefined || event.error !== undefined),
   /** … whose only chunk rode with the envelope and is still being written (back-pressure). */
   chunkBeingWritten: ({ context }: Args) =>
     context.tx !== undefined && context.tx.chunks > 0 && !context.tx.bodyWritten,

@@ -329,6 +329,21 @@ export const sessionSetup = setup({
       ),
     ),
     /**
+     * The replies owed behind a 421 to the envelope with the LAST chunk out (RFC 2920 §3.1: one per
+     * command, in order): the RCPTs after the refused command, then the chunk's.
+     */
+    owedBehindClosing: enqueueActions(({ enqueue, context }, params: { phase: Phase }) => {
+      const tx = txOf(context);
+      const rcpts = tx.request.to.length - (params.phase === 'mail' ? 0 : tx.replied + 1);
+      enqueue.assign({ tx: { ...tx, repliesOwed: rcpts + 1 } });
+    }),
+    owedOneLess: assign({
+      tx: ({ context }) => {
+        const tx = txOf(context);
+        return { ...tx, repliesOwed: (tx.repliesOwed ?? 1) - 1 };
+      },
+    }),
+    /**
      * A 2xx to a riding LAST chunk after the envelope was refused, or after a 421 to it: 'unknown',
      * in place of that refusal.
      */

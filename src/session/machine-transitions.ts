@@ -52,7 +52,10 @@ export const closingWithChunkOut = (phase: Phase) =>
   ({
     guard: 'closingBehindChunk',
     target: '#session.closingBehindChunk',
-    actions: { type: 'refused', params: { phase } },
+    actions: [
+      { type: 'refused', params: { phase } },
+      { type: 'owedBehindClosing', params: { phase } },
+    ],
   }) as const;
 export const closing = (phase: Phase) =>
   ({

@@ -199,24 +199,30 @@ export const transactionStates = {
   /**
    * The server answered the envelope 421 after the LAST chunk that rode with it was written. Replies
    * come in command order, so a server that keeps its word (RFC 5321 §3.8: 421, then close) did not
-   * take the chunk: its close settles the send with the 421, not-sent. Anything else leaves that open
-   * ('unknown'): a 2xx (the chunk taken after all), a timeout, a malformed reply, an abort, quit()
-   * or drop(). Other replies (to the commands behind the 421) change nothing.
+   * take the chunk: its clean close settles the send with the 421, not-sent, and so does a refusal
+   * of the chunk itself (the last reply owed). A 2xx to the chunk (taken after all) is 'unknown', and
+   * so is whatever else ends the wait: a close that cuts a reply short or comes with a socket error,
+   * a timeout, a malformed reply, an abort, quit() or drop(). Replies to the RCPTs behind the 421
+   * only count down to the chunk's.
    */
   closingBehindChunk: {
     entry: arms('command'),
     on: {
       ...losses('data-end', 'unknown'),
-      'connection.closed': '#session.failed',
+      'connection.closed': [
+        {
+          guard: 'closedMidReply',
+          target: '#session.failed',
+          actions: { type: 'lost', params: { phase: 'data-end', outcome: 'unknown' } },
+        },
+        { target: '#session.failed' },
+      ],
       'timer.expired': timeout('data-end', 'unknown'),
       'send.aborted': abortable('data-end', 'unknown'),
       'reply.received': [
-        {
-          guard: { type: 'replyClass', params: { class: 2 } },
-          target: '#session.failed',
-          actions: 'acceptedAfterRefusal',
-        },
-        {},
+        { guard: 'chunkReplyAccepted', target: '#session.failed', actions: 'acceptedAfterRefusal' },
+        { guard: 'chunkReplyRefused', target: '#session.failed' },
+        { actions: 'owedOneLess' },
       ],
     },
   },

@@ -34,6 +34,11 @@ export interface Transaction {
   /** BDAT chunks written and their replies received (RFC 3030 §2: one reply per chunk). */
   readonly chunks: number;
   readonly chunkReplies: number;
+  /**
+   * After a 421 to the envelope behind a LAST chunk already written: the replies still owed to the
+   * commands behind it, the LAST chunk's last (set only then: see `closingBehindChunk`).
+   */
+  readonly repliesOwed?: number;
 }
 
 /** The smaller of our limit and the server's SIZE (RFC 1870 §3 (3): 0 means no fixed limit). */

@@ -65,6 +65,50 @@ describe('a 421 to the envelope behind a LAST chunk already written', () => {
     expect(h.closed).toBe(true);
   });
 
+  test("a reply cut by the close (a 2xx being written): 'unknown', with what came of it", async () => {
+    const { h, sent } = chunkOut();
+    h.server('250 ok\n421 4.3.2 shutting down\n503 5.5.1 no');
+    h.session.receive(new TextEncoder().encode('250 2.0.0 Ok: queued as X'));
+    h.session.closed();
+    await flush();
+    expect(sent.result).toMatchObject({ ok: false, error: { outcome: 'unknown' } });
+    expect(sent.result?.ok === false && sent.result.error.message).toContain('250 2.0.0 Ok: queued as X');
+  });
+
+  test("a close with a socket error (a reset may drop a reply already sent): 'unknown'", async () => {
+    const { h, sent } = chunkOut();
+    h.server('250 ok\n421 4.3.2 shutting down');
+    h.session.closed(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+    await flush();
+    expect(sent.result).toMatchObject({ ok: false, error: { outcome: 'unknown' } });
+  });
+
+  test('every command behind the 421 answered, the BDAT refused too: not-sent at once, without waiting', async () => {
+    const { h, sent } = chunkOut();
+    h.server('250 ok\n421 4.3.2 shutting down\n421 4.3.2 shutting down\n421 4.3.2 shutting down');
+    await flush();
+    expect(sent.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.SERVICE_UNAVAILABLE, outcome: 'not-sent', phase: 'rcpt' },
+    });
+    expect(h.closed).toBe(true);
+  });
+
+  test('a 2xx to a RCPT behind the 421 decides nothing: the BDAT reply does (here refused: not-sent)', async () => {
+    const { h, sent } = chunkOut();
+    // MAIL 421; RCPT b 250 and RCPT c 250 from a server that went on; the BDAT refused.
+    h.server('421 4.3.2 shutting down\n250 ok\n250 ok\n503 5.5.1 no valid transaction');
+    await flush();
+    expect(sent.result).toMatchObject({ ok: false, error: { outcome: 'not-sent', phase: 'mail' } });
+  });
+
+  test("the same with the BDAT taken: 'unknown'", async () => {
+    const { h, sent } = chunkOut();
+    h.server('421 4.3.2 shutting down\n250 ok\n250 ok\n250 2.0.0 queued');
+    await flush();
+    expect(sent.result).toMatchObject({ ok: false, error: { outcome: 'unknown' } });
+  });
+
   test("neither a close nor a reply: the timeout makes it 'unknown'", async () => {
     const { h, sent } = chunkOut();
     h.server('250 ok\n421 4.3.2 shutting down');
