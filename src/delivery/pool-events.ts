@@ -84,7 +84,7 @@ export type PoolEvent =
     }
   | { readonly type: 'quota-stopped'; readonly code: ErrorCode | string; readonly reply: Reply | undefined }
   | { readonly type: 'quota-resumed' }
-  /** 530/535 (action 'fix-credentials'): the pool stopped; queued and new sends fail fast until resume(). */
+  /** 530/535, 504/534 to AUTH (action 'fix-credentials'): the pool stopped; queued and new sends fail fast until resume(). */
   | {
       readonly type: 'credentials-refused';
       readonly code: ErrorCode | string;
@@ -136,6 +136,6 @@ export interface PoolStats {
   readonly concurrency: number;
   /** True while the daily quota stopped the pool (until resume()). */
   readonly quotaStopped: boolean;
-  /** True while refused credentials (530/535) stopped the pool (until resume()). */
+  /** True while refused credentials (530/535, or 504/534 to AUTH) stopped the pool (until resume()). */
   readonly credentialsRefused: boolean;
 }

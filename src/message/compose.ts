@@ -167,11 +167,13 @@ function attachmentPart(attachment: Attachment, index: number): Part {
   checkFileName(attachment.filename, field);
   const { encoding, body } = attachmentBody(type.toLowerCase(), content, field);
   // A string went out as UTF-8: a text part without a charset would read as US-ASCII (RFC 2046 §4.1.2).
-  const charset =
-    typeof attachment.content === 'string' && type.toLowerCase().startsWith('text/') ? ' charset=utf-8;' : '';
+  const utf8Text = typeof attachment.content === 'string' && type.toLowerCase().startsWith('text/');
+  const contentType = utf8Text
+    ? withParameter(`Content-Type: ${type};`, ' charset=utf-8;')
+    : `Content-Type: ${type};`;
   return {
     headers: [
-      withParameter(`Content-Type: ${type};${charset}`, fileNameParameter('name', attachment.filename)),
+      withParameter(contentType, fileNameParameter('name', attachment.filename)),
       `Content-Transfer-Encoding: ${encoding}`,
       withParameter('Content-Disposition: attachment;', fileNameParameter('filename', attachment.filename)),
     ],
@@ -219,7 +221,10 @@ function checkFileName(filename: string, field: string): void {
  * line would pass 78 characters (RFC 5322 §2.1.1's SHOULD; continuations come folded already).
  */
 function withParameter(head: string, parameter: string): string {
-  if (parameter.startsWith('\r\n') || head.length + parameter.length <= 78) return head + parameter;
+  // The line the parameter would join: the head's last (it may already be folded).
+  const fold = head.lastIndexOf('\r\n');
+  const lastLine = fold < 0 ? head.length : head.length - fold - 2;
+  if (parameter.startsWith('\r\n') || lastLine + parameter.length <= 78) return head + parameter;
   return `${head}\r\n${parameter}`;
 }
 

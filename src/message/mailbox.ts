@@ -41,34 +41,59 @@ export function parseMailbox(input: string, field: string, smtputf8 = false): Ma
 }
 
 /**
- * The display name a phrase stands for (RFC 5322 §3.2.5: words, each an atom or a quoted-string,
- * read with one space between them): `"A" "B"` is `A B`, not one quoted-string `A" "B`. A phrase
- * without a double quote, or with one left open, is taken as it is written.
+ * The display name a phrase stands for (RFC 5322 §3.2.5: words, each an atom or a quoted-string;
+ * §3.2.2: a run of white space or comments between two words reads as one space, none as nothing,
+ * and a comment is no part of the name): `"A" "B"` is `A B`, not one quoted-string `A" "B`;
+ * `"Doe, J." (Sales)` is `Doe, J.`. A phrase without a double quote, or with a quote or comment
+ * left open, is taken as it is written.
  */
 function unquote(phrase: string): string {
   if (!phrase.includes('"')) return phrase;
-  const words: string[] = [];
+  let name = '';
+  let gap = false;
   let i = 0;
+  const word = (text: string): void => {
+    name += gap && name !== '' ? ` ${text}` : text;
+    gap = false;
+  };
   while (i < phrase.length) {
     const c = phrase[i];
     if (c === ' ' || c === '\t') {
+      gap = true;
       i++;
+    } else if (c === '(') {
+      const end = commentEnd(phrase, i);
+      if (end === undefined) return phrase;
+      gap = true;
+      i = end;
     } else if (c === '"') {
-      let word = '';
+      let text = '';
       for (i++; i < phrase.length && phrase[i] !== '"'; i++) {
         if (phrase[i] === '\\' && i + 1 < phrase.length) i++;
-        word += phrase[i];
+        text += phrase[i];
       }
       if (i >= phrase.length) return phrase; // no closing quote
       i++;
-      words.push(word);
+      word(text);
     } else {
       const start = i;
-      while (i < phrase.length && !' \t"'.includes(phrase[i] as string)) i++;
-      words.push(phrase.slice(start, i));
+      while (i < phrase.length && !' \t"('.includes(phrase[i] as string)) i++;
+      word(phrase.slice(start, i));
     }
   }
-  return words.join(' ');
+  return name;
+}
+
+/** The index after the comment that opens at `open` (nested, with quoted-pairs: §3.2.2), if it closes. */
+function commentEnd(phrase: string, open: number): number | undefined {
+  let depth = 0;
+  for (let i = open; i < phrase.length; i++) {
+    const c = phrase[i];
+    if (c === '\\') i++;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i + 1;
+  }
+  return undefined;
 }
 
 /** The header form of a mailbox. */

@@ -3,6 +3,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import {
   type Action,
+  asRcptRefusal,
   classifyReply,
   type Disposition,
   findRule,
@@ -244,6 +245,14 @@ describe('generic classification (RFC 5321 §4.2.1)', () => {
       'fix-credentials',
       'SMTP_AUTH_MECHANISM_UNSUPPORTED',
       'rfc4954.504.mechanism-unrecognized',
+    ],
+    [
+      // RFC 5321 §4.5.3.1.10: a 552 5.5.3 is the 452 it stands for, whatever its text.
+      asRcptRefusal(reply(552, '5.5.3 Recipient limit reached')),
+      'rcpt',
+      'retry',
+      'SMTP_TOO_MANY_RECIPIENTS',
+      'rfc5321.452.too-many-recipients',
     ],
     [
       // Postfix's recipient limit: the enhanced code alone says it (RFC 3463 §3.6: 5.3 too many recipients).

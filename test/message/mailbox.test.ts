@@ -94,6 +94,13 @@ describe('display names (RFC 5322 §3.4 phrase)', () => {
     ['"A" "B" <a@example.org>', 'From: A B <a@example.org>'],
     ['Dr. "Who" <a@example.org>', 'From: "Dr. Who" <a@example.org>'],
     ['"Doe, J." Smith <a@example.org>', 'From: "Doe, J. Smith" <a@example.org>'],
+    // §3.2.2: no white space between two words reads as nothing, a run of it as one space.
+    ['"A""B" <a@example.org>', 'From: AB <a@example.org>'],
+    ['"John "Johnny" Doe" <a@example.org>', 'From: John Johnny Doe <a@example.org>'],
+    ['"A"   \t "B" <a@example.org>', 'From: A B <a@example.org>'],
+    // A comment is not part of the phrase (§3.2.2, §3.2.5): it reads as white space.
+    ['"Doe, John" (Sales) <a@example.org>', 'From: "Doe, John" <a@example.org>'],
+    ['"A" (x (nested) \\) y) "B" <a@example.org>', 'From: A B <a@example.org>'],
   ])('a name of several words, some quoted (%s), reads as those words (RFC 5322 §3.2.5)', (from, line) => {
     // Taken as one quoted-string, `"A" "B"` became `"A\" \"B"`: readers showed `A" "B`.
     expect(fromLine(from)).toBe(line);

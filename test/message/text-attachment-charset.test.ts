@@ -44,3 +44,20 @@ describe('the charset of a text attachment', () => {
     );
   });
 });
+
+describe('the Content-Type line with its charset (RFC 5322 §2.1.1: 78 characters)', () => {
+  it.each([1, 30, 45, 63, 120])(
+    'a text type %i characters past "text/x-", any file name: every line fits',
+    (n) => {
+      for (const filename of ['n.txt', `${'f'.repeat(70)}.txt`]) {
+        const text = compose({ filename, content: 'x', contentType: `text/x-${'a'.repeat(n)}` });
+        const part = text.slice(text.indexOf('Content-Type: text/x-'));
+        const header = part.slice(0, part.indexOf('\r\n\r\n'));
+        const longest = Math.max(...header.split('\r\n').map((line) => line.length));
+        // A type of 127 characters cannot fit on one line with its field name (RFC 6838 allows it).
+        expect(longest).toBeLessThanOrEqual(Math.max(78, 'Content-Type: text/x-;'.length + n));
+        expect(header.replace(/\r\n(?=[ \t])/g, '')).toContain('; charset=utf-8;');
+      }
+    },
+  );
+});

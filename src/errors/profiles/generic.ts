@@ -102,7 +102,8 @@ const RULES: readonly ReplyRule[] = [
     code: 452,
     phases: ['rcpt'],
     // The text, or the enhanced code X.5.3 (RFC 3463 §3.6) that begins it.
-    text: /too many recipients|^4\.5\.3(?:\s|$)/i,
+    // (A 552 5.5.3 comes here as the 452 it stands for, its text still beginning 5.5.3: asRcptRefusal.)
+    text: /too many recipients|^[45]\.5\.3(?:\s|$)/i,
     action: 'retry',
     errorCode: ErrorCodes.TOO_MANY_RECIPIENTS,
     advice: 'Send the remaining recipients in another transaction.',
