@@ -192,7 +192,9 @@ export class Connection {
   };
 
   readonly #onError = (error: unknown): void => {
-    this.#socketError ??= error;
+    // Why the connection ended is what ended the session first: a reset after a refusal (the
+    // server dropping us while we waited for its close after QUIT) does not replace the refusal.
+    if (!this.session.ended) this.#socketError ??= error;
     // A TLS socket reports a bad record after its handshake with 'error' and no 'close' (TCP stays
     // open): without this the session would wait out its phase timer. A TCP error closes anyway.
     this.#socket.destroy();

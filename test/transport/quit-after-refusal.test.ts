@@ -88,3 +88,30 @@ test('close() resolves once that socket is closed, though the failed setup let g
   expect(peer.ended()).toBe(true);
   expect((await peer.closed).reset).toBe(false);
 });
+
+test("a reset after the refusal does not replace it as the connection's end in the logger's 'closed' event", async () => {
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    socket.on('error', () => {});
+    socket.write('554 5.3.2 no service here\r\n');
+    // The QUIT is read, then the server resets instead of answering 221.
+    socket.once('data', () => setTimeout(() => socket.resetAndDestroy(), 20));
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const closed: unknown[] = [];
+  const client = createClient({
+    host: '127.0.0.1',
+    port: (server.address() as net.AddressInfo).port,
+    security: 'none',
+    logger: (event) => {
+      if (event.type === 'closed') closed.push(event.error);
+    },
+  });
+  await expect(
+    client.send({ from: 'a@example.test', to: 'b@example.test', message: 'hi\r\n' }),
+  ).rejects.toMatchObject({
+    code: 'SMTP_GREETING_REFUSED',
+  });
+  await client.close();
+  expect(closed).toEqual([expect.objectContaining({ code: 'SMTP_GREETING_REFUSED' })]);
+});
