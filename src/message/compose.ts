@@ -324,13 +324,16 @@ const TRACE_OR_RESENT = /^(?:resent-.*|received|return-path)$/i;
 
 /**
  * Structured headers whose grammar has no place for an encoded-word (RFC 2047 §5: msg-ids, URLs,
- * tag lists): ASCII only, written as given. Content-ID (RFC 2045 §7), Archived-At (RFC 5064),
- * DKIM-Signature (RFC 6376 §3.5), ARC (RFC 8617), Authentication-Results (RFC 8601), Autocrypt.
+ * tag lists): ASCII only, written as given. Content-ID (RFC 2045 §7), Original-Message-ID
+ * (RFC 8098 §3.2.5), Archived-At (RFC 5064), Content-Location (RFC 2557 §4.2), DKIM-Signature
+ * (RFC 6376 §3.5), ARC (RFC 8617), Authentication-Results (RFC 8601), Autocrypt.
  */
 const ASCII_HEADERS: ReadonlySet<string> = new Set([
   'in-reply-to',
   'references',
   'content-id',
+  'original-message-id',
+  'content-location',
   'archived-at',
   'dkim-signature',
   'arc-seal',

@@ -82,6 +82,8 @@ describe('structured headers with no place for an encoded-word are written as gi
     ['Content-ID', '<x=?y@example.org>'],
     ['Archived-At', '<https://example.org/a?b=?c>'],
     ['DKIM-Signature', 'v=1;\td=example.org; s=sel; b=abc=?'],
+    ['Original-Message-ID', '<a=?b@example.org>'],
+    ['Content-Location', 'https://example.org/a?b=?c'],
   ])('%s: %s', (name, value) => {
     expect(headerSection({ headers: { [name]: value } })).toContain(`\r\n${name}: ${value}`);
   });
