@@ -141,12 +141,13 @@ export class Conversation {
   }
 
   async reply(timeoutMs: number): Promise<Reply> {
-    const deadline = Date.now() + timeoutMs;
+    // Monotonic: a wall-clock step must neither cut the wait short nor stretch it.
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
       const reply = this.#replies.shift();
       if (reply !== undefined) return reply;
       if (this.#failure !== undefined) throw this.#failure;
-      const left = deadline - Date.now();
+      const left = deadline - performance.now();
       if (left <= 0) throw new ProbeTimeout(`no reply within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);

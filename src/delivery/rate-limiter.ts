@@ -194,7 +194,9 @@ export class RateLimiter {
     this.#refill();
     // A tiny rate (or a large debt) can need more than a timer holds; Node would fire such a timer
     // at once, every millisecond. The longest one is armed instead and #drain waits again.
-    const ms = Math.min(MAX_TIMER_MS, ceilMs(this.#waitFor([head.n])));
+    // At least 1 ms: a head the grant check refuses, with a wait that rounds to 0, would be woken
+    // again and again on a clock that has not moved (nothing earned), as tryTake's waits are.
+    const ms = Math.min(MAX_TIMER_MS, Math.max(1, ceilMs(this.#waitFor([head.n]))));
     this.#timer = this.#clock.setTimeout(() => this.#drain(), ms);
   }
 

@@ -35,6 +35,11 @@ export interface BodyHooks {
   progress(): void;
   /** Milliseconds, monotonic (default performance.now): paces progress reports. */
   now?(): number;
+  /**
+   * Report progress at most this often (default PROGRESS_INTERVAL_MS). Well under the data-block
+   * timeout it restarts, or a body written steadily in blocks could still time out.
+   */
+  readonly progressEveryMs?: number;
   /** The terminator was handed to the socket. */
   finished(): void;
   /** Nothing more will be written; the terminator was NOT written. */
@@ -337,7 +342,7 @@ export class BodyWriter {
       return true;
     }
     const now = this.hooks.now?.() ?? performance.now();
-    if (now - this.#reported >= PROGRESS_INTERVAL_MS) {
+    if (now - this.#reported >= (this.hooks.progressEveryMs ?? PROGRESS_INTERVAL_MS)) {
       this.#reported = now;
       this.hooks.progress();
     }

@@ -8,8 +8,9 @@ import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import type { SmtpError } from '../errors/smtp-error.js';
 import { Session, shareWriteBuffers } from '../session/session.js';
+import { DEFAULT_TIMEOUTS } from '../session/timeouts.js';
 import type { SendRequest, SendResult, SessionEffect, SessionOptions } from '../session/types.js';
-import { BodyWriter, writeInline } from './body-writer.js';
+import { BodyWriter, PROGRESS_INTERVAL_MS, writeInline } from './body-writer.js';
 import { abortError, dial, upgrade } from './connect.js';
 import { FlightWriter } from './flight-writer.js';
 
@@ -328,6 +329,12 @@ export class Connection {
       write: (bytes, last) => (last ? this.#write(bytes) : this.#writeNow(bytes)),
       chunk: (size, last) => this.session.bodyChunk(size, last),
       progress: () => this.session.bodyProgress(),
+      // A quarter of the data-block timeout at most: a body written block by block inside that
+      // timeout must restart it (a 300 ms override, with the 250 ms default pace, timed out).
+      progressEveryMs: Math.min(
+        PROGRESS_INTERVAL_MS,
+        (this.#params.session.timeouts?.dataBlock ?? DEFAULT_TIMEOUTS.dataBlock) / 4,
+      ),
       finished: () => this.session.bodyFinished(),
       failed: (error: SmtpError) => this.session.bodyFailed(error),
     });

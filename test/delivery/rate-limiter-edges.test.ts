@@ -71,3 +71,23 @@ describe('a clock that steps back', () => {
     expect(rl.tokens).toBe(1);
   });
 });
+
+describe('a clock that stands still', () => {
+  it('a waiter a few millionths of a token short is never scheduled at 0 ms (which would spin: nothing is earned)', () => {
+    const clock = new ManualClock(0);
+    const limiter = new RateLimiter({ ratePerSecond: 10_000, clock });
+    expect(limiter.tryTake(10_000)).toBe(0);
+    void limiter.take(1);
+    clock.advance(0.0999995); // 0.999995 tokens: short by more than the grant's tolerance
+    limiter.setRate(10_000); // reschedules the head
+    let fired = 0;
+    const setTimer = clock.setTimeout.bind(clock);
+    clock.setTimeout = (fn, ms) =>
+      setTimer(() => {
+        if (++fired > 100) throw new Error(`spinning: ${fired} timers fired at t=${clock.now()}`);
+        fn();
+      }, ms);
+    clock.advance(0);
+    expect(fired).toBeLessThan(10);
+  });
+});
