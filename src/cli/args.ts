@@ -94,9 +94,11 @@ function describeParseError(error: unknown): string {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${option}`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return /does not take an argument/.test(message)
-        ? `option ${option} does not take a value`
-        : `option ${option} needs a value`;
+      if (/does not take an argument/.test(message)) return `option ${option} does not take a value`;
+      // A value that starts with a dash reads as the next option: it is given as --option=-value.
+      if (/argument is ambiguous/.test(message))
+        return `option ${option} needs a value; one that starts with "-" is given as ${option}=VALUE`;
+      return `option ${option} needs a value`;
     default:
       return 'invalid arguments';
   }

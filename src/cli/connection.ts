@@ -2,7 +2,7 @@
  * Connection flags shared by `send` and `check` (--host/--port/--security/--ca/--region/
  * --client-name/--timeout) and credentials from SMTP_USER/SMTP_PASS or stdin, never from flags.
  */
-import { createReadStream, open as openCallback } from 'node:fs';
+import { close as closeCallback, constants, createReadStream, open as openCallback } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import * as net from 'node:net';
 import { addAbortSignal, type Readable } from 'node:stream';
@@ -60,6 +60,9 @@ export interface ConnectionConfig {
 
 type ConnectionValues = { readonly [K in keyof typeof CONNECTION_OPTIONS]?: string | boolean | undefined };
 
+/** The names of standard input as a file: what --pass-stdin has read to its end already. */
+export const STDIN_FILES: ReadonlySet<string> = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+
 /** Splits `host:port` / `[v6]:port`; a bare IPv6 address has no port. */
 export function splitHostPort(text: string): { host: string; port: string | undefined } {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
@@ -76,6 +79,9 @@ export async function resolveConnection(
 ): Promise<ConnectionConfig> {
   const { host, port, security, region } = resolveTarget(values, positionalHost);
   const caFile = values.ca as string | undefined;
+  if (values['pass-stdin'] === true && caFile !== undefined && STDIN_FILES.has(caFile)) {
+    throw usageError('--pass-stdin reads the password from stdin: --ca cannot read stdin too');
+  }
   const timeoutMs = values.timeout === undefined ? 10_000 : timeoutMsOf(values.timeout as string);
   return {
     host,
@@ -83,11 +89,20 @@ export async function resolveConnection(
     security,
     region: region ?? regionFromHost(host),
     caFile,
-    caPem: caFile === undefined ? undefined : await readInput(caFile, '--ca', { signal: io.signal }),
+    caPem: caFile === undefined ? undefined : await readCa(caFile, io.signal),
     clientName: values['client-name'] as string | undefined,
     timeoutMs,
     credentials: await readCredentials(io, values['pass-stdin'] === true),
   };
+}
+
+/** The --ca file: PEM text holding at least one certificate (anything else would only fail the handshake). */
+async function readCa(path: string, signal: AbortSignal): Promise<string> {
+  const pem = await readInput(path, '--ca', { signal });
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw usageError('the file given to --ca holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
+  }
+  return pem;
 }
 
 /**
@@ -206,8 +221,31 @@ function tooLarge(flag: string, maxBytes: number): SmtpUsageError {
  * interrupted nor left behind: Node waits for it when the process exits.
  */
 async function readPipe(path: string, flag: string, limits: InputLimits): Promise<Buffer> {
-  const fd = await openFd(path, 'r');
+  const fd = await openPipe(path, limits.signal);
   return collect(new net.Socket({ fd, readable: true, writable: false }), flag, limits, undefined);
+}
+
+/**
+ * Opens a FIFO for reading, which waits in the thread pool until a writer opens it; an abort meanwhile
+ * opens it for writing (non-blocking: our pending open already counts as a reader) and closes it
+ * again, so the open returns, and the read that follows ends as interrupted (the signal is aborted).
+ */
+async function openPipe(path: string, signal: AbortSignal | undefined): Promise<number> {
+  const opening = openFd(path, 'r');
+  if (signal === undefined) return opening;
+  const unblock = (): void => {
+    openFd(path, constants.O_WRONLY | constants.O_NONBLOCK).then(
+      (writer) => closeCallback(writer, () => {}),
+      () => {}, // no reader after all (the open returned meanwhile): nothing to unblock
+    );
+  };
+  if (signal.aborted) unblock();
+  else signal.addEventListener('abort', unblock, { once: true });
+  try {
+    return await opening;
+  } finally {
+    signal.removeEventListener('abort', unblock);
+  }
 }
 
 /** How much of a device with no --max-size (`--batch /dev/zero`, `--ca /dev/urandom`) is read. */

@@ -143,6 +143,7 @@ export async function messageFromEml(
   if (extra !== undefined)
     throw usageError(`--${extra} cannot be combined with --eml (the file is sent as is)`);
   const raw = await readInputBytes(path, '--eml', limits);
+  if (raw.length === 0) throw usageError('the file given to --eml is empty: there is no message to send');
   const binary = flags.binary === true ? { binary: true } : {};
   return { id: 1, from: bareAddress(flags.from), to: flags.to.map(bareAddress), raw, ...binary };
 }

@@ -43,7 +43,15 @@ describe('parseCommandArgs', () => {
     [['--secret=typed+secret+value'], 'unknown option --secret'],
     [['--json=typed+secret+value'], 'option --json does not take a value'],
     [['--region'], 'option --region needs a value'],
-    [['--region', '--json'], 'option --region needs a value'],
+    // The next word starts with a dash: a forgotten value, or one that must be given as --option=-value.
+    [
+      ['--region', '--json'],
+      'option --region needs a value; one that starts with "-" is given as --region=VALUE',
+    ],
+    [
+      ['--region', '-- urgent'],
+      'option --region needs a value; one that starts with "-" is given as --region=VALUE',
+    ],
   ])('%j: %s', (argv, message) => {
     const error = refusal(() => parseCommandArgs(argv, OPTIONS));
     expect(error.message).toBe(message);

@@ -157,6 +157,14 @@ export function resultHints(result: DeliveryResult, provider: Provider, config: 
       }),
     );
   }
+  if (result.error?.code === ErrorCodes.AUTH_WITHOUT_TLS) {
+    // The error names the library's opt-out; the CLI has none (credentials never go in plaintext).
+    hints.push(
+      `credentials are set (SMTP_USER, SMTP_PASS or --pass-stdin) but --security ${config.security} ` +
+        'would send them without TLS: use --security starttls or implicit, or unset SMTP_USER and ' +
+        'SMTP_PASS to send without AUTH',
+    );
+  }
   const mixUp = looksLikeTlsModeMixUp(result, config);
   // The port/mode rows of the advice table hold for any server on the well-known ports (not the
   // rest: EC2's port 25 or the MTU are SES's advice).

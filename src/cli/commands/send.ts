@@ -11,6 +11,7 @@ import {
   CONNECTION_OPTIONS,
   type ConnectionConfig,
   resolveConnection,
+  STDIN_FILES,
 } from '../connection.js';
 import type { DelivererOptions, Outgoing } from '../deliverer.js';
 import { deliverWithProgress } from '../delivery-run.js';
@@ -128,6 +129,25 @@ async function messages(
   return { list: [await messageFromFlags(values, limits)], invalid: [] };
 }
 
+/** stdin is read once: --pass-stdin takes all of it, so no file flag may name it too (--ca: resolveConnection). */
+function refuseStdinTwice(values: Values): void {
+  if (values['pass-stdin'] !== true) return;
+  const files = {
+    '--eml': values.eml,
+    '--batch': values.batch,
+    '--text-file': values['text-file'],
+    '--html-file': values['html-file'],
+  };
+  const named = [
+    ...Object.entries(files).filter(([, path]) => path !== undefined && STDIN_FILES.has(path)),
+    ...(values.attach ?? []).filter((path) => STDIN_FILES.has(path)).map((path) => ['--attach', path]),
+  ];
+  const [flag] = named[0] ?? [];
+  if (flag !== undefined) {
+    throw usageError(`--pass-stdin reads the password from stdin: ${flag} cannot read stdin too`);
+  }
+}
+
 /** --max-size: the message limit (SES's 10 MB by default). */
 function maxSizeOf(values: Values): number {
   return values['max-size'] === undefined
@@ -147,6 +167,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(argv, OPTIONS);
   if (printedHelp(values.help, HELP, io)) return ExitCodes.OK;
   const output = new Output(io, values.json === true);
+  refuseStdinTwice(values);
   const config = await resolveConnection(values, io);
   const { provider, options } = deliveryOptions(values, config, output, io.signal);
   const { list, invalid } = await messages(values, io.signal);

@@ -1,0 +1,29 @@
+/**
+ * A --ca file that holds no PEM certificate (a typo'd path to another file, garbage) is a usage
+ * error (64) naming the flag, before anything is dialled — not a TLS failure whose hint says to
+ * "pass --ca FILE" (78). Found by a CLI review.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, test } from 'vitest';
+import { runCli, SEND_TO_NOWHERE } from './cli-harness.js';
+
+let dir: string | undefined;
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+test.each([
+  ['send', [...SEND_TO_NOWHERE, '--from', 'a@example.com', '--to', 'b@example.org', '--text', 'x']],
+  ['check', ['check', '127.0.0.1:1', '--security', 'none']],
+])('%s --ca garbage.pem: exit 64, naming --ca', async (_name, args) => {
+  dir = mkdtempSync(join(tmpdir(), 'ca-'));
+  const garbage = join(dir, 'garbage.pem');
+  writeFileSync(garbage, 'garbage\n');
+  const run = await runCli([...args, '--ca', garbage]);
+  expect(run.code).toBe(64);
+  expect(run.stderr).toContain('--ca');
+  expect(run.stderr).toContain('certificate');
+});
