@@ -134,6 +134,31 @@ function usage(field: string, problem: string): SmtpUsageError {
   });
 }
 
+/**
+ * The server's host and the EHLO name, as createClient checks them (for the CLI's `check`, which
+ * dials by itself): SmtpUsageError when either could only fail later.
+ */
+export function checkTarget(host: unknown, clientName: unknown): void {
+  checkHost(host, 'host');
+  checkClientName(clientName);
+}
+
+function checkClientName(value: unknown): string | undefined {
+  const clientName = checkOptional<string>(
+    value,
+    'clientName',
+    (v) => typeof v === 'string',
+    'must be a string',
+  );
+  if (clientName !== undefined) {
+    // RFC 5321 §4.1.3: an address goes as a literal, [192.0.2.1], never bare (servers refuse it).
+    if (isIP(clientName) !== 0)
+      throw usage('clientName', 'is an IP address: write it as an address literal, [192.0.2.1]');
+    encodeCommand({ verb: 'EHLO', domain: clientName });
+  }
+  return clientName;
+}
+
 function checkHost(value: unknown, field: string): string {
   // A host with a port or a scheme ('smtp.example.com:587', 'smtps://…') would only fail later as a
   // retryable ENOTFOUND: refused here, as anything that is neither an IP address nor a host name.
@@ -276,18 +301,7 @@ export function resolveClientOptions(given: ClientOptions, known = 'a client opt
     throw usage('security', 'must be implicit, starttls, starttls-opportunistic or none');
   checkPortSecurity(host, port, security as Security);
   validateTlsSettings(options.tls);
-  const clientName = checkOptional<string>(
-    options.clientName,
-    'clientName',
-    (v) => typeof v === 'string',
-    'must be a string',
-  );
-  if (clientName !== undefined) {
-    // RFC 5321 §4.1.3: an address goes as a literal, [192.0.2.1], never bare (servers refuse it).
-    if (isIP(clientName) !== 0)
-      throw usage('clientName', 'is an IP address: write it as an address literal, [192.0.2.1]');
-    encodeCommand({ verb: 'EHLO', domain: clientName });
-  }
+  const clientName = checkClientName(options.clientName);
   if (security === 'none' && options.auth !== undefined && options.dangerouslyAllowAuthWithoutTls !== true) {
     // Certain to fail at every send (SMTP_AUTH_WITHOUT_TLS after connecting): said now instead.
     throw new SmtpUsageError({

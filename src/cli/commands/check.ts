@@ -2,6 +2,8 @@
  * `smtp-machine check HOST[:PORT]`: the SES troubleshooting page's manual steps, automated (DNS,
  * TCP, TLS mode, greeting, EHLO, STARTTLS per RFC 3207, AUTH per RFC 4954), each failure with its cause and fix.
  */
+
+import { checkTarget } from '../../transport/client-options.js';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, resolveConnection } from '../connection.js';
 import { ExitCodes } from '../exit-codes.js';
@@ -70,6 +72,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (printedHelp(values.help, HELP, io)) return ExitCodes.OK;
   const output = new Output(io, values.json === true);
   const config = await resolveConnection(values, io, positionals[0]);
+  // What send refuses before dialling (a host with a port or control characters, a bad EHLO name)
+  // is a usage error here too, not a failed step (75, 69) after a DNS lookup or a connection.
+  checkTarget(config.host, config.clientName);
   const steps = interrupted(await runChecks(config, io.signal), io.signal);
   const failed = steps.find((s) => s.status === 'fail');
   const exitCode = failed?.exitCode ?? ExitCodes.OK;

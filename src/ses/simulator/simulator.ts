@@ -4,10 +4,13 @@
  * table). Built on the optional `smtp-server` package, imported only when a simulator starts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ErrorCodes } from '../../errors/codes.js';
+import { SmtpUsageError } from '../../errors/smtp-error.js';
 import { createTestCertificates } from '../../testing/certificates.js';
 import { peerDependencyMissing } from '../../testing/peer-dependency.js';
 import { deriveSesSmtpPassword } from '../password.js';
@@ -78,8 +81,27 @@ async function loadSmtpServer(): Promise<typeof import('smtp-server')> {
 }
 
 /** Rejects with SmtpUsageError (SMTP_INVALID_ARGUMENT, `field`) for bad options, before anything starts. */
+/**
+ * The mail directory is made (and must be writable) before the simulator starts: otherwise every
+ * message would get 451 and nothing would say why.
+ */
+async function checkMailDir(mailDir: string): Promise<void> {
+  try {
+    await mkdir(mailDir, { recursive: true });
+    await access(mailDir, fsConstants.W_OK);
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'unusable';
+    throw new SmtpUsageError({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      field: 'mailDir',
+      message: `mailDir: ${mailDir} is not a directory the simulator can write to (${code})`,
+    });
+  }
+}
+
 export async function startSesSimulator(options: SesSimulatorOptions = {}): Promise<SesSimulator> {
   checkSimulatorOptions(options);
+  if (options.mailDir !== undefined) await checkMailDir(options.mailDir);
   const resolved = resolveSimulatorOptions(options, () => ({
     accessKeyId: 'AKIASESSIMULATOR0001',
     secretAccessKey: randomBytes(30).toString('base64'),

@@ -188,6 +188,14 @@ describe('accepted messages', () => {
     }
   });
 
+  it('refuses to start with a mailDir it cannot write to (every message would get 451, unexplained)', async () => {
+    // A file where the directory should be: it can be neither made nor written into.
+    await expect(start({ mailDir: '/etc/hostname' })).rejects.toMatchObject({
+      code: 'SMTP_INVALID_ARGUMENT',
+      field: 'mailDir',
+    });
+  });
+
   it('gives a queued forced reply at the next final dot', async () => {
     const sim = await start();
     sim.failNextMessage();
