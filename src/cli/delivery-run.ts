@@ -25,17 +25,22 @@ export async function deliverWithProgress(
   onResult: (result: DeliveryResult) => void = () => {},
 ): Promise<DeliveryRun> {
   const results: DeliveryResult[] = [];
+  // The bar counts settled results: a message refused inside the pool's send() (over --max-size)
+  // settles with no pool event, so the pool's count would stop short of the total.
+  let status = '';
   const tally = await deliverAll(
     messages,
     {
       ...options,
       onEvent: (event, progress) => {
         options.onEvent?.(event, progress);
-        bar.update(progress.done, progress.status());
+        status = progress.status();
+        bar.update(results.length, status);
       },
     },
     (result) => {
       results.push(result);
+      bar.update(results.length, status);
       onResult(result);
     },
   ).finally(() => bar.finish());
