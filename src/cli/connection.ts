@@ -169,7 +169,11 @@ async function readCredentials(io: CliIo, passStdin: boolean): Promise<Connectio
     return undefined;
   }
   if (pass === undefined || pass === '') {
-    throw usageError('SMTP_USER is set but no password: set SMTP_PASS or use --pass-stdin');
+    throw usageError(
+      passStdin
+        ? '--pass-stdin read no password: stdin was empty'
+        : 'SMTP_USER is set but no password: set SMTP_PASS or use --pass-stdin',
+    );
   }
   return { user, pass };
 }

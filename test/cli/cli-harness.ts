@@ -85,5 +85,5 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal }));
   });
-  return { child, firstLine, exited, stderr: () => stderr };
+  return { child, firstLine, exited, stderr: () => stderr, stdout: () => stdout };
 }

@@ -77,6 +77,12 @@ describe('SMTP credentials', () => {
     await expect(credentials({})).resolves.toBeUndefined();
   });
 
+  it('--pass-stdin with nothing on stdin says so (not "use --pass-stdin")', async () => {
+    const error = (await credentials({ SMTP_USER: 'u' }, true, '').catch((e: unknown) => e)) as CliError;
+    expect(error.exitCode).toBe(64);
+    expect(error.message).toBe('--pass-stdin read no password: stdin was empty');
+  });
+
   it('--pass-stdin takes the first line of stdin, CRLF or LF', async () => {
     await expect(credentials({ SMTP_USER: 'u' }, true, 'p w\r\nextra\n')).resolves.toEqual({
       user: 'u',

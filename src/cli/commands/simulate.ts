@@ -92,6 +92,17 @@ function simulatorOptions(values: Values, secret: string, accessKeyId: string): 
   return options as SesSimulatorOptions;
 }
 
+/** Out of the sandbox, any sender and recipient is accepted: no identity needs verifying. */
+function verifiedText(info: {
+  readonly verifiedIdentities: readonly string[];
+  readonly sandbox: boolean;
+}): string {
+  if (info.verifiedIdentities.length > 0) return info.verifiedIdentities.join(', ');
+  return info.sandbox
+    ? '(none: only the mailbox simulator is accepted in the sandbox)'
+    : '(none needed: out of the sandbox any address is accepted)';
+}
+
 function describe(sim: SesSimulator, accessKeyId: string, secret: string, options: SesSimulatorOptions) {
   return {
     host: sim.host,
@@ -121,7 +132,7 @@ function humanDescription(info: ReturnType<typeof describe>): string {
     `  STARTTLS port:      ${info.starttlsPort}   (like 587)`,
     `  implicit TLS port:  ${info.tlsPort}   (like 465)`,
     `  CA certificate:     ${info.caFile}`,
-    `  verified:           ${info.verifiedIdentities.length > 0 ? info.verifiedIdentities.join(', ') : '(none: only the mailbox simulator is accepted in the sandbox)'}`,
+    `  verified:           ${verifiedText(info)}`,
     '',
     'Example credentials (a generated fake key; the password is derived from it):',
     `  export SMTP_USER=${info.user}`,
