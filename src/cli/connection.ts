@@ -99,7 +99,8 @@ export async function resolveConnection(
 /** The --ca file: PEM text holding at least one certificate (anything else would only fail the handshake). */
 async function readCa(path: string, signal: AbortSignal): Promise<string> {
   const pem = await readInput(path, '--ca', { signal });
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+  // OpenSSL's TRUSTED CERTIFICATE form (openssl x509 -addtrust, p11-kit bundles) is a CA to Node too.
+  if (!/-----BEGIN (?:TRUSTED )?CERTIFICATE-----/.test(pem)) {
     throw usageError('the file given to --ca holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
   }
   return pem;
@@ -235,20 +236,28 @@ async function readPipe(path: string, flag: string, limits: InputLimits): Promis
  * again, so the open returns, and the read that follows ends as interrupted (the signal is aborted).
  */
 async function openPipe(path: string, signal: AbortSignal | undefined): Promise<number> {
+  // Already interrupted: not opened at all (readLimited reports the interruption).
+  signal?.throwIfAborted();
   const opening = openFd(path, 'r');
   if (signal === undefined) return opening;
-  const unblock = (): void => {
+  let opened = false;
+  const unblock = (tries: number): void => {
+    if (opened) return;
     openFd(path, constants.O_WRONLY | constants.O_NONBLOCK).then(
       (writer) => closeCallback(writer, () => {}),
-      () => {}, // no reader after all (the open returned meanwhile): nothing to unblock
+      // ENXIO: our open is still queued in the thread pool, not yet a reader: try again shortly.
+      () => {
+        if (tries > 0) setTimeout(() => unblock(tries - 1), 10).unref();
+      },
     );
   };
-  if (signal.aborted) unblock();
-  else signal.addEventListener('abort', unblock, { once: true });
+  const onAbort = (): void => unblock(200);
+  signal.addEventListener('abort', onAbort, { once: true });
   try {
     return await opening;
   } finally {
-    signal.removeEventListener('abort', unblock);
+    opened = true;
+    signal.removeEventListener('abort', onAbort);
   }
 }
 

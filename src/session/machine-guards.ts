@@ -116,10 +116,14 @@ export const guards = {
   /** Behind that 421: the reply to the LAST chunk (the last one owed), positive or not. */
   chunkReplyAccepted: ({ context, event }: Args) =>
     (context.tx?.repliesOwed ?? 0) <= 1 && classOf(event) === 2,
-  chunkReplyRefused: ({ context }: Args) => (context.tx?.repliesOwed ?? 0) <= 1,
-  /** The close cut a reply short, or came with a socket error (a reset may drop replies already sent). */
-  closedMidReply: ({ event }: Args) =>
-    event.type === 'connection.closed' && (event.partial !== undefined || event.error !== undefined),
+  chunkReplyRefused: ({ context, event }: Args) =>
+    (context.tx?.repliesOwed ?? 0) <= 1 && (classOf(event) === 4 || classOf(event) === 5),
+  chunkReplyDue: ({ context }: Args) => (context.tx?.repliesOwed ?? 0) <= 1,
+  /**
+   * The close cut a reply short: one was being written, perhaps the chunk's. (A reset alone is the
+   * usual end of a server that stopped reading after its 421, with our chunk unread: no evidence.)
+   */
+  closedMidReply: ({ event }: Args) => event.type === 'connection.closed' && event.partial !== undefined,
   /** … whose only chunk rode with the envelope and is still being written (back-pressure). */
   chunkBeingWritten: ({ context }: Args) =>
     context.tx !== undefined && context.tx.chunks > 0 && !context.tx.bodyWritten,

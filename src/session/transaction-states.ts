@@ -199,11 +199,12 @@ export const transactionStates = {
   /**
    * The server answered the envelope 421 after the LAST chunk that rode with it was written. Replies
    * come in command order, so a server that keeps its word (RFC 5321 §3.8: 421, then close) did not
-   * take the chunk: its clean close settles the send with the 421, not-sent, and so does a refusal
-   * of the chunk itself (the last reply owed). A 2xx to the chunk (taken after all) is 'unknown', and
-   * so is whatever else ends the wait: a close that cuts a reply short or comes with a socket error,
-   * a timeout, a malformed reply, an abort, quit() or drop(). Replies to the RCPTs behind the 421
-   * only count down to the chunk's.
+   * take the chunk: its close settles the send with the 421, not-sent — a reset too (the usual end of
+   * a server that stopped reading, our chunk unread) — and so does a refusal of the chunk itself (the
+   * last reply owed). A 2xx to the chunk (taken after all) is 'unknown', and so is whatever else ends
+   * the wait: a close that cuts a reply short, a 1xx/3xx in the chunk's place, a timeout, a malformed
+   * reply, an abort, quit() or drop(). Replies to the RCPTs behind the 421 only count down to the
+   * chunk's.
    */
   closingBehindChunk: {
     entry: arms('command'),
@@ -222,6 +223,8 @@ export const transactionStates = {
       'reply.received': [
         { guard: 'chunkReplyAccepted', target: '#session.failed', actions: 'acceptedAfterRefusal' },
         { guard: 'chunkReplyRefused', target: '#session.failed' },
+        // A 1xx or 3xx where the chunk's reply is due: out of step, as in bdatEnd.
+        { guard: 'chunkReplyDue', ...unexpected('data-end', 'unknown') },
         { actions: 'owedOneLess' },
       ],
     },

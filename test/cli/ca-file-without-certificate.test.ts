@@ -15,6 +15,16 @@ afterEach(() => {
   dir = undefined;
 });
 
+test('an OpenSSL TRUSTED CERTIFICATE bundle (which Node takes as a CA) is not refused', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ca-'));
+  const trusted = join(dir, 'trusted.pem');
+  // Not a valid certificate inside, but the form `openssl x509 -addtrust` and p11-kit write: the
+  // CLI must not refuse it before TLS looks at it (check fails later, at the connection: not 64).
+  writeFileSync(trusted, '-----BEGIN TRUSTED CERTIFICATE-----\nAAAA\n-----END TRUSTED CERTIFICATE-----\n');
+  const run = await runCli(['check', '127.0.0.1:1', '--security', 'none', '--ca', trusted]);
+  expect(run.code).not.toBe(64);
+});
+
 test.each([
   ['send', [...SEND_TO_NOWHERE, '--from', 'a@example.com', '--to', 'b@example.org', '--text', 'x']],
   ['check', ['check', '127.0.0.1:1', '--security', 'none']],

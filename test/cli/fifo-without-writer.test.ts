@@ -33,3 +33,16 @@ test('an abort ends the wait for a writer: interrupted, exit 75', async () => {
   expect(performance.now() - started).toBeLessThan(2_000);
   expect(error).toMatchObject({ exitCode: 75, message: 'interrupted while reading the file given to --eml' });
 });
+
+test('an abort that came before the read: the FIFO is not opened at all, exit 75', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fifo-'));
+  const fifo = join(dir, 'message.eml');
+  execFileSync('mkfifo', [fifo]);
+  const interrupt = new AbortController();
+  interrupt.abort();
+  const error = await readInputBytes(fifo, '--eml', { signal: interrupt.signal }).then(
+    () => undefined,
+    (e: unknown) => e as CliError,
+  );
+  expect(error).toMatchObject({ exitCode: 75, message: 'interrupted while reading the file given to --eml' });
+});

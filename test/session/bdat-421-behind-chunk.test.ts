@@ -75,12 +75,27 @@ describe('a 421 to the envelope behind a LAST chunk already written', () => {
     expect(sent.result?.ok === false && sent.result.error.message).toContain('250 2.0.0 Ok: queued as X');
   });
 
-  test("a close with a socket error (a reset may drop a reply already sent): 'unknown'", async () => {
+  test('a reset after the 421 (the server closed with the chunk unread): not-sent, with the 421', async () => {
+    // The usual end: a server that stops reading once it has said 421 closes with our chunk still in
+    // its receive buffer, and its kernel answers with a reset. That says nothing of a delivery.
     const { h, sent } = chunkOut();
     h.server('250 ok\n421 4.3.2 shutting down');
     h.session.closed(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
     await flush();
-    expect(sent.result).toMatchObject({ ok: false, error: { outcome: 'unknown' } });
+    expect(sent.result).toMatchObject({
+      ok: false,
+      error: { code: ErrorCodes.SERVICE_UNAVAILABLE, outcome: 'not-sent', phase: 'rcpt' },
+    });
+  });
+
+  test("a 3xx in the chunk's place: unexpected, 'unknown' (as in bdatEnd)", async () => {
+    const { h, sent } = chunkOut();
+    h.server('250 ok\n421 4.3.2 shutting down\n421 4.3.2 shutting down\n354 go ahead');
+    await flush();
+    expect(sent.result).toMatchObject({
+      ok: false,
+      error: { outcome: 'unknown', code: ErrorCodes.REPLY_UNEXPECTED },
+    });
   });
 
   test('every command behind the 421 answered, the BDAT refused too: not-sent at once, without waiting', async () => {
