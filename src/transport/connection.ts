@@ -8,7 +8,7 @@ import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import type { SmtpError } from '../errors/smtp-error.js';
 import { Session, shareWriteBuffers } from '../session/session.js';
-import { DEFAULT_TIMEOUTS } from '../session/timeouts.js';
+import { resolveTimeouts } from '../session/timeouts.js';
 import type { SendRequest, SendResult, SessionEffect, SessionOptions } from '../session/types.js';
 import { BodyWriter, PROGRESS_INTERVAL_MS, writeInline } from './body-writer.js';
 import { abortError, dial, upgrade } from './connect.js';
@@ -66,10 +66,13 @@ export class Connection {
   readonly #flight = new FlightWriter(() => this.#socket.destroy());
   #isClosed = false;
   #resolveClosed!: () => void;
+  /** The session's data-block timeout (RFC 5321 §4.5.3.2.5), which body progress must restart in time. */
+  readonly #dataBlockMs: number;
 
   private constructor(socket: net.Socket, params: ConnectionParams) {
     this.#socket = socket;
     this.#params = params;
+    this.#dataBlockMs = resolveTimeouts(params.session.timeouts).dataBlock;
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -331,10 +334,7 @@ export class Connection {
       progress: () => this.session.bodyProgress(),
       // A quarter of the data-block timeout at most: a body written block by block inside that
       // timeout must restart it (a 300 ms override, with the 250 ms default pace, timed out).
-      progressEveryMs: Math.min(
-        PROGRESS_INTERVAL_MS,
-        (this.#params.session.timeouts?.dataBlock ?? DEFAULT_TIMEOUTS.dataBlock) / 4,
-      ),
+      progressEveryMs: Math.min(PROGRESS_INTERVAL_MS, this.#dataBlockMs / 4),
       finished: () => this.session.bodyFinished(),
       failed: (error: SmtpError) => this.session.bodyFailed(error),
     });

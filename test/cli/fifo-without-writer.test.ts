@@ -5,22 +5,21 @@
  * writing itself, so that the open returns and the read ends as interrupted. Found by a CLI review.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import type { CliError } from '../../src/cli/args.js';
 import { readInputBytes } from '../../src/cli/connection.js';
+import { makeTempDir, type TempDir } from '../support/servers/harness.js';
 
-let dir: string | undefined;
+let dir: TempDir | undefined;
 afterEach(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir?.remove();
   dir = undefined;
 });
 
 test('an abort ends the wait for a writer: interrupted, exit 75', async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fifo-'));
-  const fifo = join(dir, 'message.eml');
+  dir = makeTempDir('fifo');
+  const fifo = join(dir.path, 'message.eml');
   execFileSync('mkfifo', [fifo]);
   const interrupt = new AbortController();
   const reading = readInputBytes(fifo, '--eml', { signal: interrupt.signal }).then(
@@ -35,8 +34,8 @@ test('an abort ends the wait for a writer: interrupted, exit 75', async () => {
 });
 
 test('an abort that came before the read: the FIFO is not opened at all, exit 75', async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fifo-'));
-  const fifo = join(dir, 'message.eml');
+  dir = makeTempDir('fifo');
+  const fifo = join(dir.path, 'message.eml');
   execFileSync('mkfifo', [fifo]);
   const interrupt = new AbortController();
   interrupt.abort();

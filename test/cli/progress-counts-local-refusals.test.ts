@@ -3,18 +3,18 @@
  * --max-size: refused inside the pool's send(), with no pool event). It stopped at 1/2. Found by a
  * CLI review.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { startScriptedServer } from '../support/scripted-server.js';
+import { makeTempDir } from '../support/servers/harness.js';
 import { runCli } from './cli-harness.js';
 
 test('one message delivered, one over --max-size: the last frame is 2/2', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'cli-progress-'));
+  const dir = makeTempDir('cli-progress');
   const server = await startScriptedServer();
   try {
-    const file = join(dir, 'batch.jsonl');
+    const file = join(dir.path, 'batch.jsonl');
     const line = (text: string) =>
       JSON.stringify({ from: 'a@example.com', to: 'b@example.org', subject: 's', text });
     await writeFile(file, `${line('small')}\n${line('x'.repeat(2_000))}\n`);
@@ -33,6 +33,6 @@ test('one message delivered, one over --max-size: the last frame is 2/2', async 
     expect(frames.at(-1)).toContain('2/2');
   } finally {
     await server.close();
-    await rm(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });

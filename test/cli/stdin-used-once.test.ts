@@ -3,15 +3,15 @@
  * usage error, not an empty message delivered with exit 0 (the password read took all of stdin);
  * and an empty --eml file is no message at all. Found by a CLI review.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { makeTempDir, type TempDir } from '../support/servers/harness.js';
 import { runCli, SEND_TO_NOWHERE } from './cli-harness.js';
 
-let dir: string | undefined;
+let dir: TempDir | undefined;
 afterEach(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir?.remove();
   dir = undefined;
 });
 
@@ -35,8 +35,8 @@ describe('stdin used twice', () => {
 });
 
 test('an empty --eml file: exit 64, not an empty message delivered', async () => {
-  dir = mkdtempSync(join(tmpdir(), 'eml-'));
-  const empty = join(dir, 'empty.eml');
+  dir = makeTempDir('eml');
+  const empty = join(dir.path, 'empty.eml');
   writeFileSync(empty, '');
   const run = await runCli([...SEND_TO_NOWHERE, ...ENVELOPE, '--eml', empty]);
   expect(run.code).toBe(64);

@@ -132,17 +132,14 @@ async function messages(
 /** stdin is read once: --pass-stdin takes all of it, so no file flag may name it too (--ca: resolveConnection). */
 function refuseStdinTwice(values: Values): void {
   if (values['pass-stdin'] !== true) return;
-  const files = {
-    '--eml': values.eml,
-    '--batch': values.batch,
-    '--text-file': values['text-file'],
-    '--html-file': values['html-file'],
-  };
-  const named = [
-    ...Object.entries(files).filter(([, path]) => path !== undefined && STDIN_FILES.has(path)),
-    ...(values.attach ?? []).filter((path) => STDIN_FILES.has(path)).map((path) => ['--attach', path]),
+  const files: [string, string | undefined][] = [
+    ['--eml', values.eml],
+    ['--batch', values.batch],
+    ['--text-file', values['text-file']],
+    ['--html-file', values['html-file']],
+    ...(values.attach ?? []).map((path): [string, string] => ['--attach', path]),
   ];
-  const [flag] = named[0] ?? [];
+  const flag = files.find(([, path]) => path !== undefined && STDIN_FILES.has(path))?.[0];
   if (flag !== undefined) {
     throw usageError(`--pass-stdin reads the password from stdin: ${flag} cannot read stdin too`);
   }
